@@ -1,0 +1,1 @@
+namespace CityOS.Mqtt; public static class Placeholder;
