@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Context.Model;
+using NetTopologySuite.Geometries;
+
+namespace CityOS.Context.Storage;
+
+/// <summary>
+/// The index rows an entity contributes: attribute names with their kinds, scalar values of
+/// Properties and Relationship objects (for q prefilters), and the bounding boxes of
+/// GeoProperties (for geo prefilters). Any store engine indexes the same facts.
+/// </summary>
+public static class EntityIndexEntries
+{
+    public readonly record struct ScalarValue(string Attribute, double? Number, string? Text);
+
+    public readonly record struct GeoBox(string Attribute, Envelope Box);
+
+    public static IEnumerable<(string Attribute, AttributeKind Kind)> Attributes(Entity entity)
+    {
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            if (instances.Count > 0) yield return (name, instances[0].Kind);
+        }
+    }
+
+    public static IEnumerable<ScalarValue> Scalars(Entity entity)
+    {
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            foreach (var instance in instances)
+            {
+                if (instance.Kind is not (AttributeKind.Property or AttributeKind.Relationship)) continue;
+                if (instance.Value is not JsonValue value) continue;
+                switch (value.GetValueKind())
+                {
+                    case JsonValueKind.Number:
+                        yield return new ScalarValue(name, value.GetValue<double>(), null);
+                        break;
+                    case JsonValueKind.String:
+                        yield return new ScalarValue(name, null, value.GetValue<string>());
+                        break;
+                }
+            }
+        }
+    }
+
+    public static IEnumerable<GeoBox> GeoBoxes(Entity entity)
+    {
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            foreach (var instance in instances)
+            {
+                if (instance.Kind != AttributeKind.GeoProperty || instance.Value is not JsonObject geometry) continue;
+                var box = new Envelope();
+                if (geometry["coordinates"] is { } coordinates) Extend(box, coordinates);
+                if (geometry["geometries"] is JsonArray members)
+                {
+                    foreach (var member in members)
+                    {
+                        if (member?["coordinates"] is { } memberCoordinates) Extend(box, memberCoordinates);
+                    }
+                }
+                if (!box.IsNull) yield return new GeoBox(name, box);
+            }
+        }
+    }
+
+    private static void Extend(Envelope box, JsonNode coordinates)
+    {
+        if (coordinates is not JsonArray array || array.Count == 0) return;
+        if (array[0] is JsonValue && array.Count >= 2 && array[1] is JsonValue)
+        {
+            box.ExpandToInclude(array[0]!.GetValue<double>(), array[1]!.GetValue<double>());
+            return;
+        }
+        foreach (var item in array)
+        {
+            if (item is not null) Extend(box, item);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CityOS.Context.Model;
+using CityOS.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Storage.Sqlite;
+
+public sealed class SqliteStoreOptions
+{
+    /// <summary>Folder of the tenant databases: default.db for the default tenant, tenants/NAME.db for the others.</summary>
+    public string DataDirectory { get; set; } = "cityos-data";
+}
+
+/// <summary>The embedded engine: one SQLite file per tenant, so tenants never share a table.</summary>
+public sealed class SqliteEntityStore : IEntityStore, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<SqliteTenantDatabase>> _databases = new(StringComparer.Ordinal);
+    private readonly string _directory;
+    private readonly string _tenantDirectory;
+    private readonly ILogger<SqliteEntityStore> _logger;
+    private const string DefaultTenantKey = "";
+
+    public SqliteEntityStore(IOptions<SqliteStoreOptions> options, ILogger<SqliteEntityStore> logger)
+    {
+        _logger = logger;
+        _directory = Path.GetFullPath(options.Value.DataDirectory);
+        _tenantDirectory = Path.Combine(_directory, "tenants");
+        Directory.CreateDirectory(_tenantDirectory);
+        Database(null, create: true);
+    }
+
+    public string DataDirectory => _directory;
+
+    private SqliteTenantDatabase? Database(string? tenant, bool create)
+    {
+        var key = tenant ?? DefaultTenantKey;
+        if (_databases.TryGetValue(key, out var existing)) return existing.Value;
+        var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
+        if (!create && !File.Exists(path)) return null;
+        return _databases.GetOrAdd(key, _ => new Lazy<SqliteTenantDatabase>(() => new SqliteTenantDatabase(path, _logger))).Value;
+    }
+
+    private SqliteTenantDatabase ExistingDatabase(string? tenant) =>
+        Database(tenant, create: false) ?? throw new NgsiLdException(NgsiLdErrorType.NonexistentTenant, $"Tenant '{tenant}' does not exist.");
+
+    public ValueTask<bool> TenantExistsAsync(string? tenant, CancellationToken ct) =>
+        ValueTask.FromResult(Database(tenant, create: false) is not null);
+
+    public ValueTask<IReadOnlyList<string>> ListTenantsAsync(CancellationToken ct)
+    {
+        IReadOnlyList<string> names = Directory.EnumerateFiles(_tenantDirectory, "*.db")
+            .Select(path => TenantNames.FromFileName(Path.GetFileName(path)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return ValueTask.FromResult(names);
+    }
+
+    public ValueTask<Entity?> GetAsync(string? tenant, string id, CancellationToken ct) =>
+        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => session.GetById(id)));
+
+    public async ValueTask<IReadOnlyList<MutationResult>> MutateAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, CancellationToken ct)
+    {
+        var database = Database(tenant, create: false);
+        if (database is null)
+        {
+            // Create the tenant only for a write that will change something, so a failed write leaves no empty tenant behind.
+            var probe = mutations.Select(m => m.Apply(null)).ToList();
+            if (!probe.Any(outcome => outcome is MutationOutcome.Save))
+            {
+                return mutations.Select((m, i) => new MutationResult(m.EntityId, null, null,
+                    (probe[i] as MutationOutcome.Fail)?.Error)).ToList();
+            }
+            database = Database(tenant, create: true)!;
+        }
+        return await database.MutateAsync(mutations, ct).ConfigureAwait(false);
+    }
+
+    public ValueTask<QueryPage> QueryAsync(string? tenant, EntityQuery query, CancellationToken ct) =>
+        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Run(session.Connection, query, ct)));
+
+    public ValueTask<IReadOnlyList<TypeSummary>> ListTypesAsync(string? tenant, CancellationToken ct) =>
+        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Types(session.Connection)));
+
+    public ValueTask<IReadOnlyList<AttributeSummary>> ListAttributesAsync(string? tenant, CancellationToken ct) =>
+        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Attributes(session.Connection)));
+
+    public ValueTask<bool> PingAsync(CancellationToken ct)
+    {
+        try
+        {
+            return ValueTask.FromResult(Database(null, create: true)!.Read(session =>
+            {
+                using var command = session.Connection.CreateCommand();
+                command.CommandText = "SELECT 1";
+                return Convert.ToInt32(command.ExecuteScalar()) == 1;
+            }));
+        }
+        catch (SqliteException)
+        {
+            return ValueTask.FromResult(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var database in _databases.Values)
+        {
+            if (database.IsValueCreated) await database.Value.DisposeAsync().ConfigureAwait(false);
+        }
+        _databases.Clear();
+    }
+}
+
+/// <summary>Tenant names as NGSILD-Tenant carries them, and their safe file names.</summary>
+public static class TenantNames
+{
+    public const int MaxLength = 64;
+
+    /// <summary>Throws BadRequestData for a name that is not a valid tenant name.</summary>
+    public static void Validate(string tenant)
+    {
+        if (tenant.Length is 0 or > MaxLength || tenant[0] is '.' or '-'
+            || !tenant.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            throw NgsiLdException.BadRequest(
+                $"Invalid NGSILD-Tenant '{tenant}': use 1 to {MaxLength} ASCII letters, digits, '_', '-' or '.', not starting with '.' or '-'.");
+        }
+    }
+
+    // Tenant names are case-sensitive; encode upper case so case-insensitive file systems keep them apart.
+    public static string FileName(string tenant)
+    {
+        var builder = new StringBuilder(tenant.Length + 8);
+        foreach (var c in tenant)
+        {
+            if (char.IsAsciiLetterUpper(c)) builder.Append('^').Append(char.ToLowerInvariant(c));
+            else builder.Append(c);
+        }
+        return builder.Append(".db").ToString();
+    }
+
+    public static string FromFileName(string fileName)
+    {
+        var name = fileName[..^3];
+        var builder = new StringBuilder(name.Length);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] == '^' && i + 1 < name.Length) builder.Append(char.ToUpperInvariant(name[++i]));
+            else builder.Append(name[i]);
+        }
+        return builder.ToString();
+    }
+}

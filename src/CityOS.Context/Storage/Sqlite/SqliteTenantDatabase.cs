@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using CityOS.Context.Model;
+using CityOS.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace CityOS.Context.Storage.Sqlite;
+
+/// <summary>
+/// One tenant's SQLite file. Writes go through a single writer that groups whatever requests are
+/// waiting into one transaction (group commit: one fsync for many acknowledged writes); reads use
+/// a pool of connections with prepared statements, concurrent with the writer thanks to WAL.
+/// </summary>
+internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
+{
+    private const int MaxMutationsPerCommit = 2000;
+
+    private readonly string _connectionString;
+    private readonly ILogger _logger;
+    private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentBag<ReadSession> _readers = new();
+    private readonly SqliteConnection _writeConnection;
+    private readonly Task _writerLoop;
+
+    public SqliteTenantDatabase(string path, ILogger logger)
+    {
+        Path = path;
+        _logger = logger;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString();
+        _writeConnection = Open();
+        Execute(_writeConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
+        SqliteSchema.Migrate(_writeConnection);
+        _writerLoop = Task.Factory.StartNew(WriterLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public string Path { get; }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA busy_timeout=10000; PRAGMA cache_size=-16000;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public Task<IReadOnlyList<MutationResult>> MutateAsync(IReadOnlyList<EntityMutation> mutations, CancellationToken ct)
+    {
+        var request = new WriteRequest(mutations);
+        if (!_writes.Writer.TryWrite(request)) throw new InvalidOperationException("The store is shutting down.");
+        // The write is not cancelled once queued: it may already be committed, and the caller must not guess.
+        return request.Completion.Task;
+    }
+
+    private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations)
+    {
+        public IReadOnlyList<EntityMutation> Mutations { get; } = mutations;
+        public TaskCompletionSource<IReadOnlyList<MutationResult>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public MutationResult[] Results { get; } = new MutationResult[mutations.Count];
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var writer = new SqliteEntityWriter(_writeConnection);
+        var batch = new List<WriteRequest>();
+        while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < MaxMutationsPerCommit && _writes.Reader.TryRead(out var request))
+            {
+                batch.Add(request);
+                count += request.Mutations.Count;
+            }
+            try
+            {
+                using (var transaction = _writeConnection.BeginTransaction(deferred: false))
+                {
+                    writer.Begin(transaction);
+                    foreach (var request in batch)
+                    {
+                        for (var i = 0; i < request.Mutations.Count; i++) request.Results[i] = writer.Apply(request.Mutations[i]);
+                    }
+                    transaction.Commit();
+                }
+                foreach (var request in batch) request.Completion.TrySetResult(request.Results);
+            }
+            catch (Exception exception)
+            {
+                LogCommitFailed(_logger, exception, Path);
+                foreach (var request in batch) request.Completion.TrySetException(exception);
+            }
+        }
+    }
+
+    public T Read<T>(Func<ReadSession, T> read)
+    {
+        if (!_readers.TryTake(out var session)) session = new ReadSession(Open());
+        try
+        {
+            return read(session);
+        }
+        finally
+        {
+            _readers.Add(session);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        _writeConnection.Dispose();
+        while (_readers.TryTake(out var session)) session.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Commit to {Path} failed; the batch's writes are reported as failed")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string path);
+}
+
+/// <summary>A pooled read connection with its prepared lookup statement.</summary>
+internal sealed class ReadSession : IDisposable
+{
+    private readonly SqliteCommand _getById;
+
+    public ReadSession(SqliteConnection connection)
+    {
+        Connection = connection;
+        _getById = connection.CreateCommand();
+        _getById.CommandText = "SELECT doc FROM entities WHERE id = $id";
+        _getById.Parameters.Add("$id", SqliteType.Text);
+        _getById.Prepare();
+    }
+
+    public SqliteConnection Connection { get; }
+
+    public Entity? GetById(string id)
+    {
+        _getById.Parameters[0].Value = id;
+        using var reader = _getById.ExecuteReader();
+        return reader.Read() ? EntityDocument.Deserialize(((byte[])reader[0]).AsSpan()) : null;
+    }
+
+    public void Dispose()
+    {
+        _getById.Dispose();
+        Connection.Dispose();
+    }
+}
