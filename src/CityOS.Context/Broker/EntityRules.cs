@@ -1,0 +1,272 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.Model;
+using CityOS.Context.Storage;
+using CityOS.Core;
+
+namespace CityOS.Context.Broker;
+
+/// <summary>An attribute an operation did not apply, with the reason the client sees (NotUpdatedDetails, 5.2.19).</summary>
+public sealed record NotUpdated(string AttributeName, string Reason);
+
+/// <summary>What an attribute operation did (UpdateResult, 5.2.18); attribute names expanded.</summary>
+public sealed class UpdateOutcome
+{
+    public List<string> Updated { get; } = [];
+    public List<NotUpdated> NotUpdated { get; } = [];
+
+    public void Reset()
+    {
+        Updated.Clear();
+        NotUpdated.Clear();
+    }
+}
+
+/// <summary>
+/// The semantics of the entity operations of clause 5.6 as pure functions from the current
+/// entity to the next one. Every change stamps modifiedAt; createdAt of kept entities and
+/// attribute instances is preserved.
+/// </summary>
+public static class EntityRules
+{
+    public const string NgsiLdNull = "urn:ngsi-ld:null";
+
+    public static EntityMutator Create(Entity entity, DateTimeOffset now) => current =>
+    {
+        if (current is not null) return new MutationOutcome.Fail(new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"Entity {entity.Id} already exists."));
+        var created = entity.Clone();
+        Stamp(created, now);
+        return new MutationOutcome.Save(created);
+    };
+
+    /// <summary>Replace Entity (5.6.18) and the replace mode of batch upsert: the entity becomes exactly the new one.</summary>
+    public static EntityMutator Replace(Entity entity, DateTimeOffset now, bool createIfMissing) => current =>
+    {
+        if (current is null && !createIfMissing) return NotFound(entity.Id);
+        var replaced = entity.Clone();
+        Stamp(replaced, now);
+        if (current is not null) replaced.CreatedAt = current.CreatedAt;
+        return new MutationOutcome.Save(replaced);
+    };
+
+    public static EntityMutator Delete(string id) => current =>
+        current is null ? NotFound(id) : MutationOutcome.DeleteEntity;
+
+    /// <summary>Update Attributes (5.6.2): only attributes (and datasetIds) that exist are replaced.</summary>
+    public static EntityMutator UpdateAttributes(string id, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now, UpdateOutcome outcome) => current =>
+    {
+        outcome.Reset();
+        if (current is null) return NotFound(id);
+        foreach (var (name, instances) in fragment)
+        {
+            if (!current.Attributes.TryGetValue(name, out var existing))
+            {
+                outcome.NotUpdated.Add(new NotUpdated(name, "attribute does not exist"));
+                continue;
+            }
+            var all = true;
+            foreach (var instance in instances)
+            {
+                var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
+                if (index < 0)
+                {
+                    all = false;
+                    outcome.NotUpdated.Add(new NotUpdated(name, instance.DatasetId is null ? "attribute has no default instance" : $"datasetId {instance.DatasetId} does not exist"));
+                    continue;
+                }
+                existing[index] = Stamped(instance, now, existing[index].CreatedAt);
+            }
+            if (all) outcome.Updated.Add(name);
+        }
+        return Changed(current, outcome, now);
+    };
+
+    /// <summary>Append Attributes (5.6.3): new attributes are added, existing ones replaced unless noOverwrite.</summary>
+    public static EntityMutator AppendAttributes(string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, DateTimeOffset now, UpdateOutcome outcome) => current =>
+    {
+        outcome.Reset();
+        if (current is null) return NotFound(id);
+        foreach (var (name, instances) in fragment)
+        {
+            var existing = current.Attributes.TryGetValue(name, out var found) ? found : current.Attributes[name] = [];
+            var all = true;
+            foreach (var instance in instances)
+            {
+                var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
+                if (index < 0) existing.Add(Stamped(instance, now, now));
+                else if (noOverwrite)
+                {
+                    all = false;
+                    outcome.NotUpdated.Add(new NotUpdated(name, "attribute exists and options=noOverwrite was given"));
+                }
+                else existing[index] = Stamped(instance, now, existing[index].CreatedAt);
+            }
+            if (all) outcome.Updated.Add(name);
+        }
+        return Changed(current, outcome, now);
+    };
+
+    /// <summary>Partial Attribute Update (5.6.4): the given members of one existing attribute instance change, the rest stays.</summary>
+    public static EntityMutator PartialAttributeUpdate(string id, string attribute, List<NgsiAttribute> instances, DateTimeOffset now) => current =>
+    {
+        if (current is null) return NotFound(id);
+        if (!current.Attributes.TryGetValue(attribute, out var existing)) return NotFound(id, attribute);
+        foreach (var instance in instances)
+        {
+            var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
+            if (index < 0) return NotFound(id, attribute, instance.DatasetId);
+            existing[index] = MergeInstance(existing[index], instance, now);
+        }
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
+    /// <summary>Replace Attribute (5.6.19): one existing attribute instance is replaced whole.</summary>
+    public static EntityMutator ReplaceAttribute(string id, string attribute, List<NgsiAttribute> instances, DateTimeOffset now) => current =>
+    {
+        if (current is null) return NotFound(id);
+        if (!current.Attributes.TryGetValue(attribute, out var existing)) return NotFound(id, attribute);
+        foreach (var instance in instances)
+        {
+            var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
+            if (index < 0) return NotFound(id, attribute, instance.DatasetId);
+            existing[index] = Stamped(instance, now, existing[index].CreatedAt);
+        }
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
+    /// <summary>Delete Attribute (5.6.5): the default instance, the instance of datasetId, or with deleteAll every instance.</summary>
+    public static EntityMutator DeleteAttribute(string id, string attribute, string? datasetId, bool deleteAll, DateTimeOffset now) => current =>
+    {
+        if (current is null) return NotFound(id);
+        if (!current.Attributes.TryGetValue(attribute, out var existing)) return NotFound(id, attribute);
+        if (deleteAll) current.Attributes.Remove(attribute);
+        else
+        {
+            if (existing.RemoveAll(a => a.DatasetId == datasetId) == 0) return NotFound(id, attribute, datasetId);
+            if (existing.Count == 0) current.Attributes.Remove(attribute);
+        }
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
+    /// <summary>
+    /// Merge Entity (5.6.17) and batch merge: new attributes are added, existing instances merged
+    /// member by member, and an attribute whose value is "urn:ngsi-ld:null" is deleted. Types given are added.
+    /// </summary>
+    public static EntityMutator Merge(string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now) => current =>
+    {
+        if (current is null) return NotFound(id);
+        foreach (var type in types ?? [])
+        {
+            if (!current.Types.Contains(type)) current.Types.Add(type);
+        }
+        foreach (var (name, instances) in fragment)
+        {
+            foreach (var instance in instances)
+            {
+                var existing = current.Attributes.TryGetValue(name, out var found) ? found : null;
+                var index = existing?.FindIndex(a => a.DatasetId == instance.DatasetId) ?? -1;
+                if (IsNull(instance.Value))
+                {
+                    if (index >= 0)
+                    {
+                        existing!.RemoveAt(index);
+                        if (existing.Count == 0) current.Attributes.Remove(name);
+                    }
+                    continue;
+                }
+                if (existing is null) current.Attributes[name] = existing = [];
+                if (index < 0) existing.Add(Stamped(instance, now, now));
+                else existing[index] = MergeInstance(existing[index], instance, now);
+            }
+        }
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
+    /// <summary>Batch update (5.6.9): append to an existing entity, optionally without overwriting.</summary>
+    public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now)
+    {
+        var outcome = new UpdateOutcome();
+        var append = AppendAttributes(entity.Id, entity.Attributes, noOverwrite, now, outcome);
+        return current =>
+        {
+            var result = append(current);
+            if (result is MutationOutcome.Save save)
+            {
+                foreach (var type in entity.Types)
+                {
+                    if (!save.Entity.Types.Contains(type)) save.Entity.Types.Add(type);
+                }
+            }
+            return result;
+        };
+    }
+
+    /// <summary>Batch upsert (5.6.8): create when absent; when present replace (default) or update (options=update).</summary>
+    public static EntityMutator Upsert(Entity entity, bool updateMode, DateTimeOffset now)
+    {
+        var create = Create(entity, now);
+        var replace = Replace(entity, now, createIfMissing: true);
+        var update = BatchUpdate(entity, noOverwrite: false, now);
+        return current => current is null ? create(null) : updateMode ? update(current) : replace(current);
+    }
+
+    public static bool IsNull(JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<string>(out var text) && text == NgsiLdNull;
+
+    private static NgsiAttribute MergeInstance(NgsiAttribute existing, NgsiAttribute patch, DateTimeOffset now)
+    {
+        var merged = existing.Clone();
+        merged.Kind = patch.Kind;
+        if (patch.Value is not null) merged.Value = patch.Value.DeepClone();
+        if (patch.ObjectType is not null) merged.ObjectType = patch.ObjectType.DeepClone();
+        if (patch.ObservedAt is not null) merged.ObservedAt = patch.ObservedAt;
+        if (patch.UnitCode is not null) merged.UnitCode = patch.UnitCode;
+        foreach (var (name, sub) in patch.SubAttributes)
+        {
+            if (IsNull(sub.Value)) merged.SubAttributes.Remove(name);
+            else merged.SubAttributes[name] = Stamped(sub, now, merged.SubAttributes.TryGetValue(name, out var old) ? old.CreatedAt : now);
+        }
+        merged.ModifiedAt = now;
+        return merged;
+    }
+
+    private static MutationOutcome Changed(Entity current, UpdateOutcome outcome, DateTimeOffset now)
+    {
+        if (outcome.Updated.Count == 0) return MutationOutcome.NoChange;
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    }
+
+    private static void Stamp(Entity entity, DateTimeOffset now)
+    {
+        entity.CreatedAt = now;
+        entity.ModifiedAt = now;
+        foreach (var instances in entity.Attributes.Values)
+        {
+            for (var i = 0; i < instances.Count; i++) instances[i] = Stamped(instances[i], now, now);
+        }
+    }
+
+    private static NgsiAttribute Stamped(NgsiAttribute attribute, DateTimeOffset now, DateTimeOffset createdAt)
+    {
+        var stamped = attribute.Clone();
+        stamped.CreatedAt = createdAt;
+        stamped.ModifiedAt = now;
+        foreach (var sub in stamped.SubAttributes.Values)
+        {
+            sub.CreatedAt = createdAt;
+            sub.ModifiedAt = now;
+        }
+        return stamped;
+    }
+
+    private static MutationOutcome.Fail NotFound(string id, string? attribute = null, string? datasetId = null) =>
+        new(NgsiLdException.NotFound(attribute is null
+            ? $"Entity {id} does not exist."
+            : datasetId is null
+                ? $"Entity {id} has no attribute {attribute} (default instance)."
+                : $"Entity {id} has no instance of attribute {attribute} with datasetId {datasetId}."));
+}
