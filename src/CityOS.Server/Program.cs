@@ -1,6 +1,5 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => Results.Ok());
-app.Run();
+using CityOS.Server;
+
+return await CityOsCommand.RunAsync(args);
 
 public partial class Program;

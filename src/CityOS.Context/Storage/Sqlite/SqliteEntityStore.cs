@@ -117,19 +117,6 @@ public sealed class SqliteEntityStore : IEntityStore, IAsyncDisposable
 /// <summary>Tenant names as NGSILD-Tenant carries them, and their safe file names.</summary>
 public static class TenantNames
 {
-    public const int MaxLength = 64;
-
-    /// <summary>Throws BadRequestData for a name that is not a valid tenant name.</summary>
-    public static void Validate(string tenant)
-    {
-        if (tenant.Length is 0 or > MaxLength || tenant[0] is '.' or '-'
-            || !tenant.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-        {
-            throw NgsiLdException.BadRequest(
-                $"Invalid NGSILD-Tenant '{tenant}': use 1 to {MaxLength} ASCII letters, digits, '_', '-' or '.', not starting with '.' or '-'.");
-        }
-    }
-
     // Tenant names are case-sensitive; encode upper case so case-insensitive file systems keep them apart.
     public static string FileName(string tenant)
     {

@@ -1,0 +1,91 @@
+using CityOS.Context.Model;
+using CityOS.Context.Storage;
+using CityOS.Core;
+
+namespace CityOS.Context.Broker;
+
+/// <summary>One entity's outcome in a batch (BatchEntityError, 5.2.17); the id as the client sent it.</summary>
+public sealed record BatchEntityError(string EntityId, NgsiLdException Error);
+
+public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList<string> Created, IReadOnlyList<BatchEntityError> Errors);
+
+/// <summary>
+/// The broker's operations on the store: each runs its rule (<see cref="EntityRules"/>) as one
+/// atomic, durable mutation and turns the store's answer into the operation's result or error.
+/// </summary>
+public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time)
+{
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    public async Task<Entity> RetrieveAsync(string? tenant, string id, CancellationToken ct) =>
+        await store.GetAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} does not exist.");
+
+    public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, CancellationToken ct)
+    {
+        var query = queries.Build(request, terms);
+        return await store.QueryAsync(tenant, query, ct);
+    }
+
+    public Task CreateAsync(string? tenant, Entity entity, CancellationToken ct) =>
+        RunAsync(tenant, entity.Id, EntityRules.Create(entity, Now), ct);
+
+    public Task ReplaceAsync(string? tenant, Entity entity, CancellationToken ct) =>
+        RunAsync(tenant, entity.Id, EntityRules.Replace(entity, Now, createIfMissing: false), ct);
+
+    public Task DeleteAsync(string? tenant, string id, CancellationToken ct) =>
+        RunAsync(tenant, id, EntityRules.Delete(id), ct);
+
+    public async Task<UpdateOutcome> UpdateAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, CancellationToken ct)
+    {
+        var outcome = new UpdateOutcome();
+        await RunAsync(tenant, id, EntityRules.UpdateAttributes(id, fragment, Now, outcome), ct);
+        return outcome;
+    }
+
+    public async Task<UpdateOutcome> AppendAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, CancellationToken ct)
+    {
+        var outcome = new UpdateOutcome();
+        await RunAsync(tenant, id, EntityRules.AppendAttributes(id, fragment, noOverwrite, Now, outcome), ct);
+        return outcome;
+    }
+
+    public Task PartialAttributeUpdateAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, CancellationToken ct) =>
+        RunAsync(tenant, id, EntityRules.PartialAttributeUpdate(id, attribute, instances, Now), ct);
+
+    public Task ReplaceAttributeAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, CancellationToken ct) =>
+        RunAsync(tenant, id, EntityRules.ReplaceAttribute(id, attribute, instances, Now), ct);
+
+    public Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct) =>
+        RunAsync(tenant, id, EntityRules.DeleteAttribute(id, attribute, datasetId, deleteAll, Now), ct);
+
+    public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, CancellationToken ct) =>
+        RunAsync(tenant, id, EntityRules.Merge(id, types, fragment, Now), ct);
+
+    /// <summary>Runs a batch: every entity on its own, all in one durable commit; parse failures come in as errors already.</summary>
+    public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, IReadOnlyList<BatchEntityError> rejected, CancellationToken ct)
+    {
+        var succeeded = new List<string>();
+        var created = new List<string>();
+        var errors = new List<BatchEntityError>(rejected);
+        if (mutations.Count > 0)
+        {
+            foreach (var result in await store.MutateAsync(tenant, mutations, ct))
+            {
+                if (result.Error is { } error)
+                {
+                    errors.Add(new BatchEntityError(result.EntityId, error));
+                    continue;
+                }
+                succeeded.Add(result.EntityId);
+                if (result.Before is null && result.After is not null) created.Add(result.EntityId);
+            }
+        }
+        return new BatchOutcome(succeeded, created, errors);
+    }
+
+    private async Task RunAsync(string? tenant, string id, EntityMutator mutator, CancellationToken ct)
+    {
+        var results = await store.MutateAsync(tenant, [new EntityMutation(id, mutator)], ct);
+        if (results[0].Error is { } error) throw error;
+    }
+}

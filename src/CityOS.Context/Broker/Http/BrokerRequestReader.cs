@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Core;
+using CityOS.Core.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>Reads what every broker request starts with: its tenant, its @context and its body.</summary>
+public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<ContextOptions> options)
+{
+    public string? Tenant(HttpRequest request) => Tenancy.FromRequest(request);
+
+    public async Task<(string? Tenant, LdContext Terms)> ReadContextAsync(HttpRequest request, CancellationToken ct)
+    {
+        var tenant = Tenancy.FromRequest(request);
+        return (tenant, await LdRequest.ForReadAsync(request, resolver, ct));
+    }
+
+    public async Task<(string? Tenant, LdContext Terms, JsonObject Body)> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    {
+        var tenant = Tenancy.FromRequest(request);
+        var body = await JsonBody.ReadAsync(request, options.Value.MaxEntityBytes, ct) as JsonObject
+            ?? throw NgsiLdException.BadRequest("The request body must be a JSON object.");
+        var terms = await LdRequest.ForBodyAsync(request, body, resolver, ct);
+        body.Remove("@context");
+        return (tenant, terms, body);
+    }
+
+    /// <summary>
+    /// A batch body: a non-empty array of objects. With application/ld+json every element carries its
+    /// own @context; with application/json the Link header's context applies to all.
+    /// </summary>
+    public async Task<(string? Tenant, IReadOnlyList<(JsonNode? Element, LdContext? Terms, NgsiLdException? Error)> Items)> ReadBatchAsync(HttpRequest request, CancellationToken ct)
+    {
+        var tenant = Tenancy.FromRequest(request);
+        var body = await JsonBody.ReadAsync(request, options.Value.MaxBatchBytes, ct) as JsonArray
+            ?? throw NgsiLdException.BadRequest("The request body of a batch operation must be a JSON array.");
+        if (body.Count == 0) throw NgsiLdException.BadRequest("The batch is empty: give at least one element.");
+        var items = new List<(JsonNode?, LdContext?, NgsiLdException?)>(body.Count);
+        LdContext? shared = null;
+        foreach (var element in body)
+        {
+            try
+            {
+                if (element is JsonObject entity)
+                {
+                    var terms = entity.ContainsKey("@context") || shared is null
+                        ? await LdRequest.ForBodyAsync(request, entity, resolver, ct)
+                        : shared;
+                    if (!entity.ContainsKey("@context")) shared = terms;
+                    entity.Remove("@context");
+                    items.Add((entity, terms, null));
+                }
+                else if (element is JsonValue value && value.TryGetValue<string>(out _))
+                {
+                    items.Add((element, await LdRequest.ForReadAsync(request, resolver, ct), null));
+                }
+                else
+                {
+                    items.Add((element, null, NgsiLdException.BadRequest("Each element of the batch must be a JSON object (or an entity id for delete).")));
+                }
+            }
+            catch (NgsiLdException error) when (error.Type is NgsiLdErrorType.BadRequestData or NgsiLdErrorType.InvalidRequest)
+            {
+                items.Add((element, null, error));
+            }
+        }
+        return (tenant, items);
+    }
+}
+
+/// <summary>Entity ids as URLs and payloads carry them.</summary>
+public static class EntityIds
+{
+    public static void Validate(string id)
+    {
+        if (!IsValid(id)) throw NgsiLdException.BadRequest($"'{id}' is not a valid entity id: an entity id must be an absolute URI (e.g. urn:ngsi-ld:Building:001).");
+    }
+
+    public static bool IsValid(string id) =>
+        id.Length is > 0 and <= 2048 && !id.Any(char.IsWhiteSpace) && Uri.TryCreate(id, UriKind.Absolute, out _);
+
+    /// <summary>PUT /entities/{id}: the body may repeat the id but not contradict it.</summary>
+    public static void AdoptPathId(JsonObject body, string id)
+    {
+        if (body["id"] is { } given && given.GetValueKind() == System.Text.Json.JsonValueKind.String && given.GetValue<string>() != id)
+        {
+            throw NgsiLdException.BadRequest($"The body's id '{given.GetValue<string>()}' differs from the entity id in the URL '{id}'.");
+        }
+        body["id"] = id;
+    }
+
+    /// <summary>An attribute fragment may repeat the entity's id and give types; both are taken out of the attributes.</summary>
+    public static IReadOnlyList<string>? FragmentTypes(JsonObject body, string id, Model.ITermMapper terms)
+    {
+        if (body["id"] is { } given)
+        {
+            if (given.GetValueKind() != System.Text.Json.JsonValueKind.String || given.GetValue<string>() != id)
+            {
+                throw NgsiLdException.BadRequest($"The body's id differs from the entity id in the URL '{id}'.");
+            }
+            body.Remove("id");
+        }
+        if (body["type"] is not { } type) return null;
+        body.Remove("type");
+        var names = type switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var single) => [single],
+            JsonArray a when a.All(t => t is JsonValue tv && tv.TryGetValue<string>(out _)) => a.Select(t => t!.GetValue<string>()).ToList(),
+            _ => throw NgsiLdException.BadRequest("The entity type must be a string or an array of strings."),
+        };
+        return names.Select(terms.ExpandTerm).ToList();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Context.Storage;
+using CityOS.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>Discovery of entity types and attributes (5.7.5–5.7.10, 6.25–6.28).</summary>
+public static class DiscoveryApi
+{
+    public static RouteGroupBuilder MapDiscoveryApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/types", ListTypes).WithTags("Discovery").WithName("ListTypes").WithSummary("Available entity types (5.7.5, 5.7.6).");
+        api.MapGet("/types/{type}", TypeDetails).WithTags("Discovery").WithName("TypeInfo").WithSummary("Details of one entity type (5.7.7).");
+        api.MapGet("/attributes", ListAttributes).WithTags("Discovery").WithName("ListAttributes").WithSummary("Available attributes (5.7.8, 5.7.9).");
+        api.MapGet("/attributes/{attrId}", AttributeDetails).WithTags("Discovery").WithName("AttributeInfo").WithSummary("Details of one attribute (5.7.10).");
+        return api;
+    }
+
+    private static async Task<IResult> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var types = await store.ListTypesAsync(tenant, ct);
+        JsonNode body = QueryParameters.Flag(request.Query, "details")
+            ? new JsonArray(types.Select(t => (JsonNode)new JsonObject
+            {
+                ["id"] = t.Type,
+                ["type"] = "EntityType",
+                ["typeName"] = terms.CompactIri(t.Type),
+                ["attributeNames"] = Names(t.Attributes.Select(a => a.Attribute), terms),
+            }).ToArray())
+            : new JsonObject
+            {
+                ["id"] = "urn:ngsi-ld:EntityTypeList:" + Guid.NewGuid(),
+                ["type"] = "EntityTypeList",
+                ["typeList"] = Names(types.Select(t => t.Type), terms),
+            };
+        return new NgsiLdResponse(body, terms, mediaType);
+    }
+
+    private static async Task<IResult> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var iri = terms.ExpandTerm(type);
+        var found = (await store.ListTypesAsync(tenant, ct)).FirstOrDefault(t => t.Type == iri)
+            ?? throw NgsiLdException.NotFound($"No entity of type {type} exists.");
+        var body = new JsonObject
+        {
+            ["id"] = found.Type,
+            ["type"] = "EntityTypeInfo",
+            ["typeName"] = terms.CompactIri(found.Type),
+            ["entityCount"] = found.EntityCount,
+            ["attributeDetails"] = new JsonArray(found.Attributes.Select(a => (JsonNode)new JsonObject
+            {
+                ["id"] = a.Attribute,
+                ["type"] = "Attribute",
+                ["attributeName"] = terms.CompactIri(a.Attribute),
+                ["attributeTypes"] = new JsonArray(a.Kinds.Select(k => (JsonNode)k.ToString()).ToArray()),
+            }).ToArray()),
+        };
+        return new NgsiLdResponse(body, terms, mediaType);
+    }
+
+    private static async Task<IResult> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var attributes = await store.ListAttributesAsync(tenant, ct);
+        JsonNode body = QueryParameters.Flag(request.Query, "details")
+            ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms)).ToArray())
+            : new JsonObject
+            {
+                ["id"] = "urn:ngsi-ld:AttributeList:" + Guid.NewGuid(),
+                ["type"] = "AttributeList",
+                ["attributeList"] = Names(attributes.Select(a => a.Attribute), terms),
+            };
+        return new NgsiLdResponse(body, terms, mediaType);
+    }
+
+    private static async Task<IResult> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var iri = terms.ExpandTerm(attrId);
+        var found = (await store.ListAttributesAsync(tenant, ct)).FirstOrDefault(a => a.Attribute == iri)
+            ?? throw NgsiLdException.NotFound($"No entity has an attribute {attrId}.");
+        return new NgsiLdResponse(AttributeObject(found, terms), terms, mediaType);
+    }
+
+    private static JsonObject AttributeObject(AttributeSummary attribute, LdContext terms) => new()
+    {
+        ["id"] = attribute.Attribute,
+        ["type"] = "Attribute",
+        ["attributeName"] = terms.CompactIri(attribute.Attribute),
+        ["attributeCount"] = attribute.EntityCount,
+        ["attributeTypes"] = new JsonArray(attribute.Kinds.Select(k => (JsonNode)k.ToString()).ToArray()),
+        ["typeNames"] = Names(attribute.Types, terms),
+    };
+
+    private static JsonArray Names(IEnumerable<string> iris, LdContext terms) =>
+        new(iris.Select(i => (JsonNode)terms.CompactIri(i)).ToArray());
+}

@@ -1,0 +1,175 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Context.Model;
+using CityOS.Context.Representation;
+using CityOS.Core;
+using CityOS.Core.Http;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>Context Information Provision and Consumption on single entities (6.4–6.8 of ETSI GS CIM 009 V1.8.1).</summary>
+public static class EntitiesApi
+{
+    public static RouteGroupBuilder MapEntitiesApi(this RouteGroupBuilder api)
+    {
+        var entities = api.MapGroup("/entities").WithTags("Entities");
+        entities.MapPost("/", CreateEntity).WithName("CreateEntity").WithSummary("Create an entity (5.6.1).");
+        entities.MapGet("/", QueryEntities).WithName("QueryEntities").WithSummary("Query entities (5.7.2).");
+        entities.MapGet("/{entityId}", RetrieveEntity).WithName("RetrieveEntity").WithSummary("Retrieve an entity (5.7.1).");
+        entities.MapPut("/{entityId}", ReplaceEntity).WithName("ReplaceEntity").WithSummary("Replace an entity (5.6.18).");
+        entities.MapPatch("/{entityId}", MergeEntity).WithName("MergeEntity").WithSummary("Merge into an entity (5.6.17).");
+        entities.MapDelete("/{entityId}", DeleteEntity).WithName("DeleteEntity").WithSummary("Delete an entity (5.6.6).");
+        entities.MapPost("/{entityId}/attrs", AppendAttributes).WithName("AppendAttributes").WithSummary("Append attributes (5.6.3).");
+        entities.MapPatch("/{entityId}/attrs", UpdateAttributes).WithName("UpdateAttributes").WithSummary("Update attributes (5.6.2).");
+        entities.MapPatch("/{entityId}/attrs/{attrId}", PartialAttributeUpdate).WithName("PartialAttributeUpdate").WithSummary("Partial attribute update (5.6.4).");
+        entities.MapPut("/{entityId}/attrs/{attrId}", ReplaceAttribute).WithName("ReplaceAttribute").WithSummary("Replace an attribute (5.6.19).");
+        entities.MapDelete("/{entityId}/attrs/{attrId}", DeleteAttribute).WithName("DeleteAttribute").WithSummary("Delete an attribute (5.6.5).");
+        return api;
+    }
+
+    private static async Task<IResult> CreateEntity(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var entity = EntityParser.ParseEntity(body, terms, broker.Now);
+        await broker.CreateAsync(tenant, entity, ct);
+        return TypedResults.Created($"/ngsi-ld/v1/entities/{Uri.EscapeDataString(entity.Id)}");
+    }
+
+    private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        EntityIds.Validate(entityId);
+        var options = EntityRenderer.ParseOptions(request.Query, terms);
+        var entity = await broker.RetrieveAsync(tenant, entityId, ct);
+        if (request.Query.TryGetValue("type", out var type) && type.Count > 0)
+        {
+            var selector = Query.TypeSelector.Parse(type.ToString()).Expand(terms.ExpandTerm);
+            if (!selector.Matches(entity.Types)) throw NgsiLdException.NotFound($"Entity {entityId} of type {type} does not exist.");
+        }
+        JsonNode body = mediaType == ResponseMediaType.GeoJson
+            ? EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms)
+            : EntityRenderer.Render(entity, options, terms);
+        return new NgsiLdResponse(body, terms, mediaType);
+    }
+
+    private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var query = QueryParameters.FromQueryString(request.Query, settings.Value);
+        var options = EntityRenderer.ParseOptions(request.Query, terms);
+        return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, ct);
+    }
+
+    private static async Task<IResult> ReplaceEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        EntityIds.AdoptPathId(body, entityId);
+        var entity = EntityParser.ParseEntity(body, terms, broker.Now);
+        await broker.ReplaceAsync(tenant, entity, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> MergeEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var types = EntityIds.FragmentTypes(body, entityId, terms);
+        var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Patch);
+        await broker.MergeAsync(tenant, entityId, types, fragment, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var tenant = reader.Tenant(request);
+        await broker.DeleteAsync(tenant, entityId, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> AppendAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        EntityIds.FragmentTypes(body, entityId, terms);
+        var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
+        var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
+        var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, ct);
+        return UpdateResult(outcome, terms);
+    }
+
+    private static async Task<IResult> UpdateAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        EntityIds.FragmentTypes(body, entityId, terms);
+        var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
+        var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, ct);
+        return UpdateResult(outcome, terms);
+    }
+
+    private static async Task<IResult> PartialAttributeUpdate(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
+        await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> ReplaceAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Strict);
+        await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var datasetId = request.Query["datasetId"].ToString();
+        var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
+        await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The one attribute of a /attrs/{attrId} body: the body is the attribute itself (one instance or an array of instances).</summary>
+    private static (string Name, List<NgsiAttribute> Instances) SingleAttribute(string attrId, JsonObject body, LdContext terms, DateTimeOffset now, AttributeParseMode mode)
+    {
+        var wrapped = new JsonObject { [attrId] = body.DeepClone() };
+        var parsed = EntityParser.ParseAttributes(wrapped, terms, now, mode);
+        var (name, instances) = parsed.Single();
+        return (name, instances);
+    }
+
+    private static IResult UpdateResult(UpdateOutcome outcome, LdContext terms)
+    {
+        if (outcome.NotUpdated.Count == 0) return TypedResults.NoContent();
+        var body = new JsonObject
+        {
+            ["updated"] = new JsonArray(outcome.Updated.Select(a => (JsonNode)terms.CompactIri(a)).ToArray()),
+            ["notUpdated"] = new JsonArray(outcome.NotUpdated.Select(n => (JsonNode)new JsonObject
+            {
+                ["attributeName"] = terms.CompactIri(n.AttributeName),
+                ["reason"] = n.Reason,
+            }).ToArray()),
+        };
+        return new NgsiLdResponse(body, terms, ResponseMediaType.Json, StatusCodes.Status207MultiStatus);
+    }
+
+    internal static string GeometryProperty(HttpRequest request, ITermMapper terms)
+    {
+        var name = request.Query["geometryProperty"].ToString();
+        return terms.ExpandTerm(name.Length == 0 ? "location" : name);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>The media types a client may ask NGSI-LD responses in (6.3.4).</summary>
+public enum ResponseMediaType
+{
+    Json,
+    JsonLd,
+    GeoJson,
+}
+
+/// <summary>
+/// A JSON response with its JSON-LD context where the spec puts it: in the body for
+/// application/ld+json, in a Link header for application/json and application/geo+json.
+/// </summary>
+public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMediaType mediaType, int status = StatusCodes.Status200OK) : IResult
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<string> Links { get; } = [];
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = status;
+        foreach (var (name, value) in Headers) response.Headers[name] = value;
+        var links = new List<string>(Links);
+        if (mediaType != ResponseMediaType.JsonLd) links.Insert(0, context.LinkHeader);
+        if (links.Count > 0) response.Headers.Link = string.Join(", ", links);
+        if (body is null) return;
+        response.ContentType = mediaType switch
+        {
+            ResponseMediaType.JsonLd => "application/ld+json",
+            ResponseMediaType.GeoJson => "application/geo+json",
+            _ => "application/json",
+        };
+        await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
+        if (mediaType == ResponseMediaType.JsonLd) WriteWithContext(writer, body, context.ResponseContext);
+        else body.WriteTo(writer);
+        await writer.FlushAsync(httpContext.RequestAborted);
+    }
+
+    private static void WriteWithContext(Utf8JsonWriter writer, JsonNode body, JsonNode ldContext)
+    {
+        switch (body)
+        {
+            case JsonObject obj:
+                writer.WriteStartObject();
+                writer.WritePropertyName("@context");
+                ldContext.WriteTo(writer);
+                foreach (var (name, value) in obj)
+                {
+                    if (name == "@context") continue;
+                    writer.WritePropertyName(name);
+                    if (value is null) writer.WriteNullValue();
+                    else value.WriteTo(writer);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    if (item is null) writer.WriteNullValue();
+                    else WriteWithContext(writer, item, ldContext);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                body.WriteTo(writer);
+                break;
+        }
+    }
+
+    /// <summary>Content negotiation of 6.3.4: JSON by default, JSON-LD or GeoJSON when asked; anything else 406.</summary>
+    public static ResponseMediaType Negotiate(HttpRequest request, bool geoJsonAllowed = true)
+    {
+        var accept = request.Headers.Accept;
+        if (accept.Count == 0) return ResponseMediaType.Json;
+        if (!MediaTypeHeaderValue.TryParseList(accept, out var ranges) || ranges.Count == 0) return ResponseMediaType.Json;
+        ResponseMediaType? best = null;
+        double bestQuality = -1;
+        foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1))
+        {
+            var quality = range.Quality ?? 1;
+            if (quality <= 0) continue;
+            ResponseMediaType? candidate = range.MediaType.Value?.ToLowerInvariant() switch
+            {
+                "application/json" or "application/*" or "*/*" => ResponseMediaType.Json,
+                "application/ld+json" => ResponseMediaType.JsonLd,
+                "application/geo+json" when geoJsonAllowed => ResponseMediaType.GeoJson,
+                _ => null,
+            };
+            if (candidate is not null && quality > bestQuality)
+            {
+                best = candidate;
+                bestQuality = quality;
+            }
+        }
+        return best ?? throw new NgsiLdException(NgsiLdErrorType.NotAcceptable,
+            $"None of the media types in Accept ({accept}) can be served: use application/json, application/ld+json" + (geoJsonAllowed ? " or application/geo+json." : "."));
+    }
+}

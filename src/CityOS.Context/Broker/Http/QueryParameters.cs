@@ -1,0 +1,85 @@
+using System.Globalization;
+using CityOS.Context.Geo;
+using CityOS.Core;
+using Microsoft.AspNetCore.Http;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>The query-string parameters of GET /entities (6.4.3.2) and the paging parameters of every query.</summary>
+public static class QueryParameters
+{
+    public static QueryRequest FromQueryString(IQueryCollection query, ContextOptions settings)
+    {
+        var ids = List(query, "id");
+        var idPattern = Text(query, "idPattern");
+        var type = Text(query, "type");
+        var request = new QueryRequest
+        {
+            Selectors = ids is null && idPattern is null && type is null ? [] : [new EntitySelector(ids, idPattern, type)],
+            Attrs = List(query, "attrs"),
+            Q = Text(query, "q"),
+            ScopeQ = Text(query, "scopeQ"),
+            Geo = GeoQuery.FromQueryParameters(Text(query, "georel"), Text(query, "geometry"), Text(query, "coordinates"), Text(query, "geoproperty")),
+            Limit = Limit(query, settings),
+            Offset = Offset(query),
+            Count = Flag(query, "count"),
+        };
+        if (request.IsEmpty && !Flag(query, "local"))
+        {
+            throw NgsiLdException.BadRequest("Too broad query: give at least one of type, id, idPattern, attrs, q, a geo-query or scopeQ (or local=true).");
+        }
+        CheckLimit(request);
+        return request;
+    }
+
+    public static void CheckLimit(QueryRequest request)
+    {
+        if (request.Limit == 0 && !request.Count) throw NgsiLdException.BadRequest("limit=0 is only allowed together with count=true.");
+    }
+
+    public static int Limit(IQueryCollection query, ContextOptions settings)
+    {
+        var text = Text(query, "limit");
+        if (text is null) return settings.DefaultLimit;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit)) throw NgsiLdException.BadRequest($"limit '{text}' is not a non-negative integer.");
+        if (limit > settings.MaxLimit)
+        {
+            throw new NgsiLdException(NgsiLdErrorType.TooManyResults, $"limit {limit} is above the maximum of {settings.MaxLimit} entities per page; page with offset.");
+        }
+        return limit;
+    }
+
+    public static int Offset(IQueryCollection query)
+    {
+        var text = Text(query, "offset");
+        if (text is null) return 0;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+            ? offset
+            : throw NgsiLdException.BadRequest($"offset '{text}' is not a non-negative integer.");
+    }
+
+    public static bool Flag(IQueryCollection query, string name)
+    {
+        var text = Text(query, name);
+        return text switch
+        {
+            null => false,
+            "true" => true,
+            "false" => false,
+            _ => throw NgsiLdException.BadRequest($"{name} must be true or false, not '{text}'."),
+        };
+    }
+
+    public static HashSet<string> Options(IQueryCollection query) =>
+        new((List(query, "options") ?? []), StringComparer.Ordinal);
+
+    public static string? Text(IQueryCollection query, string name)
+    {
+        if (!query.TryGetValue(name, out var values)) return null;
+        var text = values.ToString();
+        return text.Length == 0 ? throw NgsiLdException.BadRequest($"The query parameter {name} is empty.") : text;
+    }
+
+    public static List<string>? List(IQueryCollection query, string name) =>
+        Text(query, name)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+}

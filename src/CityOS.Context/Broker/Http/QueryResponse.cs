@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Context.Representation;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+
+namespace CityOS.Context.Broker.Http;
+
+/// <summary>The response of a query: the page of entities, NGSILD-Results-Count, and Link headers to the next and previous pages.</summary>
+internal static class QueryResponse
+{
+    public const string ResultsCountHeader = "NGSILD-Results-Count";
+
+    public static async Task<IResult> CreateAsync(HttpRequest request, string? tenant, QueryRequest query, RenderOptions options,
+        LdContext terms, ResponseMediaType mediaType, EntityBroker broker, CancellationToken ct)
+    {
+        var page = await broker.QueryAsync(tenant, query, terms, ct);
+        JsonNode body = mediaType == ResponseMediaType.GeoJson
+            ? EntityRenderer.RenderFeatureCollection(page.Entities, options, EntitiesApi.GeometryProperty(request, terms), terms)
+            : new JsonArray(page.Entities.Select(e => (JsonNode)EntityRenderer.Render(e, options, terms)).ToArray());
+        var response = new NgsiLdResponse(body, terms, mediaType);
+        if (page.TotalCount is { } total) response.Headers[ResultsCountHeader] = total.ToString(CultureInfo.InvariantCulture);
+        if (query.Limit > 0)
+        {
+            if (query.Offset > 0) response.Links.Add(PageLink(request, Math.Max(0, query.Offset - query.Limit), query.Limit, "prev"));
+            var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
+            if (more) response.Links.Add(PageLink(request, query.Offset + query.Limit, query.Limit, "next"));
+        }
+        return response;
+    }
+
+    private static string PageLink(HttpRequest request, int offset, int limit, string rel)
+    {
+        var parameters = request.Query
+            .Where(p => p.Key is not ("offset" or "limit"))
+            .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString()))
+            .Append(new("limit", limit.ToString(CultureInfo.InvariantCulture)))
+            .Append(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
+        return $"<{request.PathBase}{request.Path}{QueryString.Create(parameters)}>; rel=\"{rel}\"; type=\"application/json\"";
+    }
+}

@@ -1,0 +1,41 @@
+using CityOS.Context.Broker;
+using CityOS.Context.Broker.Http;
+using CityOS.Context.JsonLd;
+using CityOS.Context.Storage;
+using CityOS.Context.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityOS.Context;
+
+/// <summary>The context broker block: its services and its NGSI-LD routes under /ngsi-ld/v1.</summary>
+public static class ContextBlock
+{
+    public static IServiceCollection AddCityOsContext(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ContextOptions.Section);
+        services.Configure<ContextOptions>(section);
+        var dataDirectory = section[nameof(ContextOptions.DataDirectory)] ?? new ContextOptions().DataDirectory;
+        services.Configure<SqliteStoreOptions>(o => o.DataDirectory = dataDirectory);
+        services.AddCityOsJsonLd(o => o.DataDirectory = dataDirectory);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SqliteEntityStore>();
+        services.AddSingleton<IEntityStore>(sp => sp.GetRequiredService<SqliteEntityStore>());
+        services.AddSingleton<EntityQueryBuilder>();
+        services.AddSingleton<EntityBroker>();
+        services.AddSingleton<BrokerRequestReader>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCityOsContext(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/ngsi-ld/v1");
+        api.MapEntitiesApi();
+        api.MapEntityOperationsApi();
+        api.MapDiscoveryApi();
+        app.MapJsonLdContextsApi();
+        return app;
+    }
+}

@@ -1,0 +1,45 @@
+namespace CityOS.Server;
+
+/// <summary>The `cityos` command line: runs the City OS (default) or prints help and version.</summary>
+public static class CityOsCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+        if (args.Contains("--version"))
+        {
+            Console.WriteLine($"cityos {CityOsHost.Version}");
+            return 0;
+        }
+        var app = CityOsHost.Build(args.Where(a => a != "run").ToArray());
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var data = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CityOS.Context.ContextOptions>>().Value.DataDirectory;
+            Console.WriteLine($"CityOS {CityOsHost.Version} listening on {string.Join(", ", app.Urls)}");
+            Console.WriteLine($"Data directory: {Path.GetFullPath(data)}");
+            Console.WriteLine("Press Ctrl+C to stop.");
+        });
+        await app.RunAsync();
+        return 0;
+    }
+
+    private const string Help = """
+        cityos - the CityOS City OS (NGSI-LD context broker and platform)
+
+        Usage: cityos [run] [options]
+
+        Options (each also settable in appsettings.json under "CityOS" or as CITYOS__NAME environment variables):
+          --port N          port to listen on (CityOS:Port, default 1026)
+          --host NAME       interface to listen on (CityOS:Host, default localhost; 0.0.0.0 for all)
+          --data DIR        data directory (CityOS:DataDirectory, default ./cityos-data)
+          --urls URLS       full listen URLs, overrides --host/--port (e.g. http://0.0.0.0:1026)
+          --CityOS:MaxEntityBytes N   largest entity payload (default 1048576)
+          --CityOS:LogFormat json     structured JSON logs
+          --version         print the version
+          --help            this text
+        """;
+}

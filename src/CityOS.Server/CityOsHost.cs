@@ -1,0 +1,66 @@
+using System.Reflection;
+using CityOS.Context;
+using CityOS.Context.Storage;
+using CityOS.Core.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CityOS.Server;
+
+/// <summary>Composes the enabled blocks into one web application.</summary>
+public static class CityOsHost
+{
+    public static readonly string Version =
+        typeof(CityOsHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--port"] = "CityOS:Port",
+        ["--data"] = "CityOS:DataDirectory",
+        ["--host"] = "CityOS:Host",
+    };
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        var settings = builder.Configuration.GetSection(ContextOptions.Section);
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            var host = settings["Host"] ?? "localhost";
+            var port = settings.GetValue("Port", 1026);
+            builder.WebHost.UseUrls($"http://{host}:{port}");
+        }
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = settings.GetValue("MaxBatchBytes", new ContextOptions().MaxBatchBytes);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.GetValue("ShutdownSeconds", 30)));
+        if (string.Equals(settings["LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+        }
+
+        builder.Services.AddCityOsContext(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestLogMiddleware>();
+        app.UseMiddleware<NgsiLdErrorMiddleware>();
+
+        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }))
+            .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("Operations");
+        app.MapGet("/ready", Ready)
+            .WithName("Ready").WithSummary("Readiness: the store answers.").WithTags("Operations");
+        app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
+            .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
+        app.MapCityOsContext();
+        return app;
+    }
+
+    private static async Task<IResult> Ready(IEntityStore store, CancellationToken ct) =>
+        await store.PingAsync(ct)
+            ? TypedResults.Ok(new { status = "ready" })
+            : TypedResults.Json(new { status = "store unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+}
