@@ -34,8 +34,16 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             Pooling = false,
         }.ToString();
         _writeConnection = Open();
-        Execute(_writeConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;");
-        SqliteSchema.Migrate(_writeConnection);
+        try
+        {
+            Execute(_writeConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+            SqliteSchema.Migrate(_writeConnection);
+        }
+        catch
+        {
+            _writeConnection.Dispose();
+            throw;
+        }
         _writerLoop = Task.Factory.StartNew(WriterLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 

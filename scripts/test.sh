@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the whole CityOS test suite on a fresh Debian machine with the .NET 10 SDK:
+# installs what the tests talk to (mosquitto, the npm reference clients), then runs every test project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq mosquitto mosquitto-clients >/dev/null
+  else
+    echo "mosquitto is missing: sudo apt-get install -y mosquitto mosquitto-clients" >&2
+    exit 1
+  fi
+fi
+# The tests start their own broker on a free port; the packaged service is not needed.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto >/dev/null 2>&1 || true; fi
+
+for dir in tests/*/js; do
+  [ -f "$dir/package-lock.json" ] || continue
+  echo "npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
+
+results=$(mktemp -d)
+status=0
+dotnet test CityOS.slnx --nologo -c Release --logger "trx" --results-directory "$results" -- xUnit.ParallelizeTestCollections=true || status=$?
+
+# One closing line for the whole suite, summed over every test project's results.
+python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    counters = ET.parse(path).getroot().find(".//{*}Counters")
+    if counters is None: continue
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+rm -rf "$results"
+exit $status
