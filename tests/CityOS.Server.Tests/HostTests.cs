@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace CityOS.Server.Tests;
+
+/// <summary>The `cityos` command as an operator meets it: defaults, configuration, probes, shutdown.</summary>
+public sealed class HostTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "cityos-host-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task It_prints_where_it_listens_and_keeps_data_and_answers_the_probes()
+    {
+        await using var server = await CityOsProcess.StartAsync(_data);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        Assert.Contains($"listening on http://127.0.0.1:{server.Port}", server.Output);
+        Assert.Contains($"Data directory: {_data}", server.Output);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        var ready = await client.GetAsync("/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var version = JsonNode.Parse(await client.GetStringAsync("/version"))!;
+        Assert.Equal("CityOS", version["name"]!.GetValue<string>());
+        Assert.Matches(@"^\d+\.\d+\.\d+", version["version"]!.GetValue<string>());
+        Assert.True(File.Exists(Path.Combine(_data, "default.db")));
+    }
+
+    [Fact]
+    public async Task Environment_variables_configure_it()
+    {
+        await using var server = await CityOsProcess.StartAsync(_data, environment: new Dictionary<string, string> { ["CITYOS__MAXENTITYBYTES"] = "200" });
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var response = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent(
+            """{"id": "urn:ngsi-ld:T:1", "type": "T", "description": {"type": "Property", "value": "a text that makes this payload longer than two hundred bytes, which the configured limit refuses with 413 and the NGSI-LD problem details"}}""",
+            Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_it_cleanly_and_the_data_stays()
+    {
+        var server = await CityOsProcess.StartAsync(_data);
+        using (var client = new HttpClient { BaseAddress = server.BaseAddress })
+        {
+            var created = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent("""{"id": "urn:ngsi-ld:T:2", "type": "T"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        Assert.Equal(0, await server.TerminateAsync());
+        await server.DisposeAsync();
+
+        await using var again = await CityOsProcess.StartAsync(_data);
+        using var reader = new HttpClient { BaseAddress = again.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:T:2")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_options()
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "cityos.dll"), "--help"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        var text = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains("--port", text);
+        Assert.Contains("--data", text);
+        Assert.Contains("CITYOS__", text);
+    }
+}
