@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Measures CityOS on this machine next to a bare Kestrel endpoint, with wrk, and prints a markdown
+# table (bench/results.md) and JSON (bench/results.json). Usage: bash bench/run.sh [seconds-per-scenario]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+entities=${BENCH_ENTITIES:-100000}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+dotnet build -c Release --nologo -v q src/CityOS.Server bench/CityOS.Bench >/dev/null
+data=$(mktemp -d)
+bare_port=5080; cityos_port=5026
+dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll $bare_port & bare_pid=$!
+dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $cityos_port --data "$data" \
+  --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
+trap 'kill $bare_pid $cityos_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for url in "http://127.0.0.1:$bare_port/entity/x" "http://127.0.0.1:$cityos_port/health"; do
+  for _ in $(seq 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
+done
+
+echo "seeding $entities entities (batches of 100, 8 clients)..." >&2
+seed_rate=$(python3 bench/seed.py "http://127.0.0.1:$cityos_port" "$entities")
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
+
+# run NAME URL SCRIPT CONNECTIONS: prints "requests/s p50_ms p99_ms errors"
+run() {
+  local script; script=$(mktemp --suffix .lua)
+  cat "bench/lua/$3" bench/lua/report.lua >"$script"
+  local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s -s "$script" "$2" 2>&1)
+  rm -f "$script"
+  echo "$out" | awk '/^RESULT/ {
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["non2xx"]
+  }'
+}
+
+declare -A results
+scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH]
+  echo "running $2..." >&2
+  results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}")
+}
+cityos="http://127.0.0.1:$cityos_port"; bare="http://127.0.0.1:$bare_port"
+scenario bare_get   "bare Kestrel GET"          "$bare"   retrieve.lua 50 /entity/
+scenario retrieve   "retrieve by id"            "$cityos" retrieve.lua 50 /ngsi-ld/v1/entities/
+scenario bare_post  "bare Kestrel POST"         "$bare"   create.lua 50 /entities
+scenario create     "create entity (durable)"   "$cityos" create.lua 50 /ngsi-ld/v1/entities
+scenario upsert     "batch upsert x100"         "$cityos" upsert.lua 16
+scenario query      "type+q query"              "$cityos" query.lua 50
+scenario near       "geo near 500 m"            "$cityos" near.lua 50
+
+row() { # LABEL KEY UNIT_MULTIPLIER TARGET BARE_KEY
+  read -r rps p50 p99 errors <<<"${results[$2]}"
+  local bare_text="-"
+  if [ -n "${5:-}" ]; then read -r brps bp50 bp99 berr <<<"${results[$5]}"; bare_text="$brps req/s, p99 $bp99 ms"; fi
+  printf "| %s | %s/s | %s ms | %s ms | %s | %s | %s |\n" "$1" "$((rps * $3))" "$p50" "$p99" "$errors" "$4" "$bare_text"
+}
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t2, ${duration}s per scenario, $entities entities loaded."
+  echo
+  echo "| scenario | throughput | p50 | p99 | errors | target | bare Kestrel, same run |"
+  echo "|---|---|---|---|---|---|---|"
+  row "retrieve one entity by id (50 conn.)" retrieve 1 "≥ 15,000/s, p99 ≤ 10 ms" bare_get
+  row "create entity, durable (50 conn.)" create 1 "≥ 5,000/s" bare_post
+  row "batch upsert, 100 per request (16 conn.)" upsert 100 "≥ 30,000 entities/s" bare_post
+  row "type + q query, limit 20 (50 conn.)" query 1 "≥ 2,000/s" bare_get
+  row "geo near;maxDistance==500 (50 conn.)" near 1 "≥ 1,000/s" bare_get
+  echo "| seeding ($entities entities, 8 clients x 100/batch) | ${seed_rate} entities/s | | | | | |"
+  echo "| resident memory with $entities entities | $((rss_kb / 1024)) MB | | | | ≤ 250 MB | |"
+} | tee bench/results.md
+python3 - "$rss_kb" "$seed_rate" <<PY > bench/results.json
+import json, sys
+rows = """$(for k in "${!results[@]}"; do echo "$k ${results[$k]}"; done)"""
+out = {k: dict(zip(["rps", "p50_ms", "p99_ms", "errors"], map(float, v))) for k, *v in (l.split() for l in rows.splitlines() if l)}
+out["rss_mb"] = int(sys.argv[1]) / 1024
+out["seed_entities_per_s"] = float(sys.argv[2])
+print(json.dumps(out, indent=2))
+PY
