@@ -108,11 +108,12 @@ public static class GeoJsonReader
 
     private static LineString ReadLineString(JsonNode? node, string at)
     {
-        if (node is not JsonArray positions)
-            throw Bad(at, "must be an array of positions");
-        if (positions.Count < 2)
-            throw Bad(at, $"a LineString needs at least 2 positions, got {positions.Count}");
-        return Factory.CreateLineString(ReadPositions(positions, at));
+        if (node is not JsonArray positions || HoldsNumbers(positions))
+            throw Bad(at, "must be an array of positions" + ShallowHint(node));
+        var coordinates = ReadPositions(positions, at);
+        if (coordinates.Length < 2)
+            throw Bad(at, $"a LineString needs at least 2 positions, got {coordinates.Length}");
+        return Factory.CreateLineString(coordinates);
     }
 
     private static MultiLineString ReadMultiLineString(JsonArray lines, string at)
@@ -150,11 +151,11 @@ public static class GeoJsonReader
 
     private static LinearRing ReadRing(JsonNode? node, string at)
     {
-        if (node is not JsonArray positions)
-            throw Bad(at, "must be an array of positions (a linear ring)");
-        if (positions.Count < 4)
-            throw Bad(at, $"a linear ring needs at least 4 positions, got {positions.Count}");
+        if (node is not JsonArray positions || HoldsNumbers(positions))
+            throw Bad(at, "must be an array of positions (a linear ring)" + ShallowHint(node));
         var coordinates = ReadPositions(positions, at);
+        if (coordinates.Length < 4)
+            throw Bad(at, $"a linear ring needs at least 4 positions, got {coordinates.Length}");
         var first = coordinates[0];
         var last = coordinates[^1];
         if (!first.Equals2D(last) || !first.Z.Equals(last.Z))
@@ -175,6 +176,8 @@ public static class GeoJsonReader
     {
         if (node is not JsonArray position)
             throw Bad(Position(at, index), "must be a position: an array of 2 or 3 numbers");
+        if (position.Count > 0 && position[0] is JsonArray)
+            throw Bad(Position(at, index), "must be a position: an array of 2 or 3 numbers, not of arrays (nested one level too deep for this geometry type?)");
         if (position.Count is < 2 or > 3)
             throw Bad(Position(at, index), $"a position has 2 or 3 numbers (longitude, latitude, optional altitude), got {position.Count}");
 
@@ -224,6 +227,11 @@ public static class GeoJsonReader
         var where = error.Coordinate is { } c ? $" at {Describe(c)}" : "";
         throw Bad(at, $"the {geometry.GeometryType} is not valid: {error.Message}{where}");
     }
+
+    private static bool HoldsNumbers(JsonArray array) => array.Count > 0 && array[0] is JsonValue;
+
+    private static string ShallowHint(JsonNode? node) =>
+        node is JsonArray array && HoldsNumbers(array) ? ", not a single position (nested one level too shallow for this geometry type?)" : "";
 
     private static string Member(string path, string name) => path.Length == 0 ? name : path + "." + name;
     private static string Index(string path, int index) => path + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
