@@ -90,6 +90,8 @@ public static class GeoJsonReader
         var at = Member(path, "geometries");
         if (obj["geometries"] is not JsonArray members)
             throw Bad(at, obj.ContainsKey("geometries") ? "must be an array" : "is missing");
+        if (members.Count == 0)
+            throw Bad(at, "a GeometryCollection needs at least one geometry");
         var parts = new Geometry[members.Count];
         for (var i = 0; i < parts.Length; i++)
             parts[i] = Read(members[i], depth + 1, Index(at, i));

@@ -160,17 +160,17 @@ public sealed class GeoQuery
                 var distance = DistanceMetres(candidate);
                 return (MaxDistance is not { } max || distance <= max) && (MinDistance is not { } min || distance >= min);
             case "within":
-                return candidate is Point p ? LocateInReference(p) == Location.Interior : candidate.Within(Geometry);
+                return candidate is Point p ? LocateInReference(p) == Location.Interior : IsWithin(candidate);
             case "intersects":
                 return candidate is Point q && Geometry is IPolygonal ? LocateInReference(q) != Location.Exterior : candidate.Intersects(Geometry);
             case "disjoint":
                 return candidate is Point r && Geometry is IPolygonal ? LocateInReference(r) == Location.Exterior : candidate.Disjoint(Geometry);
             case "contains":
-                return candidate.Contains(Geometry);
+                return IsContaining(candidate);
             case "equals":
-                return candidate.EqualsTopologically(Geometry);
+                return Homogeneous(candidate) is { } same && same.EqualsTopologically(Geometry);
             case "overlaps":
-                return candidate.Overlaps(Geometry);
+                return Homogeneous(candidate) is { } overlapping && overlapping.Overlaps(Geometry);
             default:
                 throw new InvalidOperationException($"unknown georel {Georel}");
         }
@@ -178,6 +178,59 @@ public sealed class GeoQuery
 
     /// <summary>Geodesic distance in metres from the reference geometry to the candidate (0 when they meet).</summary>
     public double DistanceMetres(Geometry candidate) => GeoMetrics.DistanceMetres(Geometry, candidate);
+
+    /// <summary>
+    /// A collection of mixed dimensions lies within the reference geometry when all of it is
+    /// covered by it and some part of it is within it, which is what within means for one geometry.
+    /// </summary>
+    private bool IsWithin(Geometry candidate)
+    {
+        if (Homogeneous(candidate) is { } single)
+            return single.Within(Geometry);
+        var parts = Atoms(candidate);
+        return parts.All(part => part.CoveredBy(Geometry)) && parts.Any(part => part.Within(Geometry));
+    }
+
+    /// <summary>A collection of mixed dimensions contains the reference geometry when the union of its parts of one dimension does.</summary>
+    private bool IsContaining(Geometry candidate)
+    {
+        if (Homogeneous(candidate) is { } single)
+            return single.Contains(Geometry);
+        return Atoms(candidate)
+            .GroupBy(part => part.Dimension)
+            .Any(group => GeoJsonReader.Factory.BuildGeometry(group).Union().Contains(Geometry));
+    }
+
+    /// <summary>The points, lines and polygons of a geometry, with every level of collection taken apart.</summary>
+    private static List<Geometry> Atoms(Geometry geometry)
+    {
+        var atoms = new List<Geometry>();
+        Collect(geometry);
+        return atoms;
+
+        void Collect(Geometry g)
+        {
+            if (g is GeometryCollection collection)
+                foreach (var part in collection.Geometries)
+                    Collect(part);
+            else
+                atoms.Add(g);
+        }
+    }
+
+    /// <summary>
+    /// NTS evaluates the relate-based predicates (within, contains, equals, overlaps) only on
+    /// geometries of one dimension, so a GeometryCollection is merged into one first. A collection
+    /// that mixes dimensions stays a collection (null): it has no single dimension to overlap in
+    /// or to equal a query geometry with, so it matches neither.
+    /// </summary>
+    private static Geometry? Homogeneous(Geometry candidate)
+    {
+        if (candidate.OgcGeometryType != OgcGeometryType.GeometryCollection)
+            return candidate;
+        var merged = candidate.Union();
+        return merged.OgcGeometryType == OgcGeometryType.GeometryCollection ? null : merged;
+    }
 
     /// <summary>
     /// Point-in-area without building a topology graph: the common case of points tested against

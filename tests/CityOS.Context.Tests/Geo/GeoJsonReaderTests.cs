@@ -97,6 +97,7 @@ public class GeoJsonReaderTests
         { """{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,3],[2,2.5]]]]}""", "coordinates[1][0] the linear ring is not closed" },
         { """{"type":"GeometryCollection"}""", "geometries is missing" },
         { """{"type":"GeometryCollection","geometries":{}}""", "geometries must be an array" },
+        { """{"type":"GeometryCollection","geometries":[]}""", "geometries a GeometryCollection needs at least one geometry" },
         { """{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"LineString","coordinates":[[0,0],[1,95]]}]}""", "geometries[1].coordinates[1][1] latitude 95 is outside [-90, 90]" },
     };
 

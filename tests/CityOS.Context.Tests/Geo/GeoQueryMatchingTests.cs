@@ -210,6 +210,27 @@ public class GeoQueryMatchingTests
         }
     }
 
+    [Theory]
+    [InlineData("within", """[{"type":"Point","coordinates":[8.70,49.41]},{"type":"LineString","coordinates":[[8.695,49.409],[8.70,49.411]]}]""", true)]
+    [InlineData("within", """[{"type":"Point","coordinates":[8.70,49.41]},{"type":"Point","coordinates":[8.60,49.41]}]""", false)]
+    [InlineData("intersects", """[{"type":"Point","coordinates":[8.60,49.41]},{"type":"Point","coordinates":[8.70,49.41]}]""", true)]
+    [InlineData("disjoint", """[{"type":"Point","coordinates":[8.60,49.41]},{"type":"Point","coordinates":[8.70,49.41]}]""", false)]
+    [InlineData("contains", """[{"type":"Point","coordinates":[8.60,49.41]},{"type":"Polygon","coordinates":[[[8.68,49.40],[8.73,49.40],[8.73,49.42],[8.68,49.42],[8.68,49.40]]]}]""", true)]
+    [InlineData("contains", """[{"type":"Polygon","coordinates":[[[8.68,49.40],[8.70,49.40],[8.70,49.42],[8.68,49.42],[8.68,49.40]]]},{"type":"Polygon","coordinates":[[[8.70,49.40],[8.73,49.40],[8.73,49.42],[8.70,49.42],[8.70,49.40]]]}]""", true)]
+    [InlineData("contains", """[{"type":"Point","coordinates":[8.60,49.41]},{"type":"Polygon","coordinates":[[[8.68,49.40],[8.70,49.40],[8.70,49.42],[8.68,49.42],[8.68,49.40]]]}]""", false)]
+    [InlineData("within", """[{"type":"Point","coordinates":[8.70,49.41]},{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[8.695,49.409],[8.70,49.411]]}]}]""", true)]
+    [InlineData("within", """[{"type":"Point","coordinates":[8.69,49.41]},{"type":"LineString","coordinates":[[8.69,49.409],[8.69,49.411]]}]""", false)]
+    [InlineData("overlaps", """[{"type":"Polygon","coordinates":[[[8.67,49.400],[8.70,49.400],[8.70,49.410],[8.67,49.410],[8.67,49.400]]]},{"type":"Polygon","coordinates":[[[8.60,49.40],[8.61,49.40],[8.61,49.41],[8.60,49.40]]]}]""", true)]
+    [InlineData("overlaps", """[{"type":"Point","coordinates":[8.60,49.41]},{"type":"Polygon","coordinates":[[[8.67,49.400],[8.70,49.400],[8.70,49.410],[8.67,49.410],[8.67,49.400]]]}]""", false)]
+    [InlineData("equals", """[{"type":"Polygon","coordinates":[[[8.69,49.408],[8.705,49.408],[8.705,49.415],[8.69,49.415],[8.69,49.408]]]},{"type":"Polygon","coordinates":[[[8.70,49.408],[8.72,49.408],[8.72,49.415],[8.70,49.415],[8.70,49.408]]]}]""", true)]
+    public void Geometry_collections_are_answered_for_every_georel(string georel, string geometries, bool expected)
+    {
+        var collection = GeoJsonReader.Read(JsonNode.Parse($$"""{"type":"GeometryCollection","geometries":{{geometries}}}"""));
+        var query = GeoQuery.FromQueryParameters(georel, "Polygon", Altstadt, null)!;
+
+        Assert.Equal(expected, query.Matches(collection));
+    }
+
     private static Point Point(double lon, double lat) => GeoJsonReader.Factory.CreatePoint(new Coordinate(lon, lat));
 
     private static Geometry Geo(string type, string coordinates) =>
