@@ -106,38 +106,47 @@ public static class EntityRenderer
         return array;
     }
 
-    /// <summary>One instance renders as itself; several (datasetIds, 4.5.5) as an array. Null when the datasetId filter leaves none.</summary>
+    /// <summary>
+    /// One instance renders as itself; several (datasetIds, 4.5.5) as an array, whose concise members keep
+    /// their object form so that the array cannot be read as a Property value. Null when the datasetId filter leaves none.
+    /// </summary>
     private static JsonNode? RenderAttribute(List<NgsiAttribute> instances, RenderOptions options, ITermMapper terms)
     {
-        if (instances.Count == 1 && options.DatasetIds is null)
+        var wanted = options.DatasetIds;
+        var count = instances.Count;
+        if (wanted is not null)
         {
-            return RenderInstance(instances[0], options, terms);
+            count = 0;
+            foreach (var instance in instances)
+            {
+                if (wanted.Contains(instance.DatasetId ?? NgsiLdSyntax.NoneKey))
+                {
+                    count++;
+                }
+            }
         }
-        JsonNode? single = null;
-        JsonArray? many = null;
+        if (count == 0)
+        {
+            return null;
+        }
+        JsonArray? many = count > 1 ? new JsonArray() : null;
         foreach (var instance in instances)
         {
-            if (options.DatasetIds is { } wanted && !wanted.Contains(instance.DatasetId ?? NgsiLdSyntax.NoneKey))
+            if (wanted is not null && !wanted.Contains(instance.DatasetId ?? NgsiLdSyntax.NoneKey))
             {
                 continue;
             }
-            var rendered = RenderInstance(instance, options, terms);
-            if (single is null && many is null)
-            {
-                single = rendered;
-                continue;
-            }
+            var rendered = RenderInstance(instance, options, terms, bareValueAllowed: many is null);
             if (many is null)
             {
-                many = new JsonArray(single);
-                single = null;
+                return rendered;
             }
             many.Add(rendered);
         }
-        return many ?? single;
+        return many;
     }
 
-    private static JsonNode? RenderInstance(NgsiAttribute attribute, RenderOptions options, ITermMapper terms)
+    private static JsonNode? RenderInstance(NgsiAttribute attribute, RenderOptions options, ITermMapper terms, bool bareValueAllowed)
     {
         if (options.Format == RepresentationFormat.Simplified)
         {
@@ -187,14 +196,14 @@ public static class EntityRenderer
         }
         foreach (var (name, sub) in attribute.SubAttributes)
         {
-            o[terms.CompactIri(name)] = RenderInstance(sub, options, terms);
+            o[terms.CompactIri(name)] = RenderInstance(sub, options, terms, bareValueAllowed: true);
         }
         if (options.SysAttrs)
         {
             o["createdAt"] = NgsiLdSyntax.FormatDateTime(attribute.CreatedAt);
             o["modifiedAt"] = NgsiLdSyntax.FormatDateTime(attribute.ModifiedAt);
         }
-        if (concise && o.Count == 1 && value is not null && CanStandAlone(kind, value))
+        if (concise && bareValueAllowed && o.Count == 1 && value is not null && CanStandAlone(kind, value))
         {
             o.Remove(NgsiLdSyntax.ValueMember(kind));
             return value;
