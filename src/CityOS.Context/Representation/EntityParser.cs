@@ -1,0 +1,617 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Context.Model;
+using CityOS.Core;
+
+namespace CityOS.Context.Representation;
+
+/// <summary>How strictly an attribute payload is read.</summary>
+public enum AttributeParseMode
+{
+    /// <summary>Create, append, replace and update: every attribute needs its value member; the NGSI-LD null is refused.</summary>
+    Strict,
+
+    /// <summary>
+    /// Merge-patch and partial update: an attribute may omit its value member (the result has
+    /// <see cref="NgsiAttribute.Value"/> null, meaning "keep the current value"), and the NGSI-LD null
+    /// "urn:ngsi-ld:null" (or JSON null, which is read as it) means "delete this attribute or sub-attribute".
+    /// </summary>
+    Patch,
+}
+
+/// <summary>
+/// Reads NGSI-LD entity and attribute payloads (normalized or concise, 4.5) into the expanded model,
+/// refusing invalid input with BadRequestData errors that name the offending attribute.
+/// </summary>
+public static class EntityParser
+{
+    /// <summary>The NGSI-LD null: in <see cref="AttributeParseMode.Patch"/> results, a value equal to it asks for deletion.</summary>
+    public const string NgsiNull = NgsiLdSyntax.NgsiNull;
+
+    /// <summary>True when <paramref name="value"/> is the NGSI-LD null.</summary>
+    public static bool IsNgsiNull(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == NgsiNull;
+
+    public static Entity ParseEntity(JsonObject payload, ITermMapper terms, DateTimeOffset now)
+    {
+        if (!payload.TryGetPropertyValue("id", out var idNode))
+        {
+            throw NgsiLdException.BadRequest("The entity has no \"id\"");
+        }
+        if (!payload.TryGetPropertyValue("type", out var typeNode))
+        {
+            throw NgsiLdException.BadRequest("The entity has no \"type\"");
+        }
+        var entity = new Entity
+        {
+            Id = ParseEntityId(idNode),
+            Types = ParseTypes(typeNode, terms),
+            CreatedAt = now,
+            ModifiedAt = now,
+        };
+        if (payload.TryGetPropertyValue("scope", out var scopeNode))
+        {
+            entity.Scopes = ParseScopes(scopeNode);
+        }
+        var reader = new Reader(terms, now, AttributeParseMode.Strict);
+        foreach (var (name, node) in payload)
+        {
+            if (NgsiLdSyntax.EntityMembers.Contains(name))
+            {
+                continue;
+            }
+            reader.AddAttribute(entity.Attributes, name, node);
+        }
+        return entity;
+    }
+
+    /// <summary>
+    /// Reads an entity fragment: every member except "@context", "id", "type", "scope" and the system
+    /// attributes is an attribute. "id", "type" and "scope" are validated here but left to the operation
+    /// (append ignores them, merge adds the types): read them with <see cref="ParseEntityId"/>,
+    /// <see cref="ParseTypes"/> and <see cref="ParseScopes"/>.
+    /// </summary>
+    public static Dictionary<string, List<NgsiAttribute>> ParseAttributes(JsonObject fragment, ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
+    {
+        var attributes = new Dictionary<string, List<NgsiAttribute>>(StringComparer.Ordinal);
+        var reader = new Reader(terms, now, mode);
+        foreach (var (name, node) in fragment)
+        {
+            switch (name)
+            {
+                case "id":
+                    ParseEntityId(node);
+                    continue;
+                case "type":
+                    ParseTypes(node, terms);
+                    continue;
+                case "scope":
+                    if (!(mode == AttributeParseMode.Patch && IsNgsiNull(node)))
+                    {
+                        ParseScopes(node);
+                    }
+                    continue;
+            }
+            if (NgsiLdSyntax.EntityMembers.Contains(name))
+            {
+                continue;
+            }
+            reader.AddAttribute(attributes, name, node);
+        }
+        return attributes;
+    }
+
+    /// <summary>
+    /// Reads the body of PATCH /entities/{id}/attrs/{attrId}: one attribute (or its instances), whose name comes from the URL.
+    /// </summary>
+    public static List<NgsiAttribute> ParseAttribute(string name, JsonNode? node, ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
+    {
+        if (node is JsonObject o && o.ContainsKey("@context"))
+        {
+            var copy = new JsonObject();
+            foreach (var (key, value) in o)
+            {
+                if (key != "@context")
+                {
+                    copy[key] = value?.DeepClone();
+                }
+            }
+            node = copy;
+        }
+        return new Reader(terms, now, mode).ReadAttribute(name, node);
+    }
+
+    /// <summary>An entity id: a string holding an absolute IRI.</summary>
+    public static string ParseEntityId(JsonNode? node)
+    {
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+        {
+            throw NgsiLdException.BadRequest("The entity \"id\" must be a string holding a URI");
+        }
+        var id = v.GetValue<string>();
+        if (!NgsiLdSyntax.IsAbsoluteIri(id))
+        {
+            throw NgsiLdException.BadRequest($"The entity id '{id}' is not a URI");
+        }
+        return id;
+    }
+
+    /// <summary>Entity types (a string or a non-empty array of strings), expanded and without duplicates.</summary>
+    public static List<string> ParseTypes(JsonNode? node, ITermMapper terms)
+    {
+        var types = new List<string>(1);
+        switch (node)
+        {
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                types.Add(ExpandType(v.GetValue<string>(), terms));
+                break;
+            case JsonArray a when a.Count > 0:
+                foreach (var element in a)
+                {
+                    if (element is not JsonValue ev || ev.GetValueKind() != JsonValueKind.String)
+                    {
+                        throw NgsiLdException.BadRequest("The entity \"type\" array must hold only strings");
+                    }
+                    var type = ExpandType(ev.GetValue<string>(), terms);
+                    if (!types.Contains(type))
+                    {
+                        types.Add(type);
+                    }
+                }
+                break;
+            default:
+                throw NgsiLdException.BadRequest("The entity \"type\" must be a string or a non-empty array of strings");
+        }
+        return types;
+    }
+
+    /// <summary>Scopes (4.18): a string or an array of strings such as "/Madrid/Gardens".</summary>
+    public static List<string> ParseScopes(JsonNode? node)
+    {
+        var scopes = new List<string>(1);
+        switch (node)
+        {
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                scopes.Add(ValidScope(v.GetValue<string>()));
+                break;
+            case JsonArray a:
+                foreach (var element in a)
+                {
+                    if (element is not JsonValue ev || ev.GetValueKind() != JsonValueKind.String)
+                    {
+                        throw NgsiLdException.BadRequest("The entity \"scope\" array must hold only strings");
+                    }
+                    var scope = ValidScope(ev.GetValue<string>());
+                    if (!scopes.Contains(scope))
+                    {
+                        scopes.Add(scope);
+                    }
+                }
+                break;
+            default:
+                throw NgsiLdException.BadRequest("The entity \"scope\" must be a string or an array of strings");
+        }
+        return scopes;
+    }
+
+    private static string ValidScope(string scope) => NgsiLdSyntax.IsValidScope(scope)
+        ? scope
+        : throw NgsiLdException.BadRequest($"The scope '{scope}' is invalid: a scope is '/' followed by '/'-separated levels of letters, digits and '_'");
+
+    private static string ExpandType(string type, ITermMapper terms) => NgsiLdSyntax.IsValidName(type)
+        ? terms.ExpandTerm(type)
+        : throw NgsiLdException.BadRequest($"The entity type '{type}' contains characters that are not allowed");
+
+    private static readonly string[] ValueMembers = ["value", "object", "objectList", "languageMap", "valueList", "vocab", "json"];
+
+    /// <summary>Members that only an attribute (never a plain JSON value) has; their presence without a value member means the value is missing.</summary>
+    private static readonly string[] AttributeOnlyMembers = ["observedAt", "unitCode", "datasetId", "objectType"];
+
+    private sealed class Reader(ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
+    {
+        private bool Patch => mode == AttributeParseMode.Patch;
+
+        public void AddAttribute(Dictionary<string, List<NgsiAttribute>> attributes, string name, JsonNode? node)
+        {
+            var expanded = ExpandAttributeName(name, null);
+            if (attributes.ContainsKey(expanded))
+            {
+                throw NgsiLdException.BadRequest($"Attribute '{name}' appears twice (under names that expand to the same IRI {expanded})");
+            }
+            attributes.Add(expanded, ReadAttribute(name, node));
+        }
+
+        public List<NgsiAttribute> ReadAttribute(string name, JsonNode? node)
+        {
+            if (node is JsonArray array && IsInstanceArray(array))
+            {
+                var instances = new List<NgsiAttribute>(array.Count);
+                foreach (var element in array)
+                {
+                    var instance = ReadInstance(name, element!);
+                    foreach (var other in instances)
+                    {
+                        if (other.DatasetId == instance.DatasetId)
+                        {
+                            throw NgsiLdException.BadRequest(instance.DatasetId is null
+                                ? $"Attribute '{name}' has more than one instance without a datasetId"
+                                : $"Attribute '{name}' has more than one instance with datasetId '{instance.DatasetId}'");
+                        }
+                    }
+                    instances.Add(instance);
+                }
+                return instances;
+            }
+            return [ReadInstance(name, node)];
+        }
+
+        /// <summary>
+        /// An array is a list of datasetId instances when every element is an attribute object; otherwise it
+        /// is the value of a concise Property.
+        /// </summary>
+        private static bool IsInstanceArray(JsonArray array)
+        {
+            if (array.Count == 0)
+            {
+                return false;
+            }
+            foreach (var element in array)
+            {
+                if (element is not JsonObject o || !LooksLikeAttribute(o))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool LooksLikeAttribute(JsonObject o)
+        {
+            if (o.TryGetPropertyValue("type", out var t) && t is JsonValue tv && tv.TryGetValue<string>(out var s)
+                && NgsiLdSyntax.TryParseKind(s, out _))
+            {
+                return true;
+            }
+            foreach (var member in ValueMembers)
+            {
+                if (o.ContainsKey(member))
+                {
+                    return true;
+                }
+            }
+            return o.ContainsKey("datasetId");
+        }
+
+        private string ExpandAttributeName(string name, string? parentPath)
+        {
+            var what = parentPath is null ? $"Attribute '{name}'" : $"Sub-attribute '{name}' of '{parentPath}'";
+            if (!NgsiLdSyntax.IsValidName(name))
+            {
+                throw NgsiLdException.BadRequest($"{what}: the name contains characters that are not allowed");
+            }
+            if (name[0] == '@' || NgsiLdSyntax.AttributeMembers.Contains(name) || (parentPath is null && NgsiLdSyntax.EntityMembers.Contains(name)))
+            {
+                throw NgsiLdException.BadRequest($"{what}: '{name}' is a reserved NGSI-LD name and cannot name an attribute");
+            }
+            return terms.ExpandTerm(name);
+        }
+
+        private NgsiAttribute ReadInstance(string path, JsonNode? node)
+        {
+            var attribute = new NgsiAttribute { CreatedAt = now, ModifiedAt = now };
+            if (node is not JsonObject o)
+            {
+                attribute.Kind = AttributeKind.Property;
+                attribute.Value = PlainValue(path, node);
+                return attribute;
+            }
+            var kind = DetermineKind(path, o, out var wholeObjectIsValue);
+            attribute.Kind = kind;
+            if (wholeObjectIsValue)
+            {
+                attribute.Value = kind == AttributeKind.GeoProperty ? Geometry(path, o) : o.DeepClone();
+                return attribute;
+            }
+            var valueMember = NgsiLdSyntax.ValueMember(kind);
+            var hasValue = false;
+            foreach (var (member, child) in o)
+            {
+                if (member == valueMember)
+                {
+                    attribute.Value = ReadValue(path, kind, child);
+                    hasValue = true;
+                    continue;
+                }
+                switch (member)
+                {
+                    case "type":
+                    case "createdAt":
+                    case "modifiedAt":
+                    case "deletedAt":
+                    case "instanceId":
+                    case "lang":
+                        continue;
+                    case "objectType" when kind is AttributeKind.Relationship or AttributeKind.ListRelationship:
+                        attribute.ObjectType = ObjectType(path, child);
+                        continue;
+                    case "observedAt":
+                        attribute.ObservedAt = ObservedAt(path, child);
+                        continue;
+                    case "unitCode":
+                        attribute.UnitCode = child is JsonValue u && u.GetValueKind() == JsonValueKind.String && u.GetValue<string>().Length > 0
+                            ? u.GetValue<string>()
+                            : throw Bad(path, "\"unitCode\" must be a non-empty string");
+                        continue;
+                    case "datasetId":
+                        attribute.DatasetId = child is JsonValue d && d.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.IsAbsoluteIri(d.GetValue<string>())
+                            ? d.GetValue<string>()
+                            : throw Bad(path, "\"datasetId\" must be a string holding a URI");
+                        continue;
+                }
+                if (NgsiLdSyntax.AttributeMembers.Contains(member))
+                {
+                    throw Bad(path, $"\"{member}\" is not allowed in a {NgsiLdSyntax.KindName(kind)}");
+                }
+                var expanded = ExpandAttributeName(member, path);
+                if (attribute.SubAttributes.ContainsKey(expanded))
+                {
+                    throw Bad(path, $"sub-attribute '{member}' appears twice");
+                }
+                attribute.SubAttributes.Add(expanded, ReadInstance(path + "." + member, child));
+            }
+            if (!hasValue && !Patch)
+            {
+                throw Bad(path, $"a {NgsiLdSyntax.KindName(kind)} needs \"{valueMember}\"");
+            }
+            return attribute;
+        }
+
+        /// <summary>The kind of an attribute object: from its "type", else inferred as the concise form (4.5) prescribes.</summary>
+        private AttributeKind DetermineKind(string path, JsonObject o, out bool wholeObjectIsValue)
+        {
+            wholeObjectIsValue = false;
+            string? presentValueMember = null;
+            foreach (var member in ValueMembers)
+            {
+                if (o.ContainsKey(member))
+                {
+                    if (presentValueMember is not null && !o.ContainsKey("type"))
+                    {
+                        throw Bad(path, $"both \"{presentValueMember}\" and \"{member}\" are present, so the attribute type cannot be inferred");
+                    }
+                    presentValueMember ??= member;
+                }
+            }
+            if (o.TryGetPropertyValue("type", out var typeNode))
+            {
+                if (typeNode is JsonValue tv && tv.GetValueKind() == JsonValueKind.String)
+                {
+                    var typeName = tv.GetValue<string>();
+                    if (NgsiLdSyntax.TryParseKind(typeName, out var explicitKind))
+                    {
+                        return explicitKind;
+                    }
+                    if (presentValueMember is null && GeoJsonGeometryCheck.IsGeometryType(typeName))
+                    {
+                        wholeObjectIsValue = true;
+                        return AttributeKind.GeoProperty;
+                    }
+                    throw Bad(path, $"'{typeName}' is not an NGSI-LD attribute type (Property, Relationship, GeoProperty, LanguageProperty, ListProperty, ListRelationship, VocabProperty, JsonProperty)");
+                }
+                throw Bad(path, "the attribute \"type\" must be a string");
+            }
+            switch (presentValueMember)
+            {
+                case "value":
+                    return GeoJsonGeometryCheck.LooksLikeGeometry(o["value"]) ? AttributeKind.GeoProperty : AttributeKind.Property;
+                case "object":
+                    return AttributeKind.Relationship;
+                case "objectList":
+                    return AttributeKind.ListRelationship;
+                case "languageMap":
+                    return AttributeKind.LanguageProperty;
+                case "valueList":
+                    return AttributeKind.ListProperty;
+                case "vocab":
+                    return AttributeKind.VocabProperty;
+                case "json":
+                    return AttributeKind.JsonProperty;
+            }
+            foreach (var member in AttributeOnlyMembers)
+            {
+                if (o.ContainsKey(member))
+                {
+                    if (Patch)
+                    {
+                        return o.ContainsKey("objectType") ? AttributeKind.Relationship : AttributeKind.Property;
+                    }
+                    throw Bad(path, "the attribute has no value member (\"value\", \"object\", \"languageMap\", ...)");
+                }
+            }
+            wholeObjectIsValue = true;
+            return AttributeKind.Property;
+        }
+
+        private JsonNode PlainValue(string path, JsonNode? node)
+        {
+            if (node is null)
+            {
+                return Patch ? JsonValue.Create(NgsiNull) : throw Bad(path, "null is not a valid value");
+            }
+            if (!Patch && IsNgsiNull(node))
+            {
+                throw Bad(path, $"'{NgsiNull}' is only allowed in merge and partial updates");
+            }
+            return node.DeepClone();
+        }
+
+        private JsonNode ReadValue(string path, AttributeKind kind, JsonNode? node)
+        {
+            if (node is null || IsNgsiNull(node))
+            {
+                return PlainValue(path, node);
+            }
+            switch (kind)
+            {
+                case AttributeKind.Property:
+                    return node.DeepClone();
+                case AttributeKind.GeoProperty:
+                    return Geometry(path, node);
+                case AttributeKind.Relationship:
+                    return RelationshipObject(path, node);
+                case AttributeKind.ListRelationship:
+                    return ObjectList(path, node);
+                case AttributeKind.LanguageProperty:
+                    return LanguageMap(path, node);
+                case AttributeKind.ListProperty:
+                    return node is JsonArray
+                        ? node.DeepClone()
+                        : throw Bad(path, "\"valueList\" must be an array");
+                case AttributeKind.VocabProperty:
+                    return Vocab(path, node);
+                default:
+                    return node.DeepClone();
+            }
+        }
+
+        private static JsonNode Geometry(string path, JsonNode node) =>
+            GeoJsonGeometryCheck.Validate(node) is { } problem
+                ? throw Bad(path, $"a GeoProperty value must be a GeoJSON geometry: {problem}")
+                : node.DeepClone();
+
+        private static JsonNode RelationshipObject(string path, JsonNode node)
+        {
+            if (IsIriString(node))
+            {
+                return node.DeepClone();
+            }
+            if (node is JsonArray a && a.Count > 0)
+            {
+                foreach (var element in a)
+                {
+                    if (!IsIriString(element))
+                    {
+                        throw Bad(path, "every element of \"object\" must be a URI");
+                    }
+                }
+                return node.DeepClone();
+            }
+            throw Bad(path, "\"object\" must be a URI or a non-empty array of URIs");
+        }
+
+        /// <summary>Stored as the spec's normalized form, an array of {"object": URI}; bare URIs are accepted and wrapped.</summary>
+        private static JsonNode ObjectList(string path, JsonNode node)
+        {
+            if (node is not JsonArray a)
+            {
+                throw Bad(path, "\"objectList\" must be an array of URIs");
+            }
+            var list = new JsonArray();
+            foreach (var element in a)
+            {
+                var target = element is JsonObject o && o.Count == 1 && o.TryGetPropertyValue("object", out var inner) ? inner : element;
+                if (!IsIriString(target))
+                {
+                    throw Bad(path, "every element of \"objectList\" must be a URI or {\"object\": URI}");
+                }
+                list.Add(new JsonObject { ["object"] = target!.DeepClone() });
+            }
+            return list;
+        }
+
+        private static JsonNode LanguageMap(string path, JsonNode node)
+        {
+            if (node is not JsonObject map || map.Count == 0)
+            {
+                throw Bad(path, "\"languageMap\" must be a non-empty object from language tags to strings");
+            }
+            foreach (var (tag, text) in map)
+            {
+                if (tag != NgsiLdSyntax.NoneKey && !NgsiLdSyntax.IsLanguageTag(tag))
+                {
+                    throw Bad(path, $"'{tag}' in \"languageMap\" is not a language tag");
+                }
+                if (!IsStringOrStrings(text))
+                {
+                    throw Bad(path, $"the \"languageMap\" entry '{tag}' must be a string or an array of strings");
+                }
+            }
+            return node.DeepClone();
+        }
+
+        private JsonNode Vocab(string path, JsonNode node)
+        {
+            if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+            {
+                return JsonValue.Create(terms.ExpandVocabValue(v.GetValue<string>()));
+            }
+            if (node is JsonArray a && a.Count > 0)
+            {
+                var expanded = new JsonArray();
+                foreach (var element in a)
+                {
+                    if (element is not JsonValue ev || ev.GetValueKind() != JsonValueKind.String)
+                    {
+                        throw Bad(path, "\"vocab\" must be a string or an array of strings");
+                    }
+                    expanded.Add(terms.ExpandVocabValue(ev.GetValue<string>()));
+                }
+                return expanded;
+            }
+            throw Bad(path, "\"vocab\" must be a string or a non-empty array of strings");
+        }
+
+        private JsonNode ObjectType(string path, JsonNode? node)
+        {
+            if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.IsValidName(v.GetValue<string>()))
+            {
+                return JsonValue.Create(terms.ExpandTerm(v.GetValue<string>()));
+            }
+            if (node is JsonArray a && a.Count > 0)
+            {
+                var expanded = new JsonArray();
+                foreach (var element in a)
+                {
+                    if (element is not JsonValue ev || ev.GetValueKind() != JsonValueKind.String || !NgsiLdSyntax.IsValidName(ev.GetValue<string>()))
+                    {
+                        throw Bad(path, "\"objectType\" must be an entity type or an array of entity types");
+                    }
+                    expanded.Add(terms.ExpandTerm(ev.GetValue<string>()));
+                }
+                return expanded;
+            }
+            throw Bad(path, "\"objectType\" must be an entity type or an array of entity types");
+        }
+
+        private static DateTimeOffset ObservedAt(string path, JsonNode? node) =>
+            node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseDateTime(v.GetValue<string>(), out var at)
+                ? at
+                : throw Bad(path, "\"observedAt\" must be an ISO 8601 DateTime such as \"2026-11-22T02:30:00Z\"");
+
+        private static bool IsIriString(JsonNode? node) =>
+            node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.IsAbsoluteIri(v.GetValue<string>());
+
+        private static bool IsStringOrStrings(JsonNode? node)
+        {
+            if (node is JsonValue v)
+            {
+                return v.GetValueKind() == JsonValueKind.String;
+            }
+            if (node is not JsonArray a)
+            {
+                return false;
+            }
+            foreach (var element in a)
+            {
+                if (element is not JsonValue ev || ev.GetValueKind() != JsonValueKind.String)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static NgsiLdException Bad(string path, string problem) =>
+            NgsiLdException.BadRequest($"Attribute '{path}': {problem}");
+    }
+}

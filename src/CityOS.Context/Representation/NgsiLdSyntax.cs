@@ -1,0 +1,207 @@
+using System.Globalization;
+using CityOS.Context.Model;
+
+namespace CityOS.Context.Representation;
+
+/// <summary>The lexical rules of NGSI-LD payloads shared by the parser and the renderer.</summary>
+internal static class NgsiLdSyntax
+{
+    /// <summary>The NGSI-LD null (4.5.0 of v1.8): in merge-patch and partial update it deletes what it replaces.</summary>
+    public const string NgsiNull = "urn:ngsi-ld:null";
+
+    /// <summary>"@none": the languageMap entry without a language, and the datasetId filter value for default instances.</summary>
+    public const string NoneKey = "@none";
+
+    /// <summary>
+    /// Members of an attribute that are part of the NGSI-LD core context rather than sub-attributes;
+    /// none of them may be used as the name of an attribute or a sub-attribute.
+    /// </summary>
+    public static readonly HashSet<string> AttributeMembers = new(StringComparer.Ordinal)
+    {
+        "type", "value", "object", "objectType", "languageMap", "valueList", "objectList", "vocab", "json",
+        "observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt", "deletedAt", "instanceId", "lang",
+    };
+
+    /// <summary>Entity members that are not attributes.</summary>
+    public static readonly HashSet<string> EntityMembers = new(StringComparer.Ordinal)
+    {
+        "id", "type", "scope", "@context", "createdAt", "modifiedAt", "deletedAt",
+    };
+
+    public static string KindName(AttributeKind kind) => kind switch
+    {
+        AttributeKind.Property => "Property",
+        AttributeKind.Relationship => "Relationship",
+        AttributeKind.GeoProperty => "GeoProperty",
+        AttributeKind.LanguageProperty => "LanguageProperty",
+        AttributeKind.ListProperty => "ListProperty",
+        AttributeKind.ListRelationship => "ListRelationship",
+        AttributeKind.VocabProperty => "VocabProperty",
+        AttributeKind.JsonProperty => "JsonProperty",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static bool TryParseKind(string name, out AttributeKind kind)
+    {
+        switch (name)
+        {
+            case "Property": kind = AttributeKind.Property; return true;
+            case "Relationship": kind = AttributeKind.Relationship; return true;
+            case "GeoProperty": kind = AttributeKind.GeoProperty; return true;
+            case "LanguageProperty": kind = AttributeKind.LanguageProperty; return true;
+            case "ListProperty": kind = AttributeKind.ListProperty; return true;
+            case "ListRelationship": kind = AttributeKind.ListRelationship; return true;
+            case "VocabProperty": kind = AttributeKind.VocabProperty; return true;
+            case "JsonProperty": kind = AttributeKind.JsonProperty; return true;
+            default: kind = default; return false;
+        }
+    }
+
+    /// <summary>The member that carries the value of each kind in the normalized and concise forms.</summary>
+    public static string ValueMember(AttributeKind kind) => kind switch
+    {
+        AttributeKind.Property or AttributeKind.GeoProperty => "value",
+        AttributeKind.Relationship => "object",
+        AttributeKind.LanguageProperty => "languageMap",
+        AttributeKind.ListProperty => "valueList",
+        AttributeKind.ListRelationship => "objectList",
+        AttributeKind.VocabProperty => "vocab",
+        AttributeKind.JsonProperty => "json",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>
+    /// An absolute IRI (RFC 3987) as NGSI-LD requires for entity ids, objects and datasetIds: a scheme,
+    /// a colon, and no character that can never appear in an IRI. Deliberately not <see cref="Uri"/>, which
+    /// accepts and silently rewrites many strings that are not IRIs.
+    /// </summary>
+    public static bool IsAbsoluteIri(string? s)
+    {
+        if (string.IsNullOrEmpty(s) || !char.IsAsciiLetter(s[0]))
+        {
+            return false;
+        }
+        var colon = -1;
+        for (var i = 1; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (c == ':')
+            {
+                colon = i;
+                break;
+            }
+            if (!char.IsAsciiLetterOrDigit(c) && c != '+' && c != '-' && c != '.')
+            {
+                return false;
+            }
+        }
+        if (colon < 0 || colon == s.Length - 1)
+        {
+            return false;
+        }
+        for (var i = colon + 1; i < s.Length; i++)
+        {
+            if (IsNeverInIri(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsNeverInIri(char c) =>
+        c <= ' ' || c == 0x7F || c is '<' or '>' or '"' or '{' or '}' or '|' or '\\' or '^' or '`';
+
+    /// <summary>
+    /// Names of attributes, sub-attributes and entity types: a term or an IRI, without the characters
+    /// Orion-LD forbids because they break the query language and URL paths.
+    /// </summary>
+    public static bool IsValidName(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+        foreach (var c in name)
+        {
+            if (c <= ' ' || c == 0x7F || c is '<' or '>' or '"' or '\'' or '=' or ';' or '(' or ')' or '\\' or '{' or '}' or '|' or '^' or '`')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A scope (4.18): "/" followed by one or more "/"-separated levels of letters, digits and underscores.</summary>
+    public static bool IsValidScope(string scope)
+    {
+        if (scope.Length < 2 || scope[0] != '/' || scope[^1] == '/')
+        {
+            return false;
+        }
+        for (var i = 1; i < scope.Length; i++)
+        {
+            var c = scope[i];
+            if (c == '/')
+            {
+                if (scope[i - 1] == '/')
+                {
+                    return false;
+                }
+            }
+            else if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A BCP 47 language tag in its usual shape (RFC 5646 2.1): alphanumeric subtags of 1 to 8 characters separated by hyphens, the first alphabetic.</summary>
+    public static bool IsLanguageTag(string tag)
+    {
+        if (tag.Length == 0)
+        {
+            return false;
+        }
+        var start = 0;
+        var first = true;
+        for (var i = 0; i <= tag.Length; i++)
+        {
+            if (i < tag.Length && tag[i] != '-')
+            {
+                if (!char.IsAsciiLetterOrDigit(tag[i]) || (first && !char.IsAsciiLetter(tag[i])))
+                {
+                    return false;
+                }
+                continue;
+            }
+            var length = i - start;
+            if (length is < 1 or > 8)
+            {
+                return false;
+            }
+            first = false;
+            start = i + 1;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// An ISO 8601 date-time as NGSI-LD DateTime values are written: a full date, "T", hours and minutes,
+    /// optional seconds and fraction, and an optional zone (UTC assumed when absent, as Orion-LD does).
+    /// </summary>
+    public static bool TryParseDateTime(string s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length < 16 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':')
+        {
+            return false;
+        }
+        return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    /// <summary>UTC with milliseconds and "Z", the form Orion-LD renders every DateTime in.</summary>
+    public static string FormatDateTime(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
