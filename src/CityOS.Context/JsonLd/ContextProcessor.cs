@@ -431,6 +431,10 @@ internal sealed class ContextProcessor(IContextDocumentSource source)
 
         private string? Expand(string value)
         {
+            if (IriRules.IsKeyword(value))
+            {
+                return value;
+            }
             if (local.ContainsKey(value) && !(defined.TryGetValue(value, out var done) && done))
             {
                 Define(value);
