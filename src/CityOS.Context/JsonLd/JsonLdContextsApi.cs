@@ -1,0 +1,155 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace CityOS.Context.JsonLd;
+
+/// <summary>The @context API of GS CIM 009 (5.13, 6.30, 6.31): hosted, cached and implicitly created contexts.</summary>
+public static class JsonLdContextsApi
+{
+    private const string Tag = "JSON-LD @contexts";
+
+    public static IEndpointRouteBuilder MapJsonLdContextsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup(JsonLdContextStore.ApiPath).WithTags(Tag).AddEndpointFilter(NgsiLdErrorsAsProblems);
+
+        group.MapPost("/", AddContext)
+            .WithName("AddJsonLdContext")
+            .WithSummary("Hosts a JSON-LD @context document given in the body")
+            .Accepts<JsonObject>(LdRequest.Json, LdRequest.JsonLd);
+        group.MapGet("/", ListContexts)
+            .WithName("ListJsonLdContexts")
+            .WithSummary("Lists the @contexts the broker keeps: URLs, or details with details=true, optionally filtered by kind");
+        group.MapGet("/{contextId}", ServeContext)
+            .WithName("ServeJsonLdContext")
+            .WithSummary("Returns a kept @context document, or its details with details=true");
+        group.MapDelete("/{contextId}", DeleteContext)
+            .WithName("DeleteJsonLdContext")
+            .WithSummary("Deletes a hosted or cached @context, or reloads a cached one with reload=true");
+        return app;
+    }
+
+    private static async Task<IResult> AddContext(HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, CancellationToken ct)
+    {
+        if (request.ContentType is null || !(request.ContentType.StartsWith(LdRequest.Json, StringComparison.OrdinalIgnoreCase)
+            || request.ContentType.StartsWith(LdRequest.JsonLd, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new NgsiLdException(NgsiLdErrorType.UnsupportedMediaType, "A @context document is sent as application/json or application/ld+json.");
+        }
+        var document = await ReadDocumentAsync(request, ct);
+        if (document is not JsonObject obj || !obj.TryGetPropertyValue("@context", out var context) || context is null)
+        {
+            throw NgsiLdException.BadRequest("The body must be a JSON object with an @context member.");
+        }
+        await resolver.ValidateAsync(context, ct);
+        var entry = await store.AddHostedAsync(new JsonObject { ["@context"] = context.DeepClone() }.ToJsonString(), ct);
+        return TypedResults.Created(entry.Url);
+    }
+
+    private static async Task<IResult> ListContexts(HttpRequest request, JsonLdContextStore store, CancellationToken ct)
+    {
+        var details = BoolParameter(request, "details");
+        LdContextKind? kind = request.Query["kind"].ToString() switch
+        {
+            "" => null,
+            var k when Enum.TryParse<LdContextKind>(k, ignoreCase: false, out var parsed) && !int.TryParse(k, out _) => parsed,
+            var k => throw NgsiLdException.BadRequest($"kind '{k}' is not one of Hosted, Cached, ImplicitlyCreated."),
+        };
+        await store.EnsureLoadedAsync(ct);
+        var entries = store.List(kind);
+        var list = details
+            ? new JsonArray(entries.Select(e => (JsonNode)Details(e)).ToArray())
+            : new JsonArray(entries.Select(e => (JsonNode)JsonValue.Create(e.Url)).ToArray());
+        return TypedResults.Text(list.ToJsonString(), LdRequest.Json);
+    }
+
+    private static async Task<IResult> ServeContext(string contextId, HttpRequest request, JsonLdContextStore store, CancellationToken ct)
+    {
+        var entry = await FindAsync(store, contextId, ct);
+        return BoolParameter(request, "details")
+            ? TypedResults.Text(Details(entry).ToJsonString(), LdRequest.Json)
+            : TypedResults.Text(entry.Document, LdRequest.Json);
+    }
+
+    private static async Task<IResult> DeleteContext(string contextId, HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, CancellationToken ct)
+    {
+        var entry = await FindAsync(store, contextId, ct);
+        if (entry.IsCore)
+        {
+            throw NgsiLdException.BadRequest("The NGSI-LD core @context cannot be deleted or reloaded.");
+        }
+        if (BoolParameter(request, "reload"))
+        {
+            if (entry.Kind != LdContextKind.Cached)
+            {
+                throw NgsiLdException.BadRequest($"Only Cached @contexts can be reloaded; this one is {entry.Kind}.");
+            }
+            await resolver.ReloadAsync(entry, ct);
+        }
+        else
+        {
+            await store.DeleteAsync(entry, ct);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<StoredLdContext> FindAsync(JsonLdContextStore store, string contextId, CancellationToken ct)
+    {
+        await store.EnsureLoadedAsync(ct);
+        var id = contextId.Contains('%') ? Uri.UnescapeDataString(contextId) : contextId;
+        return store.Find(id) ?? throw NgsiLdException.NotFound($"No @context {id} is kept by this broker.");
+    }
+
+    private static JsonObject Details(StoredLdContext entry)
+    {
+        var details = new JsonObject
+        {
+            ["URL"] = entry.Url,
+            ["localId"] = entry.Id,
+            ["kind"] = entry.Kind.ToString(),
+            ["createdAt"] = entry.CreatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+            ["numberOfHits"] = entry.NumberOfHits,
+        };
+        if (entry.LastUsage is { } lastUsage)
+        {
+            details["lastUsage"] = lastUsage.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        return details;
+    }
+
+    private static bool BoolParameter(HttpRequest request, string name) => request.Query[name].ToString() switch
+    {
+        "" or "false" => false,
+        "true" => true,
+        var other => throw NgsiLdException.BadRequest($"{name} must be true or false, not '{other}'."),
+    };
+
+    private static async Task<JsonNode?> ReadDocumentAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            throw NgsiLdException.InvalidRequest($"The body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>Turns rule violations into RFC 9457 problem details, so this API behaves the same in any host.</summary>
+    private static async ValueTask<object?> NgsiLdErrorsAsProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (NgsiLdException e)
+        {
+            return TypedResults.Problem(e.Detail, statusCode: e.Status, title: e.Title, type: NgsiLdErrors.TypeUri(e.Type));
+        }
+    }
+}

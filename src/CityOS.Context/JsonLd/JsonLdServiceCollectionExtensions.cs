@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CityOS.Context.JsonLd;
+
+public static class JsonLdServiceCollectionExtensions
+{
+    /// <summary>Registers the @context resolver (<see cref="ILdContextResolver"/>), the context store and the context fetcher.</summary>
+    public static IServiceCollection AddCityOsJsonLd(this IServiceCollection services, Action<JsonLdOptions> configure)
+    {
+        services.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        // The fetcher enforces JsonLdOptions.FetchTimeout itself; the client's own timeout only has to stay out of its way.
+        services.AddHttpClient(ContextFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<ContextFetcher>();
+        services.AddSingleton<JsonLdContextStore>();
+        services.AddSingleton<LdContextResolver>();
+        services.AddSingleton<ILdContextResolver>(sp => sp.GetRequiredService<LdContextResolver>());
+        return services;
+    }
+}
