@@ -223,7 +223,7 @@ public sealed class MosquittoTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pool_reports_an_unreachable_broker_and_tries_again_next_time()
+    public async Task Pool_reports_an_unreachable_broker_and_forgets_the_failed_client()
     {
         await using var pool = new MqttConnectionPool(endpoint => MqttClientOptions.FromEndpoint(endpoint) with { ConnectTimeout = TimeSpan.FromSeconds(2) });
         var endpoint = MqttEndpoint.Parse($"mqtt://127.0.0.1:{MosquittoBroker.FreeTcpPort()}/nobody/listens");
