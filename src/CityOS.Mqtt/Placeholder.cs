@@ -1,1 +1,0 @@
-namespace CityOS.Mqtt; public static class Placeholder;
