@@ -19,7 +19,11 @@ public static class ContextBlock
         services.Configure<ContextOptions>(section);
         var dataDirectory = section[nameof(ContextOptions.DataDirectory)] ?? new ContextOptions().DataDirectory;
         services.Configure<SqliteStoreOptions>(o => o.DataDirectory = dataDirectory);
-        services.AddCityOsJsonLd(o => o.DataDirectory = dataDirectory);
+        services.AddCityOsJsonLd(o =>
+        {
+            o.DataDirectory = dataDirectory;
+            o.PublicBaseUrl = section["PublicBaseUrl"];
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteEntityStore>();
         services.AddSingleton<IEntityStore>(sp => sp.GetRequiredService<SqliteEntityStore>());

@@ -10,7 +10,7 @@ namespace CityOS.Context.JsonLd;
 /// expansion and compaction NGSI-LD needs for attribute names, entity types and vocab values.
 /// Immutable and thread-safe; results of rules that are not a plain term lookup are memoised.
 /// </summary>
-public sealed class LdContext
+public sealed class LdContext : Model.ITermMapper
 {
     public const string ContextRel = "http://www.w3.org/ns/json-ld#context";
 

@@ -24,22 +24,36 @@ public static class EntityIndexEntries
         }
     }
 
+    /// <summary>
+    /// Every scalar a q comparison can be made against: the value (or object) of each instance, the
+    /// elements when it is an array, and the strings of a language map. An index must never miss a
+    /// value the exact evaluation would compare, so it covers all of them.
+    /// </summary>
     public static IEnumerable<ScalarValue> Scalars(Entity entity)
     {
         foreach (var (name, instances) in entity.Attributes)
         {
             foreach (var instance in instances)
             {
-                if (instance.Kind is not (AttributeKind.Property or AttributeKind.Relationship)) continue;
-                if (instance.Value is not JsonValue value) continue;
-                switch (value.GetValueKind())
+                if (instance.Kind == AttributeKind.GeoProperty || instance.Value is null) continue;
+                IEnumerable<JsonNode?> candidates = instance.Value switch
                 {
-                    case JsonValueKind.Number:
-                        yield return new ScalarValue(name, value.GetValue<double>(), null);
-                        break;
-                    case JsonValueKind.String:
-                        yield return new ScalarValue(name, null, value.GetValue<string>());
-                        break;
+                    JsonArray array => array,
+                    JsonObject map when instance.Kind == AttributeKind.LanguageProperty => map.Select(p => p.Value),
+                    _ => [instance.Value],
+                };
+                foreach (var candidate in candidates)
+                {
+                    if (candidate is not JsonValue value) continue;
+                    switch (value.GetValueKind())
+                    {
+                        case JsonValueKind.Number:
+                            yield return new ScalarValue(name, value.GetValue<double>(), null);
+                            break;
+                        case JsonValueKind.String:
+                            yield return new ScalarValue(name, null, value.GetValue<string>());
+                            break;
+                    }
                 }
             }
         }

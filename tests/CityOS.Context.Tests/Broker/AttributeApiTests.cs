@@ -11,8 +11,8 @@ public sealed class AttributeApiTests(BrokerHost host) : IClassFixture<BrokerHos
     private async Task<string> SensorAsync()
     {
         var id = Unique("Sensor");
-        await _client.CreateAsync($$"""
-            {"id": "{{id}}", "type": "Sensor",
+        await _client.CreateAsync($$$"""
+            {"id": "{{{id}}}", "type": "Sensor",
              "temperature": {"type": "Property", "value": 20, "unitCode": "CEL",
                              "accuracy": {"type": "Property", "value": 0.5}},
              "speed": [{"type": "Property", "value": 10, "datasetId": "urn:ngsi-ld:dataset:gps"},

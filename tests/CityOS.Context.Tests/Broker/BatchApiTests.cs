@@ -10,7 +10,7 @@ public sealed class BatchApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     private readonly HttpClient _client = host.Client;
 
     private static string Car(string id, int speed) =>
-        $$"""{"id": "{{id}}", "type": "Car", "speed": {"type": "Property", "value": {{speed}}}}""";
+        $$$"""{"id": "{{{id}}}", "type": "Car", "speed": {"type": "Property", "value": {{{speed}}}}}""";
 
     private async Task<HttpResponseMessage> Batch(string operation, string body, string? query = null) =>
         await _client.PostAsync($"/ngsi-ld/v1/entityOperations/{operation}{query}", Json(body));
@@ -43,7 +43,7 @@ public sealed class BatchApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     public async Task Upsert_creates_or_replaces_and_with_options_update_merges()
     {
         var (a, b) = (Unique("Car"), Unique("Car"));
-        await _client.CreateAsync($$"""{"id": "{{a}}", "type": "Car", "speed": {"type": "Property", "value": 1}, "color": {"type": "Property", "value": "red"}}""");
+        await _client.CreateAsync($$$"""{"id": "{{{a}}}", "type": "Car", "speed": {"type": "Property", "value": 1}, "color": {"type": "Property", "value": "red"}}""");
 
         var created = await Batch("upsert", $"[{Car(a, 10)}, {Car(b, 20)}]");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -98,7 +98,7 @@ public sealed class BatchApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     public async Task Merge_merges_each_entity()
     {
         var a = Unique("Car");
-        await _client.CreateAsync($$"""{"id": "{{a}}", "type": "Car", "speed": {"type": "Property", "value": 1, "unitCode": "KMH"}, "color": {"type": "Property", "value": "red"}}""");
+        await _client.CreateAsync($$$"""{"id": "{{{a}}}", "type": "Car", "speed": {"type": "Property", "value": 1, "unitCode": "KMH"}, "color": {"type": "Property", "value": "red"}}""");
 
         var response = await Batch("merge", $$"""[{"id": "{{a}}", "type": "Car", "speed": {"type": "Property", "value": 2}, "color": "urn:ngsi-ld:null"}]""");
 
@@ -122,8 +122,8 @@ public sealed class BatchApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     public async Task Json_ld_batches_carry_a_context_per_entity()
     {
         var id = Unique("Car");
-        var body = new JsonArray(JsonNode.Parse($$"""
-            {"@context": "{{BrokerHost.CoreContext}}", "id": "{{id}}", "type": "Car", "speed": {"type": "Property", "value": 7}}
+        var body = new JsonArray(JsonNode.Parse($$$"""
+            {"@context": "{{{BrokerHost.CoreContext}}}", "id": "{{{id}}}", "type": "Car", "speed": {"type": "Property", "value": 7}}
             """));
 
         var response = await _client.PostAsync("/ngsi-ld/v1/entityOperations/create", Json(body, "application/ld+json"));

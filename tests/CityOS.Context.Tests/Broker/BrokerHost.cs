@@ -19,7 +19,6 @@ public sealed class BrokerHost : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
-    public virtual IEnumerable<string> ExtraArguments => [];
 
     public async Task InitializeAsync()
     {
@@ -28,7 +27,6 @@ public sealed class BrokerHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--data", DataDirectory,
             "--Logging:LogLevel:Default", "Warning",
-            .. ExtraArguments,
         ]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -9,9 +9,9 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
 {
     private readonly HttpClient _client = host.Client;
 
-    private static string Building(string id) => $$"""
+    private static string Building(string id) => $$$"""
         {
-          "id": "{{id}}",
+          "id": "{{{id}}}",
           "type": "Building",
           "name": {"type": "Property", "value": "Shibuya Hikarie"},
           "floors": {"type": "Property", "value": 34, "observedAt": "2026-11-22T09:00:00Z", "unitCode": "C62"},
@@ -124,8 +124,8 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     public async Task LanguageProperty_is_resolved_by_lang()
     {
         var id = Unique("Place");
-        await _client.CreateAsync($$"""
-            {"id": "{{id}}", "type": "Place",
+        await _client.CreateAsync($$$$"""
+            {"id": "{{{{id}}}}", "type": "Place",
              "name": {"type": "LanguageProperty", "languageMap": {"ja": "渋谷", "en": "Shibuya"}}}
             """);
 
@@ -198,7 +198,7 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     {
         var big = new string('x', 1024 * 1024 + 10);
         var response = await _client.PostAsync("/ngsi-ld/v1/entities",
-            Json($$"""{"id": "urn:ngsi-ld:Big:1", "type": "Big", "blob": {"type": "Property", "value": "{{big}}"}}"""));
+            Json($$$"""{"id": "urn:ngsi-ld:Big:1", "type": "Big", "blob": {"type": "Property", "value": "{{{big}}}"}}"""));
 
         await response.AssertProblemAsync(413, "PayloadTooLarge");
     }
@@ -276,8 +276,8 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     public async Task Concise_input_is_accepted_and_stored_normalized()
     {
         var id = Unique("Sensor");
-        await _client.CreateAsync($$"""
-            {"id": "{{id}}", "type": "Sensor",
+        await _client.CreateAsync($$$"""
+            {"id": "{{{id}}}", "type": "Sensor",
              "temperature": 21.5,
              "label": "roof",
              "controlledBy": {"object": "urn:ngsi-ld:Device:1"},

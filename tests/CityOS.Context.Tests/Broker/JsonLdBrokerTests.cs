@@ -52,7 +52,7 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
         var context = contexts.BaseUrl + "/parking.jsonld";
         var id = Unique("ParkingSpot");
         var create = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entities",
-            Json($$"""{"id": "{{id}}", "type": "ParkingSpot", "status": {"type": "Property", "value": "free"}, "capacity": {"type": "Property", "value": 4}}"""),
+            Json($$$"""{"id": "{{{id}}}", "type": "ParkingSpot", "status": {"type": "Property", "value": "free"}, "capacity": {"type": "Property", "value": 4}}"""),
             link: context));
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
 
@@ -79,9 +79,9 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
     public async Task An_inline_context_in_a_json_ld_body_works_and_the_response_names_it()
     {
         var id = Unique("Tree");
-        var body = JsonNode.Parse($$"""
-            {"@context": [{"Tree": "https://example.org/city/Tree", "height": "https://example.org/city/height"}, "{{BrokerHost.CoreContext}}"],
-             "id": "{{id}}", "type": "Tree", "height": {"type": "Property", "value": 12}}
+        var body = JsonNode.Parse($$$"""
+            {"@context": [{"Tree": "https://example.org/city/Tree", "height": "https://example.org/city/height"}, "{{{BrokerHost.CoreContext}}}"],
+             "id": "{{{id}}}", "type": "Tree", "height": {"type": "Property", "value": 12}}
             """)!;
         var create = await _client.PostAsync("/ngsi-ld/v1/entities", Json(body, "application/ld+json"));
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
@@ -106,9 +106,9 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
     public async Task Older_core_context_versions_resolve_without_fetching()
     {
         var id = Unique("Old");
-        var body = JsonNode.Parse($$"""
+        var body = JsonNode.Parse($$$$"""
             {"@context": "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld",
-             "id": "{{id}}", "type": "Old", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}}}
+             "id": "{{{{id}}}}", "type": "Old", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}}}
             """)!;
 
         var create = await _client.PostAsync("/ngsi-ld/v1/entities", Json(body, "application/ld+json"));

@@ -16,15 +16,15 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         var batch = new JsonArray();
         for (var i = 0; i < 10; i++)
         {
-            batch.Add(JsonNode.Parse($$"""
-                {"id": "urn:ngsi-ld:ParkingSpot:{{i}}", "type": "ParkingSpot",
-                 "status": {"type": "Property", "value": "{{(i % 3 == 0 ? "free" : "occupied")}}"},
-                 "capacity": {"type": "Property", "value": {{i * 10}}},
-                 "category": {"type": "Property", "value": ["onStreet", "{{(i < 5 ? "public" : "private")}}"]},
-                 "refStreet": {"type": "Relationship", "object": "urn:ngsi-ld:Street:{{i % 2}}"},
-                 "sensor": {"type": "Property", "value": {"battery": {{i}}, "vendor": "acme"},
-                            "observedAt": "2026-11-{{(10 + i)}}T00:00:00Z"},
-                 "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [{{139.7016 + i * 0.0011}}, 35.6580]}}}
+            batch.Add(JsonNode.Parse($$$$"""
+                {"id": "urn:ngsi-ld:ParkingSpot:{{{{i}}}}", "type": "ParkingSpot",
+                 "status": {"type": "Property", "value": "{{{{(i % 3 == 0 ? "free" : "occupied")}}}}"},
+                 "capacity": {"type": "Property", "value": {{{{i * 10}}}}},
+                 "category": {"type": "Property", "value": ["onStreet", "{{{{(i < 5 ? "public" : "private")}}}}"]},
+                 "refStreet": {"type": "Relationship", "object": "urn:ngsi-ld:Street:{{{{i % 2}}}}"},
+                 "sensor": {"type": "Property", "value": {"battery": {{{{i}}}}, "vendor": "acme"},
+                            "observedAt": "2026-11-{{{{(10 + i)}}}}T00:00:00Z"},
+                 "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [{{{{139.7016 + i * 0.0011}}}}, 35.6580]}}}
                 """));
         }
         batch.Add(JsonNode.Parse("""{"id": "urn:ngsi-ld:Street:0", "type": "Street", "name": {"type": "Property", "value": "Dogenzaka"}}"""));

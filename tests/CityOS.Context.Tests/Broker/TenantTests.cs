@@ -13,8 +13,8 @@ public sealed class TenantTests(BrokerHost host) : IClassFixture<BrokerHost>
     {
         var (kobe, nara) = ("kobe" + Guid.NewGuid().ToString("N")[..8], "nara" + Guid.NewGuid().ToString("N")[..8]);
         const string id = "urn:ngsi-ld:Shelter:1";
-        await _client.CreateAsync($$"""{"id": "{{id}}", "type": "Shelter", "capacity": {"type": "Property", "value": 100}}""", kobe);
-        await _client.CreateAsync($$"""{"id": "{{id}}", "type": "Shelter", "capacity": {"type": "Property", "value": 5}}""", nara);
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Shelter", "capacity": {"type": "Property", "value": 100}}""", kobe);
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Shelter", "capacity": {"type": "Property", "value": 5}}""", nara);
 
         Assert.Equal(100, (await _client.GetEntityAsync(id, tenant: kobe))["capacity"]!["value"]!.GetValue<int>());
         Assert.Equal(5, (await _client.GetEntityAsync(id, tenant: nara))["capacity"]!["value"]!.GetValue<int>());
