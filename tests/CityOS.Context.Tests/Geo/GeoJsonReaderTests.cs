@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.Geo;
 using CityOS.Core;
@@ -61,6 +62,7 @@ public class GeoJsonReaderTests
         { "[1,2]", "the geometry must be a GeoJSON geometry object" },
         { """{"coordinates":[1,2]}""", "type is missing" },
         { """{"type":5,"coordinates":[1,2]}""", "type must be a string" },
+        { """{"type":null,"coordinates":[1,2]}""", "type must be a string" },
         { """{"type":"Circle","coordinates":[1,2]}""", "type 'Circle' is not a GeoJSON geometry type" },
         { """{"type":"point","coordinates":[1,2]}""", "type 'point' is not a GeoJSON geometry type" },
         { """{"type":"Point"}""", "coordinates is missing" },
@@ -112,6 +114,31 @@ public class GeoJsonReaderTests
         Assert.Equal(NgsiLdErrorType.BadRequestData, error.Type);
         Assert.Equal(400, error.Status);
         Assert.StartsWith("Invalid GeoJSON geometry: ", error.Detail);
+        Assert.True(error.Detail.Contains(expected, StringComparison.Ordinal), $"\"{expected}\" is not in \"{error.Detail}\"");
+    }
+
+    [Theory]
+    [MemberData(nameof(ValidGeometries))]
+    public void Reads_a_json_element_as_it_reads_a_node(string json, Type expectedType, int expectedCoordinates)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        var fromElement = GeoJsonReader.Read(document.RootElement);
+
+        Assert.IsType(expectedType, fromElement);
+        Assert.Equal(expectedCoordinates, fromElement.NumPoints);
+        Assert.True(fromElement.EqualsExact(GeoJsonReader.Read(JsonNode.Parse(json))));
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidGeometries))]
+    public void Rejects_an_invalid_json_element_as_it_rejects_a_node(string? json, string expected)
+    {
+        using var document = JsonDocument.Parse(json ?? "null");
+
+        var error = Assert.Throws<NgsiLdException>(() => GeoJsonReader.Read(document.RootElement));
+
+        Assert.Equal(NgsiLdErrorType.BadRequestData, error.Type);
         Assert.True(error.Detail.Contains(expected, StringComparison.Ordinal), $"\"{expected}\" is not in \"{error.Detail}\"");
     }
 

@@ -231,6 +231,29 @@ public class GeoQueryMatchingTests
         Assert.Equal(expected, query.Matches(collection));
     }
 
+    [Theory]
+    [InlineData("within", "Polygon", Altstadt)]
+    [InlineData("near;maxDistance==700", "Point", "[8.70,49.41]")]
+    [InlineData("overlaps", "Polygon", Altstadt)]
+    public void One_query_answers_many_threads_as_it_answers_one(string georel, string geometry, string coordinates)
+    {
+        var query = GeoQuery.FromQueryParameters(georel, geometry, coordinates, null)!;
+        var random = new Random(42);
+        var candidates = Enumerable.Range(0, 4_000)
+            .Select(i => i % 2 == 0
+                ? (Geometry)Point(8.68 + random.NextDouble() * 0.05, 49.40 + random.NextDouble() * 0.02)
+                : GeoJsonReader.Factory.CreatePolygon([new(8.70, 49.41), new(8.70 + random.NextDouble() * 0.03, 49.41), new(8.70, 49.41 + random.NextDouble() * 0.01), new(8.70, 49.41)]))
+            .ToArray();
+        var sequential = candidates.Select(query.Matches).ToArray();
+
+        var parallel = new bool[candidates.Length];
+        Parallel.For(0, candidates.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = query.Matches(candidates[i]));
+
+        Assert.Equal(sequential, parallel);
+        Assert.Contains(true, sequential);
+        Assert.Contains(false, sequential);
+    }
+
     private static Point Point(double lon, double lat) => GeoJsonReader.Factory.CreatePoint(new Coordinate(lon, lat));
 
     private static Geometry Geo(string type, string coordinates) =>
