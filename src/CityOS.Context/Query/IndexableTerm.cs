@@ -23,9 +23,13 @@ public enum IndexableOperator
 /// <see cref="Operator"/> against the literal(s).
 /// <para>
 /// It is a necessary condition, not a sufficient one: candidates must still be checked with
-/// <see cref="QExpression.Matches"/>. For the narrowing to be safe the index must cover array elements and
-/// Relationship objects as well as plain values; a NotEqual term also holds for values of another data type
-/// (a number is "unequal" to any string).
+/// <see cref="QExpression.Matches"/>. For the narrowing to be safe (no false negatives) the index must hold,
+/// for every instance of the attribute, each value the evaluator compares: a plain value, every element of an
+/// array value or ListProperty valueList, a Relationship object or each of its objects, each ListRelationship
+/// object, each VocabProperty IRI, each text of a LanguageProperty languageMap, and the <c>@value</c> of a
+/// value in expanded JSON-LD form. Text compares ordinally (binary collation). A NotEqual term also holds for
+/// values of another data type (a string is "unequal" to every number), so it may only narrow to entities
+/// that have the attribute.
 /// </para>
 /// </summary>
 /// <param name="AttributeIri">The attribute's expanded name (its name as written when the expression was not expanded).</param>
