@@ -289,7 +289,8 @@ public static class EntityParser
             {
                 throw NgsiLdException.BadRequest($"{what}: the name contains characters that are not allowed");
             }
-            if (name[0] == '@' || NgsiLdSyntax.AttributeMembers.Contains(name) || (parentPath is null && NgsiLdSyntax.EntityMembers.Contains(name)))
+            // "id" inside an attribute would be the JSON-LD identifier of the attribute node, never a sub-attribute.
+            if (name[0] == '@' || name == "id" || NgsiLdSyntax.AttributeMembers.Contains(name) || (parentPath is null && NgsiLdSyntax.EntityMembers.Contains(name)))
             {
                 throw NgsiLdException.BadRequest($"{what}: '{name}' is a reserved NGSI-LD name and cannot name an attribute");
             }

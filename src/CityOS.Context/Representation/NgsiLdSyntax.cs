@@ -201,7 +201,34 @@ internal static class NgsiLdSyntax
         return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
 
-    /// <summary>UTC with milliseconds and "Z", the form Orion-LD renders every DateTime in.</summary>
-    public static string FormatDateTime(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// UTC with milliseconds and "Z", the form Orion-LD renders every DateTime in. Written digit by digit:
+    /// with sysAttrs every attribute carries two timestamps, and a custom format string costs several times more.
+    /// </summary>
+    public static string FormatDateTime(DateTimeOffset value) => string.Create(24, value.UtcDateTime, static (span, utc) =>
+    {
+        WriteDigits(span[..4], utc.Year);
+        span[4] = '-';
+        WriteDigits(span.Slice(5, 2), utc.Month);
+        span[7] = '-';
+        WriteDigits(span.Slice(8, 2), utc.Day);
+        span[10] = 'T';
+        WriteDigits(span.Slice(11, 2), utc.Hour);
+        span[13] = ':';
+        WriteDigits(span.Slice(14, 2), utc.Minute);
+        span[16] = ':';
+        WriteDigits(span.Slice(17, 2), utc.Second);
+        span[19] = '.';
+        WriteDigits(span.Slice(20, 3), utc.Millisecond);
+        span[23] = 'Z';
+    });
+
+    private static void WriteDigits(Span<char> target, int value)
+    {
+        for (var i = target.Length - 1; i >= 0; i--)
+        {
+            target[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 }

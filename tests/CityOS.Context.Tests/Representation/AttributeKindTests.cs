@@ -189,6 +189,18 @@ public class AttributeKindTests
         Assert.Equal("2026-11-22T02:30:00.000Z", rendered!["observedAt"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("2026-01-02T03:04:05.006Z", "2026-01-02T03:04:05.006Z")]
+    [InlineData("2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000Z")]
+    [InlineData("2026-01-02T03:04:05.1234567Z", "2026-01-02T03:04:05.123Z")]
+    [InlineData("2026-01-02T03:04:05", "2026-01-02T03:04:05.000Z")]
+    [InlineData("0999-12-31T23:59:59.999-01:00", "1000-01-01T00:59:59.999Z")]
+    public void Date_times_are_rendered_in_utc_with_three_fraction_digits(string input, string expected)
+    {
+        var rendered = RenderAttribute($$"""{"type":"Property","value":1,"observedAt":"{{input}}"}""", RepresentationFormat.Normalized);
+        Assert.Equal(expected, rendered!["observedAt"]!.GetValue<string>());
+    }
+
     [Fact]
     public void A_concise_property_whose_value_is_an_array_of_objects_keeps_its_value_member()
     {

@@ -103,6 +103,7 @@ public class ValidationTests
         { "my attr", "not allowed" },
         { "@id", "reserved" },
         { "@context", "reserved" },
+        { "id", "reserved" },
     };
 
     [Theory]
