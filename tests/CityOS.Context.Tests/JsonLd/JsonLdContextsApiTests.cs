@@ -26,7 +26,7 @@ public sealed class JsonLdContextsApiTests(ContextServer server) : IClassFixture
         builder.Services.AddCityOsJsonLd(options =>
         {
             options.DataDirectory = dataDirectory;
-            options.FetchTimeout = TimeSpan.FromSeconds(2);
+            options.FetchTimeout = TimeSpan.FromSeconds(5);
             options.PublicBaseUrl = "http://broker.test";
         });
         app = builder.Build();
