@@ -125,11 +125,11 @@ internal sealed class ContextProcessor(IContextDocumentSource source)
         {
             return reference;
         }
-        if (baseUrl is not null && Uri.TryCreate(new Uri(baseUrl), reference, out var resolved))
+        if (baseUrl is not null && Uri.TryCreate(new Uri(baseUrl), reference, out var resolved) && resolved.Scheme is "http" or "https")
         {
             return resolved.AbsoluteUri;
         }
-        throw Invalid("loading remote context failed", $"'{reference}' is not an absolute http(s) URL of a context");
+        throw Invalid("loading remote context failed", $"'{reference}' is not an http(s) URL of a context");
     }
 
     private async ValueTask ProcessObjectAsync(

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using CityOS.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CityOS.Context.JsonLd;
