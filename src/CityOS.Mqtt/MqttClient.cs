@@ -95,7 +95,17 @@ public sealed class MqttClient : IAsyncDisposable
 
         Log.Connected(_logger, Options.ClientId, Options.Host, Options.Port, connection.SessionPresent);
         lock (_gate)
-            _supervisor = Task.Run(() => SuperviseAsync(connection, isReconnect: false), CancellationToken.None);
+        {
+            if (_terminal is null)
+                _supervisor = Task.Run(() => SuperviseAsync(connection, isReconnect: false), CancellationToken.None);
+        }
+        if (_supervisor is null)
+        {
+            // Disposed while connecting: nobody else will close this connection.
+            connection.Dispose();
+            connection.Reader.Dispose();
+            throw new ObjectDisposedException(nameof(MqttClient));
+        }
         await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -29,7 +29,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
     /// <summary>Starts a broker; with <paramref name="users"/> it requires those credentials and refuses anonymous clients.</summary>
-    public static async Task<MosquittoBroker> StartAsync(IReadOnlyDictionary<string, string>? users = null)
+    /// <param name="tls">Certificate and private key in PEM; the listener then speaks TLS only.</param>
+    public static async Task<MosquittoBroker> StartAsync(IReadOnlyDictionary<string, string>? users = null, (string CertificatePem, string KeyPem)? tls = null)
     {
         if (!File.Exists(MosquittoPath))
             throw new InvalidOperationException($"The integration tests need the mosquitto broker at {MosquittoPath}, which is missing. {InstallHint}");
@@ -44,6 +45,14 @@ public sealed class MosquittoBroker : IAsyncDisposable
             .AppendLine("log_type error")
             .AppendLine("log_type warning")
             .AppendLine("log_type notice");
+        if (tls is { } pem)
+        {
+            var certFile = Path.Combine(directory, "server.crt");
+            var keyFile = Path.Combine(directory, "server.key");
+            await File.WriteAllTextAsync(certFile, pem.CertificatePem);
+            await File.WriteAllTextAsync(keyFile, pem.KeyPem);
+            config.AppendLine($"certfile {certFile}").AppendLine($"keyfile {keyFile}");
+        }
         if (users is null)
         {
             config.AppendLine("allow_anonymous true");

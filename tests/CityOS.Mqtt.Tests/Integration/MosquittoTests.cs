@@ -173,7 +173,8 @@ public sealed class MosquittoTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(("meters/m1", "1234 kWh"), (message.Topic, Encoding.UTF8.GetString(message.Payload.Span)));
         Assert.Contains(log.Messages, m => m.Contains("No PINGRESP", StringComparison.Ordinal));
         Assert.Contains(log.Messages, m => m.Contains("retransmitting 1 unacknowledged", StringComparison.Ordinal));
-        Assert.Equal(2, proxy.AcceptedConnections);
+        // At least: a loaded machine may miss one more PINGRESP deadline, which only costs another reconnect.
+        Assert.True(proxy.AcceptedConnections >= 2);
     }
 
     [Fact]
