@@ -7,6 +7,9 @@ namespace CityOS.Context.Broker;
 /// <summary>One entity's outcome in a batch (BatchEntityError, 5.2.17); the id as the client sent it.</summary>
 public sealed record BatchEntityError(string EntityId, NgsiLdException Error);
 
+/// <summary>One element of a batch: the mutation to run, or why the element was refused before running.</summary>
+public sealed record BatchItem(string EntityId, EntityMutation? Mutation, NgsiLdException? Error);
+
 public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList<string> Created, IReadOnlyList<BatchEntityError> Errors);
 
 /// <summary>
@@ -61,24 +64,33 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, CancellationToken ct) =>
         RunAsync(tenant, id, EntityRules.Merge(id, types, fragment, Now), ct);
 
-    /// <summary>Runs a batch: every entity on its own, all in one durable commit; parse failures come in as errors already.</summary>
-    public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, IReadOnlyList<BatchEntityError> rejected, CancellationToken ct)
+    /// <summary>
+    /// Runs a batch: every entity on its own, all in one durable commit. Elements that could not be
+    /// parsed come as errors already; the outcome lists successes and errors in the request's order.
+    /// </summary>
+    public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<BatchItem> items, CancellationToken ct)
     {
+        var mutations = items.Where(i => i.Mutation is not null).Select(i => i.Mutation!).ToList();
+        var results = mutations.Count > 0 ? await store.MutateAsync(tenant, mutations, ct) : [];
         var succeeded = new List<string>();
         var created = new List<string>();
-        var errors = new List<BatchEntityError>(rejected);
-        if (mutations.Count > 0)
+        var errors = new List<BatchEntityError>();
+        var next = 0;
+        foreach (var item in items)
         {
-            foreach (var result in await store.MutateAsync(tenant, mutations, ct))
+            if (item.Mutation is null)
             {
-                if (result.Error is { } error)
-                {
-                    errors.Add(new BatchEntityError(result.EntityId, error));
-                    continue;
-                }
-                succeeded.Add(result.EntityId);
-                if (result.Before is null && result.After is not null) created.Add(result.EntityId);
+                errors.Add(new BatchEntityError(item.EntityId, item.Error!));
+                continue;
             }
+            var result = results[next++];
+            if (result.Error is { } error)
+            {
+                errors.Add(new BatchEntityError(result.EntityId, error));
+                continue;
+            }
+            succeeded.Add(result.EntityId);
+            if (result.Before is null && result.After is not null) created.Add(result.EntityId);
         }
         return new BatchOutcome(succeeded, created, errors);
     }

@@ -475,10 +475,18 @@ public static class EntityParser
             }
         }
 
-        private static JsonNode Geometry(string path, JsonNode node) =>
-            GeoJsonGeometryCheck.Validate(node) is { } problem
-                ? throw Bad(path, $"a GeoProperty value must be a GeoJSON geometry: {problem}")
-                : node.DeepClone();
+        private static JsonNode Geometry(string path, JsonNode node)
+        {
+            try
+            {
+                Geo.GeoJsonReader.Read(node);
+            }
+            catch (NgsiLdException invalid)
+            {
+                throw Bad(path, $"a GeoProperty value must be a GeoJSON geometry: {invalid.Detail}");
+            }
+            return node.DeepClone();
+        }
 
         private static JsonNode RelationshipObject(string path, JsonNode node)
         {

@@ -25,7 +25,7 @@ public sealed class ContextServer : IAsyncLifetime
             return Results.Text("""
                 {"@context": {
                   "ParkingSpot": "https://smartdatamodels.org/dataModel.Parking/ParkingSpot",
-                  "status": "https://smartdatamodels.org/dataModel.Parking/status",
+                  "occupancy": "https://smartdatamodels.org/dataModel.Parking/occupancy",
                   "sdm": "https://smartdatamodels.org/",
                   "capacity": "sdm:capacity"
                 }}
@@ -52,7 +52,7 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
         var context = contexts.BaseUrl + "/parking.jsonld";
         var id = Unique("ParkingSpot");
         var create = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entities",
-            Json($$$"""{"id": "{{{id}}}", "type": "ParkingSpot", "status": {"type": "Property", "value": "free"}, "capacity": {"type": "Property", "value": 4}}"""),
+            Json($$$"""{"id": "{{{id}}}", "type": "ParkingSpot", "occupancy": {"type": "Property", "value": "free"}, "capacity": {"type": "Property", "value": 4}}"""),
             link: context));
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
 
@@ -60,15 +60,15 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
         Assert.Contains(context, withContext.Headers.GetValues("Link").Single());
         var compact = await withContext.BodyAsync();
         Assert.Equal("ParkingSpot", compact["type"]!.GetValue<string>());
-        Assert.Equal("free", compact["status"]!["value"]!.GetValue<string>());
+        Assert.Equal("free", compact["occupancy"]!["value"]!.GetValue<string>());
         Assert.Equal(4, compact["capacity"]!["value"]!.GetValue<int>());
 
         var withCore = await _client.GetEntityAsync(id);
         Assert.Equal("https://smartdatamodels.org/dataModel.Parking/ParkingSpot", withCore["type"]!.GetValue<string>());
-        Assert.NotNull(withCore["https://smartdatamodels.org/dataModel.Parking/status"]);
+        Assert.NotNull(withCore["https://smartdatamodels.org/dataModel.Parking/occupancy"]);
         Assert.NotNull(withCore["https://smartdatamodels.org/capacity"]);
 
-        var byType = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=ParkingSpot&q=status==%22free%22", link: context));
+        var byType = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=ParkingSpot&q=occupancy==%22free%22", link: context));
         Assert.Contains(id, (await byType.BodyAsync()).AsArray().Ids());
         Assert.DoesNotContain(id, (await _client.QueryAsync("type=ParkingSpot")).Ids());
         Assert.Contains(id, (await _client.QueryAsync("type=" + Uri.EscapeDataString("https://smartdatamodels.org/dataModel.Parking/ParkingSpot"))).Ids());

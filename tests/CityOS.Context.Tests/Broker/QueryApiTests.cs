@@ -43,7 +43,7 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     [InlineData("type=ParkingSpot&q=capacity==20..40", new[] { 2, 3, 4 })]
     [InlineData("type=ParkingSpot&q=capacity==10,30,90", new[] { 1, 3, 9 })]
     [InlineData("type=ParkingSpot&q=capacity!=0;capacity<30", new[] { 1, 2 })]
-    [InlineData("type=ParkingSpot&q=(capacity<20|capacity>80);status==%22occupied%22", new[] { 1, 8 })]
+    [InlineData("type=ParkingSpot&q=(capacity<20|capacity>=80);status==%22occupied%22", new[] { 1, 8 })]
     [InlineData("type=ParkingSpot&q=refStreet==%22urn:ngsi-ld:Street:1%22", new[] { 1, 3, 5, 7, 9 })]
     [InlineData("type=ParkingSpot&q=sensor[battery]>7", new[] { 8, 9 })]
     [InlineData("type=ParkingSpot&q=sensor.observedAt>=2026-11-18T00:00:00Z", new[] { 8, 9 })]
@@ -52,8 +52,8 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     [InlineData("id=urn:ngsi-ld:ParkingSpot:1,urn:ngsi-ld:ParkingSpot:4", new[] { 1, 4 })]
     [InlineData("idPattern=ParkingSpot:[2-3]$", new[] { 2, 3 })]
     [InlineData("type=ParkingSpot&georel=near;maxDistance==250&geometry=Point&coordinates=[139.7016,35.6580]", new[] { 0, 1, 2 })]
-    [InlineData("type=ParkingSpot&georel=near;minDistance==800&geometry=Point&coordinates=[139.7016,35.6580]", new[] { 8, 9 })]
-    [InlineData("type=ParkingSpot&georel=within&geometry=Polygon&coordinates=[[[139.7040,35.65],[139.7070,35.65],[139.7070,35.67],[139.7040,35.67],[139.7040,35.65]]]", new[] { 3, 4, 5 })]
+    [InlineData("type=ParkingSpot&georel=near;minDistance==750&geometry=Point&coordinates=[139.7016,35.6580]", new[] { 8, 9 })]
+    [InlineData("type=ParkingSpot&georel=within&geometry=Polygon&coordinates=[[[139.7040,35.65],[139.7080,35.65],[139.7080,35.67],[139.7040,35.67],[139.7040,35.65]]]", new[] { 3, 4, 5 })]
     public async Task Selections_return_exactly_the_matching_entities(string query, int[] expected)
     {
         var tenant = await CityAsync();

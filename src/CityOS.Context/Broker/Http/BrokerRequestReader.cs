@@ -39,17 +39,13 @@ public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<Co
             ?? throw NgsiLdException.BadRequest("The request body of a batch operation must be a JSON array.");
         if (body.Count == 0) throw NgsiLdException.BadRequest("The batch is empty: give at least one element.");
         var items = new List<(JsonNode?, LdContext?, NgsiLdException?)>(body.Count);
-        LdContext? shared = null;
         foreach (var element in body)
         {
             try
             {
                 if (element is JsonObject entity)
                 {
-                    var terms = entity.ContainsKey("@context") || shared is null
-                        ? await LdRequest.ForBodyAsync(request, entity, resolver, ct)
-                        : shared;
-                    if (!entity.ContainsKey("@context")) shared = terms;
+                    var terms = await LdRequest.ForBodyAsync(request, entity, resolver, ct);
                     entity.Remove("@context");
                     items.Add((entity, terms, null));
                 }

@@ -39,35 +39,30 @@ public static class EntityOperationsApi
         var (tenant, items) = await reader.ReadBatchAsync(request, ct);
         var options = QueryParameters.Options(request.Query);
         var now = broker.Now;
-        var mutations = new List<EntityMutation>(items.Count);
-        var rejected = new List<BatchEntityError>();
+        var batch = new List<BatchItem>(items.Count);
         foreach (var (element, terms, error) in items)
         {
             var id = ElementId(element);
             if (error is not null)
             {
-                rejected.Add(new BatchEntityError(id, error));
+                batch.Add(new BatchItem(id, null, error));
                 continue;
             }
             try
             {
-                mutations.Add(kind switch
+                batch.Add(new BatchItem(id, kind switch
                 {
                     BatchKind.Delete => DeleteMutation(element!),
-                    BatchKind.Merge => MergeMutation((JsonObject)element!, terms!, now),
-                    _ => EntityMutationFor(kind, EntityParser.ParseEntity((JsonObject)element!, terms!, now), options, now),
-                });
+                    BatchKind.Merge => MergeMutation(EntityObject(element), terms!, now),
+                    _ => EntityMutationFor(kind, EntityParser.ParseEntity(EntityObject(element), terms!, now), options, now),
+                }, null));
             }
             catch (NgsiLdException parseError)
             {
-                rejected.Add(new BatchEntityError(id, parseError));
-            }
-            catch (InvalidCastException)
-            {
-                rejected.Add(new BatchEntityError(id, NgsiLdException.BadRequest("Each element of this batch must be an entity object.")));
+                batch.Add(new BatchItem(id, null, parseError));
             }
         }
-        var outcome = await broker.BatchAsync(tenant, mutations, rejected, ct);
+        var outcome = await broker.BatchAsync(tenant, batch, ct);
         if (outcome.Errors.Count > 0)
         {
             var result = new JsonObject
@@ -94,6 +89,9 @@ public static class EntityOperationsApi
             _ => TypedResults.NoContent(),
         };
     }
+
+    private static JsonObject EntityObject(JsonNode? element) =>
+        element as JsonObject ?? throw NgsiLdException.BadRequest("Each element of this batch must be an entity object.");
 
     private static EntityMutation EntityMutationFor(BatchKind kind, Entity entity, HashSet<string> options, DateTimeOffset now) => kind switch
     {
