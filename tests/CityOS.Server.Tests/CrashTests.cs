@@ -38,14 +38,14 @@ public sealed class CrashTests : IDisposable
                         if (i % 5 == 4)
                         {
                             var ids = Enumerable.Range(0, 10).Select(k => $"urn:ngsi-ld:Meter:{writer}-{i}-{k}").ToArray();
-                            var body = "[" + string.Join(",", ids.Select(id => $$"""{"id": "{{id}}", "type": "Meter", "reading": {"type": "Property", "value": {{i}}}}""")) + "]";
+                            var body = "[" + string.Join(",", ids.Select(id => $$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""")) + "]";
                             var batch = await client.PostAsync("/ngsi-ld/v1/entityOperations/upsert", new StringContent(body, Encoding.UTF8, "application/json"));
                             if (batch.StatusCode == HttpStatusCode.Created) acknowledgedBatches.Add(ids);
                             continue;
                         }
                         var entityId = $"urn:ngsi-ld:Meter:{writer}-{i}";
                         var response = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent(
-                            $$"""{"id": "{{entityId}}", "type": "Meter", "reading": {"type": "Property", "value": {{i}}}}""", Encoding.UTF8, "application/json"));
+                            $$$"""{"id": "{{{entityId}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""", Encoding.UTF8, "application/json"));
                         if (response.StatusCode == HttpStatusCode.Created) acknowledged.Add(entityId);
                     }
                     catch (HttpRequestException)
