@@ -7,7 +7,7 @@ duration=${1:-10}
 entities=${BENCH_ENTITIES:-100000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
-dotnet build -c Release --nologo -v q src/CityOS.Server bench/CityOS.Bench >/dev/null
+for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
 data=$(mktemp -d)
 bare_port=5080; cityos_port=5026
 dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll $bare_port & bare_pid=$!
