@@ -27,6 +27,8 @@ public static class ContextBlock
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteEntityStore>();
         services.AddSingleton<IEntityStore>(sp => sp.GetRequiredService<SqliteEntityStore>());
+        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteEntityStore>());
+        services.AddOptions<ChangeFeedOptions>();
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();

@@ -29,8 +29,12 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private SqliteEntityStore Open() =>
-        new(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), NullLogger<SqliteEntityStore>.Instance);
+    private SqliteEntityStore Open(params string[] consumers)
+    {
+        var feed = new ChangeFeedOptions();
+        foreach (var consumer in consumers) feed.Consumers.Add(consumer);
+        return new(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), Options.Create(feed), TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
+    }
 
     private static Entity Sensor(string id, double temperature, double lon = 139.767, double lat = 35.681, string type = "Sensor") => new()
     {
@@ -214,15 +218,58 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
             command.CommandText = "PRAGMA user_version = 999";
             command.ExecuteNonQuery();
         }
-        var error = Assert.Throws<InvalidOperationException>(Open);
+        var error = Assert.Throws<InvalidOperationException>(() => Open());
         Assert.Contains("schema version 999", error.Message);
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "default.db")};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 1";
+            command.CommandText = "PRAGMA user_version = 2";
             command.ExecuteNonQuery();
         }
         _store = Open();
+    }
+
+    [Fact]
+    public async Task The_change_journal_survives_a_restart_and_is_pruned_when_every_consumer_acknowledged()
+    {
+        await _store.DisposeAsync();
+        _store = Open("notifier", "history");
+        var seen = _store.Version;
+        await Save("cityA", Sensor("urn:j:1", 1));
+        await _store.MutateAsync("cityA", [new EntityMutation("urn:j:1", _ => MutationOutcome.DeleteEntity)], default);
+        await _store.WaitForChangesAsync(seen, default).WaitAsync(TimeSpan.FromSeconds(5));
+
+        await _store.DisposeAsync();
+        _store = Open("notifier", "history");
+        var changes = await _store.ReadChangesAsync("cityA", "notifier", 10, default);
+        Assert.Equal(2, changes.Count);
+        Assert.Null(changes[0].Before);
+        Assert.Equal("urn:j:1", changes[0].After!.Id);
+        Assert.Equal("urn:j:1", changes[1].Before!.Id);
+        Assert.Null(changes[1].After);
+        Assert.Equal("cityA", changes[0].Tenant);
+        Assert.True(changes[1].Sequence > changes[0].Sequence);
+
+        await _store.AcknowledgeAsync("cityA", "notifier", changes[0].Sequence, default);
+        Assert.Single(await _store.ReadChangesAsync("cityA", "notifier", 10, default));
+        Assert.Equal(2, (await _store.ReadChangesAsync("cityA", "history", 10, default)).Count);
+
+        await _store.AcknowledgeAsync("cityA", "history", changes[1].Sequence, default);
+        await _store.AcknowledgeAsync("cityA", "notifier", changes[1].Sequence, default);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "tenants", "city^a.db")};Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM changes";
+        Assert.Equal(0L, (long)count.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task Without_consumers_nothing_is_journaled()
+    {
+        await Save(null, Sensor("urn:nj:1", 1));
+
+        Assert.Empty(await _store.ReadChangesAsync(null, "anyone", 10, default));
+        Assert.Equal(0, _store.Version);
     }
 }

@@ -15,17 +15,24 @@ public sealed class SqliteStoreOptions
 }
 
 /// <summary>The embedded engine: one SQLite file per tenant, so tenants never share a table.</summary>
-public sealed class SqliteEntityStore : IEntityStore, IAsyncDisposable
+public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IAsyncDisposable
 {
+    private readonly IReadOnlyCollection<string> _consumers;
+    private readonly TimeProvider _time;
+    private long _version;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private readonly ConcurrentDictionary<string, Lazy<SqliteTenantDatabase>> _databases = new(StringComparer.Ordinal);
     private readonly string _directory;
     private readonly string _tenantDirectory;
     private readonly ILogger<SqliteEntityStore> _logger;
     private const string DefaultTenantKey = "";
 
-    public SqliteEntityStore(IOptions<SqliteStoreOptions> options, ILogger<SqliteEntityStore> logger)
+    public SqliteEntityStore(IOptions<SqliteStoreOptions> options, IOptions<ChangeFeedOptions> feed, TimeProvider time, ILogger<SqliteEntityStore> logger)
     {
         _logger = logger;
+        _consumers = feed.Value.Consumers.ToArray();
+        _time = time;
         _directory = Path.GetFullPath(options.Value.DataDirectory);
         _tenantDirectory = Path.Combine(_directory, "tenants");
         Directory.CreateDirectory(_tenantDirectory);
@@ -40,7 +47,7 @@ public sealed class SqliteEntityStore : IEntityStore, IAsyncDisposable
         if (_databases.TryGetValue(key, out var existing)) return existing.Value;
         var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
         if (!create && !File.Exists(path)) return null;
-        return _databases.GetOrAdd(key, _ => new Lazy<SqliteTenantDatabase>(() => new SqliteTenantDatabase(path, _logger))).Value;
+        return _databases.GetOrAdd(key, _ => new Lazy<SqliteTenantDatabase>(() => new SqliteTenantDatabase(path, _consumers, _time, Committed, _logger))).Value;
     }
 
     private SqliteTenantDatabase ExistingDatabase(string? tenant) =>
@@ -102,6 +109,32 @@ public sealed class SqliteEntityStore : IEntityStore, IAsyncDisposable
         {
             return ValueTask.FromResult(false);
         }
+    }
+
+    public long Version => Interlocked.Read(ref _version);
+
+    private void Committed()
+    {
+        Interlocked.Increment(ref _version);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    public Task WaitForChangesAsync(long seenVersion, CancellationToken ct)
+    {
+        var changed = Volatile.Read(ref _changed);
+        return Version != seenVersion ? Task.CompletedTask : changed.Task.WaitAsync(ct);
+    }
+
+    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct)
+    {
+        var database = Database(tenant, create: false);
+        return ValueTask.FromResult(database is null ? [] : database.Read(session => session.ReadChanges(tenant, consumer, max)));
+    }
+
+    public async ValueTask AcknowledgeAsync(string? tenant, string consumer, long sequence, CancellationToken ct)
+    {
+        if (!_consumers.Contains(consumer)) throw new InvalidOperationException($"'{consumer}' is not a registered change consumer.");
+        await ExistingDatabase(tenant).AcknowledgeAsync(consumer, sequence).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

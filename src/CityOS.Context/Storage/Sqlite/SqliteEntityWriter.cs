@@ -18,13 +18,19 @@ internal sealed class SqliteEntityWriter
     private readonly SqliteCommand _insertValue;
     private readonly SqliteCommand _insertGeo;
     private readonly SqliteCommand _insertBox;
+    private readonly SqliteCommand _insertChange;
+    private readonly bool _journal;
+    private readonly TimeProvider _time;
     private readonly SqliteCommand _savepoint;
     private readonly SqliteCommand _release;
     private readonly SqliteCommand _rollbackTo;
 
-    public SqliteEntityWriter(SqliteConnection connection)
+    public SqliteEntityWriter(SqliteConnection connection, bool journal, TimeProvider time)
     {
         _connection = connection;
+        _journal = journal;
+        _time = time;
+        _insertChange = Command("INSERT INTO changes(entity_id, at, before, after) VALUES($id, $at, $before, $after)", "$id", "$at", "$before", "$after");
         _select = Command("SELECT rowid, doc FROM entities WHERE id = $id", "$id");
         _insert = Command("INSERT INTO entities(id, doc) VALUES($id, $doc) RETURNING rowid", "$id", "$doc");
         _update = Command("UPDATE entities SET doc = $doc WHERE rowid = $rowid", "$doc", "$rowid");
@@ -56,7 +62,7 @@ internal sealed class SqliteEntityWriter
 
     public void Begin(SqliteTransaction transaction)
     {
-        foreach (var command in new[] { _select, _insert, _update, _deleteEntity, _deleteIndexes, _insertType, _insertAttr, _insertValue, _insertGeo, _insertBox, _savepoint, _release, _rollbackTo })
+        foreach (var command in new[] { _insertChange, _select, _insert, _update, _deleteEntity, _deleteIndexes, _insertType, _insertAttr, _insertValue, _insertGeo, _insertBox, _savepoint, _release, _rollbackTo })
         {
             command.Transaction = transaction;
         }
@@ -67,30 +73,33 @@ internal sealed class SqliteEntityWriter
         _savepoint.ExecuteNonQuery();
         try
         {
-            var (rowid, before) = Load(mutation.EntityId);
+            var (rowid, before, beforeDocument) = Load(mutation.EntityId);
             var outcome = mutation.Apply(before?.Clone());
             MutationResult result;
             switch (outcome)
             {
                 case MutationOutcome.Save save:
+                    var document = EntityDocument.Serialize(save.Entity);
                     if (rowid is { } existing)
                     {
-                        Set(_update, EntityDocument.Serialize(save.Entity), existing);
+                        Set(_update, document, existing);
                         _update.ExecuteNonQuery();
                         ClearIndexes(existing);
                         Index(existing, save.Entity);
                     }
                     else
                     {
-                        Set(_insert, save.Entity.Id, EntityDocument.Serialize(save.Entity));
+                        Set(_insert, save.Entity.Id, document);
                         Index(Convert.ToInt64(_insert.ExecuteScalar()), save.Entity);
                     }
+                    Journal(mutation.EntityId, beforeDocument, document);
                     result = new MutationResult(mutation.EntityId, before, save.Entity, null);
                     break;
                 case MutationOutcome.Delete when rowid is { } doomed:
                     Set(_deleteEntity, doomed);
                     _deleteEntity.ExecuteNonQuery();
                     ClearIndexes(doomed);
+                    Journal(mutation.EntityId, beforeDocument, null);
                     result = new MutationResult(mutation.EntityId, before, null, null);
                     break;
                 case MutationOutcome.Fail fail:
@@ -120,12 +129,21 @@ internal sealed class SqliteEntityWriter
         return false;
     }
 
-    private (long? RowId, Entity? Entity) Load(string id)
+    private (long? RowId, Entity? Entity, byte[]? Document) Load(string id)
     {
         Set(_select, id);
         using var reader = _select.ExecuteReader();
-        if (!reader.Read()) return (null, null);
-        return (reader.GetInt64(0), EntityDocument.Deserialize(((byte[])reader[1]).AsSpan()));
+        if (!reader.Read()) return (null, null, null);
+        var document = (byte[])reader[1];
+        return (reader.GetInt64(0), EntityDocument.Deserialize(document), document);
+    }
+
+    /// <summary>The change journal row, in the same transaction as the change: the outbox of every change consumer.</summary>
+    private void Journal(string id, byte[]? before, byte[]? after)
+    {
+        if (!_journal) return;
+        Set(_insertChange, id, _time.GetUtcNow().ToUnixTimeMilliseconds(), before, after);
+        _insertChange.ExecuteNonQuery();
     }
 
     private void ClearIndexes(long rowid)

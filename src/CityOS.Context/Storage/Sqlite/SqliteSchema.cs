@@ -38,6 +38,17 @@ internal static class SqliteSchema
         CREATE INDEX geo_entries_entity ON geo_entries(entity);
         CREATE VIRTUAL TABLE geo_rtree USING rtree(id, minx, maxx, miny, maxy);
         """,
+        """
+        CREATE TABLE changes(
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            before BLOB,
+            after BLOB);
+        CREATE TABLE change_consumers(
+            name TEXT PRIMARY KEY,
+            acknowledged INTEGER NOT NULL);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -23,10 +23,17 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     private readonly SqliteConnection _writeConnection;
     private readonly Task _writerLoop;
 
-    public SqliteTenantDatabase(string path, ILogger logger)
+    private readonly IReadOnlyCollection<string> _consumers;
+    private readonly TimeProvider _time;
+    private readonly Action _committed;
+
+    public SqliteTenantDatabase(string path, IReadOnlyCollection<string> consumers, TimeProvider time, Action committed, ILogger logger)
     {
         Path = path;
         _logger = logger;
+        _consumers = consumers;
+        _time = time;
+        _committed = committed;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -72,16 +79,46 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
         return request.Completion.Task;
     }
 
-    private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations)
+    /// <summary>Records a journal consumer's position and drops the changes every consumer has handled.</summary>
+    public Task AcknowledgeAsync(string consumer, long sequence)
+    {
+        var request = new WriteRequest([], (connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO change_consumers(name, acknowledged) VALUES($name, $seq)
+                    ON CONFLICT(name) DO UPDATE SET acknowledged = max(acknowledged, excluded.acknowledged);
+                """;
+            command.Parameters.AddWithValue("$name", consumer);
+            command.Parameters.AddWithValue("$seq", sequence);
+            command.ExecuteNonQuery();
+            command.Parameters.Clear();
+            var names = string.Join(",", _consumers.Select((_, i) => "$c" + i));
+            command.CommandText = $"""
+                DELETE FROM changes WHERE seq <= (
+                    SELECT CASE WHEN count(*) = {_consumers.Count} THEN min(acknowledged) ELSE 0 END
+                    FROM change_consumers WHERE name IN ({names}))
+                """;
+            var index = 0;
+            foreach (var name in _consumers) command.Parameters.AddWithValue("$c" + index++, name);
+            command.ExecuteNonQuery();
+        });
+        if (!_writes.Writer.TryWrite(request)) throw new InvalidOperationException("The store is shutting down.");
+        return request.Completion.Task;
+    }
+
+    private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations, Action<SqliteConnection, SqliteTransaction>? custom = null)
     {
         public IReadOnlyList<EntityMutation> Mutations { get; } = mutations;
+        public Action<SqliteConnection, SqliteTransaction>? Custom { get; } = custom;
         public TaskCompletionSource<IReadOnlyList<MutationResult>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public MutationResult[] Results { get; } = new MutationResult[mutations.Count];
     }
 
     private async Task WriterLoopAsync()
     {
-        var writer = new SqliteEntityWriter(_writeConnection);
+        var writer = new SqliteEntityWriter(_writeConnection, journal: _consumers.Count > 0, _time);
         var batch = new List<WriteRequest>();
         while (await _writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -99,10 +136,12 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                     writer.Begin(transaction);
                     foreach (var request in batch)
                     {
+                        request.Custom?.Invoke(_writeConnection, transaction);
                         for (var i = 0; i < request.Mutations.Count; i++) request.Results[i] = writer.Apply(request.Mutations[i]);
                     }
                     transaction.Commit();
                 }
+                if (_consumers.Count > 0 && batch.Any(r => r.Results.Any(result => result.Succeeded && !ReferenceEquals(result.Before, result.After)))) _committed();
                 foreach (var request in batch) request.Completion.TrySetResult(request.Results);
             }
             catch (Exception exception)
@@ -139,6 +178,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
 }
 
 /// <summary>A pooled read connection with its prepared lookup statement.</summary>
+/// <remarks>Also reads the change journal, which lives in the same file as the entities it records.</remarks>
 internal sealed class ReadSession : IDisposable
 {
     private readonly SqliteCommand _getById;
@@ -153,6 +193,27 @@ internal sealed class ReadSession : IDisposable
     }
 
     public SqliteConnection Connection { get; }
+
+    public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = """
+            SELECT seq, entity_id, at, before, after FROM changes
+            WHERE seq > coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0)
+            ORDER BY seq LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$consumer", consumer);
+        command.Parameters.AddWithValue("$max", max);
+        using var reader = command.ExecuteReader();
+        var changes = new List<EntityChange>();
+        while (reader.Read())
+        {
+            changes.Add(new EntityChange(tenant, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                reader.IsDBNull(3) ? null : EntityDocument.Deserialize((byte[])reader[3]),
+                reader.IsDBNull(4) ? null : EntityDocument.Deserialize((byte[])reader[4])));
+        }
+        return changes;
+    }
 
     public Entity? GetById(string id)
     {

@@ -1,0 +1,34 @@
+using CityOS.Context.Model;
+
+namespace CityOS.Context.Storage;
+
+/// <summary>One committed change of an entity: created (no Before), changed, or deleted (no After).</summary>
+public sealed record EntityChange(string? Tenant, long Sequence, string EntityId, DateTimeOffset At, Entity? Before, Entity? After);
+
+/// <summary>
+/// The change journal: every committed entity change, written in the same transaction as the change
+/// itself, so what reads it (the notifier, the history) never misses an acknowledged write, even across
+/// a crash. Each consumer reads from its own acknowledged position, per tenant; a change is kept until
+/// every registered consumer has acknowledged it. Consumers register through
+/// <see cref="ChangeFeedOptions"/> at start-up; with none registered nothing is journaled.
+/// </summary>
+public interface IChangeFeed
+{
+    /// <summary>Grows with every commit that journaled a change; pass the value last seen to <see cref="WaitForChangesAsync"/>.</summary>
+    long Version { get; }
+
+    /// <summary>Completes when <see cref="Version"/> differs from <paramref name="seenVersion"/> (at once if it already does).</summary>
+    Task WaitForChangesAsync(long seenVersion, CancellationToken ct);
+
+    /// <summary>The oldest changes of a tenant after the consumer's acknowledged position, in commit order.</summary>
+    ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct);
+
+    /// <summary>Durably records that the consumer has handled every change up to <paramref name="sequence"/>.</summary>
+    ValueTask AcknowledgeAsync(string? tenant, string consumer, long sequence, CancellationToken ct);
+}
+
+public sealed class ChangeFeedOptions
+{
+    /// <summary>Names of the consumers that read the journal (e.g. "notifier", "history").</summary>
+    public HashSet<string> Consumers { get; } = new(StringComparer.Ordinal);
+}
