@@ -11,7 +11,6 @@ internal static class SqliteQuery
     public static QueryPage Run(SqliteConnection connection, EntityQuery query, CancellationToken ct)
     {
         using var command = connection.CreateCommand();
-        var sql = new StringBuilder("SELECT e.doc FROM entities e WHERE 1=1");
         var parameterIndex = 0;
         string Parameter(object value)
         {
@@ -21,14 +20,41 @@ internal static class SqliteQuery
         }
         string List<T>(IEnumerable<T> values) => string.Join(",", values.Select(v => Parameter(v!)));
 
-        if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").Append(List(ids)).Append(')');
-        if (query.TypeAnyOf is { Count: > 0 } types)
+        // SQLite materialises an IN (subquery) completely, so only selective prefilters (ids, values,
+        // geo) are written that way; type and attribute filters become correlated EXISTS probes on
+        // their primary keys. With nothing selective, a single type or attribute drives the scan in
+        // rowid order from its own index, so a page costs its size, not the table's.
+        var selective = query.Ids is { Count: > 0 } || query.ValueFilters.Count > 0 || query.GeoEnvelope is { IsNull: false };
+        var sql = new StringBuilder();
+        var types = query.TypeAnyOf is { Count: > 0 } t ? t : null;
+        var attributes = query.HasAnyAttribute is { Count: > 0 } a ? a : null;
+        string order;
+        if (!selective && types is { Count: 1 })
         {
-            sql.Append(" AND e.rowid IN (SELECT entity FROM entity_types WHERE type IN (").Append(List(types)).Append("))");
+            sql.Append("SELECT e.doc FROM entity_types d JOIN entities e ON e.rowid = d.entity WHERE d.type = ").Append(Parameter(types[0]));
+            types = null;
+            order = " ORDER BY d.entity";
         }
-        if (query.HasAnyAttribute is { Count: > 0 } attributes)
+        else if (!selective && types is null && attributes is { Count: 1 })
         {
-            sql.Append(" AND e.rowid IN (SELECT entity FROM entity_attrs WHERE attr IN (").Append(List(attributes)).Append("))");
+            sql.Append("SELECT e.doc FROM entity_attrs d JOIN entities e ON e.rowid = d.entity WHERE d.attr = ").Append(Parameter(attributes[0]));
+            attributes = null;
+            order = " ORDER BY d.entity";
+        }
+        else
+        {
+            sql.Append("SELECT e.doc FROM entities e WHERE 1=1");
+            order = " ORDER BY e.rowid";
+        }
+
+        if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").Append(List(ids)).Append(')');
+        if (types is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = e.rowid AND t.type IN (").Append(List(types)).Append("))");
+        }
+        if (attributes is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_attrs x WHERE x.entity = e.rowid AND x.attr IN (").Append(List(attributes)).Append("))");
         }
         if (query.GeoEnvelope is { IsNull: false } box && query.GeoPropertyIri is { } geoProperty)
         {
@@ -52,7 +78,7 @@ internal static class SqliteQuery
             }
             sql.Append(')');
         }
-        sql.Append(" ORDER BY e.rowid");
+        sql.Append(order);
         command.CommandText = sql.ToString();
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
