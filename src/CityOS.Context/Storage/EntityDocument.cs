@@ -76,59 +76,87 @@ public static class EntityDocument
         writer.WriteEndObject();
     }
 
+    /// <summary>Reads the storage form back; on the hot path of every read, so it walks the bytes once.</summary>
     public static Entity Deserialize(ReadOnlySpan<byte> utf8)
     {
         var reader = new Utf8JsonReader(utf8);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        var entity = new Entity
+        reader.Read();
+        string? id = null;
+        var entity = new Entity { Id = "" };
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            Id = root.GetProperty("id").GetString()!,
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("c").GetInt64()),
-            ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(root.GetProperty("m").GetInt64()),
-        };
-        foreach (var type in root.GetProperty("type").EnumerateArray()) entity.Types.Add(type.GetString()!);
-        if (root.TryGetProperty("scope", out var scopes))
-        {
-            entity.Scopes = [];
-            foreach (var scope in scopes.EnumerateArray()) entity.Scopes.Add(scope.GetString()!);
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("id"u8)) id = reader.GetString();
+            else if (name.SequenceEqual("type"u8)) entity.Types = ReadStrings(ref reader);
+            else if (name.SequenceEqual("scope"u8)) entity.Scopes = ReadStrings(ref reader);
+            else if (name.SequenceEqual("c"u8)) entity.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
+            else if (name.SequenceEqual("m"u8)) entity.ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
+            else if (name.SequenceEqual("a"u8))
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var attribute = reader.GetString()!;
+                    reader.Read();
+                    var instances = new List<NgsiAttribute>(1);
+                    while (reader.Read() && reader.TokenType == JsonTokenType.StartObject) instances.Add(ReadAttribute(ref reader));
+                    entity.Attributes[attribute] = instances;
+                }
+            }
+            else reader.Skip();
         }
-        foreach (var attribute in root.GetProperty("a").EnumerateObject())
-        {
-            var instances = new List<NgsiAttribute>(attribute.Value.GetArrayLength());
-            foreach (var instance in attribute.Value.EnumerateArray()) instances.Add(ReadAttribute(instance));
-            entity.Attributes[attribute.Name] = instances;
-        }
+        entity.Id = id ?? throw new JsonException("A stored entity has no id.");
         return entity;
     }
 
-    private static NgsiAttribute ReadAttribute(JsonElement element)
+    private static List<string> ReadStrings(ref Utf8JsonReader reader)
     {
-        var attribute = new NgsiAttribute { Kind = (AttributeKind)element.GetProperty("k").GetInt32() };
-        foreach (var member in element.EnumerateObject())
+        var values = new List<string>(1);
+        while (reader.Read() && reader.TokenType == JsonTokenType.String) values.Add(reader.GetString()!);
+        return values;
+    }
+
+    private static NgsiAttribute ReadAttribute(ref Utf8JsonReader reader)
+    {
+        var attribute = new NgsiAttribute();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            switch (member.Name)
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (name.SequenceEqual("k"u8)) attribute.Kind = (AttributeKind)reader.GetInt32();
+            else if (name.SequenceEqual("v"u8)) attribute.Value = ReadValue(ref reader);
+            else if (name.SequenceEqual("ot"u8)) attribute.ObjectType = ReadValue(ref reader);
+            else if (name.SequenceEqual("o"u8)) attribute.ObservedAt = reader.GetDateTimeOffset();
+            else if (name.SequenceEqual("u"u8)) attribute.UnitCode = reader.GetString();
+            else if (name.SequenceEqual("d"u8)) attribute.DatasetId = reader.GetString();
+            else if (name.SequenceEqual("c"u8)) attribute.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
+            else if (name.SequenceEqual("m"u8)) attribute.ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
+            else if (name.SequenceEqual("s"u8))
             {
-                case "v": attribute.Value = ToNode(member.Value); break;
-                case "ot": attribute.ObjectType = ToNode(member.Value); break;
-                case "o": attribute.ObservedAt = DateTimeOffset.Parse(member.Value.GetString()!, CultureInfo.InvariantCulture); break;
-                case "u": attribute.UnitCode = member.Value.GetString(); break;
-                case "d": attribute.DatasetId = member.Value.GetString(); break;
-                case "c": attribute.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(member.Value.GetInt64()); break;
-                case "m": attribute.ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(member.Value.GetInt64()); break;
-                case "s":
-                    foreach (var sub in member.Value.EnumerateObject()) attribute.SubAttributes[sub.Name] = ReadAttribute(sub.Value);
-                    break;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var sub = reader.GetString()!;
+                    reader.Read();
+                    attribute.SubAttributes[sub] = ReadAttribute(ref reader);
+                }
             }
+            else reader.Skip();
         }
         return attribute;
     }
 
-    private static JsonNode? ToNode(JsonElement element) => element.ValueKind switch
+    private static JsonNode? ReadValue(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        JsonValueKind.Null => null,
-        JsonValueKind.Object => JsonObject.Create(element.Clone()),
-        JsonValueKind.Array => JsonArray.Create(element.Clone()),
-        _ => JsonValue.Create(element.Clone()),
+        JsonTokenType.String => JsonValue.Create(reader.GetString()),
+        JsonTokenType.Number => Number(ref reader),
+        JsonTokenType.True => JsonValue.Create(true),
+        JsonTokenType.False => JsonValue.Create(false),
+        JsonTokenType.Null => null,
+        _ => JsonNode.Parse(ref reader),
     };
+
+    // Doubles keep every integer up to 2^53 exact and read back as double for q and the indexes;
+    // larger integers keep their exact value as long.
+    private static JsonValue Number(ref Utf8JsonReader reader) =>
+        reader.TryGetInt64(out var integer) && Math.Abs(integer) > (1L << 53) ? JsonValue.Create(integer) : JsonValue.Create(reader.GetDouble());
 }

@@ -47,8 +47,8 @@ public static class EntityIndexEntries
                     if (candidate is not JsonValue value) continue;
                     switch (value.GetValueKind())
                     {
-                        case JsonValueKind.Number:
-                            yield return new ScalarValue(name, value.GetValue<double>(), null);
+                        case JsonValueKind.Number when value.TryGetValue<double>(out var number) || TryGetLong(value, out number):
+                            yield return new ScalarValue(name, number, null);
                             break;
                         case JsonValueKind.String:
                             yield return new ScalarValue(name, null, value.GetValue<string>());
@@ -57,6 +57,13 @@ public static class EntityIndexEntries
                 }
             }
         }
+    }
+
+    private static bool TryGetLong(JsonValue value, out double number)
+    {
+        var ok = value.TryGetValue<long>(out var integer);
+        number = integer;
+        return ok;
     }
 
     public static IEnumerable<GeoBox> GeoBoxes(Entity entity)
@@ -85,7 +92,7 @@ public static class EntityIndexEntries
         if (coordinates is not JsonArray array || array.Count == 0) return;
         if (array[0] is JsonValue && array.Count >= 2 && array[1] is JsonValue)
         {
-            box.ExpandToInclude(array[0]!.GetValue<double>(), array[1]!.GetValue<double>());
+            if (array[0] is JsonValue x && x.TryGetValue<double>(out var lon) && array[1] is JsonValue y && y.TryGetValue<double>(out var lat)) box.ExpandToInclude(lon, lat);
             return;
         }
         foreach (var item in array)
