@@ -98,7 +98,7 @@ public sealed class EntityQueryBuilder
     }
 
     private static IReadOnlyList<ValueFilter> ValueFilters(QExpression q) =>
-        q.ConjunctiveTerms.Select(IndexFilters.ToValueFilter).OfType<ValueFilter>().ToList();
+        IndexFilters.Combine(q.ConjunctiveTerms.Select(IndexFilters.ToValueFilter).OfType<ValueFilter>());
 
     private static IEnumerable<Geometry> Geometries(Entity entity, string geoProperty)
     {
