@@ -67,6 +67,7 @@ public sealed class EntityQueryBuilder
             ValueFilters = q is null ? [] : ValueFilters(q),
             Predicate = Predicate,
             OrderBy = geo is { Georel: "near" } ? entity => NearestDistance(entity, geoProperty!, geo) : null,
+            NearPoint = geo is { Georel: "near", Geometry: Point point } ? point.Coordinate : null,
             Limit = request.Limit,
             Offset = request.Offset,
             Count = request.Count,

@@ -14,7 +14,8 @@ public static class EntityIndexEntries
 {
     public readonly record struct ScalarValue(string Attribute, double? Number, string? Text);
 
-    public readonly record struct GeoBox(string Attribute, Envelope Box);
+    /// <summary>The bounding box of one GeoProperty instance; a Point's exact position is its box.</summary>
+    public readonly record struct GeoBox(string Attribute, Envelope Box, bool IsPoint);
 
     public static IEnumerable<(string Attribute, AttributeKind Kind)> Attributes(Entity entity)
     {
@@ -82,7 +83,7 @@ public static class EntityIndexEntries
                         if (member?["coordinates"] is { } memberCoordinates) Extend(box, memberCoordinates);
                     }
                 }
-                if (!box.IsNull) yield return new GeoBox(name, box);
+                if (!box.IsNull) yield return new GeoBox(name, box, geometry["type"] is JsonValue type && type.TryGetValue<string>(out var kind) && kind == "Point");
             }
         }
     }

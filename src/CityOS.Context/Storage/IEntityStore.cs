@@ -74,6 +74,12 @@ public sealed class EntityQuery
     /// <summary>Order of results; insertion order when null (stable for paging).</summary>
     public Func<Entity, double>? OrderBy { get; init; }
 
+    /// <summary>
+    /// With <see cref="OrderBy"/> the geodesic distance from this point (lon/lat): the store may order
+    /// candidates whose geometry is a Point by their indexed position, and load only the page's documents.
+    /// </summary>
+    public Coordinate? NearPoint { get; init; }
+
     public int Offset { get; init; }
     public int Limit { get; init; } = 20;
     public bool Count { get; init; }

@@ -224,7 +224,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 2";
+            command.CommandText = $"PRAGMA user_version = {SqliteSchema.CurrentVersion}";
             command.ExecuteNonQuery();
         }
         _store = Open();

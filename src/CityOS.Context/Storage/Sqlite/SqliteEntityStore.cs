@@ -86,7 +86,7 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IAsyncDisposa
     }
 
     public ValueTask<QueryPage> QueryAsync(string? tenant, EntityQuery query, CancellationToken ct) =>
-        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Run(session.Connection, query, ct)));
+        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Run(session, query, ct)));
 
     public ValueTask<IReadOnlyList<TypeSummary>> ListTypesAsync(string? tenant, CancellationToken ct) =>
         ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Types(session.Connection)));

@@ -47,7 +47,7 @@ internal sealed class SqliteEntityWriter : IDisposable
         _insertType = Prepare("INSERT OR IGNORE INTO entity_types(type, entity) VALUES(?1, ?2)");
         _insertAttr = Prepare("INSERT OR IGNORE INTO entity_attrs(attr, entity, kind) VALUES(?1, ?2, ?3)");
         _insertValue = Prepare("INSERT INTO attr_values(entity, attr, num, txt) VALUES(?1, ?2, ?3, ?4)");
-        _insertGeo = Prepare("INSERT INTO geo_entries(entity, attr) VALUES(?1, ?2)");
+        _insertGeo = Prepare("INSERT INTO geo_entries(entity, attr, x, y) VALUES(?1, ?2, ?3, ?4)");
         _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy) VALUES(?1, ?2, ?3, ?4, ?5)");
         _insertChange = Prepare("INSERT INTO changes(entity_id, at, before, after) VALUES(?1, ?2, ?3, ?4)");
         _savepoint = Prepare("SAVEPOINT mutation");
@@ -154,7 +154,7 @@ internal sealed class SqliteEntityWriter : IDisposable
         foreach (var scalar in EntityIndexEntries.Scalars(entity)) _insertValue.Bind(1, rowid).Bind(2, scalar.Attribute).Bind(3, scalar.Number).Bind(4, scalar.Text).Execute();
         foreach (var geo in EntityIndexEntries.GeoBoxes(entity))
         {
-            _insertGeo.Bind(1, rowid).Bind(2, geo.Attribute).Execute();
+            _insertGeo.Bind(1, rowid).Bind(2, geo.Attribute).Bind(3, geo.IsPoint ? geo.Box.MinX : null).Bind(4, geo.IsPoint ? geo.Box.MinY : null).Execute();
             _insertBox.Bind(1, _insertGeo.LastInsertRowId).Bind(2, geo.Box.MinX).Bind(3, geo.Box.MaxX).Bind(4, geo.Box.MinY).Bind(5, geo.Box.MaxY).Execute();
         }
     }

@@ -1,43 +1,78 @@
 using System.Globalization;
 using System.Text;
 using CityOS.Context.Model;
+using CityOS.Context.Geo;
 using Microsoft.Data.Sqlite;
+using NetTopologySuite.Geometries;
 
 namespace CityOS.Context.Storage.Sqlite;
 
 /// <summary>Turns the prefilters of an <see cref="EntityQuery"/> into SQL and applies the exact predicate to what it returns.</summary>
 internal static class SqliteQuery
 {
-    public static QueryPage Run(SqliteConnection connection, EntityQuery query, CancellationToken ct)
+    public static QueryPage Run(ReadSession session, EntityQuery query, CancellationToken ct)
     {
-        using var command = connection.CreateCommand();
-        var parameterIndex = 0;
-        string Parameter(object value)
-        {
-            var name = "$p" + parameterIndex++.ToString(CultureInfo.InvariantCulture);
-            command.Parameters.AddWithValue(name, value);
-            return name;
-        }
-        string List<T>(IEnumerable<T> values) => string.Join(",", values.Select(v => Parameter(v!)));
+        using var command = session.Connection.CreateCommand();
+        var sql = new SqlBuilder(command);
+        return query is { NearPoint: { } near, OrderBy: not null, GeoEnvelope.IsNull: false, GeoPropertyIri: not null }
+            ? RunNear(session, command, sql, query, near, ct)
+            : RunScan(command, sql, query, ct);
+    }
 
-        // SQLite materialises an IN (subquery) completely, so only selective prefilters (ids, values,
-        // geo) are written that way; type and attribute filters become correlated EXISTS probes on
-        // their primary keys. With nothing selective, a single type or attribute drives the scan in
-        // rowid order from its own index, so a page costs its size, not the table's.
+    /// <summary>Builds the SQL text and its parameters.</summary>
+    private sealed class SqlBuilder(SqliteCommand command)
+    {
+        private readonly StringBuilder _text = new();
+        private int _parameters;
+
+        public SqlBuilder Append(string text)
+        {
+            _text.Append(text);
+            return this;
+        }
+
+        public SqlBuilder Parameter(object value)
+        {
+            var name = "$p" + _parameters++.ToString(CultureInfo.InvariantCulture);
+            command.Parameters.AddWithValue(name, value);
+            _text.Append(name);
+            return this;
+        }
+
+        public SqlBuilder List<T>(IEnumerable<T> values)
+        {
+            var first = true;
+            foreach (var value in values)
+            {
+                if (!first) _text.Append(',');
+                Parameter(value!);
+                first = false;
+            }
+            return this;
+        }
+
+        public override string ToString() => _text.ToString();
+    }
+
+    // SQLite materialises an IN (subquery) completely, so only selective prefilters (ids, values,
+    // geo) are written that way; type and attribute filters become correlated EXISTS probes on
+    // their primary keys. With nothing selective, a single type or attribute drives the scan in
+    // rowid order from its own index, so a page costs its size, not the table's.
+    private static QueryPage RunScan(SqliteCommand command, SqlBuilder sql, EntityQuery query, CancellationToken ct)
+    {
         var selective = query.Ids is { Count: > 0 } || query.ValueFilters.Count > 0 || query.GeoEnvelope is { IsNull: false };
-        var sql = new StringBuilder();
         var types = query.TypeAnyOf is { Count: > 0 } t ? t : null;
         var attributes = query.HasAnyAttribute is { Count: > 0 } a ? a : null;
         string order;
         if (!selective && types is { Count: 1 })
         {
-            sql.Append("SELECT e.doc FROM entity_types d JOIN entities e ON e.rowid = d.entity WHERE d.type = ").Append(Parameter(types[0]));
+            sql.Append("SELECT e.doc FROM entity_types d JOIN entities e ON e.rowid = d.entity WHERE d.type = ").Parameter(types[0]);
             types = null;
             order = " ORDER BY d.entity";
         }
         else if (!selective && types is null && attributes is { Count: 1 })
         {
-            sql.Append("SELECT e.doc FROM entity_attrs d JOIN entities e ON e.rowid = d.entity WHERE d.attr = ").Append(Parameter(attributes[0]));
+            sql.Append("SELECT e.doc FROM entity_attrs d JOIN entities e ON e.rowid = d.entity WHERE d.attr = ").Parameter(attributes[0]);
             attributes = null;
             order = " ORDER BY d.entity";
         }
@@ -46,38 +81,7 @@ internal static class SqliteQuery
             sql.Append("SELECT e.doc FROM entities e WHERE 1=1");
             order = " ORDER BY e.rowid";
         }
-
-        if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").Append(List(ids)).Append(')');
-        if (types is not null)
-        {
-            sql.Append(" AND EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = e.rowid AND t.type IN (").Append(List(types)).Append("))");
-        }
-        if (attributes is not null)
-        {
-            sql.Append(" AND EXISTS (SELECT 1 FROM entity_attrs x WHERE x.entity = e.rowid AND x.attr IN (").Append(List(attributes)).Append("))");
-        }
-        if (query.GeoEnvelope is { IsNull: false } box && query.GeoPropertyIri is { } geoProperty)
-        {
-            sql.Append(" AND e.rowid IN (SELECT g.entity FROM geo_rtree r JOIN geo_entries g ON g.id = r.id WHERE g.attr = ")
-                .Append(Parameter(geoProperty))
-                .Append(" AND r.minx <= ").Append(Parameter(box.MaxX))
-                .Append(" AND r.maxx >= ").Append(Parameter(box.MinX))
-                .Append(" AND r.miny <= ").Append(Parameter(box.MaxY))
-                .Append(" AND r.maxy >= ").Append(Parameter(box.MinY)).Append(')');
-        }
-        foreach (var filter in query.ValueFilters)
-        {
-            sql.Append(" AND e.rowid IN (SELECT entity FROM attr_values WHERE attr = ").Append(Parameter(filter.AttributeIri));
-            if (filter.TextAnyOf is { Count: > 0 } texts) sql.Append(" AND txt IN (").Append(List(texts)).Append(')');
-            else if (filter.NumberAnyOf is { Count: > 0 } numbers) sql.Append(" AND num IN (").Append(List(numbers)).Append(')');
-            else
-            {
-                sql.Append(" AND num IS NOT NULL");
-                if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Append(Parameter(min));
-                if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Append(Parameter(max));
-            }
-            sql.Append(')');
-        }
+        Conditions(sql, query, types, attributes, geo: true);
         sql.Append(order);
         command.CommandText = sql.ToString();
 
@@ -104,6 +108,90 @@ internal static class SqliteQuery
             page.AddRange(ordered.OrderBy(o => o.Key).ThenBy(o => o.Sequence).Skip(query.Offset).Take(query.Limit).Select(o => o.Entity));
         }
         return new QueryPage(page, query.Count ? matched : null);
+    }
+
+    /// <summary>
+    /// near, ordered by distance: candidates come from the R*Tree with their indexed Point positions,
+    /// are ordered by geodesic distance without reading their documents, and documents are read in
+    /// that order only until the page is full (or, with count, until all are checked).
+    /// </summary>
+    private static QueryPage RunNear(ReadSession session, SqliteCommand command, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
+    {
+        var box = query.GeoEnvelope!;
+        sql.Append("SELECT g.entity, g.x, g.y FROM geo_rtree r JOIN geo_entries g ON g.id = r.id JOIN entities e ON e.rowid = g.entity WHERE g.attr = ")
+            .Parameter(query.GeoPropertyIri!)
+            .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
+            .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
+        Conditions(sql, query, query.TypeAnyOf is { Count: > 0 } t ? t : null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false);
+        command.CommandText = sql.ToString();
+
+        var distances = new Dictionary<long, double>();
+        var loaded = new Dictionary<long, Entity>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var rowid = reader.GetInt64(0);
+                if (reader.IsDBNull(1))
+                {
+                    if (loaded.ContainsKey(rowid)) continue;
+                    var entity = session.GetByRowId(rowid);
+                    if (entity is null) continue;
+                    loaded[rowid] = entity;
+                    distances[rowid] = query.OrderBy!(entity);
+                    continue;
+                }
+                var distance = GeoMetrics.HaversineMetres(near.X, near.Y, reader.GetDouble(1), reader.GetDouble(2));
+                distances[rowid] = distances.TryGetValue(rowid, out var known) ? Math.Min(known, distance) : distance;
+            }
+        }
+
+        var page = new List<Entity>(Math.Min(query.Limit, 1000));
+        long matched = 0;
+        foreach (var (rowid, _) in distances.OrderBy(d => d.Value).ThenBy(d => d.Key))
+        {
+            ct.ThrowIfCancellationRequested();
+            var entity = loaded.TryGetValue(rowid, out var found) ? found : session.GetByRowId(rowid);
+            if (entity is null || (query.Predicate is { } predicate && !predicate(entity))) continue;
+            if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
+            matched++;
+            if (!query.Count && page.Count >= query.Limit) break;
+        }
+        return new QueryPage(page, query.Count ? matched : null);
+    }
+
+    private static void Conditions(SqlBuilder sql, EntityQuery query, IReadOnlyList<string>? types, IReadOnlyList<string>? attributes, bool geo)
+    {
+        if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").List(ids).Append(")");
+        if (types is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = e.rowid AND t.type IN (").List(types).Append("))");
+        }
+        if (attributes is not null)
+        {
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_attrs x WHERE x.entity = e.rowid AND x.attr IN (").List(attributes).Append("))");
+        }
+        if (geo && query.GeoEnvelope is { IsNull: false } box && query.GeoPropertyIri is { } geoProperty)
+        {
+            sql.Append(" AND e.rowid IN (SELECT g.entity FROM geo_rtree r JOIN geo_entries g ON g.id = r.id WHERE g.attr = ").Parameter(geoProperty)
+                .Append(" AND r.minx <= ").Parameter(box.MaxX)
+                .Append(" AND r.maxx >= ").Parameter(box.MinX)
+                .Append(" AND r.miny <= ").Parameter(box.MaxY)
+                .Append(" AND r.maxy >= ").Parameter(box.MinY).Append(")");
+        }
+        foreach (var filter in query.ValueFilters)
+        {
+            sql.Append(" AND e.rowid IN (SELECT entity FROM attr_values WHERE attr = ").Parameter(filter.AttributeIri);
+            if (filter.TextAnyOf is { Count: > 0 } texts) sql.Append(" AND txt IN (").List(texts).Append(")");
+            else if (filter.NumberAnyOf is { Count: > 0 } numbers) sql.Append(" AND num IN (").List(numbers).Append(")");
+            else
+            {
+                sql.Append(" AND num IS NOT NULL");
+                if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Parameter(min);
+                if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Parameter(max);
+            }
+            sql.Append(")");
+        }
     }
 
     public static IReadOnlyList<TypeSummary> Types(SqliteConnection connection)

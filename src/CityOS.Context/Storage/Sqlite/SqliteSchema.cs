@@ -49,6 +49,10 @@ internal static class SqliteSchema
             name TEXT PRIMARY KEY,
             acknowledged INTEGER NOT NULL);
         """,
+        """
+        ALTER TABLE geo_entries ADD COLUMN x REAL;
+        ALTER TABLE geo_entries ADD COLUMN y REAL;
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

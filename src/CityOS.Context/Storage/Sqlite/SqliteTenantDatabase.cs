@@ -216,11 +216,25 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
 internal sealed class ReadSession : IDisposable
 {
     private readonly RawStatement _getById;
+    private readonly RawStatement _getByRowId;
 
     public ReadSession(SqliteConnection connection)
     {
         Connection = connection;
         _getById = new RawStatement(connection, "SELECT doc FROM entities WHERE id = ?");
+        _getByRowId = new RawStatement(connection, "SELECT doc FROM entities WHERE rowid = ?");
+    }
+
+    public Entity? GetByRowId(long rowid)
+    {
+        try
+        {
+            return _getByRowId.Bind(1, rowid).Step() ? EntityDocument.Deserialize(_getByRowId.Blob(0)) : null;
+        }
+        finally
+        {
+            _getByRowId.Reset();
+        }
     }
 
     public SqliteConnection Connection { get; }
@@ -261,6 +275,7 @@ internal sealed class ReadSession : IDisposable
     public void Dispose()
     {
         _getById.Dispose();
+        _getByRowId.Dispose();
         Connection.Dispose();
     }
 }
