@@ -75,6 +75,22 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     [Fact]
+    public async Task Near_orders_points_and_lines_together_by_their_nearest_point()
+    {
+        var tenant = "n" + Guid.NewGuid().ToString("N")[..12];
+        await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:far-point", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7060, 35.6580]}}}""", tenant);
+        await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:near-line", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "LineString", "coordinates": [[139.7020, 35.6570], [139.7020, 35.6590]]}}}""", tenant);
+        await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:mid-point", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7040, 35.6580]}}}""", tenant);
+        await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:outside", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7200, 35.6580]}}}""", tenant);
+
+        var result = await _client.QueryAsync("type=Thing&georel=near;maxDistance==600&geometry=Point&coordinates=[139.7016,35.6580]&count=true", tenant);
+
+        Assert.Equal(["urn:ngsi-ld:Thing:near-line", "urn:ngsi-ld:Thing:mid-point", "urn:ngsi-ld:Thing:far-point"], result.Ids());
+        var second = await _client.QueryAsync("type=Thing&georel=near;maxDistance==600&geometry=Point&coordinates=[139.7016,35.6580]&limit=1&offset=1", tenant);
+        Assert.Equal(["urn:ngsi-ld:Thing:mid-point"], second.Ids());
+    }
+
+    [Fact]
     public async Task Types_can_be_combined()
     {
         var tenant = await CityAsync();
