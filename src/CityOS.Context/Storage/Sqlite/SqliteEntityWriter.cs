@@ -14,12 +14,16 @@ internal sealed class SqliteEntityWriter : IDisposable
     private readonly RawStatement _insert;
     private readonly RawStatement _update;
     private readonly RawStatement _deleteEntity;
-    private readonly RawStatement[] _deleteIndexes;
     private readonly RawStatement _insertType;
+    private readonly RawStatement _deleteType;
     private readonly RawStatement _insertAttr;
-    private readonly RawStatement _insertValue;
-    private readonly RawStatement _insertGeo;
+    private readonly RawStatement _deleteAttr;
+    private readonly RawStatement _insertNumber;
+    private readonly RawStatement _deleteNumber;
+    private readonly RawStatement _insertText;
+    private readonly RawStatement _deleteText;
     private readonly RawStatement _insertBox;
+    private readonly RawStatement _deleteBox;
     private readonly RawStatement _insertChange;
     private readonly RawStatement _savepoint;
     private readonly RawStatement _release;
@@ -36,19 +40,16 @@ internal sealed class SqliteEntityWriter : IDisposable
         _insert = Prepare("INSERT INTO entities(id, doc) VALUES(?1, ?2)");
         _update = Prepare("UPDATE entities SET doc = ?1 WHERE rowid = ?2");
         _deleteEntity = Prepare("DELETE FROM entities WHERE rowid = ?1");
-        _deleteIndexes =
-        [
-            Prepare("DELETE FROM entity_types WHERE entity = ?1"),
-            Prepare("DELETE FROM entity_attrs WHERE entity = ?1"),
-            Prepare("DELETE FROM attr_values WHERE entity = ?1"),
-            Prepare("DELETE FROM geo_rtree WHERE id IN (SELECT id FROM geo_entries WHERE entity = ?1)"),
-            Prepare("DELETE FROM geo_entries WHERE entity = ?1"),
-        ];
         _insertType = Prepare("INSERT OR IGNORE INTO entity_types(type, entity) VALUES(?1, ?2)");
+        _deleteType = Prepare("DELETE FROM entity_types WHERE type = ?1 AND entity = ?2");
         _insertAttr = Prepare("INSERT OR IGNORE INTO entity_attrs(attr, entity, kind) VALUES(?1, ?2, ?3)");
-        _insertValue = Prepare("INSERT INTO attr_values(entity, attr, num, txt) VALUES(?1, ?2, ?3, ?4)");
-        _insertGeo = Prepare("INSERT INTO geo_entries(entity, attr, x, y) VALUES(?1, ?2, ?3, ?4)");
-        _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy) VALUES(?1, ?2, ?3, ?4, ?5)");
+        _deleteAttr = Prepare("DELETE FROM entity_attrs WHERE attr = ?1 AND entity = ?2");
+        _insertNumber = Prepare("INSERT OR IGNORE INTO attr_numbers(attr, num, entity) VALUES(?1, ?2, ?3)");
+        _deleteNumber = Prepare("DELETE FROM attr_numbers WHERE attr = ?1 AND num = ?2 AND entity = ?3");
+        _insertText = Prepare("INSERT OR IGNORE INTO attr_texts(attr, txt, entity) VALUES(?1, ?2, ?3)");
+        _deleteText = Prepare("DELETE FROM attr_texts WHERE attr = ?1 AND txt = ?2 AND entity = ?3");
+        _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy, entity, attr, x, y) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        _deleteBox = Prepare("DELETE FROM geo_rtree WHERE id = ?1");
         _insertChange = Prepare("INSERT INTO changes(entity_id, at, before, after) VALUES(?1, ?2, ?3, ?4)");
         _savepoint = Prepare("SAVEPOINT mutation");
         _release = Prepare("RELEASE mutation");
@@ -70,7 +71,7 @@ internal sealed class SqliteEntityWriter : IDisposable
                     if (rowid is { } existing)
                     {
                         _update.Bind(1, document).Bind(2, existing).Execute();
-                        ClearIndexes(existing);
+                        ClearIndexes(existing, before!);
                         Index(existing, save.Entity);
                     }
                     else
@@ -83,7 +84,7 @@ internal sealed class SqliteEntityWriter : IDisposable
                     break;
                 case MutationOutcome.Delete when rowid is { } doomed:
                     _deleteEntity.Bind(1, doomed).Execute();
-                    ClearIndexes(doomed);
+                    ClearIndexes(doomed, before!);
                     Journal(mutation.EntityId, beforeDocument, null);
                     result = new MutationResult(mutation.EntityId, before, null, null);
                     break;
@@ -142,26 +143,44 @@ internal sealed class SqliteEntityWriter : IDisposable
             .Bind(3, before, isNull: before is null).Bind(4, after, isNull: after is null).Execute();
     }
 
-    private void ClearIndexes(long rowid)
+    // R*Tree ids of an entity's boxes: its rowid times this, plus the box's ordinal, so they can be deleted by key.
+    private const long BoxesPerEntity = 1 << 16;
+
+    private void ClearIndexes(long rowid, Entity indexed)
     {
-        foreach (var statement in _deleteIndexes) statement.Bind(1, rowid).Execute();
+        foreach (var type in indexed.Types) _deleteType.Bind(1, type).Bind(2, rowid).Execute();
+        foreach (var (attribute, _) in EntityIndexEntries.Attributes(indexed)) _deleteAttr.Bind(1, attribute).Bind(2, rowid).Execute();
+        foreach (var scalar in EntityIndexEntries.Scalars(indexed))
+        {
+            if (scalar.Number is { } number) _deleteNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
+            else _deleteText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
+        }
+        var boxes = EntityIndexEntries.GeoBoxes(indexed).Count();
+        for (var ordinal = 0; ordinal < boxes; ordinal++) _deleteBox.Bind(1, rowid * BoxesPerEntity + ordinal).Execute();
     }
 
     private void Index(long rowid, Entity entity)
     {
         foreach (var type in entity.Types) _insertType.Bind(1, type).Bind(2, rowid).Execute();
         foreach (var (attribute, kind) in EntityIndexEntries.Attributes(entity)) _insertAttr.Bind(1, attribute).Bind(2, rowid).Bind(3, (long)kind).Execute();
-        foreach (var scalar in EntityIndexEntries.Scalars(entity)) _insertValue.Bind(1, rowid).Bind(2, scalar.Attribute).Bind(3, scalar.Number).Bind(4, scalar.Text).Execute();
-        foreach (var geo in EntityIndexEntries.GeoBoxes(entity))
+        foreach (var scalar in EntityIndexEntries.Scalars(entity))
         {
-            _insertGeo.Bind(1, rowid).Bind(2, geo.Attribute).Bind(3, geo.IsPoint ? geo.Box.MinX : null).Bind(4, geo.IsPoint ? geo.Box.MinY : null).Execute();
-            _insertBox.Bind(1, _insertGeo.LastInsertRowId).Bind(2, geo.Box.MinX).Bind(3, geo.Box.MaxX).Bind(4, geo.Box.MinY).Bind(5, geo.Box.MaxY).Execute();
+            if (scalar.Number is { } number) _insertNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
+            else _insertText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
+        }
+        var ordinal = 0;
+        foreach (var geo in EntityIndexEntries.GeoBoxes(entity).Take((int)BoxesPerEntity))
+        {
+            _insertBox.Bind(1, rowid * BoxesPerEntity + ordinal++)
+                .Bind(2, geo.Box.MinX).Bind(3, geo.Box.MaxX).Bind(4, geo.Box.MinY).Bind(5, geo.Box.MaxY)
+                .Bind(6, rowid).Bind(7, geo.Attribute).Bind(8, geo.IsPoint ? geo.Box.MinX : null).Bind(9, geo.IsPoint ? geo.Box.MinY : null)
+                .Execute();
         }
     }
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _select, _insert, _update, _deleteEntity, _insertType, _insertAttr, _insertValue, _insertGeo, _insertBox, _insertChange, _savepoint, _release, _rollbackTo }.Concat(_deleteIndexes))
+        foreach (var statement in new[] { _select, _insert, _update, _deleteEntity, _insertType, _deleteType, _insertAttr, _deleteAttr, _insertNumber, _deleteNumber, _insertText, _deleteText, _insertBox, _deleteBox, _insertChange, _savepoint, _release, _rollbackTo })
         {
             statement.Dispose();
         }

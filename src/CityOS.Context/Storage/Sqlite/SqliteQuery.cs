@@ -118,7 +118,7 @@ internal static class SqliteQuery
     private static QueryPage RunNear(ReadSession session, SqliteCommand command, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
     {
         var box = query.GeoEnvelope!;
-        sql.Append("SELECT g.entity, g.x, g.y FROM geo_rtree r JOIN geo_entries g ON g.id = r.id JOIN entities e ON e.rowid = g.entity WHERE g.attr = ")
+        sql.Append("SELECT r.entity, r.x, r.y FROM geo_rtree r JOIN entities e ON e.rowid = r.entity WHERE r.attr = ")
             .Parameter(query.GeoPropertyIri!)
             .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
             .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
@@ -173,7 +173,7 @@ internal static class SqliteQuery
         }
         if (geo && query.GeoEnvelope is { IsNull: false } box && query.GeoPropertyIri is { } geoProperty)
         {
-            sql.Append(" AND e.rowid IN (SELECT g.entity FROM geo_rtree r JOIN geo_entries g ON g.id = r.id WHERE g.attr = ").Parameter(geoProperty)
+            sql.Append(" AND e.rowid IN (SELECT r.entity FROM geo_rtree r WHERE r.attr = ").Parameter(geoProperty)
                 .Append(" AND r.minx <= ").Parameter(box.MaxX)
                 .Append(" AND r.maxx >= ").Parameter(box.MinX)
                 .Append(" AND r.miny <= ").Parameter(box.MaxY)
@@ -181,12 +181,17 @@ internal static class SqliteQuery
         }
         foreach (var filter in query.ValueFilters)
         {
-            sql.Append(" AND e.rowid IN (SELECT entity FROM attr_values WHERE attr = ").Parameter(filter.AttributeIri);
-            if (filter.TextAnyOf is { Count: > 0 } texts) sql.Append(" AND txt IN (").List(texts).Append(")");
-            else if (filter.NumberAnyOf is { Count: > 0 } numbers) sql.Append(" AND num IN (").List(numbers).Append(")");
+            if (filter.TextAnyOf is { Count: > 0 } texts)
+            {
+                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_texts WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND txt IN (").List(texts).Append(")");
+            }
+            else if (filter.NumberAnyOf is { Count: > 0 } numbers)
+            {
+                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND num IN (").List(numbers).Append(")");
+            }
             else
             {
-                sql.Append(" AND num IS NOT NULL");
+                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri);
                 if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Parameter(min);
                 if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Parameter(max);
             }

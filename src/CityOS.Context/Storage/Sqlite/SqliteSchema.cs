@@ -5,6 +5,8 @@ namespace CityOS.Context.Storage.Sqlite;
 /// <summary>The tenant database schema, versioned; <see cref="Migrate"/> brings any older file up to date on open.</summary>
 internal static class SqliteSchema
 {
+    // Index tables are WITHOUT ROWID with the lookup key first, so each index row is one B-tree entry;
+    // a writer removes an entity's rows by their keys, computed from the entity it replaces.
     private static readonly string[] Migrations =
     [
         """
@@ -22,23 +24,17 @@ internal static class SqliteSchema
             entity INTEGER NOT NULL,
             kind INTEGER NOT NULL,
             PRIMARY KEY(attr, entity)) WITHOUT ROWID;
-        CREATE INDEX entity_attrs_entity ON entity_attrs(entity);
-        CREATE TABLE attr_values(
-            entity INTEGER NOT NULL,
+        CREATE TABLE attr_numbers(
             attr TEXT NOT NULL,
-            num REAL,
-            txt TEXT);
-        CREATE INDEX attr_values_num ON attr_values(attr, num) WHERE num IS NOT NULL;
-        CREATE INDEX attr_values_txt ON attr_values(attr, txt) WHERE txt IS NOT NULL;
-        CREATE INDEX attr_values_entity ON attr_values(entity);
-        CREATE TABLE geo_entries(
-            id INTEGER PRIMARY KEY,
+            num REAL NOT NULL,
             entity INTEGER NOT NULL,
-            attr TEXT NOT NULL);
-        CREATE INDEX geo_entries_entity ON geo_entries(entity);
-        CREATE VIRTUAL TABLE geo_rtree USING rtree(id, minx, maxx, miny, maxy);
-        """,
-        """
+            PRIMARY KEY(attr, num, entity)) WITHOUT ROWID;
+        CREATE TABLE attr_texts(
+            attr TEXT NOT NULL,
+            txt TEXT NOT NULL,
+            entity INTEGER NOT NULL,
+            PRIMARY KEY(attr, txt, entity)) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE geo_rtree USING rtree(id, minx, maxx, miny, maxy, +entity INTEGER, +attr TEXT, +x REAL, +y REAL);
         CREATE TABLE changes(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             entity_id TEXT NOT NULL,
@@ -48,10 +44,6 @@ internal static class SqliteSchema
         CREATE TABLE change_consumers(
             name TEXT PRIMARY KEY,
             acknowledged INTEGER NOT NULL);
-        """,
-        """
-        ALTER TABLE geo_entries ADD COLUMN x REAL;
-        ALTER TABLE geo_entries ADD COLUMN y REAL;
         """,
     ];
 
