@@ -26,6 +26,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _delivered = new();
+    private int _deleteScheduled;
 
     public SubscriptionStore(string path, ILogger logger)
     {
@@ -181,13 +183,27 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
     })!;
 
-    /// <summary>The receiver took it (or it was given up): drop it. Not awaited: a lost delete only means one more delivery after a crash.</summary>
-    public void Delivered(long seq) => Submit(false, (connection, transaction) =>
+    /// <summary>
+    /// The receiver took it (or it was given up): drop it. Not awaited, and grouped: one writer operation removes every
+    /// delivery finished since the last one; a lost delete only means one more delivery after a crash.
+    /// </summary>
+    public void Delivered(long seq)
     {
-        using var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
-        command.Parameters.AddWithValue("$s", seq);
-        command.ExecuteNonQuery();
-    });
+        _delivered.Enqueue(seq);
+        if (Interlocked.Exchange(ref _deleteScheduled, 1) == 1) return;
+        Submit(false, (connection, transaction) =>
+        {
+            Volatile.Write(ref _deleteScheduled, 0);
+            using var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
+            var parameter = command.Parameters.Add("$s", SqliteType.Integer);
+            command.Prepare();
+            while (_delivered.TryDequeue(out var done))
+            {
+                parameter.Value = done;
+                command.ExecuteNonQuery();
+            }
+        });
+    }
 
     public void Attempted(long seq, int attempts) => Submit(false, (connection, transaction) =>
     {
