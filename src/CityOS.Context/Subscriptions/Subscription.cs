@@ -40,7 +40,7 @@ public sealed record NotificationEndpoint(
     MqttEndpoint? Mqtt,
     MqttQualityOfService MqttQos)
 {
-    /// <summary>The key of the receiver's own delivery queue: the URI without its path for MQTT (one broker connection), the full URI for HTTP.</summary>
+    /// <summary>The key of the receiver's own delivery queue: the endpoint URI (MQTT endpoints of one broker still share its connection).</summary>
     public string ReceiverKey => Uri.OriginalString;
 }
 
