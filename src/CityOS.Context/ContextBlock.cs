@@ -3,6 +3,7 @@ using CityOS.Context.Broker.Http;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
+using CityOS.Context.Subscriptions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +33,7 @@ public static class ContextBlock
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();
+        services.AddCityOsSubscriptions(configuration, dataDirectory);
         return services;
     }
 
@@ -41,6 +43,7 @@ public static class ContextBlock
         api.MapEntitiesApi();
         api.MapEntityOperationsApi();
         api.MapDiscoveryApi();
+        api.MapSubscriptionsApi();
         app.MapJsonLdContextsApi();
         return app;
     }

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Threading.Channels;
+using CityOS.Mqtt;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Subscriptions;
+
+public sealed class SubscriptionOptions
+{
+    public const string Section = "CityOS:Subscriptions";
+
+    /// <summary>Notifications in flight at once to one receiver (endpoint URI).</summary>
+    public int MaxInFlightPerReceiver { get; set; } = 16;
+
+    /// <summary>How long a receiver has to answer (HTTP) or the broker to take the message (MQTT).</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait before retrying a failed delivery; doubled on each failure up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan InitialRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Attempts before a notification is given up (about an hour and a half with the default delays).</summary>
+    public int MaxAttempts { get; set; } = 25;
+
+    /// <summary>Journal changes read per tenant at once.</summary>
+    public int JournalBatch { get; set; } = 1000;
+
+    /// <summary>How often changed counters (timesSent, lastSuccess...) are written to storage.</summary>
+    public TimeSpan CountersFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Largest number of entities in one periodic (timeInterval) notification.</summary>
+    public int MaxEntitiesPerPeriodicNotification { get; set; } = 1000;
+}
+
+/// <summary>
+/// Sends queued notifications: one queue per receiver with its own workers, so a receiver that is slow or down
+/// only delays its own notifications. A failed delivery is retried with exponential backoff; a delivery leaves
+/// the durable outbox only once its receiver took it (at-least-once) or it was given up.
+/// </summary>
+public sealed partial class DeliveryDispatcher(
+    SubscriptionStore store,
+    SubscriptionRegistry registry,
+    IHttpClientFactory httpClients,
+    MqttConnectionPool mqtt,
+    TimeProvider time,
+    IOptions<SubscriptionOptions> options,
+    ILogger<DeliveryDispatcher> logger) : IAsyncDisposable
+{
+    public const string HttpClientName = "cityos-notifier";
+
+    private readonly ConcurrentDictionary<string, ReceiverQueue> _queues = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SubscriptionOptions _options = options.Value;
+
+    /// <summary>Raised after each delivery attempt, with the delivery and whether it succeeded (used by benchmarks and tests).</summary>
+    public event Action<Delivery, bool>? Attempted;
+
+    public void Post(Delivery delivery) =>
+        _queues.GetOrAdd(delivery.Receiver, receiver => new ReceiverQueue(this, receiver)).Post(delivery);
+
+    /// <summary>Deliveries queued or in flight, all receivers together.</summary>
+    public int Pending => _queues.Values.Sum(q => q.Pending);
+
+    private async Task DeliverAsync(ReceiverQueue queue, Delivery delivery)
+    {
+        var ct = _stopping.Token;
+        while (!ct.IsCancellationRequested)
+        {
+            var success = await SendAsync(queue, delivery, ct);
+            delivery.Attempts++;
+            var now = time.GetUtcNow();
+            if (registry.TryGetState(delivery.Tenant, delivery.SubscriptionId, out var state)) state.Sent(success, now);
+            Attempted?.Invoke(delivery, success);
+            if (success)
+            {
+                store.Delivered(delivery.Seq);
+                return;
+            }
+            if (delivery.Attempts >= _options.MaxAttempts)
+            {
+                LogGivenUp(logger, delivery.SubscriptionId, delivery.Attempts, delivery.Receiver);
+                store.Delivered(delivery.Seq);
+                return;
+            }
+            store.Attempted(delivery.Seq, delivery.Attempts);
+            var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks,
+                _options.InitialRetryDelay.Ticks * (1L << Math.Min(delivery.Attempts - 1, 30))));
+            try
+            {
+                await Task.Delay(delay, time, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> SendAsync(ReceiverQueue queue, Delivery delivery, CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(_options.DeliveryTimeout);
+        try
+        {
+            if (queue.Mqtt is { } endpoint)
+            {
+                await mqtt.PublishAsync(endpoint, delivery.Payload, (MqttQualityOfService)delivery.Qos, retain: false, timeout.Token);
+                return true;
+            }
+            using var request = new HttpRequestMessage(HttpMethod.Post, queue.Uri) { Content = new ByteArrayContent(delivery.Payload) };
+            foreach (var (name, value) in delivery.Headers)
+            {
+                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
+                else if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode) LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, $"HTTP {(int)response.StatusCode}");
+            return response.IsSuccessStatusCode;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, "timeout");
+            return false;
+        }
+        catch (Exception e) when (e is HttpRequestException or MqttException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, e.Message);
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        foreach (var queue in _queues.Values) queue.Complete();
+        await Task.WhenAll(_queues.Values.Select(q => q.Completion));
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification of subscription {SubscriptionId} to {Receiver} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string subscriptionId, string receiver, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Notification of subscription {SubscriptionId} given up after {Attempts} attempts to {Receiver}")]
+    private static partial void LogGivenUp(ILogger logger, string subscriptionId, int attempts, string receiver);
+
+    private sealed class ReceiverQueue
+    {
+        private readonly Channel<Delivery> _channel = Channel.CreateUnbounded<Delivery>();
+        private int _pending;
+
+        public ReceiverQueue(DeliveryDispatcher dispatcher, string receiver)
+        {
+            Uri = new Uri(receiver);
+            Mqtt = Uri.Scheme is "mqtt" or "mqtts" ? MqttEndpoint.Parse(receiver) : null;
+            Completion = Task.WhenAll(Enumerable.Range(0, Math.Max(1, dispatcher._options.MaxInFlightPerReceiver))
+                .Select(_ => Task.Run(() => WorkAsync(dispatcher))));
+        }
+
+        public Uri Uri { get; }
+        public MqttEndpoint? Mqtt { get; }
+        public Task Completion { get; }
+        public int Pending => Volatile.Read(ref _pending);
+
+        public void Post(Delivery delivery)
+        {
+            Interlocked.Increment(ref _pending);
+            _channel.Writer.TryWrite(delivery);
+        }
+
+        public void Complete() => _channel.Writer.TryComplete();
+
+        private async Task WorkAsync(DeliveryDispatcher dispatcher)
+        {
+            try
+            {
+                await foreach (var delivery in _channel.Reader.ReadAllAsync(dispatcher._stopping.Token))
+                {
+                    await dispatcher.DeliverAsync(this, delivery);
+                    Interlocked.Decrement(ref _pending);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: what is left stays in the outbox for the next start.
+            }
+        }
+    }
+}

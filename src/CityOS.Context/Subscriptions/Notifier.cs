@@ -1,0 +1,185 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.Model;
+using CityOS.Context.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Subscriptions;
+
+/// <summary>
+/// Turns committed changes into notifications. The change journal is the outbox: the notifier reads each tenant's
+/// changes, matches them against the cached subscriptions, queues the resulting deliveries durably in
+/// subscriptions.db (with the journal position, so a change is never queued twice), hands them to the dispatcher,
+/// and only then acknowledges the journal. A write never waits for any of this.
+/// </summary>
+public sealed partial class Notifier(
+    IChangeFeed feed,
+    IEntityStore entities,
+    SubscriptionRegistry registry,
+    SubscriptionStore store,
+    DeliveryDispatcher dispatcher,
+    TimeProvider time,
+    IOptions<SubscriptionOptions> options,
+    ILogger<Notifier> logger) : BackgroundService
+{
+    public const string ConsumerName = "notifier";
+
+    private readonly SubscriptionOptions _options = options.Value;
+    private Dictionary<string, long> _positions = [];
+    private long _nextSeq;
+    private readonly Dictionary<(string Tenant, string Id), DateTimeOffset> _periodicDue = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await registry.EnsureLoadedAsync(stoppingToken);
+        _positions = store.LoadPositions();
+        _nextSeq = store.MaxDeliverySeq();
+        foreach (var delivery in store.LoadDeliveries()) dispatcher.Post(delivery);
+        var periodic = Task.Run(() => PeriodicLoopAsync(stoppingToken), stoppingToken);
+        var counters = Task.Run(() => CountersLoopAsync(stoppingToken), stoppingToken);
+        try
+        {
+            await JournalLoopAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(periodic.ContinueWith(_ => { }, TaskScheduler.Default), counters.ContinueWith(_ => { }, TaskScheduler.Default));
+        FlushCounters();
+    }
+
+    private async Task JournalLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var version = feed.Version;
+            var more = false;
+            try
+            {
+                more |= await ProcessTenantAsync(null, ct);
+                foreach (var tenant in await entities.ListTenantsAsync(ct)) more |= await ProcessTenantAsync(tenant, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogJournalError(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+                continue;
+            }
+            if (!more) await feed.WaitForChangesAsync(version, ct);
+        }
+    }
+
+    /// <summary>Handles one batch of a tenant's changes; true when the batch was full (more may be waiting).</summary>
+    private async Task<bool> ProcessTenantAsync(string? tenant, CancellationToken ct)
+    {
+        var changes = await feed.ReadChangesAsync(tenant, ConsumerName, _options.JournalBatch, ct);
+        if (changes.Count == 0) return false;
+        var key = SubscriptionStore.KeyOf(tenant);
+        var position = _positions.GetValueOrDefault(key);
+        var last = changes[^1].Sequence;
+        var subscriptions = registry.For(tenant);
+        var deliveries = new List<Delivery>();
+        if (!subscriptions.IsEmpty)
+        {
+            var now = time.GetUtcNow();
+            foreach (var change in changes)
+            {
+                if (change.Sequence <= position) continue;
+                ChangeSummary? summary = null;
+                foreach (var subscription in subscriptions.Candidates(change.Before, change.After))
+                {
+                    if (!subscription.IsLive(now)) continue;
+                    summary ??= ChangeSummary.Of(change);
+                    var fired = SubscriptionMatcher.Match(subscription, summary);
+                    if (fired == NotificationTriggers.None) continue;
+                    if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) continue;
+                    var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
+                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At));
+                }
+            }
+        }
+        if (last > position)
+        {
+            // Queued before sending, so that the delete of a fast delivery comes after its insert in the same writer.
+            var queued = store.EnqueueAsync(deliveries, tenant, last);
+            foreach (var delivery in deliveries) dispatcher.Post(delivery);
+            await queued;
+            _positions[key] = last;
+        }
+        await feed.AcknowledgeAsync(tenant, ConsumerName, last, ct);
+        return changes.Count >= _options.JournalBatch;
+    }
+
+    private async Task PeriodicLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), time);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var now = time.GetUtcNow();
+            foreach (var tenant in registry.All)
+            {
+                foreach (var subscription in tenant.Periodic)
+                {
+                    var key = (SubscriptionStore.KeyOf(subscription.Tenant), subscription.Id);
+                    if (!subscription.IsLive(now))
+                    {
+                        _periodicDue.Remove(key);
+                        continue;
+                    }
+                    if (!_periodicDue.TryGetValue(key, out var due)) due = now;
+                    if (due > now) continue;
+                    _periodicDue[key] = now + subscription.TimeInterval!.Value;
+                    try
+                    {
+                        await NotifyCurrentAsync(subscription, now, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogPeriodicError(logger, subscription.Id, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A periodic notification: every entity the subscription currently selects, in one notification.</summary>
+    private async Task NotifyCurrentAsync(Subscription subscription, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!await entities.TenantExistsAsync(subscription.Tenant, ct)) return;
+        var page = await entities.QueryAsync(subscription.Tenant, new EntityQuery
+        {
+            TypeAnyOf = subscription.IndexTypes,
+            Predicate = entity => SubscriptionMatcher.SelectsEntity(subscription, entity),
+            Limit = _options.MaxEntitiesPerPeriodicNotification,
+        }, ct);
+        if (page.Entities.Count == 0) return;
+        var data = page.Entities.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
+        var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now);
+        registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
+        var queued = store.EnqueueAsync([delivery], subscription.Tenant, null);
+        dispatcher.Post(delivery);
+        await queued;
+    }
+
+    private async Task CountersLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_options.CountersFlushInterval, time);
+        while (await timer.WaitForNextTickAsync(ct)) FlushCounters();
+    }
+
+    private void FlushCounters()
+    {
+        foreach (var (tenant, id, state) in registry.States)
+        {
+            if (state.TakeDirty()) store.SaveCounters(tenant, id, state);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the change journal for notifications failed; retrying")]
+    private static partial void LogJournalError(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Periodic notification of subscription {SubscriptionId} failed")]
+    private static partial void LogPeriodicError(ILogger logger, string subscriptionId, Exception error);
+}

@@ -1,0 +1,303 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace CityOS.Context.Subscriptions;
+
+/// <summary>A subscription as stored: the client's document, its @context, and its delivery counters.</summary>
+public sealed record StoredSubscription(
+    string? Tenant, string Id, JsonObject Document, JsonNode? Context, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt,
+    long TimesSent, long TimesFailed, DateTimeOffset? LastNotification, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure);
+
+/// <summary>
+/// subscriptions.db in the data directory (SQLite, WAL, synchronous=FULL): the subscriptions of every tenant, the
+/// outbox of deliveries not yet acknowledged by their receiver, and the journal position of each tenant up to
+/// which deliveries are durably queued. All writes go through one writer that groups them into one commit.
+/// </summary>
+public sealed class SubscriptionStore : IAsyncDisposable
+{
+    private const string DefaultTenantKey = "";
+    private const int MaxOperationsPerCommit = 4096;
+
+    private readonly SqliteConnection _write;
+    private readonly string _connectionString;
+    private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+    private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<long> _delivered = new();
+    private int _deleteScheduled;
+
+    public SubscriptionStore(string path, ILogger logger)
+    {
+        _logger = logger;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        _write = new SqliteConnection(_connectionString);
+        _write.Open();
+        Execute("""
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=FULL;
+            CREATE TABLE IF NOT EXISTS subscriptions(
+                tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, context TEXT,
+                created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,
+                times_sent INTEGER NOT NULL DEFAULT 0, times_failed INTEGER NOT NULL DEFAULT 0,
+                last_notification INTEGER, last_success INTEGER, last_failure INTEGER,
+                PRIMARY KEY(tenant, id));
+            CREATE TABLE IF NOT EXISTS deliveries(
+                seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, subscription_id TEXT NOT NULL, receiver TEXT NOT NULL,
+                headers TEXT NOT NULL, qos INTEGER NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                caused_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+            """);
+        _writer = Task.Run(WriterLoopAsync);
+    }
+
+    public static string KeyOf(string? tenant) => tenant ?? DefaultTenantKey;
+
+    private static string? TenantOf(string key) => key.Length == 0 ? null : key;
+
+    public IReadOnlyList<StoredSubscription> LoadSubscriptions()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT tenant, id, doc, context, created_at, modified_at, times_sent, times_failed, last_notification, last_success, last_failure FROM subscriptions ORDER BY created_at, id";
+        using var reader = command.ExecuteReader();
+        var list = new List<StoredSubscription>();
+        while (reader.Read())
+        {
+            list.Add(new StoredSubscription(TenantOf(reader.GetString(0)), reader.GetString(1), JsonNode.Parse(reader.GetString(2))!.AsObject(),
+                reader.IsDBNull(3) ? null : JsonNode.Parse(reader.GetString(3)),
+                Time(reader.GetInt64(4)), Time(reader.GetInt64(5)), reader.GetInt64(6), reader.GetInt64(7),
+                OptionalTime(reader, 8), OptionalTime(reader, 9), OptionalTime(reader, 10)));
+        }
+        return list;
+    }
+
+    public IReadOnlyList<Delivery> LoadDeliveries()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at FROM deliveries ORDER BY seq";
+        using var reader = command.ExecuteReader();
+        var list = new List<Delivery>();
+        while (reader.Read())
+        {
+            list.Add(new Delivery
+            {
+                Seq = reader.GetInt64(0),
+                Tenant = TenantOf(reader.GetString(1)),
+                SubscriptionId = reader.GetString(2),
+                Receiver = reader.GetString(3),
+                Headers = JsonSerializer.Deserialize<List<KeyValuePair<string, string>>>(reader.GetString(4))!,
+                Qos = reader.GetInt32(5),
+                Payload = (byte[])reader[6],
+                Attempts = reader.GetInt32(7),
+                CausedAt = Time(reader.GetInt64(8)),
+            });
+        }
+        return list;
+    }
+
+    public long MaxDeliverySeq()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(seq), 0) FROM deliveries";
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    public Dictionary<string, long> LoadPositions()
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT tenant, seq FROM feed_positions";
+        using var reader = command.ExecuteReader();
+        var positions = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (reader.Read()) positions[reader.GetString(0)] = reader.GetInt64(1);
+        return positions;
+    }
+
+    public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, (connection, transaction) =>
+    {
+        using var command = Command(connection, transaction, """
+            INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at) VALUES($t, $id, $doc, $ctx, $c, $m)
+                ON CONFLICT(tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context, modified_at = excluded.modified_at
+            """);
+        command.Parameters.AddWithValue("$t", KeyOf(subscription.Tenant));
+        command.Parameters.AddWithValue("$id", subscription.Id);
+        command.Parameters.AddWithValue("$doc", subscription.Document.ToJsonString());
+        command.Parameters.AddWithValue("$ctx", (object?)subscription.Context?.ToJsonString() ?? DBNull.Value);
+        command.Parameters.AddWithValue("$c", subscription.CreatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$m", subscription.ModifiedAt.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    })!;
+
+    public Task DeleteSubscriptionAsync(string? tenant, string id) => Submit(true, (connection, transaction) =>
+    {
+        using var command = Command(connection, transaction, "DELETE FROM subscriptions WHERE tenant = $t AND id = $id");
+        command.Parameters.AddWithValue("$t", KeyOf(tenant));
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    })!;
+
+    /// <summary>Durably queues deliveries and, in the same commit, the journal position of the tenant they were computed up to.</summary>
+    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, string? tenant, long? journalPosition) => Submit(true, (connection, transaction) =>
+    {
+        if (deliveries.Count > 0)
+        {
+            using var insert = Command(connection, transaction, """
+                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at)
+                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at)
+                """);
+            var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
+            var t = insert.Parameters.Add("$t", SqliteType.Text);
+            var sub = insert.Parameters.Add("$sub", SqliteType.Text);
+            var receiver = insert.Parameters.Add("$r", SqliteType.Text);
+            var headers = insert.Parameters.Add("$h", SqliteType.Text);
+            var qos = insert.Parameters.Add("$q", SqliteType.Integer);
+            var payload = insert.Parameters.Add("$p", SqliteType.Blob);
+            var at = insert.Parameters.Add("$at", SqliteType.Integer);
+            foreach (var delivery in deliveries)
+            {
+                seq.Value = delivery.Seq;
+                t.Value = KeyOf(delivery.Tenant);
+                sub.Value = delivery.SubscriptionId;
+                receiver.Value = delivery.Receiver;
+                headers.Value = JsonSerializer.Serialize(delivery.Headers);
+                qos.Value = delivery.Qos;
+                payload.Value = delivery.Payload;
+                at.Value = delivery.CausedAt.ToUnixTimeMilliseconds();
+                insert.ExecuteNonQuery();
+            }
+        }
+        if (journalPosition is { } position)
+        {
+            using var command = Command(connection, transaction, """
+                INSERT INTO feed_positions(tenant, seq) VALUES($t, $s) ON CONFLICT(tenant) DO UPDATE SET seq = max(seq, excluded.seq)
+                """);
+            command.Parameters.AddWithValue("$t", KeyOf(tenant));
+            command.Parameters.AddWithValue("$s", position);
+            command.ExecuteNonQuery();
+        }
+    })!;
+
+    /// <summary>
+    /// The receiver took it (or it was given up): drop it. Not awaited, and grouped: one writer operation removes every
+    /// delivery finished since the last one; a lost delete only means one more delivery after a crash.
+    /// </summary>
+    public void Delivered(long seq)
+    {
+        _delivered.Enqueue(seq);
+        if (Interlocked.Exchange(ref _deleteScheduled, 1) == 1) return;
+        Submit(false, (connection, transaction) =>
+        {
+            Volatile.Write(ref _deleteScheduled, 0);
+            using var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
+            var parameter = command.Parameters.Add("$s", SqliteType.Integer);
+            command.Prepare();
+            while (_delivered.TryDequeue(out var done))
+            {
+                parameter.Value = done;
+                command.ExecuteNonQuery();
+            }
+        });
+    }
+
+    public void Attempted(long seq, int attempts) => Submit(false, (connection, transaction) =>
+    {
+        using var command = Command(connection, transaction, "UPDATE deliveries SET attempts = $a WHERE seq = $s");
+        command.Parameters.AddWithValue("$s", seq);
+        command.Parameters.AddWithValue("$a", attempts);
+        command.ExecuteNonQuery();
+    });
+
+    public void SaveCounters(string? tenant, string id, SubscriptionState state)
+    {
+        var (sent, failed, last, success, failure) = state.Snapshot();
+        Submit(false, (connection, transaction) =>
+        {
+            using var command = Command(connection, transaction, """
+                UPDATE subscriptions SET times_sent = $s, times_failed = $f, last_notification = $l, last_success = $ok, last_failure = $ko
+                WHERE tenant = $t AND id = $id
+                """);
+            command.Parameters.AddWithValue("$t", KeyOf(tenant));
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$s", sent);
+            command.Parameters.AddWithValue("$f", failed);
+            command.Parameters.AddWithValue("$l", (object?)last?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$ok", (object?)success?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$ko", (object?)failure?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        });
+    }
+
+    private Task? Submit(bool awaited, Action<SqliteConnection, SqliteTransaction> apply)
+    {
+        var operation = new Operation(apply, awaited ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null);
+        if (!_operations.Writer.TryWrite(operation))
+        {
+            if (awaited) throw new InvalidOperationException("The subscription store is shutting down.");
+            return null;
+        }
+        return operation.Completion?.Task;
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<Operation>();
+        while (await _operations.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxOperationsPerCommit && _operations.Reader.TryRead(out var operation)) batch.Add(operation);
+            try
+            {
+                using var transaction = _write.BeginTransaction();
+                foreach (var operation in batch) operation.Apply(_write, transaction);
+                transaction.Commit();
+                foreach (var operation in batch) operation.Completion?.TrySetResult();
+            }
+            catch (SqliteException e)
+            {
+                _logger.LogError(e, "Writing subscriptions.db failed");
+                foreach (var operation in batch) operation.Completion?.TrySetException(e);
+            }
+        }
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _write.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static DateTimeOffset? OptionalTime(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Time(reader.GetInt64(ordinal));
+
+    public async ValueTask DisposeAsync()
+    {
+        _operations.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        await _write.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed record Operation(Action<SqliteConnection, SqliteTransaction> Apply, TaskCompletionSource? Completion);
+}

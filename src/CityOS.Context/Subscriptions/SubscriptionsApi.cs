@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CityOS.Context.Broker.Http;
+using CityOS.Context.Representation;
+using CityOS.Context.Storage;
+using CityOS.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Subscriptions;
+
+/// <summary>Context Subscription (5.8, HTTP binding 6.10–6.12 of ETSI GS CIM 009 V1.8.1).</summary>
+public static class SubscriptionsApi
+{
+    public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
+    {
+        var subscriptions = api.MapGroup("/subscriptions").WithTags("Subscriptions");
+        subscriptions.MapPost("/", Create).WithName("CreateSubscription").WithSummary("Create a subscription (5.8.1).");
+        subscriptions.MapGet("/", QuerySubscriptions).WithName("QuerySubscriptions").WithSummary("Query subscriptions (5.8.4).");
+        subscriptions.MapGet("/{subscriptionId}", Retrieve).WithName("RetrieveSubscription").WithSummary("Retrieve a subscription (5.8.3).");
+        subscriptions.MapPatch("/{subscriptionId}", Update).WithName("UpdateSubscription").WithSummary("Update a subscription (5.8.2).");
+        subscriptions.MapDelete("/{subscriptionId}", Delete).WithName("DeleteSubscription").WithSummary("Delete a subscription (5.8.5).");
+        return api;
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, CancellationToken ct)
+    {
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var subscription = await registry.CreateAsync(tenant, body, terms, ct);
+        return TypedResults.Created($"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(subscription.Id)}");
+    }
+
+    private static async Task<IResult> Retrieve(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
+        IEntityStore entities, TimeProvider time, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
+        ValidateId(subscriptionId);
+        var subscription = registry.Get(tenant, subscriptionId);
+        var body = SubscriptionRenderer.Render(subscription, registry.State(tenant, subscription.Id), time.GetUtcNow(), SysAttrs(request));
+        return new NgsiLdResponse(body, subscription.Terms, mediaType);
+    }
+
+    private static async Task<IResult> QuerySubscriptions(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
+        IEntityStore entities, IOptions<ContextOptions> settings, TimeProvider time, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
+        var (_, terms) = await reader.ReadContextAsync(request, ct);
+        var limit = QueryParameters.Limit(request.Query, settings.Value);
+        var offset = QueryParameters.Offset(request.Query);
+        var count = QueryParameters.Flag(request.Query, "count");
+        if (limit == 0 && !count) throw NgsiLdException.BadRequest("limit=0 is only allowed together with count=true.");
+        var all = registry.For(tenant).Ordered;
+        var now = time.GetUtcNow();
+        var sysAttrs = SysAttrs(request);
+        var page = new JsonArray(all.Skip(offset).Take(limit)
+            .Select(s => (JsonNode)SubscriptionRenderer.Render(s, registry.State(tenant, s.Id), now, sysAttrs)).ToArray());
+        var response = new NgsiLdResponse(page, terms, mediaType);
+        if (count) response.Headers["NGSILD-Results-Count"] = all.Count.ToString(CultureInfo.InvariantCulture);
+        return response;
+    }
+
+    private static async Task<IResult> Update(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
+        IEntityStore entities, CancellationToken ct)
+    {
+        ValidateId(subscriptionId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        await RequireTenantAsync(tenant, registry, entities, ct);
+        await registry.UpdateAsync(tenant, subscriptionId, body, terms, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Delete(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
+        IEntityStore entities, CancellationToken ct)
+    {
+        ValidateId(subscriptionId);
+        var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
+        await registry.DeleteAsync(tenant, subscriptionId, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<string?> ReadTenantAsync(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, IEntityStore entities, CancellationToken ct)
+    {
+        var tenant = reader.Tenant(request);
+        await RequireTenantAsync(tenant, registry, entities, ct);
+        return tenant;
+    }
+
+    /// <summary>A tenant exists once it holds entities or subscriptions; asking an unknown one is a 404, as for entities.</summary>
+    private static async Task RequireTenantAsync(string? tenant, SubscriptionRegistry registry, IEntityStore entities, CancellationToken ct)
+    {
+        await registry.EnsureLoadedAsync(ct);
+        if (tenant is null || registry.HasTenant(tenant) || await entities.TenantExistsAsync(tenant, ct)) return;
+        throw new NgsiLdException(NgsiLdErrorType.NonexistentTenant, $"Tenant '{tenant}' does not exist.");
+    }
+
+    private static void ValidateId(string id)
+    {
+        if (!NgsiLdSyntax.IsAbsoluteIri(id)) throw NgsiLdException.BadRequest($"'{id}' is not a valid subscription id: it must be a URI.");
+    }
+
+    private static bool SysAttrs(HttpRequest request) =>
+        request.Query["options"].Any(o => o is not null && o.Split(',').Contains("sysAttrs"));
+}
+
+/// <summary>A subscription as retrieval shows it: the client's document, the id and type, status, and the notification counters.</summary>
+public static class SubscriptionRenderer
+{
+    public static JsonObject Render(Subscription subscription, SubscriptionState state, DateTimeOffset now, bool sysAttrs)
+    {
+        var body = new JsonObject { ["id"] = subscription.Id, ["type"] = "Subscription" };
+        foreach (var (name, value) in subscription.Document)
+        {
+            body[name] = value?.DeepClone();
+        }
+        body["isActive"] = subscription.IsActive;
+        body["status"] = subscription.Status(now);
+        var notification = body["notification"] as JsonObject ?? new JsonObject();
+        body["notification"] = notification;
+        var (sent, failed, last, success, failure) = state.Snapshot();
+        if (sent > 0)
+        {
+            notification["status"] = failure is { } f && (success is not { } s || f > s) ? "failed" : "ok";
+            notification["timesSent"] = sent;
+            notification["timesFailed"] = failed;
+        }
+        if (last is { } l) notification["lastNotification"] = NgsiLdSyntax.FormatDateTime(l);
+        if (success is { } ok) notification["lastSuccess"] = NgsiLdSyntax.FormatDateTime(ok);
+        if (failure is { } ko) notification["lastFailure"] = NgsiLdSyntax.FormatDateTime(ko);
+        if (sysAttrs)
+        {
+            body["createdAt"] = NgsiLdSyntax.FormatDateTime(subscription.CreatedAt);
+            body["modifiedAt"] = NgsiLdSyntax.FormatDateTime(subscription.ModifiedAt);
+        }
+        return body;
+    }
+}

@@ -1,0 +1,36 @@
+using CityOS.Context.Storage;
+using CityOS.Mqtt;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Subscriptions;
+
+/// <summary>Subscriptions and notifications: the registry, its store (subscriptions.db), the notifier and the dispatcher.</summary>
+public static class SubscriptionsBlock
+{
+    public static IServiceCollection AddCityOsSubscriptions(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        services.Configure<SubscriptionOptions>(configuration.GetSection(SubscriptionOptions.Section));
+        services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(Notifier.ConsumerName));
+        services.AddSingleton(sp => new SubscriptionStore(Path.Combine(dataDirectory, "subscriptions.db"),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<SubscriptionStore>()));
+        services.AddSingleton<SubscriptionRegistry>();
+        services.AddSingleton(sp => new MqttConnectionPool(loggerFactory: sp.GetRequiredService<ILoggerFactory>(), timeProvider: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHttpClient(DeliveryDispatcher.HttpClientName, (sp, client) =>
+            {
+                // The dispatcher applies its own per-attempt timeout.
+                client.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxConnectionsPerServer = 256,
+                AllowAutoRedirect = false,
+            });
+        services.AddHostedService<Notifier>();
+        return services;
+    }
+}

@@ -1,0 +1,330 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.Tests.Broker;
+
+namespace CityOS.Context.Tests.Subscriptions;
+
+/// <summary>Notifications (5.11) to a real HTTP receiver: triggers, selection, content, throttling, periodic, expiry and counters.</summary>
+public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<SubscriptionHost>
+{
+    private const string Entities = "/ngsi-ld/v1/entities";
+
+    private static string NewType() => "T" + Guid.NewGuid().ToString("N")[..10];
+
+    private static string Attrs(string id) => $"{Entities}/{Uri.EscapeDataString(id)}/attrs";
+
+    /// <summary>A subscription on a fresh type notifying a fresh receiver path; <paramref name="members"/> are extra JSON members.</summary>
+    private async Task<(string Type, string Path, string Id)> SubscribeAsync(string members = "", string notification = "", string? type = null, string? tenant = null)
+    {
+        type ??= NewType();
+        var path = host.Receiver.NewPath();
+        var uri = host.Receiver.Url(path);
+        var id = await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}] {{{{(members.Length > 0 ? "," + members : "")}}}},
+             "notification": { {{{{(notification.Length > 0 ? notification + "," : "")}}}} "endpoint": {"uri": "{{{{uri}}}}"}}}
+            """, tenant);
+        return (type, path, id);
+    }
+
+    private async Task<string> CreateEntityAsync(string type, string attributes = """ "temperature": {"type": "Property", "value": 20} """, string? tenant = null)
+    {
+        var id = Ngsi.Unique(type);
+        await host.SendAsync(HttpMethod.Post, Entities, $$$$"""{"id": "{{{{id}}}}", "type": "{{{{type}}}}", {{{{attributes}}}} }""", tenant);
+        return id;
+    }
+
+    [Fact]
+    public async Task Creating_a_matching_entity_notifies_with_the_Notification_data_type()
+    {
+        var (type, path, subscriptionId) = await SubscribeAsync();
+        var id = await CreateEntityAsync(type);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.StartsWith("urn:ngsi-ld:Notification:", notification.Body["id"]!.GetValue<string>());
+        Assert.Equal("Notification", notification.Body["type"]!.GetValue<string>());
+        Assert.Equal(subscriptionId, notification.Body["subscriptionId"]!.GetValue<string>());
+        Assert.True(DateTimeOffset.TryParse(notification.Body["notifiedAt"]!.GetValue<string>(), out _));
+        Assert.Equal(id, notification.Entity["id"]!.GetValue<string>());
+        Assert.Equal(20, notification.Entity["temperature"]!["value"]!.GetValue<int>());
+        Assert.Equal("Property", notification.Entity["temperature"]!["type"]!.GetValue<string>());
+        Assert.StartsWith("application/json", notification.Headers["Content-Type"]);
+        Assert.Contains("rel=\"http://www.w3.org/ns/json-ld#context\"", notification.Headers["Link"]);
+    }
+
+    [Fact]
+    public async Task Each_trigger_fires_only_when_asked_for()
+    {
+        var triggers = new[] { "entityCreated", "entityUpdated", "entityDeleted", "attributeCreated", "attributeUpdated", "attributeDeleted" };
+        var type = NewType();
+        var paths = new Dictionary<string, string>();
+        foreach (var trigger in triggers)
+        {
+            paths[trigger] = (await SubscribeAsync($"\"notificationTrigger\": [\"{trigger}\"]", type: type)).Path;
+        }
+        var id = await CreateEntityAsync(type);
+        await host.Receiver.WaitForAsync(paths["entityCreated"]);
+        await host.Receiver.WaitForAsync(paths["attributeCreated"]);
+
+        await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 21}}""");
+        await host.Receiver.WaitForAsync(paths["attributeUpdated"]);
+        await host.Receiver.WaitForAsync(paths["entityUpdated"]);
+
+        await host.SendAsync(HttpMethod.Post, Attrs(id), """{"humidity": {"type": "Property", "value": 50}}""");
+        await host.Receiver.WaitForAsync(paths["attributeCreated"], 2);
+        await host.Receiver.WaitForAsync(paths["entityUpdated"], 2);
+
+        await host.SendAsync(HttpMethod.Delete, Attrs(id) + "/humidity");
+        var attributeDeleted = (await host.Receiver.WaitForAsync(paths["attributeDeleted"])).Single();
+        Assert.Equal("urn:ngsi-ld:null", attributeDeleted.Entity["humidity"]!["value"]!.GetValue<string>());
+        await host.Receiver.WaitForAsync(paths["entityUpdated"], 3);
+
+        await host.SendAsync(HttpMethod.Delete, $"{Entities}/{Uri.EscapeDataString(id)}");
+        var deleted = (await host.Receiver.WaitForAsync(paths["entityDeleted"])).Single();
+        Assert.Equal(id, deleted.Entity["id"]!.GetValue<string>());
+        Assert.NotNull(deleted.Entity["deletedAt"]);
+
+        await Task.Delay(500);
+        Assert.Single(host.Receiver.Received(paths["entityCreated"]));
+        Assert.Single(host.Receiver.Received(paths["attributeUpdated"]));
+        Assert.Equal(2, host.Receiver.Received(paths["attributeCreated"]).Count);
+        Assert.Single(host.Receiver.Received(paths["attributeDeleted"]));
+        Assert.Equal(3, host.Receiver.Received(paths["entityUpdated"]).Count);
+        Assert.Single(host.Receiver.Received(paths["entityDeleted"]));
+    }
+
+    [Fact]
+    public async Task WatchedAttributes_limit_the_attributes_whose_changes_notify()
+    {
+        var (type, path, _) = await SubscribeAsync("\"watchedAttributes\": [\"humidity\"]");
+        var id = await CreateEntityAsync(type);
+        await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 25}}""");
+        await host.Receiver.ExpectNoMoreAsync(path);
+        await host.SendAsync(HttpMethod.Post, Attrs(id), """{"humidity": {"type": "Property", "value": 40}}""");
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(40, notification.Entity["humidity"]!["value"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_subscription_without_entities_watches_attributes_of_any_type()
+    {
+        var attribute = "a" + Guid.NewGuid().ToString("N")[..8];
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "watchedAttributes": ["{{{{attribute}}}}"], "notification": {"endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}"}}}
+            """);
+        await CreateEntityAsync(NewType(), $"\"{attribute}\": {{\"type\": \"Property\", \"value\": 1}}");
+        await host.Receiver.WaitForAsync(path);
+    }
+
+    [Fact]
+    public async Task IdPattern_and_id_select_entities()
+    {
+        var type = NewType();
+        var wanted = Ngsi.Unique(type);
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}", "id": "{{{{wanted}}}}"}, {"type": "{{{{type}}}}", "idPattern": ".*:special-.*"}],
+             "notification": {"endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}"}}}
+            """);
+        await host.SendAsync(HttpMethod.Post, Entities, $$$$"""{"id": "{{{{wanted}}}}", "type": "{{{{type}}}}", "a": 1}""");
+        await host.SendAsync(HttpMethod.Post, Entities, $$$$"""{"id": "urn:ngsi-ld:{{{{type}}}}:other", "type": "{{{{type}}}}", "a": 1}""");
+        await host.SendAsync(HttpMethod.Post, Entities, $$$$"""{"id": "urn:ngsi-ld:{{{{type}}}}:special-1", "type": "{{{{type}}}}", "a": 1}""");
+        await host.Receiver.WaitForAsync(path, 2);
+        await host.Receiver.ExpectNoMoreAsync(path, 2, 300);
+        Assert.Equal(new[] { wanted, $"urn:ngsi-ld:{type}:special-1" }.Order(), host.Receiver.Received(path).Select(n => n.Entity["id"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public async Task Q_selects_the_entities_that_notify()
+    {
+        var (type, path, _) = await SubscribeAsync("\"q\": \"temperature>30\"");
+        var id = await CreateEntityAsync(type);
+        await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 35}}""");
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(35, notification.Entity["temperature"]!["value"]!.GetValue<int>());
+        await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 10}}""");
+        await host.Receiver.ExpectNoMoreAsync(path, 1);
+    }
+
+    [Fact]
+    public async Task GeoQ_selects_the_entities_that_notify()
+    {
+        var (type, path, _) = await SubscribeAsync("""
+            "geoQ": {"geometry": "Point", "coordinates": [-3.7, 40.4], "georel": "near;maxDistance==1000"}
+            """);
+        await CreateEntityAsync(type, """ "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}} """);
+        var near = await CreateEntityAsync(type, """ "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [-3.701, 40.401]}} """);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(near, notification.Entity["id"]!.GetValue<string>());
+        await host.Receiver.ExpectNoMoreAsync(path, 1, 300);
+    }
+
+    [Fact]
+    public async Task ScopeQ_selects_the_entities_that_notify()
+    {
+        var (type, path, _) = await SubscribeAsync("\"scopeQ\": \"/Madrid/#\"");
+        await CreateEntityAsync(type, """ "scope": "/Paris", "a": 1 """);
+        var madrid = await CreateEntityAsync(type, """ "scope": "/Madrid/Gardens", "a": 1 """);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(madrid, notification.Entity["id"]!.GetValue<string>());
+        await host.Receiver.ExpectNoMoreAsync(path, 1, 300);
+    }
+
+    [Fact]
+    public async Task Format_attributes_and_sysAttrs_shape_the_data()
+    {
+        var type = NewType();
+        var keyValues = (await SubscribeAsync(notification: """ "format": "keyValues", "attributes": ["temperature"] """, type: type)).Path;
+        var concise = (await SubscribeAsync(notification: """ "format": "concise", "sysAttrs": true """, type: type)).Path;
+        await CreateEntityAsync(type, """ "temperature": {"type": "Property", "value": 20}, "humidity": {"type": "Property", "value": 50} """);
+        var simplified = (await host.Receiver.WaitForAsync(keyValues)).Single().Entity;
+        Assert.Equal(20, simplified["temperature"]!.GetValue<int>());
+        Assert.Null(simplified["humidity"]);
+        var conciseEntity = (await host.Receiver.WaitForAsync(concise)).Single().Entity;
+        Assert.Equal(50, conciseEntity["humidity"]!["value"]!.GetValue<int>());
+        Assert.Null(conciseEntity["humidity"]!["type"]);
+        Assert.NotNull(conciseEntity["humidity"]!["createdAt"]);
+        Assert.NotNull(conciseEntity["createdAt"]);
+    }
+
+    [Fact]
+    public async Task ShowChanges_adds_the_previous_value()
+    {
+        var (type, path, _) = await SubscribeAsync("\"notificationTrigger\": [\"attributeUpdated\"]", """ "showChanges": true """);
+        var id = await CreateEntityAsync(type);
+        await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 23}}""");
+        var attribute = (await host.Receiver.WaitForAsync(path)).Single().Entity["temperature"]!;
+        Assert.Equal(23, attribute["value"]!.GetValue<int>());
+        Assert.Equal(20, attribute["previousValue"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Accept_ld_json_puts_the_context_in_the_body_and_receiverInfo_adds_headers()
+    {
+        var (type, path, _) = await SubscribeAsync(notification: "");
+        var ldPath = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}],
+             "notification": {"endpoint": {"uri": "{{{{host.Receiver.Url(ldPath)}}}}", "accept": "application/ld+json",
+                "receiverInfo": [{"key": "X-Auth-Token", "value": "secret-1"}]}}}
+            """);
+        await CreateEntityAsync(type);
+        var notification = (await host.Receiver.WaitForAsync(ldPath)).Single();
+        Assert.StartsWith("application/ld+json", notification.Headers["Content-Type"]);
+        Assert.NotNull(notification.Body["@context"]);
+        Assert.False(notification.Headers.ContainsKey("Link"));
+        Assert.Equal("secret-1", notification.Headers["X-Auth-Token"]);
+        await host.Receiver.WaitForAsync(path);
+    }
+
+    [Fact]
+    public async Task Notifications_are_compacted_with_the_subscription_context()
+    {
+        var type = NewType();
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"@context": [{"temp": "https://example.org/ontology#temperature"}, "{{{{BrokerHost.CoreContext}}}}"],
+             "type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "watchedAttributes": ["temp"],
+             "notification": {"endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}", "accept": "application/ld+json"}}}
+            """, mediaType: "application/ld+json");
+        var id = Ngsi.Unique(type);
+        await host.SendAsync(HttpMethod.Post, Entities, $$$$"""
+            {"id": "{{{{id}}}}", "type": "{{{{type}}}}", "https://example.org/ontology#temperature": {"type": "Property", "value": 3}}
+            """);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(3, notification.Entity["temp"]!["value"]!.GetValue<int>());
+        Assert.Equal("https://example.org/ontology#temperature", notification.Body["@context"]![0]!["temp"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Throttling_drops_notifications_within_the_period()
+    {
+        var (type, path, _) = await SubscribeAsync("\"throttling\": 60");
+        var id = await CreateEntityAsync(type);
+        await host.Receiver.WaitForAsync(path);
+        for (var i = 0; i < 3; i++) await host.SendAsync(HttpMethod.Patch, Attrs(id), $"{{\"temperature\": {{\"type\": \"Property\", \"value\": {30 + i}}}}}");
+        await host.Receiver.ExpectNoMoreAsync(path, 1);
+    }
+
+    [Fact]
+    public async Task TimeInterval_notifies_the_matching_entities_periodically()
+    {
+        var type = NewType();
+        await CreateEntityAsync(type);
+        await CreateEntityAsync(type);
+        var (_, path, _) = await SubscribeAsync("\"timeInterval\": 0.5", type: type);
+        var notifications = await host.Receiver.WaitForAsync(path, 2, 5000);
+        Assert.All(notifications, n => Assert.Equal(2, n.Data.Count));
+        Assert.True(notifications[1].At - notifications[0].At >= TimeSpan.FromMilliseconds(400));
+    }
+
+    [Fact]
+    public async Task An_expired_or_paused_subscription_does_not_notify()
+    {
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ");
+        var (type, path, id) = await SubscribeAsync($"\"expiresAt\": \"{expiresAt}\"");
+        var (_, pausedPath, _) = await SubscribeAsync("\"isActive\": false", type: type);
+        await Task.Delay(1200);
+        Assert.Equal("expired", (await host.GetSubscriptionAsync(id))["status"]!.GetValue<string>());
+        await CreateEntityAsync(type);
+        await host.Receiver.ExpectNoMoreAsync(path);
+        Assert.Empty(host.Receiver.Received(pausedPath));
+    }
+
+    [Fact]
+    public async Task Reactivating_a_paused_subscription_resumes_notifications()
+    {
+        var (type, path, id) = await SubscribeAsync("\"isActive\": false");
+        await CreateEntityAsync(type);
+        await host.Receiver.ExpectNoMoreAsync(path, 0, 300);
+        await host.SendAsync(HttpMethod.Patch, $"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(id)}", """{"isActive": true}""");
+        await CreateEntityAsync(type);
+        await host.Receiver.WaitForAsync(path);
+    }
+
+    [Fact]
+    public async Task Failed_deliveries_are_retried_and_counted_on_retrieve()
+    {
+        var (type, path, id) = await SubscribeAsync();
+        host.Receiver.FailNext(path, 2);
+        await CreateEntityAsync(type);
+        await host.Receiver.WaitForAsync(path);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        JsonObject notification;
+        do
+        {
+            notification = (await host.GetSubscriptionAsync(id))["notification"]!.AsObject();
+            if (notification["timesSent"]?.GetValue<long>() == 3) break;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Equal(3, notification["timesSent"]!.GetValue<long>());
+        Assert.Equal(2, notification["timesFailed"]!.GetValue<long>());
+        Assert.Equal("ok", notification["status"]!.GetValue<string>());
+        Assert.NotNull(notification["lastNotification"]);
+        Assert.NotNull(notification["lastSuccess"]);
+        Assert.NotNull(notification["lastFailure"]);
+    }
+
+    [Fact]
+    public async Task A_failing_receiver_does_not_delay_the_others()
+    {
+        var type = NewType();
+        var failing = (await SubscribeAsync(type: type)).Path;
+        host.Receiver.FailNext(failing, 1_000);
+        var healthy = (await SubscribeAsync(type: type)).Path;
+        for (var i = 0; i < 20; i++) await CreateEntityAsync(type);
+        await host.Receiver.WaitForAsync(healthy, 20, 5000);
+        Assert.Empty(host.Receiver.Received(failing));
+    }
+
+    [Fact]
+    public async Task Notifications_carry_the_tenant()
+    {
+        var tenant = "subst" + Guid.NewGuid().ToString("N")[..8];
+        var (type, path, _) = await SubscribeAsync(tenant: tenant);
+        await CreateEntityAsync(type);
+        await CreateEntityAsync(type, tenant: tenant);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.Equal(tenant, notification.Headers["NGSILD-Tenant"]);
+        await host.Receiver.ExpectNoMoreAsync(path, 1, 300);
+    }
+}
