@@ -3,6 +3,8 @@ using CityOS.Context.Broker.Http;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
+using CityOS.Context.Temporal;
+using CityOS.Context.Temporal.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +34,7 @@ public static class ContextBlock
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();
+        services.AddCityOsTemporal(configuration);
         return services;
     }
 
@@ -41,6 +44,7 @@ public static class ContextBlock
         api.MapEntitiesApi();
         api.MapEntityOperationsApi();
         api.MapDiscoveryApi();
+        api.MapTemporalApi();
         app.MapJsonLdContextsApi();
         return app;
     }
