@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace CityOS.Context.Temporal;
 
-/// <summary>The temporal part of the context broker: the history recorder, its pruning, and the /temporal routes.</summary>
+/// <summary>The temporal part of the context broker: the temporal store, the history recorder and its pruning (routes: <see cref="Http.TemporalApi"/>).</summary>
 public static class TemporalBlock
 {
     public static IServiceCollection AddCityOsTemporal(this IServiceCollection services, IConfiguration configuration)
@@ -21,5 +21,4 @@ public static class TemporalBlock
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<HistoryPruner>());
         return services;
     }
-
 }
