@@ -1,3 +1,4 @@
+using CityOS.Context.Model;
 using CityOS.Context.Temporal.Storage;
 
 namespace CityOS.Context.Temporal;
@@ -47,6 +48,46 @@ public static class Aggregator
             periodStart = periodEnd;
         }
         return periods;
+    }
+
+    /// <summary>The periods of a fixed-length duration (or of the whole range), from sums the store computed per period.</summary>
+    public static IReadOnlyList<(string? DatasetId, AttributeKind Kind, IReadOnlyList<AggregatedPeriod> Periods)> FromSums(
+        IReadOnlyList<PeriodSums> sums, DateTimeOffset start, TimeSpan period, TemporalQuery query)
+    {
+        var filter = query.Time;
+        var groups = new List<(string?, AttributeKind, IReadOnlyList<AggregatedPeriod>)>();
+        foreach (var group in sums.GroupBy(s => s.DatasetId))
+        {
+            var periods = new List<AggregatedPeriod>();
+            foreach (var sum in group)
+            {
+                var periodStart = query.Period.IsZero ? start : start + period * sum.Period;
+                var periodEnd = query.Period.IsZero
+                    ? filter.Relation switch { TimeRelation.Between => filter.EndAt!.Value, TimeRelation.Before => filter.At!.Value, _ => sum.Last }
+                    : periodStart + period;
+                var results = new Dictionary<AggregationMethod, double?>();
+                var n = sum.NumberCount;
+                foreach (var method in query.Methods)
+                {
+                    results[method] = method switch
+                    {
+                        AggregationMethod.TotalCount => sum.Count,
+                        AggregationMethod.DistinctCount => sum.Distinct,
+                        _ when n == 0 => null,
+                        AggregationMethod.Sum => sum.Sum,
+                        AggregationMethod.Avg => sum.Sum / n,
+                        AggregationMethod.Min => sum.Min,
+                        AggregationMethod.Max => sum.Max,
+                        AggregationMethod.Sumsq => sum.SumOfSquares,
+                        AggregationMethod.Stddev => n < 2 ? 0 : Math.Sqrt(Math.Max(0, (sum.SumOfSquares - sum.Sum * sum.Sum / n) / (n - 1))),
+                        _ => null,
+                    };
+                }
+                periods.Add(new AggregatedPeriod(periodStart, periodEnd, results));
+            }
+            groups.Add((group.Key, group.First().Kind, periods));
+        }
+        return groups;
     }
 
     /// <summary>Jumps over empty periods; fixed-length durations jump in one step, calendar ones walk.</summary>

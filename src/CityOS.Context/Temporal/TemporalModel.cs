@@ -40,7 +40,8 @@ public sealed record StoredInstance(string InstanceId, NgsiAttribute Data)
 {
     public const string IdPrefix = "urn:ngsi-ld:attribute:instance:";
 
-    public static string NewId() => IdPrefix + Guid.NewGuid().ToString("D");
+    /// <summary>A version 7 UUID: time-ordered, so the instanceId index grows at its end.</summary>
+    public static string NewId() => IdPrefix + Guid.CreateVersion7().ToString("D");
 
     /// <summary>The instance's time for a timeproperty: observedAt falls back to createdAt when the instance has none.</summary>
     public DateTimeOffset TimeOf(TimeProperty property) => TimeOf(Data, property);

@@ -63,6 +63,9 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         return Finish(results, request.Count ? matching.Count : null, query, terms);
     }
 
+    /// <summary>One period longer than any stored history: the whole range aggregates as one.</summary>
+    private static readonly TimeSpan WholeRange = TimeSpan.FromDays(1_000_000);
+
     private sealed record EntityInstances(TemporalEntityHead Head, List<TemporalAttribute> Attributes, List<InstanceSlice> Slices);
 
     private async Task<EntityInstances> ReadAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TemporalQuery query, CancellationToken ct)
@@ -73,6 +76,17 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var slices = new List<InstanceSlice>();
         foreach (var name in names)
         {
+            if (query.Format == TemporalFormat.Aggregated && query.Period is { Years: 0, Months: 0 })
+            {
+                var start = query.Time.Relation is TimeRelation.After or TimeRelation.Between
+                    ? query.Time.At
+                    : await store.FirstTimeAsync(tenant, head.Id, name, query.Time, ct);
+                if (start is null) continue;
+                var period = query.Period.IsZero ? WholeRange : TimeSpan.FromDays(query.Period.Days) + query.Period.Time;
+                var sums = await store.SumPeriodsAsync(tenant, head.Id, name, query.Time, start.Value, period, query.Methods.Contains(AggregationMethod.DistinctCount), ct);
+                if (sums.Count > 0) attributes.Add(new TemporalAttribute(name, [], Aggregator.FromSums(sums, start.Value, period, query)));
+                continue;
+            }
             if (query.Format == TemporalFormat.Aggregated)
             {
                 var values = await store.ReadValuesAsync(tenant, head.Id, name, query.Time, ct);

@@ -5,6 +5,10 @@ namespace CityOS.Context.Temporal.Storage;
 /// <summary>A value of an attribute at a time, as aggregations read it.</summary>
 public readonly record struct TimedValue(DateTimeOffset Time, string? DatasetId, AttributeKind Kind, double? Number, string? Value);
 
+/// <summary>The sums of one datasetId over one fixed-length period (numbered from 0), from which every aggregation method follows.</summary>
+public readonly record struct PeriodSums(string? DatasetId, AttributeKind Kind, long Period, long Count, long Distinct, long NumberCount,
+    double Sum, double SumOfSquares, double? Min, double? Max, DateTimeOffset Last);
+
 /// <summary>
 /// Where attribute instances live, per tenant. The temporal rules (what timerel means, how instances
 /// are rendered and aggregated) stay outside: a store selects by entity, attribute and time, in time order.
@@ -33,6 +37,15 @@ public interface ITemporalStore
 
     /// <summary>Every matching value in time order, for aggregation.</summary>
     ValueTask<IReadOnlyList<TimedValue>> ReadValuesAsync(string? tenant, string id, string attribute, TimeFilter filter, CancellationToken ct);
+
+    /// <summary>The earliest matching time of an attribute, null when nothing matches.</summary>
+    ValueTask<DateTimeOffset?> FirstTimeAsync(string? tenant, string id, string attribute, TimeFilter filter, CancellationToken ct);
+
+    /// <summary>
+    /// Sums per datasetId and per non-empty period of <paramref name="period"/> counted from <paramref name="start"/>;
+    /// distinct values are counted only when asked, since that costs a sort.
+    /// </summary>
+    ValueTask<IReadOnlyList<PeriodSums>> SumPeriodsAsync(string? tenant, string id, string attribute, TimeFilter filter, DateTimeOffset start, TimeSpan period, bool countDistinct, CancellationToken ct);
 
     ValueTask<bool> DeleteEntityAsync(string? tenant, string id, CancellationToken ct);
 

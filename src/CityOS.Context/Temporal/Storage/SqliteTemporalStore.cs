@@ -149,6 +149,47 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             return (IReadOnlyList<TimedValue>)values;
         }) ?? []);
 
+    public ValueTask<DateTimeOffset?> FirstTimeAsync(string? tenant, string id, string attribute, TimeFilter filter, CancellationToken ct) =>
+        new(Database(tenant, create: false)?.Read(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = $"""
+                SELECT min({TimeColumn(filter.Property)}) FROM instances i
+                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
+                """;
+            command.Parameters.AddWithValue("$e", id);
+            command.Parameters.AddWithValue("$a", attribute);
+            return command.ExecuteScalar() is long first ? DateTimeOffset.FromUnixTimeMilliseconds(first) : (DateTimeOffset?)null;
+        }));
+
+    public ValueTask<IReadOnlyList<PeriodSums>> SumPeriodsAsync(string? tenant, string id, string attribute, TimeFilter filter, DateTimeOffset start, TimeSpan period, bool countDistinct, CancellationToken ct) =>
+        new(Database(tenant, create: false)?.Read(c =>
+        {
+            using var command = c.CreateCommand();
+            var column = TimeColumn(filter.Property);
+            command.CommandText = $"""
+                SELECT dataset_id, min(kind), ({column} - $start) / $period AS p, count(*), {(countDistinct ? "count(DISTINCT value)" : "0")}, count(number),
+                       total(number), total(number * number), min(number), max(number), max({column})
+                FROM instances i
+                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
+                GROUP BY dataset_id, p ORDER BY dataset_id, p
+                """;
+            command.Parameters.AddWithValue("$e", id);
+            command.Parameters.AddWithValue("$a", attribute);
+            command.Parameters.AddWithValue("$start", start.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$period", Math.Max(1L, (long)period.TotalMilliseconds));
+            using var reader = command.ExecuteReader();
+            var sums = new List<PeriodSums>();
+            while (reader.Read())
+            {
+                sums.Add(new PeriodSums(reader.IsDBNull(0) ? null : reader.GetString(0), (AttributeKind)reader.GetInt32(1), reader.GetInt64(2),
+                    reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6), reader.GetDouble(7),
+                    reader.IsDBNull(8) ? null : reader.GetDouble(8), reader.IsDBNull(9) ? null : reader.GetDouble(9),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
+            }
+            return (IReadOnlyList<PeriodSums>)sums;
+        }) ?? []);
+
     public ValueTask<bool> DeleteEntityAsync(string? tenant, string id, CancellationToken ct) =>
         new(Database(tenant, create: false)?.Write(tx => tx.DeleteEntity(id)) ?? false);
 

@@ -18,7 +18,7 @@ internal sealed class TemporalDatabase : IDisposable
             value TEXT, number REAL, details TEXT,
             observed_at INTEGER NOT NULL, has_observed INTEGER NOT NULL, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL);
         CREATE UNIQUE INDEX IF NOT EXISTS instances_instance_id ON instances(instance_id);
-        CREATE INDEX IF NOT EXISTS instances_observed ON instances(series, observed_at);
+        CREATE INDEX IF NOT EXISTS instances_observed ON instances(series, observed_at, number, dataset_id, kind);
         CREATE INDEX IF NOT EXISTS instances_created ON instances(series, created_at);
         CREATE INDEX IF NOT EXISTS instances_modified ON instances(series, modified_at);
         CREATE TABLE IF NOT EXISTS journal(id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
