@@ -4,6 +4,8 @@ using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
 using CityOS.Context.Subscriptions;
+using CityOS.Context.Temporal;
+using CityOS.Context.Temporal.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +36,7 @@ public static class ContextBlock
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();
         services.AddCityOsSubscriptions(configuration, dataDirectory);
+        services.AddCityOsTemporal(configuration);
         return services;
     }
 
@@ -44,6 +47,7 @@ public static class ContextBlock
         api.MapEntityOperationsApi();
         api.MapDiscoveryApi();
         api.MapSubscriptionsApi();
+        api.MapTemporalApi();
         app.MapJsonLdContextsApi();
         return app;
     }

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.Model;
+using CityOS.Context.Storage;
+using CityOS.Context.Temporal.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Temporal;
+
+/// <summary>Which attribute instances a committed change adds to the history.</summary>
+public static class HistoryDiff
+{
+    /// <summary>
+    /// The instances of <see cref="EntityChange.After"/> that are new or changed (another modifiedAt, observedAt or
+    /// value than before), each as a new instance created when it was written; null when the entity was deleted.
+    /// </summary>
+    public static TemporalWrite? FromChange(EntityChange change)
+    {
+        if (change.After is not { } after) return null;
+        var instances = new List<(string, StoredInstance)>();
+        foreach (var (name, current) in after.Attributes)
+        {
+            List<NgsiAttribute>? previous = null;
+            change.Before?.Attributes.TryGetValue(name, out previous);
+            foreach (var instance in current)
+            {
+                var before = previous?.Find(p => p.DatasetId == instance.DatasetId);
+                if (before is not null && Same(before, instance)) continue;
+                var data = instance.Clone();
+                data.CreatedAt = instance.ModifiedAt;
+                instances.Add((name, new StoredInstance(StoredInstance.NewId(), data)));
+            }
+        }
+        if (instances.Count == 0 && change.Before is not null && change.Before.Types.SequenceEqual(after.Types)) return null;
+        return new TemporalWrite(after.Id, after.Types, after.Scopes, change.At, instances);
+    }
+
+    private static bool Same(NgsiAttribute before, NgsiAttribute after) =>
+        before.ModifiedAt == after.ModifiedAt && before.ObservedAt == after.ObservedAt && JsonNode.DeepEquals(before.Value, after.Value);
+}
+
+/// <summary>
+/// The "history" consumer of the change journal: turns every committed change into attribute instances
+/// in the temporal store, per tenant. The journal position is recorded in the same commit as the
+/// instances, so a crash between that commit and the acknowledgement never records a change twice.
+/// </summary>
+public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITemporalStore store, IOptions<TemporalOptions> options, ILogger<HistoryRecorder> logger)
+    : BackgroundService
+{
+    public const string Consumer = "history";
+    private const int BatchSize = 1000;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var version = feed.Version;
+            try
+            {
+                var progressed = await DrainAsync(null, stoppingToken);
+                foreach (var tenant in await entities.ListTenantsAsync(stoppingToken)) progressed |= await DrainAsync(tenant, stoppingToken);
+                if (!progressed) await feed.WaitForChangesAsync(version, stoppingToken).WaitAsync(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                logger.LogError(error, "Recording history failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
+    {
+        var changes = await feed.ReadChangesAsync(tenant, Consumer, BatchSize, ct);
+        if (changes.Count == 0) return false;
+        var recorded = await store.RecordedPositionAsync(tenant, ct);
+        var writes = new List<TemporalWrite>();
+        foreach (var change in changes)
+        {
+            if (change.Sequence <= recorded || change.After is null) continue;
+            if (options.Value.PolicyFor(tenant, change.After.Types).Enabled == false) continue;
+            if (HistoryDiff.FromChange(change) is { } write) writes.Add(write);
+        }
+        var last = changes[^1].Sequence;
+        if (writes.Count > 0) await store.RecordAsync(tenant, writes, last, ct);
+        await feed.AcknowledgeAsync(tenant, Consumer, last, ct);
+        return true;
+    }
+}
+
+/// <summary>Deletes instances older than their retention (tenant or type policy), every <see cref="TemporalOptions.PruneInterval"/>.</summary>
+public sealed class HistoryPruner(ITemporalStore store, IOptions<TemporalOptions> options, TimeProvider time, ILogger<HistoryPruner> logger) : BackgroundService
+{
+    public async Task<int> PruneAsync(CancellationToken ct)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var pruned = 0;
+        foreach (var tenant in new string?[] { null }.Concat(await store.ListTenantsAsync(ct)))
+        {
+            pruned += await store.PruneAsync(tenant, head => settings.PolicyFor(tenant, head.Types).Retention, now, ct);
+        }
+        return pruned;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PruneInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    var pruned = await PruneAsync(stoppingToken);
+                    if (pruned > 0) logger.LogInformation("Pruned {Count} attribute instances past their retention", pruned);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    logger.LogError(error, "Pruning history failed");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

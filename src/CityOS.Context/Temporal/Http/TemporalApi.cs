@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CityOS.Context.Broker.Http;
+using CityOS.Context.JsonLd;
+using CityOS.Context.Model;
+using CityOS.Context.Representation;
+using CityOS.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Temporal.Http;
+
+/// <summary>The temporal API (6.18–6.22 and 6.24 of ETSI GS CIM 009 V1.8.1) under /temporal.</summary>
+public static class TemporalApi
+{
+    public const string ContentRangeHeader = "Content-Range";
+
+    public static RouteGroupBuilder MapTemporalApi(this RouteGroupBuilder api)
+    {
+        var temporal = api.MapGroup("/temporal").WithTags("Temporal");
+        temporal.MapPost("/entities", CreateOrUpdate).WithName("CreateTemporalEntity").WithSummary("Create or update the temporal evolution of an entity (5.6.11).");
+        temporal.MapGet("/entities", Query).WithName("QueryTemporalEntities").WithSummary("Query the temporal evolution of entities (5.7.4).");
+        temporal.MapGet("/entities/{entityId}", Retrieve).WithName("RetrieveTemporalEntity").WithSummary("Retrieve the temporal evolution of an entity (5.7.3).");
+        temporal.MapDelete("/entities/{entityId}", DeleteEntity).WithName("DeleteTemporalEntity").WithSummary("Delete the temporal evolution of an entity (5.6.16).");
+        temporal.MapPost("/entities/{entityId}/attrs", AddAttributes).WithName("AddTemporalAttributes").WithSummary("Add attributes to the temporal evolution of an entity (5.6.12).");
+        temporal.MapDelete("/entities/{entityId}/attrs/{attrId}", DeleteAttribute).WithName("DeleteTemporalAttribute").WithSummary("Delete an attribute from the temporal evolution of an entity (5.6.13).");
+        temporal.MapPatch("/entities/{entityId}/attrs/{attrId}/{instanceId}", ModifyInstance).WithName("ModifyTemporalAttributeInstance").WithSummary("Modify an attribute instance (5.6.14).");
+        temporal.MapDelete("/entities/{entityId}/attrs/{attrId}/{instanceId}", DeleteInstance).WithName("DeleteTemporalAttributeInstance").WithSummary("Delete an attribute instance (5.6.15).");
+        temporal.MapPost("/entityOperations/query", QueryPost).WithName("QueryTemporalEntitiesPost").WithSummary("Query the temporal evolution of entities with a Query payload (5.7.4 via POST).");
+        return api;
+    }
+
+    private static async Task<IResult> CreateOrUpdate(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        if (!body.TryGetPropertyValue("id", out var idNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"id\"");
+        if (!body.TryGetPropertyValue("type", out var typeNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"type\"");
+        var id = EntityParser.ParseEntityId(idNode);
+        var types = EntityParser.ParseTypes(typeNode, terms);
+        var scopes = body.TryGetPropertyValue("scope", out var scopeNode) ? EntityParser.ParseScopes(scopeNode) : null;
+        var attributes = TemporalAttributes(body, terms, temporal.Now);
+        var created = await temporal.CreateOrAppendAsync(tenant, id, types, scopes, attributes, ct);
+        return created ? TypedResults.Created($"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(id)}") : TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> AddAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        EntityIds.FragmentTypes(body, entityId, terms);
+        var attributes = TemporalAttributes(body, terms, temporal.Now);
+        await temporal.AddAttributesAsync(tenant, entityId, attributes, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> Retrieve(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        EntityIds.Validate(entityId);
+        var query = ParseTemporal(request.Query);
+        var result = await temporal.RetrieveAsync(tenant, entityId, QueryParameters.List(request.Query, "attrs"), QueryParameters.Text(request.Query, "type"), query, terms, ct);
+        return Respond(result.Entities[0], result, terms, mediaType);
+    }
+
+    private static async Task<IResult> Query(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, IOptions<ContextOptions> settings, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
+        var query = ParseTemporal(request.Query);
+        var result = await temporal.QueryAsync(tenant, selection, query, terms, ct);
+        return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
+    }
+
+    private static async Task<IResult> QueryPost(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, IOptions<ContextOptions> settings, CancellationToken ct)
+    {
+        var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        var selection = QueryPayload.Parse(body, request.Query, settings.Value);
+        var temporalQ = body["temporalQ"] switch
+        {
+            null => null,
+            JsonObject o => o,
+            _ => throw NgsiLdException.BadRequest("temporalQ must be an object."),
+        };
+        var parameters = TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name));
+        var query = TemporalQuery.Parse(parameters, QueryParameters.Options(request.Query));
+        var result = await temporal.QueryAsync(tenant, selection, query, terms, ct);
+        return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
+    }
+
+    private static async Task<IResult> DeleteEntity(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        await temporal.DeleteEntityAsync(reader.Tenant(request), entityId, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var datasetId = QueryParameters.Text(request.Query, "datasetId");
+        var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
+        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId, deleteAll, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> DeleteInstance(string entityId, string attrId, string instanceId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(attrId), instanceId, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The body is the instance itself, or a fragment holding the attribute (as an object or a one-element array).</summary>
+    private static async Task<IResult> ModifyInstance(string entityId, string attrId, string instanceId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
+    {
+        EntityIds.Validate(entityId);
+        var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        JsonNode instanceNode = body;
+        if (body.Count == 1 && body.TryGetPropertyValue(attrId, out var wrapped) && wrapped is not null)
+        {
+            instanceNode = wrapped is JsonArray { Count: 1 } single ? single[0]! : wrapped;
+        }
+        if (instanceNode is not JsonObject) throw NgsiLdException.BadRequest("The body must hold one attribute instance.");
+        var parsed = EntityParser.ParseAttributes(new JsonObject { [attrId] = instanceNode.DeepClone() }, terms, temporal.Now, AttributeParseMode.Strict);
+        var (name, instances) = parsed.Single();
+        await temporal.ModifyInstanceAsync(tenant, entityId, name, instanceId, instances.Single(), ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Every member except id, type, scope is an attribute: an array of instances, or one instance.</summary>
+    private static Dictionary<string, List<NgsiAttribute>> TemporalAttributes(JsonObject body, LdContext terms, DateTimeOffset now)
+    {
+        var attributes = new Dictionary<string, List<NgsiAttribute>>(StringComparer.Ordinal);
+        foreach (var (name, node) in body)
+        {
+            if (name is "id" or "type" or "scope" or "createdAt" or "modifiedAt") continue;
+            var elements = node is JsonArray array ? array.ToList() : [node];
+            if (elements.Count == 0) throw NgsiLdException.BadRequest($"Attribute '{name}' has no instances.");
+            foreach (var element in elements)
+            {
+                if (element is not JsonObject) throw NgsiLdException.BadRequest($"Attribute '{name}': each instance must be an attribute object such as {{\"type\": \"Property\", \"value\": 1, \"observedAt\": \"...\"}}.");
+                var parsed = EntityParser.ParseAttributes(new JsonObject { [name] = element.DeepClone() }, terms, now, AttributeParseMode.Strict);
+                foreach (var (expanded, instances) in parsed)
+                {
+                    if (!attributes.TryGetValue(expanded, out var list)) attributes[expanded] = list = [];
+                    list.AddRange(instances);
+                }
+            }
+        }
+        return attributes;
+    }
+
+    private static TemporalQuery ParseTemporal(IQueryCollection query) =>
+        TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query));
+
+    private static string? QueryText(IQueryCollection query, string name) => QueryParameters.Text(query, name);
+
+    private static NgsiLdResponse Respond(JsonNode body, TemporalResult result, LdContext terms, ResponseMediaType mediaType)
+    {
+        var response = new NgsiLdResponse(body, terms, mediaType, result.ContentRange is null ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent);
+        if (result.ContentRange is { } range) response.Headers[ContentRangeHeader] = range;
+        if (result.TotalCount is { } total) response.Headers["NGSILD-Results-Count"] = total.ToString(CultureInfo.InvariantCulture);
+        return response;
+    }
+}

@@ -1,0 +1,24 @@
+using CityOS.Context.Storage;
+using CityOS.Context.Temporal.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CityOS.Context.Temporal;
+
+/// <summary>The temporal part of the context broker: the temporal store, the history recorder and its pruning (routes: <see cref="Http.TemporalApi"/>).</summary>
+public static class TemporalBlock
+{
+    public static IServiceCollection AddCityOsTemporal(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<TemporalOptions>(configuration.GetSection(TemporalOptions.Section));
+        services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(HistoryRecorder.Consumer));
+        services.AddSingleton<SqliteTemporalStore>();
+        services.AddSingleton<ITemporalStore>(sp => sp.GetRequiredService<SqliteTemporalStore>());
+        services.AddSingleton<TemporalService>();
+        services.AddHostedService<HistoryRecorder>();
+        services.AddSingleton<HistoryPruner>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<HistoryPruner>());
+        return services;
+    }
+}

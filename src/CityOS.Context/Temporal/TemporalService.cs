@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CityOS.Context.Broker;
+using CityOS.Context.Model;
+using CityOS.Context.Query;
+using CityOS.Context.Representation;
+using CityOS.Context.Storage;
+using CityOS.Context.Temporal.Storage;
+using CityOS.Core;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Temporal;
+
+/// <summary>A temporal response: the rendered entities, the total count when asked, and the Content-Range when instances were cut.</summary>
+public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? ContentRange);
+
+/// <summary>
+/// The temporal operations (5.6.11–5.6.16, 5.7.3, 5.7.4): selects entities and instances, aggregates,
+/// cuts responses to the instance limit (a partial response names its window in Content-Range, 6.3.10),
+/// and writes instances given through the temporal API.
+/// </summary>
+public sealed class TemporalService(ITemporalStore store, IEntityStore entities, EntityQueryBuilder queries, IOptions<TemporalOptions> options, TimeProvider time)
+{
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    public async Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, CancellationToken ct)
+    {
+        var head = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        if (type is not null && !TypeSelector.Parse(type).Expand(terms.ExpandTerm).Matches(head.Types))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} of type {type} has no temporal representation.");
+        }
+        var expanded = attrs?.Select(terms.ExpandTerm).ToList();
+        var results = new List<EntityInstances> { await ReadAsync(tenant, head, expanded, query, ct) };
+        return Finish(results, null, query, terms);
+    }
+
+    public async Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, CancellationToken ct)
+    {
+        var attrs = request.Attrs?.Select(terms.ExpandTerm).ToList();
+        var ids = request.Selectors.Count == 1 ? request.Selectors[0].Ids : null;
+        var candidates = await store.FindEntitiesAsync(tenant, ids, attrs, query.Time, ct);
+        var selectors = request.Selectors.Select(s => new Selector(s, terms)).ToList();
+        var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ);
+        var current = request.Q is null && request.Geo is null ? null : queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms).Predicate;
+        var currentExists = current is not null && await entities.TenantExistsAsync(tenant, ct);
+        var matching = new List<TemporalEntityHead>();
+        foreach (var head in candidates)
+        {
+            if (selectors.Count > 0 && !selectors.Any(s => s.Matches(head))) continue;
+            if (scope is not null && !scope.Matches(head.Scopes)) continue;
+            if (current is not null)
+            {
+                var entity = currentExists ? await entities.GetAsync(tenant, head.Id, ct) : null;
+                if (entity is null || !current(entity)) continue;
+            }
+            matching.Add(head);
+        }
+        var page = matching.Skip(request.Offset).Take(request.Limit);
+        var results = new List<EntityInstances>();
+        foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, ct));
+        return Finish(results, request.Count ? matching.Count : null, query, terms);
+    }
+
+    /// <summary>One period longer than any stored history: the whole range aggregates as one.</summary>
+    private static readonly TimeSpan WholeRange = TimeSpan.FromDays(1_000_000);
+
+    private sealed record EntityInstances(TemporalEntityHead Head, List<TemporalAttribute> Attributes, List<InstanceSlice> Slices);
+
+    private async Task<EntityInstances> ReadAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TemporalQuery query, CancellationToken ct)
+    {
+        var names = await store.AttributesAsync(tenant, head.Id, ct);
+        if (attrs is not null) names = names.Where(attrs.Contains).ToList();
+        var attributes = new List<TemporalAttribute>();
+        var slices = new List<InstanceSlice>();
+        foreach (var name in names)
+        {
+            if (query.Format == TemporalFormat.Aggregated && query.Period is { Years: 0, Months: 0 })
+            {
+                var start = query.Time.Relation is TimeRelation.After or TimeRelation.Between
+                    ? query.Time.At
+                    : await store.FirstTimeAsync(tenant, head.Id, name, query.Time, ct);
+                if (start is null) continue;
+                var period = query.Period.IsZero ? WholeRange : TimeSpan.FromDays(query.Period.Days) + query.Period.Time;
+                var sums = await store.SumPeriodsAsync(tenant, head.Id, name, query.Time, start.Value, period, query.Methods.Contains(AggregationMethod.DistinctCount), ct);
+                if (sums.Count > 0) attributes.Add(new TemporalAttribute(name, [], Aggregator.FromSums(sums, start.Value, period, query)));
+                continue;
+            }
+            if (query.Format == TemporalFormat.Aggregated)
+            {
+                var values = await store.ReadValuesAsync(tenant, head.Id, name, query.Time, ct);
+                var groups = values.GroupBy(v => v.DatasetId)
+                    .Select(g => (g.Key, g.First().Kind, Aggregator.Aggregate(g.ToList(), query)))
+                    .Where(g => g.Item3.Count > 0)
+                    .ToList();
+                if (groups.Count > 0) attributes.Add(new TemporalAttribute(name, [], groups));
+                continue;
+            }
+            var limit = Math.Min(query.LastN ?? int.MaxValue, options.Value.MaxInstancesPerAttribute);
+            var slice = await store.ReadInstancesAsync(tenant, head.Id, name, query.Time, limit, newestFirst: query.LastN is not null, ct);
+            if (slice.Instances.Count == 0) continue;
+            slices.Add(slice);
+        }
+        return new EntityInstances(head, attributes, slices);
+    }
+
+    /// <summary>
+    /// Cuts and renders. Without lastN a cut attribute ends the whole response at its last instance (every
+    /// attribute then covers the same window, and the client continues with timerel=after and the range end);
+    /// with lastN the response holds the most recent instances, newest first, and the range runs backwards.
+    /// </summary>
+    private TemporalResult Finish(List<EntityInstances> results, long? total, TemporalQuery query, ITermMapper terms)
+    {
+        var property = query.Time.Property;
+        var truncated = results.SelectMany(r => r.Slices).Where(s => s.Truncated).ToList();
+        DateTimeOffset? cut = null;
+        if (truncated.Count > 0 && query.LastN is null) cut = truncated.Min(s => s.Instances[^1].TimeOf(property));
+        DateTimeOffset? least = null, most = null;
+        var rendered = new List<JsonObject>(results.Count);
+        foreach (var result in results)
+        {
+            foreach (var slice in result.Slices)
+            {
+                var kept = cut is { } c ? slice.Instances.Where(i => i.TimeOf(property) <= c).ToList() : slice.Instances;
+                foreach (var instance in kept)
+                {
+                    var t = instance.TimeOf(property);
+                    if (least is null || t < least) least = t;
+                    if (most is null || t > most) most = t;
+                }
+                result.Attributes.Add(new TemporalAttribute(slice.Attribute, kept));
+            }
+            rendered.Add(TemporalRenderer.Render(result.Head, result.Attributes, query, terms));
+        }
+        string? range = null;
+        if (truncated.Count > 0 && least is not null)
+        {
+            var filter = query.Time;
+            if (query.LastN is { } lastN)
+            {
+                var start = filter.Relation switch { TimeRelation.Before => filter.At!.Value, TimeRelation.Between => filter.EndAt!.Value, _ => most!.Value };
+                range = $"date-time {NgsiLdSyntax.FormatDateTime(start)}-{NgsiLdSyntax.FormatDateTime(least.Value)}/{lastN.ToString(CultureInfo.InvariantCulture)}";
+            }
+            else
+            {
+                var start = filter.Relation is TimeRelation.After or TimeRelation.Between ? filter.At!.Value : least.Value;
+                range = $"date-time {NgsiLdSyntax.FormatDateTime(start)}-{NgsiLdSyntax.FormatDateTime(cut!.Value)}/*";
+            }
+        }
+        return new TemporalResult(rendered, total, range);
+    }
+
+    /// <summary>Create or update the temporal evolution of an entity (5.6.11): true when the entity was new.</summary>
+    public async Task<bool> CreateOrAppendAsync(string? tenant, string id, IReadOnlyList<string> types, IReadOnlyList<string>? scopes,
+        Dictionary<string, List<NgsiAttribute>> attributes, CancellationToken ct)
+    {
+        var write = new TemporalWrite(id, types, scopes, Now, Instances(attributes));
+        return await store.AppendAsync(tenant, write, ct);
+    }
+
+    /// <summary>Add attributes to the temporal representation of an existing entity (5.6.12).</summary>
+    public async Task AddAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> attributes, CancellationToken ct)
+    {
+        var head = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        await store.AppendAsync(tenant, new TemporalWrite(id, head.Types, null, Now, Instances(attributes)), ct);
+    }
+
+    private static List<(string, StoredInstance)> Instances(Dictionary<string, List<NgsiAttribute>> attributes) =>
+        attributes.SelectMany(kv => kv.Value.Select(data => (kv.Key, new StoredInstance(StoredInstance.NewId(), data)))).ToList();
+
+    public async Task DeleteEntityAsync(string? tenant, string id, CancellationToken ct)
+    {
+        if (!await store.DeleteEntityAsync(tenant, id, ct)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+    }
+
+    public async Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct)
+    {
+        _ = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        if (await store.DeleteAttributeAsync(tenant, id, attribute, datasetId, deleteAll, ct) == 0)
+        {
+            throw NgsiLdException.NotFound(datasetId is null
+                ? $"Entity {id} has no instances of attribute {attribute}" + (deleteAll ? "." : " without a datasetId.")
+                : $"Entity {id} has no instances of attribute {attribute} with datasetId {datasetId}.");
+        }
+    }
+
+    public async Task DeleteInstanceAsync(string? tenant, string id, string attribute, string instanceId, CancellationToken ct)
+    {
+        if (!await store.DeleteInstanceAsync(tenant, id, attribute, instanceId, ct))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} has no instance {instanceId} of attribute {attribute}.");
+        }
+    }
+
+    public async Task ModifyInstanceAsync(string? tenant, string id, string attribute, string instanceId, NgsiAttribute replacement, CancellationToken ct)
+    {
+        replacement.ModifiedAt = Now;
+        if (!await store.ReplaceInstanceAsync(tenant, id, attribute, instanceId, replacement, ct))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} has no instance {instanceId} of attribute {attribute}.");
+        }
+    }
+
+    private sealed class Selector(EntitySelector selector, ITermMapper terms)
+    {
+        private readonly HashSet<string>? _ids = selector.Ids is null ? null : new(selector.Ids, StringComparer.Ordinal);
+        private readonly Regex? _pattern = selector.IdPattern is null ? null : Pattern(selector.IdPattern);
+        private readonly TypeSelector? _type = selector.Type is null ? null : TypeSelector.Parse(selector.Type).Expand(terms.ExpandTerm);
+
+        public bool Matches(TemporalEntityHead head) =>
+            (_ids is null || _ids.Contains(head.Id)) && (_pattern is null || _pattern.IsMatch(head.Id)) && (_type is null || _type.Matches(head.Types));
+
+        private static Regex Pattern(string pattern)
+        {
+            try
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException error)
+            {
+                throw NgsiLdException.BadRequest($"idPattern '{pattern}' is not a valid regular expression: {error.Message}");
+            }
+        }
+    }
+}

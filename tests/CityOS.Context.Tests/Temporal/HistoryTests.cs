@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CityOS.Context.Tests.Broker;
+
+namespace CityOS.Context.Tests.Temporal;
+
+/// <summary>Every change made through the normal API is kept as attribute instances.</summary>
+public sealed class HistoryTests(TemporalHost host) : IClassFixture<TemporalHost>
+{
+    private readonly HttpClient _client = host.Client;
+
+    private async Task SendAsync(HttpMethod method, string url, string json, string? tenant = null)
+    {
+        var response = await _client.SendAsync(Ngsi.Request(method, url, Ngsi.Json(json), tenant));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Create_patch_merge_and_batch_writes_each_add_an_instance_of_the_changed_attribute_only()
+    {
+        var id = Ngsi.Unique("Room");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Room", "temperature": {"type": "Property", "value": 20, "observedAt": "2026-01-01T00:00:00Z"}, "name": "hall"}""");
+        await SendAsync(HttpMethod.Patch, $"/ngsi-ld/v1/entities/{id}/attrs", """{"temperature": {"type": "Property", "value": 21, "observedAt": "2026-01-01T01:00:00Z"}}""");
+        await SendAsync(HttpMethod.Patch, $"/ngsi-ld/v1/entities/{id}", """{"temperature": {"value": 22, "observedAt": "2026-01-01T02:00:00Z"}}""");
+        await SendAsync(HttpMethod.Patch, $"/ngsi-ld/v1/entities/{id}/attrs/temperature", """{"value": 23, "observedAt": "2026-01-01T03:00:00Z"}""");
+        await SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/update", $$$"""[{"id": "{{{id}}}", "type": "Room", "temperature": {"type": "Property", "value": 24, "observedAt": "2026-01-01T04:00:00Z"}}]""");
+
+        var history = await _client.WaitForHistoryAsync(id, "temperature", 5);
+        Assert.Equal(new double[] { 20, 21, 22, 23, 24 }, Temporal.Numbers(history["temperature"]));
+        var first = history["temperature"]![0]!;
+        Assert.Equal("Property", first["type"]!.GetValue<string>());
+        Assert.Equal("2026-01-01T00:00:00.000Z", first["observedAt"]!.GetValue<string>());
+        Assert.StartsWith("urn:ngsi-ld:attribute:instance:", first["instanceId"]!.GetValue<string>());
+        Assert.Equal("Room", history["type"]!.GetValue<string>());
+
+        var all = await _client.GetTemporalAsync(id);
+        Assert.Single(all["name"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Sub_attributes_datasetIds_and_relationships_are_kept()
+    {
+        var id = Ngsi.Unique("Car");
+        await _client.CreateAsync($$$"""
+            {"id": "{{{id}}}", "type": "Car",
+             "speed": [{"type": "Property", "value": 50, "unitCode": "KMH", "accuracy": {"type": "Property", "value": 0.5}},
+                       {"type": "Property", "value": 51, "datasetId": "urn:ngsi-ld:Dataset:gps"}],
+             "owner": {"type": "Relationship", "object": "urn:ngsi-ld:Person:1"}}
+            """);
+        var history = await _client.WaitForHistoryAsync(id, "speed", 2);
+        var speeds = history["speed"]!.AsArray();
+        var plain = speeds.Single(s => s!["datasetId"] is null)!;
+        Assert.Equal("KMH", plain["unitCode"]!.GetValue<string>());
+        Assert.Equal(0.5, plain["accuracy"]!["value"]!.GetValue<double>());
+        Assert.Equal("urn:ngsi-ld:Dataset:gps", speeds.Single(s => s!["datasetId"] is not null)!["datasetId"]!.GetValue<string>());
+        var owner = (await _client.WaitForHistoryAsync(id, "owner", 1))["owner"]![0]!;
+        Assert.Equal("urn:ngsi-ld:Person:1", owner["object"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_history_outlives_the_entity_until_the_temporal_entity_is_deleted()
+    {
+        var id = Ngsi.Unique("Lamp");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Lamp", "on": {"type": "Property", "value": true}}""");
+        await _client.WaitForHistoryAsync(id, "on", 1);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
+        Assert.Single((await _client.GetTemporalAsync(id))["on"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Tenants_are_isolated()
+    {
+        var id = Ngsi.Unique("Meter");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": 1}}""", tenant: "cityA");
+        await _client.WaitForHistoryAsync(id, "reading", 1, tenant: "cityA");
+        var other = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{id}", tenant: "cityB"));
+        await other.AssertProblemAsync(404, "ResourceNotFound");
+        var defaultTenant = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{id}"));
+        await defaultTenant.AssertProblemAsync(404, "ResourceNotFound");
+        Assert.Empty(await _client.QueryTemporalAsync("type=Meter&q=reading==1"));
+    }
+}
+
+/// <summary>History policies per type and tenant, and retention pruning.</summary>
+public sealed class HistoryPolicyTests(PolicyHost host) : IClassFixture<PolicyHost>
+{
+    private readonly HttpClient _client = host.Client;
+
+    [Fact]
+    public async Task A_type_or_tenant_with_history_off_keeps_none()
+    {
+        var secret = Ngsi.Unique("Secret");
+        var visible = Ngsi.Unique("Visible");
+        var quiet = Ngsi.Unique("Visible");
+        await _client.CreateAsync($$$"""{"id": "{{{secret}}}", "type": "Secret", "code": {"type": "Property", "value": 1}}""");
+        await _client.CreateAsync($$$"""{"id": "{{{quiet}}}", "type": "Visible", "code": {"type": "Property", "value": 1}}""", tenant: "quiet");
+        await _client.CreateAsync($$$"""{"id": "{{{visible}}}", "type": "Visible", "code": {"type": "Property", "value": 1}}""");
+        await _client.WaitForHistoryAsync(visible, "code", 1);
+        await Task.Delay(200);
+        await (await _client.GetAsync($"{Temporal.Url}/{secret}")).AssertProblemAsync(404, "ResourceNotFound");
+        await (await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{quiet}", tenant: "quiet"))).AssertProblemAsync(404, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task Pruning_removes_instances_older_than_the_type_retention()
+    {
+        var ephemeral = Ngsi.Unique("Ephemeral");
+        var lasting = Ngsi.Unique("Lasting");
+        var old = DateTimeOffset.UtcNow.AddDays(-3).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var recent = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        foreach (var (id, type) in new[] { (ephemeral, "Ephemeral"), (lasting, "Lasting") })
+        {
+            await _client.CreateTemporalAsync($$$"""
+                {"id": "{{{id}}}", "type": "{{{type}}}", "level": [
+                  {"type": "Property", "value": 1, "observedAt": "{{{old}}}"},
+                  {"type": "Property", "value": 2, "observedAt": "{{{recent}}}"}]}
+                """);
+        }
+        Assert.True(await host.Services.GetRequiredService<CityOS.Context.Temporal.HistoryPruner>().PruneAsync(CancellationToken.None) >= 1);
+        Assert.Equal(new double[] { 2 }, Temporal.Numbers((await _client.GetTemporalAsync(ephemeral))["level"]));
+        Assert.Equal(new double[] { 1, 2 }, Temporal.Numbers((await _client.GetTemporalAsync(lasting))["level"]));
+    }
+
+    [Fact]
+    public async Task Beyond_the_instance_limit_the_response_is_partial_and_names_its_window()
+    {
+        var id = Ngsi.Unique("Gauge");
+        var instances = string.Join(",", Enumerable.Range(0, 5).Select(i => $$$"""{"type": "Property", "value": {{{i}}}, "observedAt": "2026-02-01T0{{{i}}}:00:00Z"}"""));
+        await _client.CreateTemporalAsync($$$"""{"id": "{{{id}}}", "type": "Gauge", "level": [{{{instances}}}]}""");
+
+        var first = await _client.GetAsync($"{Temporal.Url}/{id}?timerel=after&timeAt=2026-01-31T00:00:00Z");
+        Assert.Equal(HttpStatusCode.PartialContent, first.StatusCode);
+        Assert.Equal("date-time 2026-01-31T00:00:00.000Z-2026-02-01T02:00:00.000Z/*", first.Content.Headers.GetValues("Content-Range").Single());
+        Assert.Equal(new double[] { 0, 1, 2 }, Temporal.Numbers((await first.BodyAsync())["level"]));
+
+        var next = await _client.GetAsync($"{Temporal.Url}/{id}?timerel=after&timeAt=2026-02-01T02:00:00Z");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(new double[] { 3, 4 }, Temporal.Numbers((await next.BodyAsync())["level"]));
+    }
+}
