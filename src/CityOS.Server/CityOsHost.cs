@@ -2,6 +2,7 @@ using System.Reflection;
 using CityOS.Context;
 using CityOS.Context.Storage;
 using CityOS.Core.Http;
+using CityOS.Identity;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CityOS.Server;
@@ -44,6 +45,7 @@ public static class CityOsHost
         }
 
         builder.Services.AddCityOsContext(builder.Configuration);
+        builder.Services.AddCityOsIdentity(builder.Configuration);
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
@@ -56,6 +58,7 @@ public static class CityOsHost
         app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
             .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
         app.MapCityOsContext();
+        app.MapCityOsIdentity();
         return app;
     }
 
