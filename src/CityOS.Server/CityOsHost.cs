@@ -20,7 +20,9 @@ public static class CityOsHost
         ["--host"] = "CityOS:Host",
     };
 
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line arguments and settings.</param>
+    /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
@@ -46,6 +48,7 @@ public static class CityOsHost
 
         builder.Services.AddCityOsContext(builder.Configuration);
         builder.Services.AddCityOsIdentity(builder.Configuration);
+        overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
