@@ -25,10 +25,19 @@ public sealed class TestClock : TimeProvider
 /// The real cityos host (all blocks) on a free loopback port with its own data directory and a test clock
 /// in place of the system clock, plus helpers that create accounts and clients and sign in over HTTP.
 /// </summary>
-public sealed class IdentityTestHost : IAsyncLifetime
+public class IdentityTestHost : IAsyncLifetime
 {
     public const string Password = "correct horse battery";
+    private readonly bool _testClock;
     private WebApplication? _app;
+
+    public IdentityTestHost()
+        : this(testClock: true)
+    {
+    }
+
+    /// <param name="testClock">False for tests with real third-party clients, which check token times against the real clock.</param>
+    protected IdentityTestHost(bool testClock) => _testClock = testClock;
 
     public TestClock Clock { get; } = new();
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-identity-test-" + Guid.NewGuid().ToString("N"));
@@ -45,7 +54,10 @@ public sealed class IdentityTestHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             "--CityOS:Identity:PasswordIterations", "1000",
             "--CityOS:Identity:AnonymousReadTenants:0", "opendata",
-        ], services => services.AddSingleton<TimeProvider>(Clock));
+        ], services =>
+        {
+            if (_testClock) services.AddSingleton<TimeProvider>(Clock);
+        });
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
@@ -186,6 +198,9 @@ public sealed class IdentityTestHost : IAsyncLifetime
         return (await ExchangeCodeAsync(clientId, secret, code, verifier))["access_token"]!.GetValue<string>();
     }
 }
+
+/// <summary>The host on the system clock.</summary>
+public sealed class SystemClockIdentityHost() : IdentityTestHost(testClock: false);
 
 /// <summary>An HTTP client that keeps cookies like a browser but shows redirects to the test.</summary>
 public sealed class Browser(Uri baseAddress) : IDisposable

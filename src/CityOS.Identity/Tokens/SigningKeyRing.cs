@@ -63,9 +63,13 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
         }
     }
 
-    /// <summary>The JSON Web Key Set (RFC 7517) of the published keys.</summary>
+    /// <summary>
+    /// The JSON Web Key Set (RFC 7517) of the published keys. Every algorithm's active key exists before it is
+    /// published, so a client that caches the set already knows the key of the first RS256 token.
+    /// </summary>
     public async Task<JsonObject> JwksAsync(CancellationToken ct)
     {
+        foreach (var algorithm in Algorithms) await SigningCredentialsAsync(algorithm, ct);
         var keys = new JsonArray();
         foreach (var (key, securityKey) in await PublishedKeysAsync(ct)) keys.Add(PublicJwk(key, securityKey));
         return new JsonObject { ["keys"] = keys };
