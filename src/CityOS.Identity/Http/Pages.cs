@@ -7,7 +7,7 @@ namespace CityOS.Identity.Http;
 /// <summary>The provider's HTML pages: small, self-contained, no script, framing refused.</summary>
 public static class Pages
 {
-    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     public static IResult SignIn(PageTexts t, string csrf, string returnTo, string? error, int status = 200, string? username = null) =>
         Page(t, t.SignInTitle, status, $"""
