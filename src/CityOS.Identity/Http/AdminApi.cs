@@ -12,6 +12,7 @@ using CityOS.Identity.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityOS.Identity.Http;
 
@@ -253,7 +254,7 @@ public static class AdminApi
         }, Json)!.AsObject();
         if (request is not null)
         {
-            var now = request.HttpContext.RequestServices.GetService(typeof(TimeProvider)) is TimeProvider time ? time.GetUtcNow() : DateTimeOffset.UtcNow;
+            var now = request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
             view["locked"] = account.LockedUntil is { } until && until > now;
         }
         return view;
@@ -276,7 +277,7 @@ public static class AdminApi
     private static async Task<AdminCaller> AdminAsync(HttpRequest request, CancellationToken ct)
     {
         var bearer = OAuthHttp.BearerToken(request) ?? throw new NgsiLdException(NgsiLdErrorType.Unauthorized, "A bearer token of an administrator is required.");
-        var validator = (ITokenValidator)request.HttpContext.RequestServices.GetService(typeof(ITokenValidator))!;
+        var validator = request.HttpContext.RequestServices.GetRequiredService<ITokenValidator>();
         var admin = new AdminCaller(await validator.ValidateAsync(bearer, ct));
         if (!admin.IsSystemAdmin && admin.Tenants.Count == 0) throw Forbidden("Only a system-admin or a tenant-admin may administer identities.");
         return admin;
