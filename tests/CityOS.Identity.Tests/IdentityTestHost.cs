@@ -29,6 +29,7 @@ public class IdentityTestHost : IAsyncLifetime
 {
     public const string Password = "correct horse battery";
     private readonly bool _testClock;
+    private readonly string[] _settings;
     private WebApplication? _app;
 
     public IdentityTestHost()
@@ -37,7 +38,15 @@ public class IdentityTestHost : IAsyncLifetime
     }
 
     /// <param name="testClock">False for tests with real third-party clients, which check token times against the real clock.</param>
-    protected IdentityTestHost(bool testClock) => _testClock = testClock;
+    /// <param name="settings">More command-line settings, e.g. trusted issuers.</param>
+    protected IdentityTestHost(bool testClock, params string[] settings)
+    {
+        _testClock = testClock;
+        _settings = settings;
+    }
+
+    /// <summary>A host (test clock) with more settings, started by the caller.</summary>
+    public static IdentityTestHost WithSettings(params string[] settings) => new(true, settings);
 
     public TestClock Clock { get; } = new();
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-identity-test-" + Guid.NewGuid().ToString("N"));
@@ -54,6 +63,7 @@ public class IdentityTestHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             "--CityOS:Identity:PasswordIterations", "1000",
             "--CityOS:Identity:AnonymousReadTenants:0", "opendata",
+            .. _settings,
         ], services =>
         {
             if (_testClock) services.AddSingleton<TimeProvider>(Clock);

@@ -108,7 +108,11 @@ public sealed class TokenValidator(
 
     internal static IReadOnlyList<string> StringList(JsonWebToken token, string claim)
     {
-        if (!token.TryGetPayloadValue<JsonElement>(claim, out var value)) return [];
+        // The handler keeps JSON strings as .NET strings and arrays as JsonElement.
+        if (!token.TryGetPayloadValue<JsonElement>(claim, out var value))
+        {
+            return token.TryGetPayloadValue<string>(claim, out var single) ? [single] : [];
+        }
         return value.ValueKind switch
         {
             JsonValueKind.Array => value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToArray(),
