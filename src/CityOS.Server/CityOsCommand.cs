@@ -10,6 +10,16 @@ public static class CityOsCommand
             Console.WriteLine(Help);
             return 0;
         }
+        if (args.FirstOrDefault() is "account" or "client")
+        {
+            var data = Array.IndexOf(args, "--data") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+            var configuration = new ConfigurationBuilder()
+                .AddJsonFile("appsettings.json", optional: true)
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(data is null ? [] : [new("CityOS:DataDirectory", data)])
+                .Build();
+            return await CityOS.Identity.Cli.AccountCommand.RunAsync(args, configuration, Console.Out, Console.Error);
+        }
         if (args.Contains("--version"))
         {
             Console.WriteLine($"cityos {CityOsHost.Version}");
@@ -41,5 +51,6 @@ public static class CityOsCommand
           --CityOS:LogFormat json     structured JSON logs
           --version         print the version
           --help            this text
-        """;
+
+        """ + CityOS.Identity.Cli.AccountCommand.Help;
 }

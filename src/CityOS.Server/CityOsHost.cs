@@ -2,6 +2,7 @@ using System.Reflection;
 using CityOS.Context;
 using CityOS.Context.Storage;
 using CityOS.Core.Http;
+using CityOS.Identity;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CityOS.Server;
@@ -19,7 +20,9 @@ public static class CityOsHost
         ["--host"] = "CityOS:Host",
     };
 
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line arguments and settings.</param>
+    /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
@@ -44,6 +47,8 @@ public static class CityOsHost
         }
 
         builder.Services.AddCityOsContext(builder.Configuration);
+        builder.Services.AddCityOsIdentity(builder.Configuration);
+        overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
@@ -56,6 +61,7 @@ public static class CityOsHost
         app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
             .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
         app.MapCityOsContext();
+        app.MapCityOsIdentity();
         return app;
     }
 

@@ -1,0 +1,113 @@
+using System.Net.Http.Headers;
+using System.Text;
+using CityOS.Identity.Model;
+using CityOS.Identity.Rules;
+using CityOS.Identity.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Identity.Http;
+
+/// <summary>HTTP plumbing shared by the OAuth endpoints: forms, client authentication, issuer, errors.</summary>
+public static class OAuthHttp
+{
+    public const string SessionCookie = "cityos_sso";
+    public const string CookiePath = "/identity/v1";
+
+    public static string Issuer(HttpRequest request, IOptions<IdentityOptions> options) =>
+        options.Value.Issuer?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
+
+    /// <summary>RFC 6749 5.2 error JSON, never cached.</summary>
+    public static IResult Error(OAuthException error, bool basicAuthenticationUsed = false) => new OAuthErrorResult(error, basicAuthenticationUsed);
+
+    /// <summary>The parameters of a form POST (or a query); a parameter given twice is refused (RFC 6749 3.1).</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> ParametersAsync(HttpRequest request, CancellationToken ct)
+    {
+        IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source;
+        if (HttpMethods.IsPost(request.Method))
+        {
+            if (!request.HasFormContentType) throw OAuthException.InvalidRequest("The request body must be application/x-www-form-urlencoded.");
+            source = await request.ReadFormAsync(ct);
+        }
+        else
+        {
+            source = request.Query;
+        }
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in source)
+        {
+            if (values.Count > 1) throw OAuthException.InvalidRequest($"The parameter '{name}' is given more than once.");
+            parameters[name] = values.ToString();
+        }
+        return parameters;
+    }
+
+    /// <summary>
+    /// Authenticates the client by client_secret_basic or client_secret_post, or identifies a public client by
+    /// client_id alone; invalid_client (401) otherwise.
+    /// </summary>
+    public static async Task<(Client Client, bool Basic)> AuthenticateClientAsync(HttpRequest request, IReadOnlyDictionary<string, string> form,
+        IIdentityStore store, CancellationToken ct)
+    {
+        string? id = null, secret = null;
+        var basic = false;
+        if (AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header) && header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            basic = true;
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter ?? ""));
+                var colon = decoded.IndexOf(':');
+                if (colon < 0) throw OAuthException.InvalidClient("Malformed Basic credentials.");
+                id = Uri.UnescapeDataString(decoded[..colon].Replace('+', ' '));
+                secret = Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' '));
+            }
+            catch (FormatException)
+            {
+                throw OAuthException.InvalidClient("Malformed Basic credentials.");
+            }
+            if (form.TryGetValue("client_id", out var formId) && formId != id) throw OAuthException.InvalidRequest("client_id differs from the authenticated client.");
+        }
+        else
+        {
+            form.TryGetValue("client_id", out id);
+            form.TryGetValue("client_secret", out secret);
+        }
+        if (string.IsNullOrEmpty(id)) throw OAuthException.InvalidClient("Client authentication is required.");
+        var client = await store.GetClientAsync(id, ct);
+        if (client is null) throw OAuthException.InvalidClient("Unknown client or wrong secret.");
+        if (client.SecretHash is null)
+        {
+            if (!string.IsNullOrEmpty(secret)) throw OAuthException.InvalidClient("A public client has no secret.");
+        }
+        else if (string.IsNullOrEmpty(secret) || !Secrets.HashEquals(secret, client.SecretHash))
+        {
+            throw OAuthException.InvalidClient("Unknown client or wrong secret.");
+        }
+        return (client, basic);
+    }
+
+    public static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+    }
+
+    public static void NoStore(HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+
+    private sealed class OAuthErrorResult(OAuthException error, bool basic) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = error.Status;
+            NoStore(response);
+            if (error.Status == 401) response.Headers.WWWAuthenticate = basic ? "Basic realm=\"cityos\"" : "Bearer realm=\"cityos\"";
+            await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = error.Error, ["error_description"] = error.Description }, httpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using CityOS.Core.Security;
+using CityOS.Identity.Http;
+using CityOS.Identity.Rules;
+using CityOS.Identity.Services;
+using CityOS.Identity.Storage;
+using CityOS.Identity.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CityOS.Identity;
+
+/// <summary>The identity block: OAuth 2.0 / OpenID Connect provider, accounts, roles, policies, MFA.</summary>
+public static class IdentityBlock
+{
+    public static IServiceCollection AddCityOsIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<IdentityOptions>(configuration.GetSection(IdentityOptions.Section));
+        services.Configure<IdentityOptions>(o => o.DataDirectory = configuration["CityOS:DataDirectory"] ?? o.DataDirectory);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(TrustedIssuers.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<SqliteIdentityStore>();
+        services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteIdentityStore>());
+        services.AddSingleton<AccountManager>();
+        services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<MfaEnrolment>();
+        services.AddSingleton<SigningKeyRing>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<TrustedIssuers>();
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<ITokenValidator>(sp => sp.GetRequiredService<TokenValidator>());
+        services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<IAccessPolicy>(sp => sp.GetRequiredService<AccessPolicy>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCityOsIdentity(this IEndpointRouteBuilder app)
+    {
+        app.MapOAuthApi();
+        app.MapLoginApi();
+        app.MapAdminApi();
+        return app;
+    }
+}

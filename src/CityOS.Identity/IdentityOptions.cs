@@ -1,0 +1,65 @@
+namespace CityOS.Identity;
+
+/// <summary>Settings of the identity block (configuration section "CityOS:Identity", data directory from "CityOS").</summary>
+public sealed class IdentityOptions
+{
+    public const string Section = "CityOS:Identity";
+
+    /// <summary>Folder of all persistent data; identity.db lives here.</summary>
+    public string DataDirectory { get; set; } = "cityos-data";
+
+    /// <summary>Issuer URL (iss); when unset, the scheme and host of each request (fine for one host name).</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>Audience (aud) of access tokens: the resource servers of this City OS.</summary>
+    public string Audience { get; set; } = "cityos";
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan IdTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+    public TimeSpan LoginStepLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A signing key signs new tokens this long; it stays in the JWKS until its tokens have expired.</summary>
+    public TimeSpan SigningKeyLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Failed logins within <see cref="LockoutWindow"/> that lock an account for <see cref="LockoutDuration"/>.</summary>
+    public int LockoutThreshold { get; set; } = 5;
+    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    public int PasswordMinLength { get; set; } = 10;
+
+    /// <summary>PBKDF2-SHA512 iterations of new password hashes (existing hashes keep theirs).</summary>
+    public int PasswordIterations { get; set; } = 210_000;
+
+    /// <summary>Tenants whose data anyone may read without a token (open data).</summary>
+    public List<string> AnonymousReadTenants { get; set; } = [];
+
+    /// <summary>Other City OS issuers whose tokens are accepted (SL-11).</summary>
+    public List<TrustedIssuerOptions> TrustedIssuers { get; set; } = [];
+
+    /// <summary>How long a trusted issuer's discovery document and JWKS are cached.</summary>
+    public TimeSpan TrustedIssuerCacheLifetime { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>A trusted issuer and how its claims become local roles.</summary>
+public sealed class TrustedIssuerOptions
+{
+    public string Issuer { get; set; } = "";
+
+    /// <summary>Accepted audiences of its tokens; empty accepts any.</summary>
+    public List<string> Audiences { get; set; } = [];
+
+    public List<ClaimRoleMapping> RoleMappings { get; set; } = [];
+}
+
+/// <summary>When claim <see cref="Claim"/> equals (or, for an array claim, contains) <see cref="Value"/>, grant <see cref="Role"/> in <see cref="Tenant"/>.</summary>
+public sealed class ClaimRoleMapping
+{
+    public string Claim { get; set; } = "";
+    public string Value { get; set; } = "";
+    public string Tenant { get; set; } = "";
+    public string Role { get; set; } = "";
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using CityOS.Identity.Model;
+using CityOS.Identity.Storage;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CityOS.Identity.Tokens;
+
+/// <summary>
+/// The provider's signing keys, one active key per algorithm (ES256, RS256), persisted in identity.db.
+/// A key signs for <see cref="IdentityOptions.SigningKeyLifetime"/>; then a new key takes over and the
+/// old one stays published in the JWKS until every token it signed has expired.
+/// </summary>
+public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOptions> options, TimeProvider time)
+{
+    public static readonly string[] Algorithms = [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSha256];
+
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Dictionary<string, SecurityKey> _loaded = new(StringComparer.Ordinal);
+
+    /// <summary>Credentials of the key that signs new tokens with <paramref name="algorithm"/>, rotating it when due.</summary>
+    public async Task<SigningCredentials> SigningCredentialsAsync(string algorithm, CancellationToken ct)
+    {
+        if (!Algorithms.Contains(algorithm)) throw new ArgumentException($"Unsupported signing algorithm {algorithm}.", nameof(algorithm));
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var now = time.GetUtcNow();
+            var keys = await store.ListSigningKeysAsync(ct);
+            var active = keys.Where(k => k.Algorithm == algorithm && k.Retired is null).MaxBy(k => k.Created);
+            if (active is null || now - active.Created >= options.Value.SigningKeyLifetime)
+            {
+                if (active is not null) await store.SaveSigningKeyAsync(active with { Retired = now }, ct);
+                active = Generate(algorithm, now);
+                await store.SaveSigningKeyAsync(active, ct);
+            }
+            return new SigningCredentials(Load(active), algorithm);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Keys whose tokens may still be valid: the active ones and retired ones within the longest token lifetime.</summary>
+    public async Task<IReadOnlyList<(SigningKey Key, SecurityKey SecurityKey)>> PublishedKeysAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var grace = options.Value.AccessTokenLifetime > options.Value.IdTokenLifetime ? options.Value.AccessTokenLifetime : options.Value.IdTokenLifetime;
+        var keys = await store.ListSigningKeysAsync(ct);
+        await _lock.WaitAsync(ct);
+        try
+        {
+            return keys.Where(k => k.Retired is null || k.Retired.Value + grace > now)
+                .OrderByDescending(k => k.Created)
+                .Select(k => (k, Load(k)))
+                .ToArray();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The JSON Web Key Set (RFC 7517) of the published keys. Every algorithm's active key exists before it is
+    /// published, so a client that caches the set already knows the key of the first RS256 token.
+    /// </summary>
+    public async Task<JsonObject> JwksAsync(CancellationToken ct)
+    {
+        foreach (var algorithm in Algorithms) await SigningCredentialsAsync(algorithm, ct);
+        var keys = new JsonArray();
+        foreach (var (key, securityKey) in await PublishedKeysAsync(ct)) keys.Add(PublicJwk(key, securityKey));
+        return new JsonObject { ["keys"] = keys };
+    }
+
+    private static JsonObject PublicJwk(SigningKey key, SecurityKey securityKey)
+    {
+        var jwk = new JsonObject { ["kid"] = key.Kid, ["use"] = "sig", ["alg"] = key.Algorithm };
+        switch (securityKey)
+        {
+            case ECDsaSecurityKey ec:
+                var p = ec.ECDsa.ExportParameters(false);
+                jwk["kty"] = "EC";
+                jwk["crv"] = "P-256";
+                jwk["x"] = Base64UrlEncoder.Encode(p.Q.X);
+                jwk["y"] = Base64UrlEncoder.Encode(p.Q.Y);
+                break;
+            case RsaSecurityKey rsa:
+                var r = rsa.Rsa.ExportParameters(false);
+                jwk["kty"] = "RSA";
+                jwk["n"] = Base64UrlEncoder.Encode(r.Modulus);
+                jwk["e"] = Base64UrlEncoder.Encode(r.Exponent);
+                break;
+        }
+        return jwk;
+    }
+
+    private SecurityKey Load(SigningKey key)
+    {
+        if (_loaded.TryGetValue(key.Kid, out var loaded)) return loaded;
+        SecurityKey securityKey;
+        if (key.Algorithm == SecurityAlgorithms.EcdsaSha256)
+        {
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportPkcs8PrivateKey(key.Pkcs8, out _);
+            securityKey = new ECDsaSecurityKey(ecdsa) { KeyId = key.Kid };
+        }
+        else
+        {
+            var rsa = RSA.Create();
+            rsa.ImportPkcs8PrivateKey(key.Pkcs8, out _);
+            securityKey = new RsaSecurityKey(rsa) { KeyId = key.Kid };
+        }
+        _loaded[key.Kid] = securityKey;
+        return securityKey;
+    }
+
+    private static SigningKey Generate(string algorithm, DateTimeOffset now)
+    {
+        var kid = algorithm.ToLowerInvariant() + "-" + now.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        if (algorithm == SecurityAlgorithms.EcdsaSha256)
+        {
+            using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return new SigningKey(kid, algorithm, ecdsa.ExportPkcs8PrivateKey(), now, null);
+        }
+        using var rsa = RSA.Create(2048);
+        return new SigningKey(kid, algorithm, rsa.ExportPkcs8PrivateKey(), now, null);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CityOS.Identity.Model;
+
+namespace CityOS.Identity.Tests.Http;
+
+/// <summary>The provider as real third-party clients see it: openid-client and jose (npm), run by node against the running host.</summary>
+public class ThirdPartyClientTests(SystemClockIdentityHost host) : IClassFixture<SystemClockIdentityHost>
+{
+    private static string JsDirectory => Path.Combine(TestProjectDirectory, "js");
+
+    [Fact]
+    public async Task Openid_client_completes_code_flow_with_pkce_and_client_credentials_and_jose_verifies_the_tokens()
+    {
+        Assert.True(Directory.Exists(Path.Combine(JsDirectory, "node_modules", "openid-client")) && Directory.Exists(Path.Combine(JsDirectory, "node_modules", "jose")),
+            $"The npm clients are not installed: run `npm ci` in {JsDirectory}.");
+        var account = await host.CreateAccountAsync(null, new TenantMembership("city-a", "resident"));
+        const string redirectUri = "http://127.0.0.1:9/callback";
+        var (publicClient, _) = await host.CreateClientAsync(isPublic: true, redirectUri: redirectUri);
+        var (service, secret) = await host.CreateClientAsync(algorithm: "RS256", grants: [GrantTypes.ClientCredentials], memberships: new TenantMembership("city-a", "service"));
+
+        var input = new JsonObject
+        {
+            ["issuer"] = host.Issuer,
+            ["publicClientId"] = publicClient,
+            ["redirectUri"] = redirectUri,
+            ["username"] = account.Username,
+            ["password"] = IdentityTestHost.Password,
+            ["clientId"] = service,
+            ["clientSecret"] = secret,
+        };
+        var result = await RunNodeAsync(input.ToJsonString());
+
+        var code = result["authorizationCode"]!;
+        Assert.Equal("en", result["signInPageLanguage"]!.GetValue<string>());
+        Assert.Equal("ES256", code["accessTokenAlg"]!.GetValue<string>());
+        Assert.Equal(account.Id, code["sub"]!.GetValue<string>());
+        Assert.Equal(account.Id, code["idTokenSub"]!.GetValue<string>());
+        Assert.Equal(publicClient, code["clientId"]!.GetValue<string>());
+        Assert.Equal("Test User", code["idTokenName"]!.GetValue<string>());
+        Assert.Equal("pwd", code["amr"]![0]!.GetValue<string>());
+        Assert.Equal("resident", code["tenants"]!["city-a"]![0]!.GetValue<string>());
+        Assert.True(code["hasRefreshToken"]!.GetValue<bool>());
+        Assert.Equal(account.Username, result["userinfo"]!["preferred_username"]!.GetValue<string>());
+        Assert.True(result["refresh"]!["rotated"]!.GetValue<bool>());
+        Assert.True(result["refresh"]!["reuseRefused"]!.GetValue<bool>());
+
+        var credentials = result["clientCredentials"]!;
+        Assert.Equal("RS256", credentials["accessTokenAlg"]!.GetValue<string>());
+        Assert.Equal(service, credentials["sub"]!.GetValue<string>());
+        Assert.Equal("ngsi-ld", credentials["scope"]!.GetValue<string>());
+        Assert.True(credentials["active"]!.GetValue<bool>());
+        Assert.False(credentials["activeAfterRevocation"]!.GetValue<bool>());
+    }
+
+    private static async Task<JsonNode> RunNodeAsync(string input)
+    {
+        var start = new ProcessStartInfo("node", ["oidc-clients.mjs", input])
+        {
+            WorkingDirectory = JsDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"node oidc-clients.mjs failed ({process.ExitCode}):\n{await stderr}\n{await stdout}");
+        return JsonNode.Parse(await stdout) ?? throw new InvalidOperationException("node printed nothing");
+    }
+
+    private static string TestProjectDirectory
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CityOS.Identity.Tests.csproj"))) directory = directory.Parent;
+            return directory?.FullName ?? throw new DirectoryNotFoundException("CityOS.Identity.Tests.csproj not found above " + AppContext.BaseDirectory);
+        }
+    }
+}
