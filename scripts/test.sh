@@ -17,8 +17,8 @@ fi
 # The tests start their own broker on a free port; the packaged service is not needed.
 if command -v systemctl >/dev/null 2>&1; then systemctl stop mosquitto >/dev/null 2>&1 || true; fi
 
-for dir in tests/*/js; do
-  [ -f "$dir/package-lock.json" ] || continue
+for lock in $(find tests -name package-lock.json -not -path '*/node_modules/*' | sort); do
+  dir=$(dirname "$lock")
   echo "npm ci in $dir"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 done
