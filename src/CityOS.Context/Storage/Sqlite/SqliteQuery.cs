@@ -14,7 +14,7 @@ internal static class SqliteQuery
     {
         using var command = session.Connection.CreateCommand();
         var sql = new SqlBuilder(command);
-        return query is { NearPoint: { } near, OrderBy: not null, GeoEnvelope.IsNull: false, GeoPropertyIri: not null }
+        return query is { NearPoint: { } near, OrderBy: not null, GeoEnvelope.IsNull: false, GeoPropertyIri: not null, Ids: null or { Count: 0 } }
             ? RunNear(session, command, sql, query, near, ct)
             : RunScan(command, sql, query, ct);
     }
@@ -81,7 +81,7 @@ internal static class SqliteQuery
             sql.Append("SELECT e.doc FROM entities e WHERE 1=1");
             order = " ORDER BY e.rowid";
         }
-        Conditions(sql, query, types, attributes, geo: true);
+        Conditions(sql, query, types, attributes, geo: true, entity: "e.rowid");
         sql.Append(order);
         command.CommandText = sql.ToString();
 
@@ -118,11 +118,11 @@ internal static class SqliteQuery
     private static QueryPage RunNear(ReadSession session, SqliteCommand command, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
     {
         var box = query.GeoEnvelope!;
-        sql.Append("SELECT r.entity, r.x, r.y FROM geo_rtree r JOIN entities e ON e.rowid = r.entity WHERE r.attr = ")
+        sql.Append("SELECT r.entity, r.x, r.y FROM geo_rtree r WHERE r.attr = ")
             .Parameter(query.GeoPropertyIri!)
             .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
             .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
-        Conditions(sql, query, query.TypeAnyOf is { Count: > 0 } t ? t : null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false);
+        Conditions(sql, query, query.TypeAnyOf is { Count: > 0 } t ? t : null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
         command.CommandText = sql.ToString();
 
         var distances = new Dictionary<long, double>();
@@ -160,20 +160,21 @@ internal static class SqliteQuery
         return new QueryPage(page, query.Count ? matched : null);
     }
 
-    private static void Conditions(SqlBuilder sql, EntityQuery query, IReadOnlyList<string>? types, IReadOnlyList<string>? attributes, bool geo)
+    /// <summary>The prefilters as conditions on <paramref name="entity"/>, the expression that names the candidate's rowid.</summary>
+    private static void Conditions(SqlBuilder sql, EntityQuery query, IReadOnlyList<string>? types, IReadOnlyList<string>? attributes, bool geo, string entity)
     {
         if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").List(ids).Append(")");
         if (types is not null)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = e.rowid AND t.type IN (").List(types).Append("))");
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_types t WHERE t.entity = " + entity + " AND t.type IN (").List(types).Append("))");
         }
         if (attributes is not null)
         {
-            sql.Append(" AND EXISTS (SELECT 1 FROM entity_attrs x WHERE x.entity = e.rowid AND x.attr IN (").List(attributes).Append("))");
+            sql.Append(" AND EXISTS (SELECT 1 FROM entity_attrs x WHERE x.entity = " + entity + " AND x.attr IN (").List(attributes).Append("))");
         }
         if (geo && query.GeoEnvelope is { IsNull: false } box && query.GeoPropertyIri is { } geoProperty)
         {
-            sql.Append(" AND e.rowid IN (SELECT r.entity FROM geo_rtree r WHERE r.attr = ").Parameter(geoProperty)
+            sql.Append(" AND " + entity + " IN (SELECT r.entity FROM geo_rtree r WHERE r.attr = ").Parameter(geoProperty)
                 .Append(" AND r.minx <= ").Parameter(box.MaxX)
                 .Append(" AND r.maxx >= ").Parameter(box.MinX)
                 .Append(" AND r.miny <= ").Parameter(box.MaxY)
@@ -183,15 +184,15 @@ internal static class SqliteQuery
         {
             if (filter.TextAnyOf is { Count: > 0 } texts)
             {
-                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_texts WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND txt IN (").List(texts).Append(")");
+                sql.Append(" AND " + entity + " IN (SELECT entity FROM attr_texts WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND txt IN (").List(texts).Append(")");
             }
             else if (filter.NumberAnyOf is { Count: > 0 } numbers)
             {
-                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND num IN (").List(numbers).Append(")");
+                sql.Append(" AND " + entity + " IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri).Append(" AND num IN (").List(numbers).Append(")");
             }
             else
             {
-                sql.Append(" AND e.rowid IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri);
+                sql.Append(" AND " + entity + " IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri);
                 if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Parameter(min);
                 if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Parameter(max);
             }
