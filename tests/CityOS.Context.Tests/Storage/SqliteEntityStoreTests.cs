@@ -257,6 +257,9 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
 
         await _store.AcknowledgeAsync("cityA", "history", changes[1].Sequence, default);
         await _store.AcknowledgeAsync("cityA", "notifier", changes[1].Sequence, default);
+        await _store.DisposeAsync();
+        _store = Open("notifier", "history");
+        Assert.Empty(await _store.ReadChangesAsync("cityA", "notifier", 10, default));
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "tenants", "city^a.db")};Pooling=False");
         connection.Open();
         using var count = connection.CreateCommand();

@@ -25,6 +25,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     private readonly SqliteConnection _checkpointConnection;
     private readonly ITimer _checkpointTimer;
     private int _checkpointing;
+    private int _journalAcknowledged;
 
     private readonly IReadOnlyCollection<string> _consumers;
     private readonly TimeProvider _time;
@@ -57,7 +58,11 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
         }
         _checkpointConnection = Open();
         _writerLoop = Task.Factory.StartNew(WriterLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        _checkpointTimer = time.CreateTimer(_ => Checkpoint("PASSIVE"), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+        _checkpointTimer = time.CreateTimer(_ =>
+        {
+            PruneJournal();
+            Checkpoint("PASSIVE");
+        }, null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
     }
 
     private void Checkpoint(string mode)
@@ -102,7 +107,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
         return request.Completion.Task;
     }
 
-    /// <summary>Records a journal consumer's position and drops the changes every consumer has handled.</summary>
+    /// <summary>Records a journal consumer's position; <see cref="PruneJournal"/> later drops what every consumer has handled.</summary>
     public Task AcknowledgeAsync(string consumer, long sequence)
     {
         var request = new WriteRequest([], (connection, transaction) =>
@@ -116,7 +121,23 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             command.Parameters.AddWithValue("$name", consumer);
             command.Parameters.AddWithValue("$seq", sequence);
             command.ExecuteNonQuery();
-            command.Parameters.Clear();
+            Interlocked.Exchange(ref _journalAcknowledged, 1);
+        });
+        if (!_writes.Writer.TryWrite(request)) throw new InvalidOperationException("The store is shutting down.");
+        return request.Completion.Task;
+    }
+
+    /// <summary>
+    /// Drops journal rows every registered consumer has acknowledged. Runs on the checkpoint timer
+    /// rather than with each acknowledgement, so consumers keeping up under load cost one small update each.
+    /// </summary>
+    private void PruneJournal()
+    {
+        if (_consumers.Count == 0 || Interlocked.Exchange(ref _journalAcknowledged, 0) == 0) return;
+        _writes.Writer.TryWrite(new WriteRequest([], (connection, transaction) =>
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
             var names = string.Join(",", _consumers.Select((_, i) => "$c" + i));
             command.CommandText = $"""
                 DELETE FROM changes WHERE seq <= (
@@ -126,9 +147,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             var index = 0;
             foreach (var name in _consumers) command.Parameters.AddWithValue("$c" + index++, name);
             command.ExecuteNonQuery();
-        });
-        if (!_writes.Writer.TryWrite(request)) throw new InvalidOperationException("The store is shutting down.");
-        return request.Completion.Task;
+        }));
     }
 
     private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations, Action<SqliteConnection, SqliteTransaction>? custom = null)
@@ -189,6 +208,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        PruneJournal();
         _writes.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
         await _checkpointTimer.DisposeAsync().ConfigureAwait(false);
