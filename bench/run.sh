@@ -20,6 +20,7 @@ done
 
 echo "seeding $entities entities (batches of 100, 8 clients)..." >&2
 seed_rate=$(python3 bench/seed.py "http://127.0.0.1:$cityos_port" "$entities")
+wait_idle
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
 
 # run NAME URL SCRIPT CONNECTIONS: prints "requests/s p50_ms p99_ms errors"
@@ -34,8 +35,22 @@ run() {
   }'
 }
 
+# Background work a write leaves behind (history, notification matching) must not bill the next
+# scenario: wait until cityos is idle (under 5% of a core for a second, at most two minutes).
+wait_idle() {
+  local ticks_before ticks_after
+  for _ in $(seq 120); do
+    ticks_before=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
+    sleep 1
+    ticks_after=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
+    [ $((ticks_after - ticks_before)) -lt 5 ] && return
+  done
+  echo "cityos did not become idle; measuring anyway" >&2
+}
+
 declare -A results
 scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH]
+  wait_idle
   echo "running $2..." >&2
   results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}")
 }
