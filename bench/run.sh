@@ -18,6 +18,19 @@ for url in "http://127.0.0.1:$bare_port/entity/x" "http://127.0.0.1:$cityos_port
   for _ in $(seq 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
 done
 
+# Background work a write leaves behind (history, notification matching) must not bill the next
+# scenario: wait until cityos is idle (under 5% of a core for a second, at most two minutes).
+wait_idle() {
+  local ticks_before ticks_after
+  for _ in $(seq 120); do
+    ticks_before=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
+    sleep 1
+    ticks_after=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
+    [ $((ticks_after - ticks_before)) -lt 5 ] && return
+  done
+  echo "cityos did not become idle; measuring anyway" >&2
+}
+
 echo "seeding $entities entities (batches of 100, 8 clients)..." >&2
 seed_rate=$(python3 bench/seed.py "http://127.0.0.1:$cityos_port" "$entities")
 wait_idle
@@ -33,19 +46,6 @@ run() {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["non2xx"]
   }'
-}
-
-# Background work a write leaves behind (history, notification matching) must not bill the next
-# scenario: wait until cityos is idle (under 5% of a core for a second, at most two minutes).
-wait_idle() {
-  local ticks_before ticks_after
-  for _ in $(seq 120); do
-    ticks_before=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
-    sleep 1
-    ticks_after=$(awk '{print $14 + $15}' /proc/$cityos_pid/stat)
-    [ $((ticks_after - ticks_before)) -lt 5 ] && return
-  done
-  echo "cityos did not become idle; measuring anyway" >&2
 }
 
 declare -A results
