@@ -82,6 +82,7 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:near-line", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "LineString", "coordinates": [[139.7020, 35.6570], [139.7020, 35.6590]]}}}""", tenant);
         await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:mid-point", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7040, 35.6580]}}}""", tenant);
         await _client.CreateAsync("""{"id": "urn:ngsi-ld:Thing:outside", "type": "Thing", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7200, 35.6580]}}}""", tenant);
+        await _client.CreateAsync("""{"id": "urn:ngsi-ld:Other:closest", "type": "Other", "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7016, 35.6580]}}}""", tenant);
 
         var result = await _client.QueryAsync("type=Thing&georel=near;maxDistance==600&geometry=Point&coordinates=[139.7016,35.6580]&count=true", tenant);
 

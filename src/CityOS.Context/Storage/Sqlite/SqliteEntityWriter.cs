@@ -48,7 +48,7 @@ internal sealed class SqliteEntityWriter : IDisposable
         _deleteNumber = Prepare("DELETE FROM attr_numbers WHERE attr = ?1 AND num = ?2 AND entity = ?3");
         _insertText = Prepare("INSERT OR IGNORE INTO attr_texts(attr, txt, entity) VALUES(?1, ?2, ?3)");
         _deleteText = Prepare("DELETE FROM attr_texts WHERE attr = ?1 AND txt = ?2 AND entity = ?3");
-        _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy, entity, attr, x, y) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy, entity, attr, x, y, types) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         _deleteBox = Prepare("DELETE FROM geo_rtree WHERE id = ?1");
         _insertChange = Prepare("INSERT INTO changes(entity_id, at, before, after) VALUES(?1, ?2, ?3, ?4)");
         _savepoint = Prepare("SAVEPOINT mutation");
@@ -146,6 +146,9 @@ internal sealed class SqliteEntityWriter : IDisposable
     // R*Tree ids of an entity's boxes: its rowid times this, plus the box's ordinal, so they can be deleted by key.
     private const long BoxesPerEntity = 1 << 16;
 
+    /// <summary>Separates the entity's types in the R*Tree's types column (a character no IRI contains).</summary>
+    public const char TypeSeparator = '\u001f';
+
     private void ClearIndexes(long rowid, Entity indexed)
     {
         foreach (var type in indexed.Types) _deleteType.Bind(1, type).Bind(2, rowid).Execute();
@@ -169,11 +172,12 @@ internal sealed class SqliteEntityWriter : IDisposable
             else _insertText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
         }
         var ordinal = 0;
+        var types = string.Join(TypeSeparator, entity.Types);
         foreach (var geo in EntityIndexEntries.GeoBoxes(entity).Take((int)BoxesPerEntity))
         {
             _insertBox.Bind(1, rowid * BoxesPerEntity + ordinal++)
                 .Bind(2, geo.Box.MinX).Bind(3, geo.Box.MaxX).Bind(4, geo.Box.MinY).Bind(5, geo.Box.MaxY)
-                .Bind(6, rowid).Bind(7, geo.Attribute).Bind(8, geo.IsPoint ? geo.Box.MinX : null).Bind(9, geo.IsPoint ? geo.Box.MinY : null)
+                .Bind(6, rowid).Bind(7, geo.Attribute).Bind(8, geo.IsPoint ? geo.Box.MinX : null).Bind(9, geo.IsPoint ? geo.Box.MinY : null).Bind(10, types)
                 .Execute();
         }
     }

@@ -118,12 +118,14 @@ internal static class SqliteQuery
     private static QueryPage RunNear(ReadSession session, SqliteCommand command, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
     {
         var box = query.GeoEnvelope!;
-        sql.Append("SELECT r.entity, r.x, r.y FROM geo_rtree r WHERE r.attr = ")
+        // The R*Tree rows carry the entity's types, so the type filter costs no index probe per candidate.
+        sql.Append("SELECT r.entity, r.x, r.y, r.types FROM geo_rtree r WHERE r.attr = ")
             .Parameter(query.GeoPropertyIri!)
             .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
             .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
-        Conditions(sql, query, query.TypeAnyOf is { Count: > 0 } t ? t : null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
+        Conditions(sql, query, types: null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
         command.CommandText = sql.ToString();
+        var wanted = query.TypeAnyOf is { Count: > 0 } t ? new HashSet<string>(t, StringComparer.Ordinal) : null;
 
         var distances = new Dictionary<long, double>();
         var loaded = new Dictionary<long, Entity>();
@@ -132,6 +134,7 @@ internal static class SqliteQuery
             while (reader.Read())
             {
                 var rowid = reader.GetInt64(0);
+                if (wanted is not null && !reader.GetString(3).Split(SqliteEntityWriter.TypeSeparator).Any(wanted.Contains)) continue;
                 if (reader.IsDBNull(1))
                 {
                     if (loaded.ContainsKey(rowid)) continue;

@@ -34,7 +34,7 @@ internal static class SqliteSchema
             txt TEXT NOT NULL,
             entity INTEGER NOT NULL,
             PRIMARY KEY(attr, txt, entity)) WITHOUT ROWID;
-        CREATE VIRTUAL TABLE geo_rtree USING rtree(id, minx, maxx, miny, maxy, +entity INTEGER, +attr TEXT, +x REAL, +y REAL);
+        CREATE VIRTUAL TABLE geo_rtree USING rtree(id, minx, maxx, miny, maxy, +entity INTEGER, +attr TEXT, +x REAL, +y REAL, +types TEXT);
         CREATE TABLE changes(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             entity_id TEXT NOT NULL,
