@@ -12,6 +12,7 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private byte[] _text = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -21,7 +22,16 @@ internal sealed class RawStatement : IDisposable
 
     public RawStatement Bind(int index, string? value)
     {
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index));
+            return this;
+        }
+        // SQLitePCL's string overload allocates a NUL-terminated copy per call; encode into a reused buffer instead (SQLite copies it).
+        var length = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (_text.Length < length) _text = new byte[Math.Max(length, _text.Length * 2)];
+        var written = System.Text.Encoding.UTF8.GetBytes(value, _text);
+        Check(raw.sqlite3_bind_text(_statement, index, _text.AsSpan(0, written)));
         return this;
     }
 
