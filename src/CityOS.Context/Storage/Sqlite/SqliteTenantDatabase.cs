@@ -44,7 +44,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString();
-        _writeConnection = Open();
+        _writeConnection = Open(WriterCacheKib);
         try
         {
             // The writer never checkpoints: a timer does it on its own connection, so commits do not stall behind it.
@@ -84,11 +84,16 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
 
     public string Path { get; }
 
-    private SqliteConnection Open()
+    // The writer keeps a large page cache; read connections (one per concurrent request) keep a small one
+    // each and share the operating system's file cache, so memory does not grow with concurrency.
+    private const int WriterCacheKib = 16_000;
+    private const int ReaderCacheKib = 2_000;
+
+    private SqliteConnection Open(int cacheKib = ReaderCacheKib)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA busy_timeout=10000; PRAGMA cache_size=-16000;");
+        Execute(connection, $"PRAGMA busy_timeout=10000; PRAGMA cache_size=-{cacheKib};");
         return connection;
     }
 
