@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using CityOS.Context.Model;
+using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Core;
 
@@ -28,8 +28,6 @@ public sealed class UpdateOutcome
 /// </summary>
 public static class EntityRules
 {
-    public const string NgsiLdNull = "urn:ngsi-ld:null";
-
     public static EntityMutator Create(Entity entity, DateTimeOffset now) => current =>
     {
         if (current is not null) return new MutationOutcome.Fail(new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"Entity {entity.Id} already exists."));
@@ -167,7 +165,7 @@ public static class EntityRules
             {
                 var existing = current.Attributes.TryGetValue(name, out var found) ? found : null;
                 var index = existing?.FindIndex(a => a.DatasetId == instance.DatasetId) ?? -1;
-                if (IsNull(instance.Value))
+                if (EntityParser.IsNgsiNull(instance.Value))
                 {
                     if (index >= 0)
                     {
@@ -213,9 +211,6 @@ public static class EntityRules
         return current => current is null ? create(null) : updateMode ? update(current) : replace(current);
     }
 
-    public static bool IsNull(JsonNode? value) =>
-        value is JsonValue v && v.TryGetValue<string>(out var text) && text == NgsiLdNull;
-
     private static NgsiAttribute MergeInstance(NgsiAttribute existing, NgsiAttribute patch, DateTimeOffset now)
     {
         var merged = existing.Clone();
@@ -226,7 +221,7 @@ public static class EntityRules
         if (patch.UnitCode is not null) merged.UnitCode = patch.UnitCode;
         foreach (var (name, sub) in patch.SubAttributes)
         {
-            if (IsNull(sub.Value)) merged.SubAttributes.Remove(name);
+            if (EntityParser.IsNgsiNull(sub.Value)) merged.SubAttributes.Remove(name);
             else merged.SubAttributes[name] = Stamped(sub, now, merged.SubAttributes.TryGetValue(name, out var old) ? old.CreatedAt : now);
         }
         merged.ModifiedAt = now;
