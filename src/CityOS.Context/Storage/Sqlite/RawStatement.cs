@@ -79,7 +79,23 @@ internal sealed class RawStatement : IDisposable
         return false;
     }
 
+    /// <summary>Binds a value of the kinds the query builder produces: text, integer or real.</summary>
+    public RawStatement BindValue(int index, object value) => value switch
+    {
+        string text => Bind(index, text),
+        long integer => Bind(index, integer),
+        int integer => Bind(index, (long)integer),
+        double real => Bind(index, (double?)real),
+        _ => throw new ArgumentException($"Cannot bind a {value.GetType().Name} to SQLite.", nameof(value)),
+    };
+
     public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public double Double(int column) => raw.sqlite3_column_double(_statement, column);
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
+    public string Text(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string();
 
     public ReadOnlySpan<byte> Blob(int column) => raw.sqlite3_column_blob(_statement, column);
 

@@ -12,18 +12,25 @@ internal static class SqliteQuery
 {
     public static QueryPage Run(ReadSession session, EntityQuery query, CancellationToken ct)
     {
-        using var command = session.Connection.CreateCommand();
-        var sql = new SqlBuilder(command);
+        var sql = new SqlBuilder();
         return query is { NearPoint: { } near, OrderBy: not null, GeoEnvelope.IsNull: false, GeoPropertyIri: not null, Ids: null or { Count: 0 } }
-            ? RunNear(session, command, sql, query, near, ct)
-            : RunScan(command, sql, query, ct);
+            ? RunNear(session, sql, query, near, ct)
+            : RunScan(session.Connection, sql, query, ct);
     }
 
-    /// <summary>Builds the SQL text and its parameters.</summary>
-    private sealed class SqlBuilder(SqliteCommand command)
+    /// <summary>Builds the SQL text and its parameters ($p0, $p1, … in order, so the n-th is bound at index n + 1).</summary>
+    private sealed class SqlBuilder
     {
         private readonly StringBuilder _text = new();
         private int _parameters;
+
+        public List<object> Values { get; } = [];
+
+        public void ApplyTo(SqliteCommand command)
+        {
+            command.CommandText = _text.ToString();
+            for (var i = 0; i < Values.Count; i++) command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), Values[i]);
+        }
 
         public SqlBuilder Append(string text)
         {
@@ -33,9 +40,8 @@ internal static class SqliteQuery
 
         public SqlBuilder Parameter(object value)
         {
-            var name = "$p" + _parameters++.ToString(CultureInfo.InvariantCulture);
-            command.Parameters.AddWithValue(name, value);
-            _text.Append(name);
+            _text.Append("$p").Append(_parameters++.ToString(CultureInfo.InvariantCulture));
+            Values.Add(value);
             return this;
         }
 
@@ -58,8 +64,9 @@ internal static class SqliteQuery
     // geo) are written that way; type and attribute filters become correlated EXISTS probes on
     // their primary keys. With nothing selective, a single type or attribute drives the scan in
     // rowid order from its own index, so a page costs its size, not the table's.
-    private static QueryPage RunScan(SqliteCommand command, SqlBuilder sql, EntityQuery query, CancellationToken ct)
+    private static QueryPage RunScan(SqliteConnection connection, SqlBuilder sql, EntityQuery query, CancellationToken ct)
     {
+        using var command = connection.CreateCommand();
         var selective = query.Ids is { Count: > 0 } || query.ValueFilters.Count > 0 || query.GeoEnvelope is { IsNull: false };
         var types = query.TypeAnyOf is { Count: > 0 } t ? t : null;
         var attributes = query.HasAnyAttribute is { Count: > 0 } a ? a : null;
@@ -83,7 +90,7 @@ internal static class SqliteQuery
         }
         Conditions(sql, query, types, attributes, geo: true, entity: "e.rowid");
         sql.Append(order);
-        command.CommandText = sql.ToString();
+        sql.ApplyTo(command);
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
         long matched = 0;
@@ -115,7 +122,7 @@ internal static class SqliteQuery
     /// are ordered by geodesic distance without reading their documents, and documents are read in
     /// that order only until the page is full (or, with count, until all are checked).
     /// </summary>
-    private static QueryPage RunNear(ReadSession session, SqliteCommand command, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
+    private static QueryPage RunNear(ReadSession session, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
     {
         var box = query.GeoEnvelope!;
         // The R*Tree rows carry the entity's types, so the type filter costs no index probe per candidate.
@@ -124,18 +131,19 @@ internal static class SqliteQuery
             .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
             .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
         Conditions(sql, query, types: null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
-        command.CommandText = sql.ToString();
         var wanted = query.TypeAnyOf is { Count: > 0 } t ? new HashSet<string>(t, StringComparer.Ordinal) : null;
 
         var distances = new Dictionary<long, double>();
         var loaded = new Dictionary<long, Entity>();
-        using (var reader = command.ExecuteReader())
+        // Hundreds of candidate rows per query: read them on SQLite's own API, not through a data reader.
+        using (var candidates = new RawStatement(session.Connection, sql.ToString()))
         {
-            while (reader.Read())
+            for (var i = 0; i < sql.Values.Count; i++) candidates.BindValue(i + 1, sql.Values[i]);
+            while (candidates.Step())
             {
-                var rowid = reader.GetInt64(0);
-                if (wanted is not null && !reader.GetString(3).Split(SqliteEntityWriter.TypeSeparator).Any(wanted.Contains)) continue;
-                if (reader.IsDBNull(1))
+                var rowid = candidates.Int64(0);
+                if (wanted is not null && !candidates.Text(3).Split(SqliteEntityWriter.TypeSeparator).Any(wanted.Contains)) continue;
+                if (candidates.IsNull(1))
                 {
                     if (loaded.ContainsKey(rowid)) continue;
                     var entity = session.GetByRowId(rowid);
@@ -144,7 +152,7 @@ internal static class SqliteQuery
                     distances[rowid] = query.OrderBy!(entity);
                     continue;
                 }
-                var distance = GeoMetrics.HaversineMetres(near.X, near.Y, reader.GetDouble(1), reader.GetDouble(2));
+                var distance = GeoMetrics.HaversineMetres(near.X, near.Y, candidates.Double(1), candidates.Double(2));
                 distances[rowid] = distances.TryGetValue(rowid, out var known) ? Math.Min(known, distance) : distance;
             }
         }
