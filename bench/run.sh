@@ -39,7 +39,7 @@ rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
 # run NAME URL SCRIPT CONNECTIONS: prints "requests/s p50_ms p99_ms errors"
 run() {
   local script; script=$(mktemp --suffix .lua)
-  cat "bench/lua/$3" bench/lua/report.lua >"$script"
+  cat bench/lua/threads.lua "bench/lua/$3" bench/lua/report.lua >"$script"
   local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s -s "$script" "$2" 2>&1)
   rm -f "$script"
   echo "$out" | awk '/^RESULT/ {

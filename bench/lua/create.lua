@@ -1,14 +1,6 @@
 -- POST a new entity with a unique id (thread number and sequence) each time.
+-- thread_id comes from threads.lua, which run.sh puts in front of every scenario.
 local counter = 0
-local thread_id = 0
-local threads = {}
-setup = function(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-init = function()
-  thread_id = tid
-end
 request = function()
   counter = counter + 1
   local body = string.format('{"id":"urn:ngsi-ld:Created:%d-%d-%d","type":"Created","temperature":{"type":"Property","value":%d,"unitCode":"CEL"},"location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[139.7,35.6]}}}', os.time(), thread_id, counter, counter % 40)

@@ -1,14 +1,6 @@
 -- POST batches of 100 entities to /entityOperations/upsert.
+-- thread_id comes from threads.lua, which run.sh puts in front of every scenario.
 local counter = 0
-local thread_id = 0
-local threads = {}
-setup = function(thread)
-  thread:set("tid", #threads)
-  table.insert(threads, thread)
-end
-init = function()
-  thread_id = tid
-end
 request = function()
   local parts = {}
   for i = 1, 100 do

@@ -91,6 +91,40 @@ public sealed class CityOsProcess : IAsyncDisposable
         throw new TimeoutException($"cityos did not become healthy within 60 s:\n{Output}");
     }
 
+    /// <summary>
+    /// Write load until a crash: <paramref name="writers"/> concurrent loops call <paramref name="write"/>(client,
+    /// writer, i) for i = 0, 1, …; once <paramref name="enough"/> holds the server is killed with SIGKILL, and each
+    /// writer stops at its first failed request. Recording what the writes acknowledged is the caller's part.
+    /// </summary>
+    public async Task WriteUntilKilledAsync(int writers, Func<HttpClient, int, int, Task> write, Func<bool> enough)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var stop = new CancellationTokenSource();
+        var loops = Enumerable.Range(0, writers).Select(writer => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    await write(client, writer, i);
+                }
+                catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!enough())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The write load did not reach its goal within 2 minutes:\n{Output}");
+            await Task.Delay(10);
+        }
+        Kill();
+        stop.Cancel();
+        await Task.WhenAll(loops);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a power cut of the process.</summary>
     public void Kill()
     {

@@ -27,42 +27,21 @@ public sealed class CrashTests : IDisposable
         var acknowledgedBatches = new ConcurrentBag<string[]>();
         await using (var server = await CityOsProcess.StartAsync(_data))
         {
-            using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 24).Select(writer => Task.Run(async () =>
+            await server.WriteUntilKilledAsync(24, async (client, writer, i) =>
             {
-                for (var i = 0; !stop.IsCancellationRequested; i++)
+                if (i % 5 == 4)
                 {
-                    try
-                    {
-                        if (i % 5 == 4)
-                        {
-                            var ids = Enumerable.Range(0, 10).Select(k => $"urn:ngsi-ld:Meter:{writer}-{i}-{k}").ToArray();
-                            var body = "[" + string.Join(",", ids.Select(id => $$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""")) + "]";
-                            var batch = await client.PostAsync("/ngsi-ld/v1/entityOperations/upsert", new StringContent(body, Encoding.UTF8, "application/json"));
-                            if (batch.StatusCode == HttpStatusCode.Created) acknowledgedBatches.Add(ids);
-                            continue;
-                        }
-                        var entityId = $"urn:ngsi-ld:Meter:{writer}-{i}";
-                        var response = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent(
-                            $$$"""{"id": "{{{entityId}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""", Encoding.UTF8, "application/json"));
-                        if (response.StatusCode == HttpStatusCode.Created) acknowledged.Add(entityId);
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return;
-                    }
-                    catch (TaskCanceledException)
-                    {
-                        return;
-                    }
+                    var ids = Enumerable.Range(0, 10).Select(k => $"urn:ngsi-ld:Meter:{writer}-{i}-{k}").ToArray();
+                    var body = "[" + string.Join(",", ids.Select(id => $$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""")) + "]";
+                    var batch = await client.PostAsync("/ngsi-ld/v1/entityOperations/upsert", new StringContent(body, Encoding.UTF8, "application/json"));
+                    if (batch.StatusCode == HttpStatusCode.Created) acknowledgedBatches.Add(ids);
+                    return;
                 }
-            })).ToArray();
-
-            while (acknowledged.Count < 2000) await Task.Delay(20);
-            server.Kill();
-            stop.Cancel();
-            await Task.WhenAll(writers);
+                var entityId = $"urn:ngsi-ld:Meter:{writer}-{i}";
+                var response = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent(
+                    $$$"""{"id": "{{{entityId}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""", Encoding.UTF8, "application/json"));
+                if (response.StatusCode == HttpStatusCode.Created) acknowledged.Add(entityId);
+            }, () => acknowledged.Count >= 2000);
         }
 
         await using var restarted = await CityOsProcess.StartAsync(_data);

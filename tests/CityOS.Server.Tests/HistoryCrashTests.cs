@@ -28,33 +28,19 @@ public sealed class HistoryCrashTests : IDisposable
         var acknowledged = new ConcurrentDictionary<string, ConcurrentBag<int>>();
         await using (var server = await CityOsProcess.StartAsync(_data))
         {
-            using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
+            await server.WriteUntilKilledAsync(Writers, async (client, writer, i) =>
             {
                 var id = $"urn:ngsi-ld:Meter:{writer}";
                 var values = acknowledged.GetOrAdd(id, _ => []);
-                var created = await client.PostAsync("/ngsi-ld/v1/entities", Json($$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": 0}}"""));
-                if (created.StatusCode != HttpStatusCode.Created) return;
-                values.Add(0);
-                for (var i = 1; !stop.IsCancellationRequested; i++)
+                if (i == 0)
                 {
-                    try
-                    {
-                        var response = await client.PatchAsync($"/ngsi-ld/v1/entities/{id}/attrs", Json("{\"reading\": {\"type\": \"Property\", \"value\": " + i + "}}"));
-                        if (response.StatusCode == HttpStatusCode.NoContent) values.Add(i);
-                    }
-                    catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
-                    {
-                        return;
-                    }
+                    var created = await client.PostAsync("/ngsi-ld/v1/entities", Json($$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": 0}}"""));
+                    if (created.StatusCode == HttpStatusCode.Created) values.Add(0);
+                    return;
                 }
-            })).ToArray();
-
-            while (acknowledged.Values.Sum(v => v.Count) < 1500) await Task.Delay(20);
-            server.Kill();
-            stop.Cancel();
-            await Task.WhenAll(writers);
+                var response = await client.PatchAsync($"/ngsi-ld/v1/entities/{id}/attrs", Json("{\"reading\": {\"type\": \"Property\", \"value\": " + i + "}}"));
+                if (response.StatusCode == HttpStatusCode.NoContent) values.Add(i);
+            }, () => acknowledged.Values.Sum(v => v.Count) >= 1500);
         }
 
         await using var restarted = await CityOsProcess.StartAsync(_data);

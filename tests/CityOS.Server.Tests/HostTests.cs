@@ -51,6 +51,30 @@ public sealed class HostTests : IDisposable
     }
 
     [Fact]
+    public async Task LogFormat_json_writes_one_structured_line_per_request()
+    {
+        await using var server = await CityOsProcess.StartAsync(_data, arguments: ["--CityOS:LogFormat", "json", "--Logging:LogLevel:CityOS.Requests", "Information"]);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+
+        await client.GetAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:T:missing");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonNode? line = null;
+        while (line is null && DateTime.UtcNow < deadline)
+        {
+            line = server.Output.Split('\n')
+                .Where(l => l.TrimStart().StartsWith('{'))
+                .Select(l => JsonNode.Parse(l))
+                .FirstOrDefault(l => l!["Category"]?.GetValue<string>() == "CityOS.Requests"
+                    && l["State"]?["Path"]?.GetValue<string>() == "/ngsi-ld/v1/entities/urn:ngsi-ld:T:missing");
+            if (line is null) await Task.Delay(100);
+        }
+
+        Assert.NotNull(line);
+        Assert.Equal("GET", line["State"]!["Method"]!.GetValue<string>());
+        Assert.Equal(404, line["State"]!["Status"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Sigterm_stops_it_cleanly_and_the_data_stays()
     {
         var server = await CityOsProcess.StartAsync(_data);

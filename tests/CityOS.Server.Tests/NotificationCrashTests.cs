@@ -61,33 +61,13 @@ public sealed class NotificationCrashTests : IAsyncLifetime
                 """, Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Created, subscription.StatusCode);
 
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 16).Select(writer => Task.Run(async () =>
+            await server.WriteUntilKilledAsync(16, async (writes, writer, i) =>
             {
-                for (var i = 0; !stop.IsCancellationRequested; i++)
-                {
-                    var entityId = $"urn:ngsi-ld:Meter:{writer}-{i}";
-                    try
-                    {
-                        var response = await client.PostAsync("/ngsi-ld/v1/entities", new StringContent(
-                            $$$"""{"id": "{{{entityId}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""", Encoding.UTF8, "application/json"));
-                        if (response.StatusCode == HttpStatusCode.Created) acknowledged.Add(entityId);
-                    }
-                    catch (HttpRequestException)
-                    {
-                        return;
-                    }
-                    catch (TaskCanceledException)
-                    {
-                        return;
-                    }
-                }
-            })).ToArray();
-
-            while (acknowledged.Count < 1500) await Task.Delay(10);
-            server.Kill();
-            stop.Cancel();
-            await Task.WhenAll(writers);
+                var entityId = $"urn:ngsi-ld:Meter:{writer}-{i}";
+                var response = await writes.PostAsync("/ngsi-ld/v1/entities", new StringContent(
+                    $$$"""{"id": "{{{entityId}}}", "type": "Meter", "reading": {"type": "Property", "value": {{{i}}}}}""", Encoding.UTF8, "application/json"));
+                if (response.StatusCode == HttpStatusCode.Created) acknowledged.Add(entityId);
+            }, () => acknowledged.Count >= 1500);
         }
 
         var notifiedBeforeRestart = _notified.Count;

@@ -32,3 +32,40 @@ public sealed class ChangeFeedOptions
     /// <summary>Names of the consumers that read the journal (e.g. "notifier", "history").</summary>
     public HashSet<string> Consumers { get; } = new(StringComparer.Ordinal);
 }
+
+/// <summary>
+/// The loop every journal consumer runs: drain the default tenant and every other tenant, and when
+/// none had more waiting, sleep until the next commit (or a few seconds, as a safety net).
+/// </summary>
+public static class ChangeFeedLoop
+{
+    /// <param name="drain">Handles one batch of a tenant's changes; true when more may be waiting.</param>
+    /// <param name="failed">Told of a failed round, which is retried after a second.</param>
+    public static async Task RunAsync(IChangeFeed feed, IEntityStore entities, Func<string?, CancellationToken, Task<bool>> drain,
+        Action<Exception> failed, TimeProvider time, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var version = feed.Version;
+            try
+            {
+                var more = false;
+                foreach (var tenant in await entities.TenantsWithDefaultAsync(ct)) more |= await drain(tenant, ct);
+                if (!more) await feed.WaitForChangesAsync(version, ct).WaitAsync(TimeSpan.FromSeconds(5), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                failed(error);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>The default tenant (null) followed by every named tenant.</summary>
+    public static async Task<IReadOnlyList<string?>> TenantsWithDefaultAsync(this IEntityStore entities, CancellationToken ct) =>
+        [null, .. await entities.ListTenantsAsync(ct)];
+}

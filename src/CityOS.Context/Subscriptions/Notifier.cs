@@ -50,26 +50,8 @@ public sealed partial class Notifier(
         FlushCounters();
     }
 
-    private async Task JournalLoopAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            var version = feed.Version;
-            var more = false;
-            try
-            {
-                more |= await ProcessTenantAsync(null, ct);
-                foreach (var tenant in await entities.ListTenantsAsync(ct)) more |= await ProcessTenantAsync(tenant, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogJournalError(logger, e);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
-                continue;
-            }
-            if (!more) await feed.WaitForChangesAsync(version, ct);
-        }
-    }
+    private Task JournalLoopAsync(CancellationToken ct) =>
+        ChangeFeedLoop.RunAsync(feed, entities, ProcessTenantAsync, error => LogJournalError(logger, error), time, ct);
 
     /// <summary>Handles one batch of a tenant's changes; true when the batch was full (more may be waiting).</summary>
     private async Task<bool> ProcessTenantAsync(string? tenant, CancellationToken ct)

@@ -51,28 +51,8 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     public const string Consumer = "history";
     private const int BatchSize = 1000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var version = feed.Version;
-            try
-            {
-                var progressed = await DrainAsync(null, stoppingToken);
-                foreach (var tenant in await entities.ListTenantsAsync(stoppingToken)) progressed |= await DrainAsync(tenant, stoppingToken);
-                if (!progressed) await feed.WaitForChangesAsync(version, stoppingToken).WaitAsync(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception error)
-            {
-                logger.LogError(error, "Recording history failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken);
 
     private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
     {

@@ -150,7 +150,7 @@ public sealed class MqttNotificationTests(SubscriptionHost host) : IClassFixture
             {
                 process = Process.Start(new ProcessStartInfo("node")
                 {
-                    ArgumentList = { "notifications.js", url, filter, count.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    ArgumentList = { "subscribe.js", url, filter, count.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeoutMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                     WorkingDirectory = directory,
                     RedirectStandardOutput = true,
                     RedirectStandardError = true,
@@ -177,12 +177,13 @@ public sealed class MqttNotificationTests(SubscriptionHost host) : IClassFixture
             return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
             {
                 var json = JsonNode.Parse(line)!;
-                return new ReceivedMessage(json["topic"]!.GetValue<string>(), json["qos"]!.GetValue<int>(), json["payload"]!.GetValue<string>());
+                return new ReceivedMessage(json["topic"]!.GetValue<string>(), json["qos"]!.GetValue<int>(),
+                    System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(json["payload"]!.GetValue<string>())));
             })];
         }
 
         private static string ScriptDirectory([CallerFilePath] string thisFile = "") =>
-            Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "js-mqtt"));
+            Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "CityOS.Mqtt.Tests", "js"));
 
         public async ValueTask DisposeAsync()
         {

@@ -1,4 +1,5 @@
-// Subscribes with MQTT.js and reports every message as one JSON line on stdout, so the C# test can
+// Subscribes with MQTT.js and reports every message as one JSON line on stdout, so the C# tests (this
+// project's interop tests and CityOS.Context.Tests' MQTT notification test) can
 // compare topic, QoS and payload bytes exactly. Usage: node subscribe.js <brokerUrl> <topicFilter> <count> <timeoutMs>
 'use strict';
 const mqtt = require('mqtt');
