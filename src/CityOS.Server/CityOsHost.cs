@@ -2,6 +2,8 @@ using System.Reflection;
 using CityOS.Context;
 using CityOS.Context.Storage;
 using CityOS.Core.Http;
+using CityOS.Core.Security;
+using Microsoft.Extensions.Options;
 using CityOS.Identity;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -53,6 +55,15 @@ public static class CityOsHost
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<NgsiLdErrorMiddleware>();
+        var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        if (security.Enabled)
+        {
+            app.UseWhen(c => c.Request.Path.StartsWithSegments("/ngsi-ld"), secured => secured.UseMiddleware<CallerAuthenticationMiddleware>());
+        }
+        else
+        {
+            app.Logger.LogWarning("Security is off: anyone who reaches this port may read and write every tenant. Set CityOS:Security:Enabled=true to require tokens and policies.");
+        }
 
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }))
             .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("Operations");

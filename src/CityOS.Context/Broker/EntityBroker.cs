@@ -1,3 +1,4 @@
+using CityOS.Context.Access;
 using CityOS.Context.Model;
 using CityOS.Context.Storage;
 using CityOS.Core;
@@ -15,62 +16,69 @@ public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList
 /// <summary>
 /// The broker's operations on the store: each runs its rule (<see cref="EntityRules"/>) as one
 /// atomic, durable mutation and turns the store's answer into the operation's result or error.
+/// Every operation runs as the caller's <see cref="EntityAccess"/> allows: reads see only what it may
+/// read, writes outside its grants fail and change nothing.
 /// </summary>
 public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time)
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
-    public async Task<Entity> RetrieveAsync(string? tenant, string id, CancellationToken ct) =>
-        await store.GetAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} does not exist.");
-
-    public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, CancellationToken ct)
+    /// <summary>The entity as the caller may see it; one it may not read does not exist for it.</summary>
+    public async Task<Entity> RetrieveAsync(string? tenant, string id, EntityAccess access, CancellationToken ct)
     {
-        var query = queries.Build(request, terms);
-        return await store.QueryAsync(tenant, query, ct);
+        var entity = await store.GetAsync(tenant, id, ct);
+        return (entity is null ? null : access.Visible(entity)) ?? throw NgsiLdException.NotFound($"Entity {id} does not exist.");
     }
 
-    public Task CreateAsync(string? tenant, Entity entity, CancellationToken ct) =>
-        RunAsync(tenant, entity.Id, EntityRules.Create(entity, Now), ct);
+    public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, EntityAccess access, CancellationToken ct)
+    {
+        var query = queries.Build(request, terms, access);
+        var page = await store.QueryAsync(tenant, query, ct);
+        return access.IsUnrestricted(Core.Security.AccessAction.Read) ? page : page with { Entities = page.Entities.Select(e => access.Visible(e)!).ToList() };
+    }
 
-    public Task ReplaceAsync(string? tenant, Entity entity, CancellationToken ct) =>
-        RunAsync(tenant, entity.Id, EntityRules.Replace(entity, Now, createIfMissing: false), ct);
+    public Task CreateAsync(string? tenant, Entity entity, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, entity.Id, EntityRules.Create(entity, Now), ct);
 
-    public Task DeleteAsync(string? tenant, string id, CancellationToken ct) =>
-        RunAsync(tenant, id, EntityRules.Delete(id), ct);
+    public Task ReplaceAsync(string? tenant, Entity entity, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, entity.Id, EntityRules.Replace(entity, Now, createIfMissing: false), ct);
 
-    public async Task<UpdateOutcome> UpdateAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, CancellationToken ct)
+    public Task DeleteAsync(string? tenant, string id, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, id, EntityRules.Delete(id), ct);
+
+    public async Task<UpdateOutcome> UpdateAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct)
     {
         var outcome = new UpdateOutcome();
-        await RunAsync(tenant, id, EntityRules.UpdateAttributes(id, fragment, Now, outcome), ct);
+        await RunAsync(tenant, access, id, EntityRules.UpdateAttributes(id, fragment, Now, outcome), ct);
         return outcome;
     }
 
-    public async Task<UpdateOutcome> AppendAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, CancellationToken ct)
+    public async Task<UpdateOutcome> AppendAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, EntityAccess access, CancellationToken ct)
     {
         var outcome = new UpdateOutcome();
-        await RunAsync(tenant, id, EntityRules.AppendAttributes(id, fragment, noOverwrite, Now, outcome), ct);
+        await RunAsync(tenant, access, id, EntityRules.AppendAttributes(id, fragment, noOverwrite, Now, outcome), ct);
         return outcome;
     }
 
-    public Task PartialAttributeUpdateAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, CancellationToken ct) =>
-        RunAsync(tenant, id, EntityRules.PartialAttributeUpdate(id, attribute, instances, Now), ct);
+    public Task PartialAttributeUpdateAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, id, EntityRules.PartialAttributeUpdate(id, attribute, instances, Now), ct);
 
-    public Task ReplaceAttributeAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, CancellationToken ct) =>
-        RunAsync(tenant, id, EntityRules.ReplaceAttribute(id, attribute, instances, Now), ct);
+    public Task ReplaceAttributeAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, id, EntityRules.ReplaceAttribute(id, attribute, instances, Now), ct);
 
-    public Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct) =>
-        RunAsync(tenant, id, EntityRules.DeleteAttribute(id, attribute, datasetId, deleteAll, Now), ct);
+    public Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, id, EntityRules.DeleteAttribute(id, attribute, datasetId, deleteAll, Now), ct);
 
-    public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, CancellationToken ct) =>
-        RunAsync(tenant, id, EntityRules.Merge(id, types, fragment, Now), ct);
+    public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct) =>
+        RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now), ct);
 
     /// <summary>
     /// Runs a batch: every entity on its own, all in one durable commit. Elements that could not be
     /// parsed come as errors already; the outcome lists successes and errors in the request's order.
     /// </summary>
-    public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<BatchItem> items, CancellationToken ct)
+    public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<BatchItem> items, EntityAccess access, CancellationToken ct)
     {
-        var mutations = items.Where(i => i.Mutation is not null).Select(i => i.Mutation!).ToList();
+        var mutations = items.Where(i => i.Mutation is not null).Select(i => access.Guard(i.Mutation!)).ToList();
         var results = mutations.Count > 0 ? await store.MutateAsync(tenant, mutations, ct) : [];
         var succeeded = new List<string>();
         var created = new List<string>();
@@ -95,9 +103,9 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         return new BatchOutcome(succeeded, created, errors);
     }
 
-    private async Task RunAsync(string? tenant, string id, EntityMutator mutator, CancellationToken ct)
+    private async Task RunAsync(string? tenant, EntityAccess access, string id, EntityMutator mutator, CancellationToken ct)
     {
-        var results = await store.MutateAsync(tenant, [new EntityMutation(id, mutator)], ct);
+        var results = await store.MutateAsync(tenant, [access.Guard(new EntityMutation(id, mutator))], ct);
         if (results[0].Error is { } error) throw error;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using CityOS.Context.Access;
 using CityOS.Context.Geo;
 using CityOS.Context.Model;
 using CityOS.Context.Query;
@@ -30,7 +31,9 @@ public sealed class QueryRequest
 /// <summary>
 /// Turns a <see cref="QueryRequest"/> into the store's <see cref="EntityQuery"/>: expands every
 /// term under the request's @context, derives the index prefilters, and composes the exact predicate.
-/// Parsed q expressions and id patterns are cached by text, since dashboards repeat them.
+/// Parsed q expressions and id patterns are cached by text, since dashboards repeat them. For a caller
+/// with restricted read grants, every condition is evaluated on the part of the entity it may read, so
+/// that neither the results nor the count reveal what it may not see.
 /// </summary>
 public sealed class EntityQueryBuilder
 {
@@ -38,7 +41,9 @@ public sealed class EntityQueryBuilder
     private readonly ConcurrentDictionary<string, QExpression> _qCache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Regex> _patternCache = new(StringComparer.Ordinal);
 
-    public EntityQuery Build(QueryRequest request, ITermMapper terms)
+    public EntityQuery Build(QueryRequest request, ITermMapper terms) => Build(request, terms, EntityAccess.Everything);
+
+    public EntityQuery Build(QueryRequest request, ITermMapper terms, EntityAccess access)
     {
         var selectors = request.Selectors.Select(s => CompiledSelector.From(s, terms, Pattern)).ToList();
         var attrs = request.Attrs?.Select(terms.ExpandTerm).ToList();
@@ -47,8 +52,12 @@ public sealed class EntityQueryBuilder
         var geo = request.Geo;
         var geoProperty = geo is null ? null : terms.ExpandTerm(geo.GeoProperty);
 
-        bool Predicate(Entity entity)
+        var restricted = !access.IsUnrestricted(Core.Security.AccessAction.Read);
+
+        bool Predicate(Entity stored)
         {
+            var entity = restricted ? access.Visible(stored) : stored;
+            if (entity is null) return false;
             if (selectors.Count > 0 && !selectors.Any(s => s.Matches(entity))) return false;
             if (attrs is not null && !attrs.Any(entity.Attributes.ContainsKey)) return false;
             if (q is not null && !q.Matches(entity)) return false;

@@ -4,6 +4,7 @@ using CityOS.Context.Broker.Http;
 using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Core;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,6 +28,7 @@ public static class SubscriptionsApi
 
     private static async Task<IResult> Create(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, CancellationToken ct)
     {
+        await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var subscription = await registry.CreateAsync(tenant, body, terms, ct);
         return TypedResults.Created($"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(subscription.Id)}");
@@ -35,6 +37,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> Retrieve(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
         IEntityStore entities, TimeProvider time, CancellationToken ct)
     {
+        await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
         ValidateId(subscriptionId);
@@ -46,6 +49,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> QuerySubscriptions(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
         IEntityStore entities, IOptions<ContextOptions> settings, TimeProvider time, CancellationToken ct)
     {
+        await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
         var (_, terms) = await reader.ReadContextAsync(request, ct);
@@ -66,6 +70,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> Update(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
         IEntityStore entities, CancellationToken ct)
     {
+        await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         ValidateId(subscriptionId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         await RequireTenantAsync(tenant, registry, entities, ct);
@@ -76,6 +81,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> Delete(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
         IEntityStore entities, CancellationToken ct)
     {
+        await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         ValidateId(subscriptionId);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
         await registry.DeleteAsync(tenant, subscriptionId, ct);

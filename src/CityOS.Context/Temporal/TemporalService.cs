@@ -7,7 +7,9 @@ using CityOS.Context.Query;
 using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Context.Temporal.Storage;
+using CityOS.Context.Access;
 using CityOS.Core;
+using CityOS.Core.Security;
 using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Temporal;
@@ -24,30 +26,32 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
-    public async Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, CancellationToken ct)
+    public async Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
-        var head = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        var head = await store.GetEntityAsync(tenant, id, ct);
+        if (head is null || !access.Permits(AccessAction.Read, head.Types, head.Id)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
         if (type is not null && !TypeSelector.Parse(type).Expand(terms.ExpandTerm).Matches(head.Types))
         {
             throw NgsiLdException.NotFound($"Entity {id} of type {type} has no temporal representation.");
         }
         var expanded = attrs?.Select(terms.ExpandTerm).ToList();
-        var results = new List<EntityInstances> { await ReadAsync(tenant, head, expanded, query, ct) };
+        var results = new List<EntityInstances> { await ReadAsync(tenant, head, expanded, query, access, ct) };
         return Finish(results, null, query, terms);
     }
 
-    public async Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, CancellationToken ct)
+    public async Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var attrs = request.Attrs?.Select(terms.ExpandTerm).ToList();
         var ids = request.Selectors.Count == 1 ? request.Selectors[0].Ids : null;
         var candidates = await store.FindEntitiesAsync(tenant, ids, attrs, query.Time, ct);
         var selectors = request.Selectors.Select(s => new Selector(s, terms)).ToList();
         var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ);
-        var current = request.Q is null && request.Geo is null ? null : queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms).Predicate;
+        var current = request.Q is null && request.Geo is null ? null : queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms, access).Predicate;
         var currentExists = current is not null && await entities.TenantExistsAsync(tenant, ct);
         var matching = new List<TemporalEntityHead>();
         foreach (var head in candidates)
         {
+            if (!access.Permits(AccessAction.Read, head.Types, head.Id)) continue;
             if (selectors.Count > 0 && !selectors.Any(s => s.Matches(head))) continue;
             if (scope is not null && !scope.Matches(head.Scopes)) continue;
             if (current is not null)
@@ -59,7 +63,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         }
         var page = matching.Skip(request.Offset).Take(request.Limit);
         var results = new List<EntityInstances>();
-        foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, ct));
+        foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, access, ct));
         return Finish(results, request.Count ? matching.Count : null, query, terms);
     }
 
@@ -68,10 +72,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 
     private sealed record EntityInstances(TemporalEntityHead Head, List<TemporalAttribute> Attributes, List<InstanceSlice> Slices);
 
-    private async Task<EntityInstances> ReadAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TemporalQuery query, CancellationToken ct)
+    private async Task<EntityInstances> ReadAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TemporalQuery query, EntityAccess access, CancellationToken ct)
     {
         var names = await store.AttributesAsync(tenant, head.Id, ct);
         if (attrs is not null) names = names.Where(attrs.Contains).ToList();
+        if (access.AttributesFor(AccessAction.Read, head.Types, head.Id) is { } readable) names = names.Where(readable.Contains).ToList();
         var attributes = new List<TemporalAttribute>();
         var slices = new List<InstanceSlice>();
         foreach (var name in names)
@@ -153,30 +158,41 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 
     /// <summary>Create or update the temporal evolution of an entity (5.6.11): true when the entity was new.</summary>
     public async Task<bool> CreateOrAppendAsync(string? tenant, string id, IReadOnlyList<string> types, IReadOnlyList<string>? scopes,
-        Dictionary<string, List<NgsiAttribute>> attributes, CancellationToken ct)
+        Dictionary<string, List<NgsiAttribute>> attributes, EntityAccess access, CancellationToken ct)
     {
+        var existing = await store.GetEntityAsync(tenant, id, ct);
+        if (existing is null) access.Require(AccessAction.Create, types, id, attributes.Keys);
+        else
+        {
+            access.Require(AccessAction.Update, existing.Types, id, attributes.Keys);
+            access.Require(AccessAction.Update, types, id, attributes.Keys);
+        }
         var write = new TemporalWrite(id, types, scopes, Now, Instances(attributes));
         return await store.AppendAsync(tenant, write, ct);
     }
 
     /// <summary>Add attributes to the temporal representation of an existing entity (5.6.12).</summary>
-    public async Task AddAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> attributes, CancellationToken ct)
+    public async Task AddAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> attributes, EntityAccess access, CancellationToken ct)
     {
-        var head = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        var head = await HeadAsync(tenant, id, access, ct);
+        access.Require(AccessAction.Update, head.Types, id, attributes.Keys);
         await store.AppendAsync(tenant, new TemporalWrite(id, head.Types, null, Now, Instances(attributes)), ct);
     }
 
     private static List<(string, StoredInstance)> Instances(Dictionary<string, List<NgsiAttribute>> attributes) =>
         attributes.SelectMany(kv => kv.Value.Select(data => (kv.Key, new StoredInstance(StoredInstance.NewId(), data)))).ToList();
 
-    public async Task DeleteEntityAsync(string? tenant, string id, CancellationToken ct)
+    public async Task DeleteEntityAsync(string? tenant, string id, EntityAccess access, CancellationToken ct)
     {
+        var head = await HeadAsync(tenant, id, access, ct);
+        access.Require(AccessAction.Delete, head.Types, id, []);
         if (!await store.DeleteEntityAsync(tenant, id, ct)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
     }
 
-    public async Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct)
+    public async Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, EntityAccess access, CancellationToken ct)
     {
-        _ = await store.GetEntityAsync(tenant, id, ct) ?? throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        var head = await HeadAsync(tenant, id, access, ct);
+        access.Require(AccessAction.Update, head.Types, id, [attribute]);
         if (await store.DeleteAttributeAsync(tenant, id, attribute, datasetId, deleteAll, ct) == 0)
         {
             throw NgsiLdException.NotFound(datasetId is null
@@ -185,21 +201,36 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         }
     }
 
-    public async Task DeleteInstanceAsync(string? tenant, string id, string attribute, string instanceId, CancellationToken ct)
+    public async Task DeleteInstanceAsync(string? tenant, string id, string attribute, string instanceId, EntityAccess access, CancellationToken ct)
     {
+        var head = await HeadAsync(tenant, id, access, ct);
+        access.Require(AccessAction.Update, head.Types, id, [attribute]);
         if (!await store.DeleteInstanceAsync(tenant, id, attribute, instanceId, ct))
         {
             throw NgsiLdException.NotFound($"Entity {id} has no instance {instanceId} of attribute {attribute}.");
         }
     }
 
-    public async Task ModifyInstanceAsync(string? tenant, string id, string attribute, string instanceId, NgsiAttribute replacement, CancellationToken ct)
+    public async Task ModifyInstanceAsync(string? tenant, string id, string attribute, string instanceId, NgsiAttribute replacement, EntityAccess access, CancellationToken ct)
     {
+        var head = await HeadAsync(tenant, id, access, ct);
+        access.Require(AccessAction.Update, head.Types, id, [attribute]);
         replacement.ModifiedAt = Now;
         if (!await store.ReplaceInstanceAsync(tenant, id, attribute, instanceId, replacement, ct))
         {
             throw NgsiLdException.NotFound($"Entity {id} has no instance {instanceId} of attribute {attribute}.");
         }
+    }
+
+    /// <summary>The stored entity of a temporal write; one the caller may not even read does not exist for it.</summary>
+    private async Task<TemporalEntityHead> HeadAsync(string? tenant, string id, EntityAccess access, CancellationToken ct)
+    {
+        var head = await store.GetEntityAsync(tenant, id, ct);
+        if (head is null || !access.Permits(AccessAction.Read, head.Types, id) && !access.Permits(AccessAction.Update, head.Types, id) && !access.Permits(AccessAction.Delete, head.Types, id))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        }
+        return head;
     }
 
     private sealed class Selector(EntitySelector selector, ITermMapper terms)

@@ -11,6 +11,10 @@ public static class ProblemDetailsWriter
         var response = context.Response;
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
+        if (error.Type == NgsiLdErrorType.Unauthorized && !response.Headers.ContainsKey("WWW-Authenticate"))
+        {
+            response.Headers.WWWAuthenticate = Security.CallerAuthentication.Challenge();
+        }
         await using var writer = new Utf8JsonWriter(response.Body);
         writer.WriteStartObject();
         writer.WriteString("type", NgsiLdErrors.TypeUri(error.Type));

@@ -1,16 +1,22 @@
 using System.Text.Json.Nodes;
+using CityOS.Context.Access;
 using CityOS.Context.JsonLd;
 using CityOS.Core;
 using CityOS.Core.Http;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Broker.Http;
 
-/// <summary>Reads what every broker request starts with: its tenant, its @context and its body.</summary>
-public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<ContextOptions> options)
+/// <summary>Reads what every broker request starts with: its tenant, what its caller may do there, its @context and its body.</summary>
+public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<ContextOptions> options, AccessControl access)
 {
     public string? Tenant(HttpRequest request) => Tenancy.FromRequest(request);
+
+    /// <summary>What the caller may do in the request's tenant; 401/403 at once when it may do none of <paramref name="actions"/>.</summary>
+    public ValueTask<EntityAccess> AccessAsync(HttpRequest request, CancellationToken ct, params AccessAction[] actions) =>
+        access.RequireAsync(request.HttpContext, Tenancy.FromRequest(request), actions, ct);
 
     public async Task<(string? Tenant, LdContext Terms)> ReadContextAsync(HttpRequest request, CancellationToken ct)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using CityOS.Context.Access;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Core;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -22,9 +24,10 @@ public static class DiscoveryApi
 
     private static async Task<IResult> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var types = await store.ListTypesAsync(tenant, ct);
+        var types = await VisibleCatalog.TypesAsync(store, tenant, access, ct);
         JsonNode body = QueryParameters.Flag(request.Query, "details")
             ? new JsonArray(types.Select(t => (JsonNode)new JsonObject
             {
@@ -44,10 +47,11 @@ public static class DiscoveryApi
 
     private static async Task<IResult> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var iri = terms.ExpandTerm(type);
-        var found = (await store.ListTypesAsync(tenant, ct)).FirstOrDefault(t => t.Type == iri)
+        var found = (await VisibleCatalog.TypesAsync(store, tenant, access, ct)).FirstOrDefault(t => t.Type == iri)
             ?? throw NgsiLdException.NotFound($"No entity of type {type} exists.");
         var body = new JsonObject
         {
@@ -68,9 +72,10 @@ public static class DiscoveryApi
 
     private static async Task<IResult> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var attributes = await store.ListAttributesAsync(tenant, ct);
+        var attributes = await VisibleCatalog.AttributesAsync(store, tenant, access, ct);
         JsonNode body = QueryParameters.Flag(request.Query, "details")
             ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms)).ToArray())
             : new JsonObject
@@ -84,10 +89,11 @@ public static class DiscoveryApi
 
     private static async Task<IResult> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var iri = terms.ExpandTerm(attrId);
-        var found = (await store.ListAttributesAsync(tenant, ct)).FirstOrDefault(a => a.Attribute == iri)
+        var found = (await VisibleCatalog.AttributesAsync(store, tenant, access, ct)).FirstOrDefault(a => a.Attribute == iri)
             ?? throw NgsiLdException.NotFound($"No entity has an attribute {attrId}.");
         return new NgsiLdResponse(AttributeObject(found, terms), terms, mediaType);
     }

@@ -4,6 +4,7 @@ using CityOS.Context.Model;
 using CityOS.Context.Representation;
 using CityOS.Core;
 using CityOS.Core.Http;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,19 +34,21 @@ public static class EntitiesApi
 
     private static async Task<IResult> CreateEntity(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Create);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var entity = EntityParser.ParseEntity(body, terms, broker.Now);
-        await broker.CreateAsync(tenant, entity, ct);
+        await broker.CreateAsync(tenant, entity, access, ct);
         return TypedResults.Created($"/ngsi-ld/v1/entities/{Uri.EscapeDataString(entity.Id)}");
     }
 
     private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
-        var entity = await broker.RetrieveAsync(tenant, entityId, ct);
+        var entity = await broker.RetrieveAsync(tenant, entityId, access, ct);
         if (request.Query.TryGetValue("type", out var type) && type.Count > 0)
         {
             var selector = Query.TypeSelector.Parse(type.ToString()).Expand(terms.ExpandTerm);
@@ -59,87 +62,96 @@ public static class EntitiesApi
 
     private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var query = QueryParameters.FromQueryString(request.Query, settings.Value);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
-        return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, ct);
+        return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 
     private static async Task<IResult> ReplaceEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityIds.AdoptPathId(body, entityId);
         var entity = EntityParser.ParseEntity(body, terms, broker.Now);
-        await broker.ReplaceAsync(tenant, entity, ct);
+        await broker.ReplaceAsync(tenant, entity, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> MergeEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var types = EntityIds.FragmentTypes(body, entityId, terms);
         var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Patch);
-        await broker.MergeAsync(tenant, entityId, types, fragment, ct);
+        await broker.MergeAsync(tenant, entityId, types, fragment, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
         EntityIds.Validate(entityId);
         var tenant = reader.Tenant(request);
-        await broker.DeleteAsync(tenant, entityId, ct);
+        await broker.DeleteAsync(tenant, entityId, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> AppendAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityIds.FragmentTypes(body, entityId, terms);
         var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
         var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
-        var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, ct);
+        var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct);
         return UpdateResult(outcome, terms);
     }
 
     private static async Task<IResult> UpdateAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityIds.FragmentTypes(body, entityId, terms);
         var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
-        var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, ct);
+        var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
         return UpdateResult(outcome, terms);
     }
 
     private static async Task<IResult> PartialAttributeUpdate(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
-        await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, ct);
+        await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ReplaceAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Strict);
-        await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, ct);
+        await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var datasetId = request.Query["datasetId"].ToString();
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
-        await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, ct);
+        await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, access, ct);
         return TypedResults.NoContent();
     }
 

@@ -5,6 +5,7 @@ using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Core;
 using CityOS.Core.Http;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -36,6 +37,13 @@ public static class EntityOperationsApi
 
     private static async Task<IResult> Batch(BatchKind kind, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, kind switch
+        {
+            BatchKind.Create => [AccessAction.Create],
+            BatchKind.Upsert => [AccessAction.Create, AccessAction.Update],
+            BatchKind.Delete => [AccessAction.Delete],
+            _ => [AccessAction.Update],
+        });
         var (tenant, items) = await reader.ReadBatchAsync(request, ct);
         var options = QueryParameters.Options(request.Query);
         var now = broker.Now;
@@ -62,7 +70,7 @@ public static class EntityOperationsApi
                 batch.Add(new BatchItem(id, null, parseError));
             }
         }
-        var outcome = await broker.BatchAsync(tenant, batch, ct);
+        var outcome = await broker.BatchAsync(tenant, batch, access, ct);
         if (outcome.Errors.Count > 0)
         {
             var result = new JsonObject
@@ -123,11 +131,12 @@ public static class EntityOperationsApi
 
     private static async Task<IResult> Query(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var query = QueryPayload.Parse(body, request.Query, settings.Value);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
-        return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, ct);
+        return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 }
 

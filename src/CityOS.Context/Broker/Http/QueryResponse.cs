@@ -13,9 +13,9 @@ internal static class QueryResponse
     public const string ResultsCountHeader = "NGSILD-Results-Count";
 
     public static async Task<IResult> CreateAsync(HttpRequest request, string? tenant, QueryRequest query, RenderOptions options,
-        LdContext terms, ResponseMediaType mediaType, EntityBroker broker, CancellationToken ct)
+        LdContext terms, ResponseMediaType mediaType, EntityBroker broker, Access.EntityAccess access, CancellationToken ct)
     {
-        var page = await broker.QueryAsync(tenant, query, terms, ct);
+        var page = await broker.QueryAsync(tenant, query, terms, access, ct);
         JsonNode body = mediaType == ResponseMediaType.GeoJson
             ? EntityRenderer.RenderFeatureCollection(page.Entities, options, EntitiesApi.GeometryProperty(request, terms), terms)
             : new JsonArray(page.Entities.Select(e => (JsonNode)EntityRenderer.Render(e, options, terms)).ToArray());

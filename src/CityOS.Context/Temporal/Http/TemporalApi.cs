@@ -5,6 +5,7 @@ using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
 using CityOS.Context.Representation;
 using CityOS.Core;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -34,6 +35,7 @@ public static class TemporalApi
 
     private static async Task<IResult> CreateOrUpdate(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Create, AccessAction.Update);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         if (!body.TryGetPropertyValue("id", out var idNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"id\"");
         if (!body.TryGetPropertyValue("type", out var typeNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"type\"");
@@ -41,42 +43,46 @@ public static class TemporalApi
         var types = EntityParser.ParseTypes(typeNode, terms);
         var scopes = body.TryGetPropertyValue("scope", out var scopeNode) ? EntityParser.ParseScopes(scopeNode) : null;
         var attributes = TemporalAttributes(body, terms, temporal.Now);
-        var created = await temporal.CreateOrAppendAsync(tenant, id, types, scopes, attributes, ct);
+        var created = await temporal.CreateOrAppendAsync(tenant, id, types, scopes, attributes, access, ct);
         return created ? TypedResults.Created($"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(id)}") : TypedResults.NoContent();
     }
 
     private static async Task<IResult> AddAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityIds.FragmentTypes(body, entityId, terms);
         var attributes = TemporalAttributes(body, terms, temporal.Now);
-        await temporal.AddAttributesAsync(tenant, entityId, attributes, ct);
+        await temporal.AddAttributesAsync(tenant, entityId, attributes, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> Retrieve(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
         var query = ParseTemporal(request.Query);
-        var result = await temporal.RetrieveAsync(tenant, entityId, QueryParameters.List(request.Query, "attrs"), QueryParameters.Text(request.Query, "type"), query, terms, ct);
+        var result = await temporal.RetrieveAsync(tenant, entityId, QueryParameters.List(request.Query, "attrs"), QueryParameters.Text(request.Query, "type"), query, terms, access, ct);
         return Respond(result.Entities[0], result, terms, mediaType);
     }
 
     private static async Task<IResult> Query(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, IOptions<ContextOptions> settings, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
         var query = ParseTemporal(request.Query);
-        var result = await temporal.QueryAsync(tenant, selection, query, terms, ct);
+        var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
     }
 
     private static async Task<IResult> QueryPost(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, IOptions<ContextOptions> settings, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var selection = QueryPayload.Parse(body, request.Query, settings.Value);
@@ -88,38 +94,42 @@ public static class TemporalApi
         };
         var parameters = TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name));
         var query = TemporalQuery.Parse(parameters, QueryParameters.Options(request.Query));
-        var result = await temporal.QueryAsync(tenant, selection, query, terms, ct);
+        var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
     }
 
     private static async Task<IResult> DeleteEntity(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
         EntityIds.Validate(entityId);
-        await temporal.DeleteEntityAsync(reader.Tenant(request), entityId, ct);
+        await temporal.DeleteEntityAsync(reader.Tenant(request), entityId, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteAttribute(string entityId, string attrId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var datasetId = QueryParameters.Text(request.Query, "datasetId");
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
-        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId, deleteAll, ct);
+        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId, deleteAll, access, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> DeleteInstance(string entityId, string attrId, string instanceId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(attrId), instanceId, ct);
+        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(attrId), instanceId, access, ct);
         return TypedResults.NoContent();
     }
 
     /// <summary>The body is the instance itself, or a fragment holding the attribute (as an object or a one-element array).</summary>
     private static async Task<IResult> ModifyInstance(string entityId, string attrId, string instanceId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         JsonNode instanceNode = body;
@@ -130,7 +140,7 @@ public static class TemporalApi
         if (instanceNode is not JsonObject) throw NgsiLdException.BadRequest("The body must hold one attribute instance.");
         var parsed = EntityParser.ParseAttributes(new JsonObject { [attrId] = instanceNode.DeepClone() }, terms, temporal.Now, AttributeParseMode.Strict);
         var (name, instances) = parsed.Single();
-        await temporal.ModifyInstanceAsync(tenant, entityId, name, instanceId, instances.Single(), ct);
+        await temporal.ModifyInstanceAsync(tenant, entityId, name, instanceId, instances.Single(), access, ct);
         return TypedResults.NoContent();
     }
 

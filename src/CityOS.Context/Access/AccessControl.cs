@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
+using CityOS.Core;
+using CityOS.Core.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Access;
+
+/// <summary>
+/// The enforcement point of the context broker (AU-2, AU-7): turns the caller of a request and its tenant into
+/// an <see cref="EntityAccess"/> by asking the policy decision point (<see cref="IAccessPolicy"/>) for the scope
+/// of each action the request may need, and expanding the short type and attribute names of the policies under
+/// the NGSI-LD core context (and the configured <see cref="SecurityOptions.PolicyContext"/>). With security off,
+/// everything is allowed and nothing is asked.
+/// </summary>
+public sealed class AccessControl
+{
+    private readonly SecurityOptions _options;
+    private readonly ILdContextResolver _resolver;
+    private readonly IAccessPolicy? _policy;
+
+    public AccessControl(IOptions<SecurityOptions> options, ILdContextResolver resolver, IServiceProvider services)
+    {
+        _options = options.Value;
+        _resolver = resolver;
+        if (!_options.Enabled) return;
+        _policy = services.GetService<IAccessPolicy>()
+            ?? throw new InvalidOperationException("CityOS:Security:Enabled is true but no policy decision point (the identity block) is registered.");
+    }
+
+    public bool Enabled => _options.Enabled;
+
+    /// <summary>What the caller of <paramref name="http"/> may do in <paramref name="tenant"/> for the given actions.</summary>
+    public async ValueTask<EntityAccess> ForAsync(HttpContext http, string? tenant, IReadOnlyList<AccessAction> actions, CancellationToken ct)
+    {
+        if (_policy is null) return EntityAccess.Everything;
+        var caller = http.Caller();
+        var key = SecurityTenants.Key(tenant);
+        var scopes = new Dictionary<AccessAction, AccessScope>(actions.Count);
+        foreach (var action in actions)
+        {
+            scopes[action] = await ExpandAsync(await _policy.ScopeAsync(caller, key, action, ct), ct);
+        }
+        return EntityAccess.For(caller, key, scopes);
+    }
+
+    /// <summary>As <see cref="ForAsync"/>, refusing at once (401/403) a caller who may do none of the actions on anything in the tenant.</summary>
+    public async ValueTask<EntityAccess> RequireAsync(HttpContext http, string? tenant, AccessAction[] actions, CancellationToken ct)
+    {
+        var access = await ForAsync(http, tenant, actions, ct);
+        access.RequireAny(actions);
+        return access;
+    }
+
+    /// <summary>A decision on a resource that is not an entity (a subscription, a hosted @context): 401/403 when refused.</summary>
+    public async ValueTask RequireAsync(HttpContext http, AccessAction action, AccessResource resource, CancellationToken ct)
+    {
+        if (_policy is null) return;
+        var caller = http.Caller();
+        var decision = await _policy.DecideAsync(caller, action, resource, ct);
+        if (decision.Allowed) return;
+        throw caller.IsAnonymous
+            ? new NgsiLdException(NgsiLdErrorType.Unauthorized, $"A bearer token is required: {decision.Reason}.")
+            : new NgsiLdException(NgsiLdErrorType.Forbidden, decision.Reason + ".");
+    }
+
+    private async ValueTask<AccessScope> ExpandAsync(AccessScope scope, CancellationToken ct)
+    {
+        if (scope.Unrestricted || scope.IsEmpty) return scope;
+        var terms = _options.PolicyContext is { Length: > 0 } url ? await _resolver.ResolveAsync(JsonValue.Create(url), ct) : _resolver.Core;
+        return new AccessScope(false, scope.Grants
+            .Select(g => new AccessGrant(
+                g.EntityTypes.Select(terms.ExpandTerm).ToArray(),
+                g.IdPatterns,
+                g.Attributes.Select(terms.ExpandTerm).ToArray()))
+            .ToArray());
+    }
+}
