@@ -26,6 +26,11 @@ done
 results=$(mktemp -d)
 status=0
 dotnet test CityOS.slnx --nologo -c Release --logger "trx" --results-directory "$results" -- xUnit.ParallelizeTestCollections=true || status=$?
+# The broker, subscription and temporal tests once more with security on: every request carries a real
+# bearer token from the token endpoint and passes authentication and the policy decision point (issue 4).
+echo "Context tests again with CityOS:Security:Enabled=true (CITYOS_TEST_AUTH=1)"
+CITYOS_TEST_AUTH=1 dotnet test tests/CityOS.Context.Tests --nologo -c Release --no-build --logger "trx;LogFileName=secured.trx" \
+  --results-directory "$results" -- xUnit.ParallelizeTestCollections=true || status=$?
 
 # One closing line for the whole suite, summed over every test project's results.
 python3 - "$results" <<'PY' || true

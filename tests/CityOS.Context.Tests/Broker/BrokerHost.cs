@@ -1,56 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using CityOS.Server;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Tests.Broker;
 
-/// <summary>The real cityos host, in-process on a free loopback port, with its own data directory.</summary>
-public sealed class BrokerHost : IAsyncLifetime
+/// <summary>The real cityos host for the broker tests (see <see cref="CityOsTestHost"/>).</summary>
+public sealed class BrokerHost : CityOsTestHost
 {
     public const string CoreContext = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
-    private WebApplication? _app;
-
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-test-" + Guid.NewGuid().ToString("N"));
-    public HttpClient Client { get; private set; } = null!;
-    public Uri BaseAddress { get; private set; } = null!;
-    public IServiceProvider Services => _app!.Services;
-
-
-    public async Task InitializeAsync()
-    {
-        _app = CityOsHost.Build(
-        [
-            "--urls", "http://127.0.0.1:0",
-            "--data", DataDirectory,
-            "--Logging:LogLevel:Default", "Warning",
-        ]);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address);
-        Client = new HttpClient { BaseAddress = BaseAddress };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
 
 /// <summary>Small helpers that keep the tests about NGSI-LD rather than HttpClient.</summary>

@@ -9,50 +9,28 @@ using Microsoft.Data.Sqlite;
 namespace CityOS.Context.Tests.Subscriptions;
 
 /// <summary>The real cityos host in-process with fast retries, and a real HTTP receiver recording every notification.</summary>
-public sealed class SubscriptionHost : IAsyncLifetime
+public sealed class SubscriptionHost : CityOsTestHost
 {
-    private WebApplication? _app;
-
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-subs-" + Guid.NewGuid().ToString("N"));
-    public HttpClient Client { get; private set; } = null!;
     public NotificationReceiver Receiver { get; } = new();
-    public IServiceProvider Services => _app!.Services;
 
-    public async Task InitializeAsync()
+    protected override string[] Settings =>
+    [
+        "--Logging:LogLevel:CityOS.Context.Subscriptions", "Critical",
+        "--CityOS:Subscriptions:InitialRetryDelay", "00:00:00.100",
+        "--CityOS:Subscriptions:MaxRetryDelay", "00:00:00.400",
+        "--CityOS:Subscriptions:DeliveryTimeout", "00:00:02",
+    ];
+
+    public override async Task InitializeAsync()
     {
         await Receiver.StartAsync();
-        _app = CityOsHost.Build(
-        [
-            "--urls", "http://127.0.0.1:0",
-            "--data", DataDirectory,
-            "--Logging:LogLevel:Default", "Warning",
-            "--Logging:LogLevel:CityOS.Context.Subscriptions", "Critical",
-            "--CityOS:Subscriptions:InitialRetryDelay", "00:00:00.100",
-            "--CityOS:Subscriptions:MaxRetryDelay", "00:00:00.400",
-            "--CityOS:Subscriptions:DeliveryTimeout", "00:00:02",
-        ]);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Client = new HttpClient { BaseAddress = new Uri(address) };
+        await base.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        Client.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        await base.DisposeAsync();
         await Receiver.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     /// <summary>Creates a subscription and returns its id; the endpoint is the receiver at a path of its own unless the body names one.</summary>

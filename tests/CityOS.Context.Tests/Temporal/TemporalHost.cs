@@ -10,41 +10,8 @@ using Microsoft.Data.Sqlite;
 namespace CityOS.Context.Tests.Temporal;
 
 /// <summary>The real cityos host in-process, with extra settings (history policies, instance limits) for temporal tests.</summary>
-public class TemporalHost : IAsyncLifetime
+public class TemporalHost : CityOsTestHost
 {
-    private WebApplication? _app;
-
-    protected virtual string[] Settings => [];
-
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-temporal-" + Guid.NewGuid().ToString("N"));
-    public HttpClient Client { get; private set; } = null!;
-    public IServiceProvider Services => _app!.Services;
-
-    public async Task InitializeAsync()
-    {
-        _app = CityOsHost.Build(["--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--Logging:LogLevel:Default", "Warning", .. Settings]);
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Client = new HttpClient { BaseAddress = new Uri(address) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
 
 /// <summary>History off for type Secret, a one-day retention for type Ephemeral, history off in tenant "quiet", three instances per response.</summary>

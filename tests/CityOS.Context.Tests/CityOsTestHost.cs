@@ -1,0 +1,89 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using CityOS.Core.Security;
+using CityOS.Identity.Model;
+using CityOS.Identity.Services;
+using CityOS.Server;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+
+namespace CityOS.Context.Tests;
+
+/// <summary>
+/// The real cityos host, in-process on a free loopback port, with its own data directory. With the environment
+/// variable CITYOS_TEST_AUTH=1 the host runs with security on and <see cref="Client"/> sends the bearer token of
+/// a system administrator obtained from the token endpoint (client credentials), so that every broker test also
+/// runs through authentication and the policy decision point.
+/// </summary>
+public class CityOsTestHost : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public static bool Secured => Environment.GetEnvironmentVariable("CITYOS_TEST_AUTH") == "1";
+
+    /// <summary>More settings of the host (command-line form).</summary>
+    protected virtual string[] Settings => [];
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-test-" + Guid.NewGuid().ToString("N"));
+    public HttpClient Client { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+    public IServiceProvider Services => _app!.Services;
+
+    public virtual async Task InitializeAsync()
+    {
+        _app = CityOsHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--data", DataDirectory,
+            "--Logging:LogLevel:Default", "Warning",
+            .. Secured ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
+            .. Settings,
+        ]);
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        Client = new HttpClient { BaseAddress = BaseAddress };
+        if (Secured) Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SystemAdminTokenAsync());
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Client.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<string> SystemAdminTokenAsync()
+    {
+        var (client, secret) = await Services.GetRequiredService<ClientRegistry>().RegisterAsync(new ClientDraft
+        {
+            ClientId = "broker-tests",
+            GrantTypes = [GrantTypes.ClientCredentials],
+            Scopes = ["ngsi-ld"],
+            Memberships = [new TenantMembership(SecurityTenants.All, BuiltInRoles.SystemAdmin)],
+        }, CancellationToken.None);
+        using var http = new HttpClient { BaseAddress = BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/identity/v1/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "ngsi-ld" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{client.Id}:{secret}")));
+        var response = await http.SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(response.IsSuccessStatusCode, body?.ToJsonString());
+        return body!["access_token"]!.GetValue<string>();
+    }
+}
