@@ -63,6 +63,26 @@ public sealed class CityOsProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Runs a `cityos` command (account, client, ...) to its end and returns its standard output.</summary>
+    public static async Task<string> RunCommandAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cityos.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        if (process.ExitCode != 0) throw new InvalidOperationException($"cityos {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
+        return await output;
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;

@@ -114,8 +114,8 @@ public sealed class EntityAccess
 
     /// <summary>
     /// The mutation with the caller's write grants checked on the outcome: creating needs Create on the new
-    /// entity and each of its attributes; changing needs Update on the entity before and after (types added
-    /// by a merge must be granted too) and on each attribute added, changed or removed; deleting the entity
+    /// entity and each of its attributes; changing needs Update on the entity (and on each type a merge adds)
+    /// and on each attribute added, changed or removed; deleting the entity
     /// needs Delete. A refused mutation fails and the store changes nothing.
     /// </summary>
     public EntityMutation Guard(EntityMutation mutation)
@@ -168,10 +168,9 @@ public sealed class EntityAccess
 
     private NgsiLdException? CheckUpdate(Snapshot before, Entity after)
     {
-        if (!Permits(AccessAction.Update, before.Types, before.Id) || !Permits(AccessAction.Update, after.Types, after.Id))
-        {
-            return Denied($"update entity {before.Id}");
-        }
+        if (!Permits(AccessAction.Update, before.Types, before.Id)) return Denied($"update entity {before.Id}");
+        var added = after.Types.FirstOrDefault(t => !before.Types.Contains(t) && !Permits(AccessAction.Update, [t], after.Id));
+        if (added is not null) return Denied($"give entity {before.Id} the type {added}");
         var allowedBefore = AttributesFor(AccessAction.Update, before.Types, before.Id);
         var allowedAfter = AttributesFor(AccessAction.Update, after.Types, after.Id);
         if (allowedBefore is null && allowedAfter is null) return null;

@@ -32,8 +32,9 @@ public static class JsonLdContextsApi
         return app;
     }
 
-    private static async Task<IResult> AddContext(HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, CancellationToken ct)
+    private static async Task<IResult> AddContext(HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, Access.AccessControl access, CancellationToken ct)
     {
+        await access.RequireAsync(request.HttpContext, Core.Security.AccessAction.Create, new(Core.Security.SecurityTenants.Key(Core.Http.Tenancy.FromRequest(request))), ct);
         if (request.ContentType is null || !(request.ContentType.StartsWith(LdRequest.Json, StringComparison.OrdinalIgnoreCase)
             || request.ContentType.StartsWith(LdRequest.JsonLd, StringComparison.OrdinalIgnoreCase)))
         {
@@ -74,8 +75,9 @@ public static class JsonLdContextsApi
             : TypedResults.Text(entry.Document, LdRequest.Json);
     }
 
-    private static async Task<IResult> DeleteContext(string contextId, HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, CancellationToken ct)
+    private static async Task<IResult> DeleteContext(string contextId, HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, Access.AccessControl access, CancellationToken ct)
     {
+        await access.RequireAsync(request.HttpContext, Core.Security.AccessAction.Delete, new(Core.Security.SecurityTenants.Key(Core.Http.Tenancy.FromRequest(request))), ct);
         var entry = await FindAsync(store, contextId, ct);
         if (entry.IsCore)
         {

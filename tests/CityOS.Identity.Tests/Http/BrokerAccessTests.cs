@@ -275,5 +275,22 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.Forbidden, delete.StatusCode);
     }
 
+    [Theory]
+    [InlineData("anonymous", 401)]
+    [InlineData("resident", 403)]
+    [InlineData("service", 201)]
+    public async Task Hosting_a_context_needs_a_role_that_may_create_and_reading_one_needs_nothing(string who, int expected)
+    {
+        var response = await fixture.SendAsync(who, HttpMethod.Post, "/ngsi-ld/v1/jsonldContexts",
+            $$$"""{"@context":{"sensorKind{{{Guid.NewGuid():N}}}":"https://example.org/sensorKind"}}""");
+        Assert.Equal(expected, (int)response.StatusCode);
+        if (expected == 201)
+        {
+            var hosted = await fixture.SendAsync("anonymous", HttpMethod.Get, response.Headers.Location!.OriginalString);
+            Assert.Equal(HttpStatusCode.OK, hosted.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await fixture.SendAsync("resident", HttpMethod.Delete, response.Headers.Location!.OriginalString)).StatusCode);
+        }
+    }
+
     private static string Building(string id) => $$$"""{"id":"{{{id}}}","type":"Building","name":{"type":"Property","value":"New"}}""";
 }
