@@ -40,18 +40,7 @@ public sealed class CityOsProcess : IAsyncDisposable
     public static async Task<CityOsProcess> StartAsync(string dataDirectory, int? port = null, IDictionary<string, string>? environment = null, params string[] arguments)
     {
         var chosenPort = port ?? FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cityos.dll"));
-        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", chosenPort.ToString(), "--data", dataDirectory, "--Logging:LogLevel:CityOS.Requests", "Warning" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var start = StartInfo(new[] { "--host", "127.0.0.1", "--port", chosenPort.ToString(), "--data", dataDirectory, "--Logging:LogLevel:CityOS.Requests", "Warning" }.Concat(arguments));
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var server = new CityOsProcess(process, chosenPort);
@@ -66,6 +55,17 @@ public sealed class CityOsProcess : IAsyncDisposable
     /// <summary>Runs a `cityos` command (account, client, ...) to its end and returns its standard output.</summary>
     public static async Task<string> RunCommandAsync(params string[] arguments)
     {
+        using var process = Process.Start(StartInfo(arguments))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        if (process.ExitCode != 0) throw new InvalidOperationException($"cityos {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
+        return await output;
+    }
+
+    /// <summary>`dotnet cityos.dll` (built next to the tests) with the arguments, output captured.</summary>
+    private static ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -75,12 +75,7 @@ public sealed class CityOsProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cityos.dll"));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        if (process.ExitCode != 0) throw new InvalidOperationException($"cityos {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
-        return await output;
+        return start;
     }
 
     private void Append(string? line)
