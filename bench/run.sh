@@ -36,11 +36,13 @@ seed_rate=$(python3 bench/seed.py "http://127.0.0.1:$cityos_port" "$entities")
 wait_idle
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
 
-# run NAME URL SCRIPT CONNECTIONS: prints "requests/s p50_ms p99_ms errors"
+# run NAME URL SCRIPT CONNECTIONS [PATH] [HEADER]: prints "requests/s p50_ms p99_ms errors"
 run() {
   local script; script=$(mktemp --suffix .lua)
   cat bench/lua/threads.lua "bench/lua/$3" bench/lua/report.lua >"$script"
-  local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s -s "$script" "$2" 2>&1)
+  local header=()
+  if [ -n "${6:-}" ]; then header=(-H "$6"); fi
+  local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s "${header[@]}" -s "$script" "$2" 2>&1)
   rm -f "$script"
   echo "$out" | awk '/^RESULT/ {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -49,10 +51,10 @@ run() {
 }
 
 declare -A results
-scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH]
+scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH] [HEADER]
   wait_idle
   echo "running $2..." >&2
-  results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}")
+  results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}" "${7:-}")
 }
 cityos="http://127.0.0.1:$cityos_port"; bare="http://127.0.0.1:$bare_port"
 scenario bare_get   "bare Kestrel GET"          "$bare"   retrieve.lua 50 /entity/
@@ -62,6 +64,20 @@ scenario create     "create entity (durable)"   "$cityos" create.lua 50 /ngsi-ld
 scenario upsert     "batch upsert x100"         "$cityos" upsert.lua 16
 scenario query      "type+q query"              "$cityos" query.lua 50
 scenario near       "geo near 500 m"            "$cityos" near.lua 50
+
+# The same data with security on (issue 4): restart cityos with CityOS:Security:Enabled, register an operator
+# client with the real CLI, take a client-credentials token (ES256) and retrieve with it: every request is
+# authenticated (JWT validation) and authorized (policy decision point, read scope) before the store is read.
+kill $cityos_pid; wait $cityos_pid 2>/dev/null || true
+secret=$(dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll client create --client-id bench-reader --grant client_credentials \
+  --tenant default --role operator --data "$data" | awk -F': ' '/client secret/ {print $2}')
+dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $cityos_port --data "$data" \
+  --Logging:LogLevel:Default Warning --CityOS:Security:Enabled true >>"$data/cityos.log" 2>&1 & cityos_pid=$!
+for _ in $(seq 100); do curl -sf "$cityos/health" >/dev/null && break; sleep 0.2; done
+token=$(curl -sf -u "bench-reader:$secret" -d grant_type=client_credentials "$cityos/identity/v1/oauth/token" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$cityos/ngsi-ld/v1/entities/urn:ngsi-ld:Sensor:000001")" = 401 ] || { echo "security is not on" >&2; exit 1; }
+scenario retrieve_warm "retrieve with a JWT (warm-up after the restart, not reported)" "$cityos" retrieve.lua 50 /ngsi-ld/v1/entities/ "Authorization: Bearer $token"
+scenario retrieve_jwt "retrieve by id with a JWT" "$cityos" retrieve.lua 50 /ngsi-ld/v1/entities/ "Authorization: Bearer $token"
 
 row() { # LABEL KEY UNIT_MULTIPLIER TARGET BARE_KEY
   read -r rps p50 p99 errors <<<"${results[$2]}"
@@ -79,6 +95,8 @@ row() { # LABEL KEY UNIT_MULTIPLIER TARGET BARE_KEY
   row "batch upsert, 100 per request (16 conn.)" upsert 100 "≥ 30,000 entities/s" bare_post
   row "type + q query, limit 20 (50 conn.)" query 1 "≥ 2,000/s" bare_get
   row "geo near;maxDistance==500 (50 conn.)" near 1 "≥ 1,000/s" bare_get
+  read -r plain_rps _ <<<"${results[retrieve]}"; read -r jwt_rps _ <<<"${results[retrieve_jwt]}"
+  row "retrieve by id with a JWT, security on (50 conn.; $((jwt_rps * 100 / plain_rps))% of security off)" retrieve_jwt 1 "≥ 80% of security off" bare_get
   echo "| seeding ($entities entities, 8 clients x 100/batch) | ${seed_rate} entities/s | | | | | |"
   echo "| resident memory with $entities entities | $((rss_kb / 1024)) MB | | | | ≤ 250 MB | |"
 } | tee bench/results.md
