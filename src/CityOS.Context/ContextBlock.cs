@@ -1,4 +1,3 @@
-using CityOS.Context.Access;
 using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
 using CityOS.Context.JsonLd;
@@ -34,7 +33,6 @@ public static class ContextBlock
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteEntityStore>());
         services.AddOptions<ChangeFeedOptions>();
         services.Configure<CityOS.Core.Security.SecurityOptions>(configuration.GetSection(CityOS.Core.Security.SecurityOptions.Section));
-        services.AddSingleton<AccessControl>();
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();

@@ -16,6 +16,8 @@ public static class JsonLdServiceCollectionExtensions
         services.AddSingleton<JsonLdContextStore>();
         services.AddSingleton<LdContextResolver>();
         services.AddSingleton<ILdContextResolver>(sp => sp.GetRequiredService<LdContextResolver>());
+        // The enforcement point (off unless CityOS:Security:Enabled): hosting and deleting @contexts are writes.
+        services.TryAddSingleton<Access.AccessControl>();
         return services;
     }
 }

@@ -141,6 +141,55 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updates_leave_exactly_the_index_rows_a_fresh_write_of_the_final_state_would()
+    {
+        await Save(null, Sensor("urn:updated", 1, 139.1, 35.1));
+        var steps = new Func<Entity, Entity>[]
+        {
+            e => { e.Attributes[Ns + "temperature"][0].Value = 2; return e; },
+            e => { e.Types.Add(Ns + "Thermometer"); return e; },
+            e => { e.Attributes[Ns + "location"][0].Value = JsonNode.Parse("""{"type":"Point","coordinates":[139.2,35.2]}"""); return e; },
+            e => { e.Attributes.Remove(Ns + "name"); e.Attributes[Ns + "tags"] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = new JsonArray("a", "b") }]; return e; },
+            e => { e.Types.Remove(Ns + "Sensor"); return e; },
+            e => { e.Attributes[Ns + "tags"][0].Value = new JsonArray("b", "c"); e.Attributes[Ns + "temperature"][0].Kind = AttributeKind.Relationship; e.Attributes[Ns + "temperature"][0].Value = "urn:x"; return e; },
+        };
+        foreach (var step in steps)
+        {
+            await _store.MutateAsync(null, [new EntityMutation("urn:updated", current => new MutationOutcome.Save(step(current!)))], default);
+        }
+        var final = (await _store.GetAsync(null, "urn:updated", default))!;
+        var fresh = final.Clone();
+        fresh.Id = "urn:fresh";
+        await Save(null, fresh);
+
+        Assert.Equal(IndexRows("urn:fresh"), IndexRows("urn:updated"));
+        Assert.Contains("entity_types " + Ns + "Thermometer", IndexRows("urn:updated"));
+        Assert.DoesNotContain("entity_types " + Ns + "Sensor", IndexRows("urn:updated"));
+    }
+
+    /// <summary>Every index row of an entity, with its rowid and R*Tree ids left out, as sorted text.</summary>
+    private List<string> IndexRows(string id)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "default.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var rows = new List<string>();
+        foreach (var (table, columns) in new[]
+        {
+            ("entity_types", "type"), ("entity_attrs", "attr || ' ' || kind"), ("attr_numbers", "attr || ' ' || num"),
+            ("attr_texts", "attr || ' ' || txt"), ("geo_rtree", "attr || ' ' || minx || ' ' || maxx || ' ' || miny || ' ' || maxy || ' ' || ifnull(x, '') || ' ' || ifnull(y, '') || ' ' || types"),
+        })
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {columns} FROM {table} WHERE entity = (SELECT rowid FROM entities WHERE id = $id)";
+            command.Parameters.AddWithValue("$id", id);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) rows.Add(table + " " + reader.GetString(0));
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    [Fact]
     public async Task Paging_applies_after_the_exact_predicate()
     {
         await Save(null, Enumerable.Range(0, 50).Select(i => Sensor($"urn:p:{i:D2}", i)).ToArray());

@@ -71,8 +71,7 @@ internal sealed class SqliteEntityWriter : IDisposable
                     if (rowid is { } existing)
                     {
                         _update.Bind(1, document).Bind(2, existing).Execute();
-                        ClearIndexes(existing, before!);
-                        Index(existing, save.Entity);
+                        Reindex(existing, before!, save.Entity);
                     }
                     else
                     {
@@ -162,6 +161,49 @@ internal sealed class SqliteEntityWriter : IDisposable
         for (var ordinal = 0; ordinal < boxes; ordinal++) _deleteBox.Bind(1, rowid * BoxesPerEntity + ordinal).Execute();
     }
 
+    /// <summary>
+    /// Moves the index rows of an updated entity from its old to its new state, touching only what changed:
+    /// an update of one value rewrites one value row, and an unchanged location leaves the R*Tree alone.
+    /// </summary>
+    private void Reindex(long rowid, Entity before, Entity after)
+    {
+        foreach (var type in before.Types.Except(after.Types)) _deleteType.Bind(1, type).Bind(2, rowid).Execute();
+        foreach (var type in after.Types.Except(before.Types)) _insertType.Bind(1, type).Bind(2, rowid).Execute();
+
+        var oldAttributes = EntityIndexEntries.Attributes(before).ToDictionary(a => a.Attribute, a => a.Kind, StringComparer.Ordinal);
+        foreach (var (attribute, kind) in EntityIndexEntries.Attributes(after))
+        {
+            if (oldAttributes.Remove(attribute, out var oldKind))
+            {
+                if (oldKind == kind) continue;
+                _deleteAttr.Bind(1, attribute).Bind(2, rowid).Execute();
+            }
+            _insertAttr.Bind(1, attribute).Bind(2, rowid).Bind(3, (long)kind).Execute();
+        }
+        foreach (var attribute in oldAttributes.Keys) _deleteAttr.Bind(1, attribute).Bind(2, rowid).Execute();
+
+        var oldScalars = EntityIndexEntries.Scalars(before).ToHashSet();
+        var newScalars = EntityIndexEntries.Scalars(after).ToHashSet();
+        foreach (var scalar in oldScalars)
+        {
+            if (newScalars.Contains(scalar)) continue;
+            if (scalar.Number is { } number) _deleteNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
+            else _deleteText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
+        }
+        foreach (var scalar in newScalars)
+        {
+            if (oldScalars.Contains(scalar)) continue;
+            if (scalar.Number is { } number) _insertNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
+            else _insertText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
+        }
+
+        var oldBoxes = EntityIndexEntries.GeoBoxes(before).Take((int)BoxesPerEntity).ToList();
+        var newBoxes = EntityIndexEntries.GeoBoxes(after).Take((int)BoxesPerEntity).ToList();
+        if (oldBoxes.SequenceEqual(newBoxes) && (newBoxes.Count == 0 || before.Types.SequenceEqual(after.Types))) return;
+        for (var ordinal = 0; ordinal < oldBoxes.Count; ordinal++) _deleteBox.Bind(1, rowid * BoxesPerEntity + ordinal).Execute();
+        InsertBoxes(rowid, after, newBoxes);
+    }
+
     private void Index(long rowid, Entity entity)
     {
         foreach (var type in entity.Types) _insertType.Bind(1, type).Bind(2, rowid).Execute();
@@ -171,9 +213,14 @@ internal sealed class SqliteEntityWriter : IDisposable
             if (scalar.Number is { } number) _insertNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
             else _insertText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
         }
+        InsertBoxes(rowid, entity, EntityIndexEntries.GeoBoxes(entity).Take((int)BoxesPerEntity));
+    }
+
+    private void InsertBoxes(long rowid, Entity entity, IEnumerable<EntityIndexEntries.GeoBox> boxes)
+    {
         var ordinal = 0;
         var types = string.Join(TypeSeparator, entity.Types);
-        foreach (var geo in EntityIndexEntries.GeoBoxes(entity).Take((int)BoxesPerEntity))
+        foreach (var geo in boxes)
         {
             _insertBox.Bind(1, rowid * BoxesPerEntity + ordinal++)
                 .Bind(2, geo.Box.MinX).Bind(3, geo.Box.MaxX).Bind(4, geo.Box.MinY).Bind(5, geo.Box.MaxY)
