@@ -105,12 +105,13 @@ public sealed partial class DeliveryDispatcher(
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
         {
+            var payload = NotificationBuilder.PayloadAt(delivery, time.GetUtcNow());
             if (queue.Mqtt is { } endpoint)
             {
-                await mqtt.PublishAsync(endpoint, delivery.Payload, (MqttQualityOfService)delivery.Qos, retain: false, timeout.Token);
+                await mqtt.PublishAsync(endpoint, payload, (MqttQualityOfService)delivery.Qos, retain: false, timeout.Token);
                 return true;
             }
-            using var request = new HttpRequestMessage(HttpMethod.Post, queue.Uri) { Content = new ByteArrayContent(delivery.Payload) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, queue.Uri) { Content = new ByteArrayContent(payload) };
             foreach (var (name, value) in delivery.Headers)
             {
                 if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.Model;
@@ -26,6 +28,9 @@ public sealed class Delivery
     public int Qos { get; init; }
     public int Attempts { get; set; }
 
+    /// <summary>Where the 24 characters of notifiedAt start in <see cref="Payload"/>, rewritten at each send; -1 when there is none.</summary>
+    public int NotifiedAtOffset { get; init; } = -1;
+
     /// <summary>When the write that caused it was acknowledged (journal time), for latency measurements.</summary>
     public DateTimeOffset CausedAt { get; init; }
 }
@@ -34,6 +39,7 @@ public sealed class Delivery
 public static class NotificationBuilder
 {
     private const string NotificationIdPrefix = "urn:ngsi-ld:Notification:";
+    private const int NotifiedAtLength = 24;
 
     /// <summary>An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous values.</summary>
     public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at)
@@ -90,20 +96,13 @@ public static class NotificationBuilder
     public static JsonObject RenderCurrent(Subscription subscription, Entity entity) =>
         EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
 
-    /// <summary>The notification and its framing for the subscription's endpoint.</summary>
-    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset notifiedAt, long seq, DateTimeOffset causedAt)
+    /// <summary>
+    /// The notification and its framing for the subscription's endpoint. notifiedAt holds <paramref name="builtAt"/> until
+    /// <see cref="PayloadAt"/> stamps the time of each send into it.
+    /// </summary>
+    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset builtAt, long seq, DateTimeOffset causedAt)
     {
         var endpoint = subscription.Endpoint;
-        var body = new JsonObject();
-        if (endpoint.JsonLd) body["@context"] = subscription.Terms.ResponseContext;
-        body["id"] = NotificationIdPrefix + Guid.NewGuid().ToString();
-        body["type"] = "Notification";
-        body["subscriptionId"] = subscription.Id;
-        body["notifiedAt"] = NgsiLdSyntax.FormatDateTime(notifiedAt);
-        var array = new JsonArray();
-        foreach (var entity in data) array.Add(entity);
-        body["data"] = array;
-
         var headers = new List<KeyValuePair<string, string>>(4 + endpoint.ReceiverInfo.Count)
         {
             new("Content-Type", endpoint.JsonLd ? "application/ld+json" : "application/json"),
@@ -112,17 +111,36 @@ public static class NotificationBuilder
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
         headers.AddRange(endpoint.ReceiverInfo);
 
-        byte[] payload;
-        if (endpoint.Mqtt is null)
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        int notifiedAtOffset;
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            payload = JsonSerializer.SerializeToUtf8Bytes(body);
-        }
-        else
-        {
-            var metadata = new JsonObject();
-            foreach (var (name, value) in headers) metadata[name] = value;
-            payload = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["metadata"] = metadata, ["body"] = body });
-            headers = [];
+            if (endpoint.Mqtt is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("metadata");
+                foreach (var (name, value) in headers) writer.WriteString(name, value);
+                writer.WriteEndObject();
+                writer.WritePropertyName("body");
+            }
+            writer.WriteStartObject();
+            if (endpoint.JsonLd)
+            {
+                writer.WritePropertyName("@context");
+                subscription.Terms.ResponseContext.WriteTo(writer);
+            }
+            writer.WriteString("id", NotificationIdPrefix + Guid.NewGuid().ToString());
+            writer.WriteString("type", "Notification");
+            writer.WriteString("subscriptionId", subscription.Id);
+            writer.WritePropertyName("notifiedAt");
+            writer.Flush();
+            notifiedAtOffset = checked((int)writer.BytesCommitted) + 1;
+            writer.WriteStringValue(NgsiLdSyntax.FormatDateTime(builtAt));
+            writer.WriteStartArray("data");
+            foreach (var entity in data) entity.WriteTo(writer);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            if (endpoint.Mqtt is not null) writer.WriteEndObject();
         }
         return new Delivery
         {
@@ -130,10 +148,20 @@ public static class NotificationBuilder
             Tenant = subscription.Tenant,
             SubscriptionId = subscription.Id,
             Receiver = endpoint.ReceiverKey,
-            Payload = payload,
-            Headers = headers,
+            Payload = buffer.WrittenSpan.ToArray(),
+            Headers = endpoint.Mqtt is null ? headers : [],
             Qos = (int)endpoint.MqttQos,
             CausedAt = causedAt,
+            NotifiedAtOffset = notifiedAtOffset,
         };
+    }
+
+    /// <summary>The payload to send at <paramref name="sentAt"/>: notifiedAt is the time the notification is sent (5.3.1), also on a retry.</summary>
+    public static byte[] PayloadAt(Delivery delivery, DateTimeOffset sentAt)
+    {
+        if (delivery.NotifiedAtOffset < 0) return delivery.Payload;
+        var payload = delivery.Payload.ToArray();
+        Encoding.ASCII.GetBytes(NgsiLdSyntax.FormatDateTime(sentAt), payload.AsSpan(delivery.NotifiedAtOffset, NotifiedAtLength));
+        return payload;
     }
 }

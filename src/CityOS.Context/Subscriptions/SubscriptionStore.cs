@@ -48,9 +48,10 @@ public sealed class SubscriptionStore : IAsyncDisposable
             CREATE TABLE IF NOT EXISTS deliveries(
                 seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, subscription_id TEXT NOT NULL, receiver TEXT NOT NULL,
                 headers TEXT NOT NULL, qos INTEGER NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                caused_at INTEGER NOT NULL);
+                caused_at INTEGER NOT NULL, notified_at_offset INTEGER NOT NULL DEFAULT -1);
             CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
             """);
+        AddColumnIfMissing("deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -79,7 +80,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at FROM deliveries ORDER BY seq";
+        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset FROM deliveries ORDER BY seq";
         using var reader = command.ExecuteReader();
         var list = new List<Delivery>();
         while (reader.Read())
@@ -95,6 +96,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 Payload = (byte[])reader[6],
                 Attempts = reader.GetInt32(7),
                 CausedAt = Time(reader.GetInt64(8)),
+                NotifiedAtOffset = reader.GetInt32(9),
             });
         }
         return list;
@@ -148,8 +150,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
         if (deliveries.Count > 0)
         {
             using var insert = Command(connection, transaction, """
-                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at)
-                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at)
+                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset)
+                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n)
                 """);
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var t = insert.Parameters.Add("$t", SqliteType.Text);
@@ -159,6 +161,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
             var qos = insert.Parameters.Add("$q", SqliteType.Integer);
             var payload = insert.Parameters.Add("$p", SqliteType.Blob);
             var at = insert.Parameters.Add("$at", SqliteType.Integer);
+            var notifiedAt = insert.Parameters.Add("$n", SqliteType.Integer);
             foreach (var delivery in deliveries)
             {
                 seq.Value = delivery.Seq;
@@ -169,6 +172,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 qos.Value = delivery.Qos;
                 payload.Value = delivery.Payload;
                 at.Value = delivery.CausedAt.ToUnixTimeMilliseconds();
+                notifiedAt.Value = delivery.NotifiedAtOffset;
                 insert.ExecuteNonQuery();
             }
         }
@@ -278,6 +282,15 @@ public sealed class SubscriptionStore : IAsyncDisposable
         using var command = _write.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Upgrades a subscriptions.db written by an earlier version.</summary>
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        using var check = _write.CreateCommand();
+        check.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $c";
+        check.Parameters.AddWithValue("$c", column);
+        if (Convert.ToInt64(check.ExecuteScalar()) == 0) Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)

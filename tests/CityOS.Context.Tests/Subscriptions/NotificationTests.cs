@@ -305,6 +305,20 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task NotifiedAt_is_the_time_the_notification_is_sent_not_when_it_was_queued()
+    {
+        var (type, path, _) = await SubscribeAsync();
+        host.Receiver.FailNext(path, 2);
+        var written = DateTimeOffset.UtcNow;
+        await CreateEntityAsync(type);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        var notifiedAt = DateTimeOffset.Parse(notification.Body["notifiedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        // Two refused attempts, 100 ms and 200 ms of backoff, came before the one that was taken.
+        Assert.True(notifiedAt - written >= TimeSpan.FromMilliseconds(250), $"notifiedAt {notifiedAt:O} is not after the retries (write at {written:O})");
+        Assert.True(notification.At - notifiedAt < TimeSpan.FromSeconds(1), $"notifiedAt {notifiedAt:O}, received at {notification.At:O}");
+    }
+
+    [Fact]
     public async Task A_failing_receiver_does_not_delay_the_others()
     {
         var type = NewType();
