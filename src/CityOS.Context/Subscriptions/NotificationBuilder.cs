@@ -40,8 +40,12 @@ public static class NotificationBuilder
 {
     private const string NotificationIdPrefix = "urn:ngsi-ld:Notification:";
     private const int NotifiedAtLength = 24;
+    private const string DefaultGeometryProperty = "location";
 
-    /// <summary>An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous values.</summary>
+    /// <summary>
+    /// An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous
+    /// values; a GeoJSON Feature (4.5.16) when the endpoint accepts application/geo+json.
+    /// </summary>
     public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at)
     {
         var terms = subscription.Terms;
@@ -53,10 +57,13 @@ public static class NotificationBuilder
                 ? terms.CompactIri(change0.Before.Types[0])
                 : new JsonArray(change0.Before.Types.Select(t => (JsonNode)terms.CompactIri(t)).ToArray());
             deleted["deletedAt"] = NgsiLdSyntax.FormatDateTime(change0.At);
-            return deleted;
+            if (!subscription.Endpoint.GeoJson) return deleted;
+            deleted.Remove("id");
+            return new JsonObject { ["id"] = change0.Before.Id, ["type"] = "Feature", ["geometry"] = null, ["properties"] = deleted };
         }
         var options = subscription.Render;
-        var rendered = EntityRenderer.Render(change0.After, options, terms);
+        var feature = subscription.Endpoint.GeoJson ? EntityRenderer.RenderFeature(change0.After, options, GeometryProperty(subscription), terms) : null;
+        var rendered = feature is null ? EntityRenderer.Render(change0.After, options, terms) : feature["properties"]!.AsObject();
         if (fired.HasFlag(NotificationTriggers.AttributeDeleted))
         {
             foreach (var name in change.Deleted)
@@ -89,12 +96,16 @@ public static class NotificationBuilder
                 attribute["previous" + char.ToUpperInvariant(member[0]) + member[1..]] = previous[0].Value?.DeepClone();
             }
         }
-        return rendered;
+        return feature ?? rendered;
     }
 
     /// <summary>Renders every current entity for a periodic (timeInterval) notification.</summary>
-    public static JsonObject RenderCurrent(Subscription subscription, Entity entity) =>
-        EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
+    public static JsonObject RenderCurrent(Subscription subscription, Entity entity) => subscription.Endpoint.GeoJson
+        ? EntityRenderer.RenderFeature(entity, subscription.Render, GeometryProperty(subscription), subscription.Terms)
+        : EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
+
+    /// <summary>The GeoProperty that gives a Feature its geometry: location, the default of the GeoJSON representation (4.5.16), as Orion-LD does.</summary>
+    private static string GeometryProperty(Subscription subscription) => subscription.Terms.ExpandTerm(DefaultGeometryProperty);
 
     /// <summary>
     /// The notification and its framing for the subscription's endpoint. notifiedAt holds <paramref name="builtAt"/> until
@@ -105,7 +116,7 @@ public static class NotificationBuilder
         var endpoint = subscription.Endpoint;
         var headers = new List<KeyValuePair<string, string>>(4 + endpoint.ReceiverInfo.Count)
         {
-            new("Content-Type", endpoint.JsonLd ? "application/ld+json" : "application/json"),
+            new("Content-Type", endpoint.MediaType),
         };
         if (!endpoint.JsonLd) headers.Add(new("Link", subscription.Terms.LinkHeader));
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
@@ -136,9 +147,20 @@ public static class NotificationBuilder
             writer.Flush();
             notifiedAtOffset = checked((int)writer.BytesCommitted) + 1;
             writer.WriteStringValue(NgsiLdSyntax.FormatDateTime(builtAt));
-            writer.WriteStartArray("data");
+            if (endpoint.GeoJson)
+            {
+                writer.WriteStartObject("data");
+                writer.WriteString("type", "FeatureCollection");
+                writer.WritePropertyName("features");
+            }
+            else
+            {
+                writer.WritePropertyName("data");
+            }
+            writer.WriteStartArray();
             foreach (var entity in data) entity.WriteTo(writer);
             writer.WriteEndArray();
+            if (endpoint.GeoJson) writer.WriteEndObject();
             writer.WriteEndObject();
             if (endpoint.Mqtt is not null) writer.WriteEndObject();
         }

@@ -216,6 +216,58 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task Accept_geo_json_sends_the_data_as_a_FeatureCollection_with_the_location_as_geometry()
+    {
+        var type = NewType();
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "notificationTrigger": ["entityCreated", "entityDeleted"],
+             "notification": {"attributes": ["temperature"], "endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}", "accept": "application/geo+json"}}}
+            """);
+        var id = await CreateEntityAsync(type, """
+            "temperature": {"type": "Property", "value": 20}, "humidity": {"type": "Property", "value": 50},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7, 35.6]}}
+            """);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.StartsWith("application/geo+json", notification.Headers["Content-Type"]);
+        Assert.Contains("rel=\"http://www.w3.org/ns/json-ld#context\"", notification.Headers["Link"]);
+        Assert.Equal("Notification", notification.Body["type"]!.GetValue<string>());
+        var data = notification.Body["data"]!.AsObject();
+        Assert.Equal("FeatureCollection", data["type"]!.GetValue<string>());
+        var feature = data["features"]!.AsArray().Single()!.AsObject();
+        Assert.Equal("Feature", feature["type"]!.GetValue<string>());
+        Assert.Equal(id, feature["id"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type": "Point", "coordinates": [139.7, 35.6]}"""), feature["geometry"]));
+        var properties = feature["properties"]!.AsObject();
+        Assert.Equal(type, properties["type"]!.GetValue<string>());
+        Assert.Equal(20, properties["temperature"]!["value"]!.GetValue<int>());
+        Assert.Null(properties["humidity"]);
+
+        await host.SendAsync(HttpMethod.Delete, $"{Entities}/{Uri.EscapeDataString(id)}");
+        var deleted = (await host.Receiver.WaitForAsync(path, 2))[1].Body["data"]!["features"]!.AsArray().Single()!;
+        Assert.Equal(id, deleted["id"]!.GetValue<string>());
+        Assert.Null(deleted["geometry"]);
+        Assert.NotNull(deleted["properties"]!["deletedAt"]);
+    }
+
+    [Fact]
+    public async Task Periodic_geo_json_notifications_hold_one_Feature_per_entity()
+    {
+        var type = NewType();
+        await CreateEntityAsync(type, """ "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}} """);
+        await CreateEntityAsync(type, """ "temperature": {"type": "Property", "value": 7} """);
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "timeInterval": 1,
+             "notification": {"format": "keyValues", "endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}", "accept": "application/geo+json"}}}
+            """);
+        var features = (await host.Receiver.WaitForAsync(path, 1, 5000))[0].Body["data"]!["features"]!.AsArray();
+        Assert.Equal(2, features.Count);
+        Assert.Single(features, f => f!["geometry"] is null && f["properties"]!["temperature"]!.GetValue<int>() == 7);
+        Assert.Single(features, f => f!["geometry"]?["type"]?.GetValue<string>() == "Point");
+    }
+
+    [Fact]
     public async Task Notifications_are_compacted_with_the_subscription_context()
     {
         var type = NewType();
