@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using System.Threading.Channels;
 using CityOS.Mqtt;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,7 @@ public sealed class SubscriptionOptions
 {
     public const string Section = "CityOS:Subscriptions";
 
-    /// <summary>Notifications in flight at once to one receiver (endpoint URI).</summary>
+    /// <summary>Notifications in flight at once to one receiver (endpoint URI), each about another entity (or periodic subscription).</summary>
     public int MaxInFlightPerReceiver { get; set; } = 16;
 
     /// <summary>How long a receiver has to answer (HTTP) or the broker to take the message (MQTT).</summary>
@@ -37,7 +36,7 @@ public sealed class SubscriptionOptions
 
 /// <summary>
 /// Sends queued notifications: one queue per receiver with its own workers, so a receiver that is slow or down
-/// only delays its own notifications. A failed delivery is retried with exponential backoff; a delivery leaves
+/// only delays its own notifications, and the notifications of one entity reach a receiver in order. A failed delivery is retried with exponential backoff; a delivery leaves
 /// the durable outbox only once its receiver took it (at-least-once) or it was given up.
 /// </summary>
 public sealed partial class DeliveryDispatcher(
@@ -136,7 +135,6 @@ public sealed partial class DeliveryDispatcher(
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        foreach (var queue in _queues.Values) queue.Complete();
         await Task.WhenAll(_queues.Values.Select(q => q.Completion));
         _stopping.Dispose();
     }
@@ -147,9 +145,17 @@ public sealed partial class DeliveryDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "Notification of subscription {SubscriptionId} given up after {Attempts} attempts to {Receiver}")]
     private static partial void LogGivenUp(ILogger logger, string subscriptionId, int attempts, string receiver);
 
+    /// <summary>
+    /// The deliveries of one receiver: up to MaxInFlightPerReceiver in flight at once, but never two of the same
+    /// <see cref="Delivery.OrderKey"/>, so the notifications of one entity arrive in the order they were queued while
+    /// different entities go in parallel. A key whose delivery is in flight (or waiting to retry) holds back the rest of its key.
+    /// </summary>
     private sealed class ReceiverQueue
     {
-        private readonly Channel<Delivery> _channel = Channel.CreateUnbounded<Delivery>();
+        private readonly Lock _gate = new();
+        private readonly Dictionary<string, Queue<Delivery>> _byKey = new(StringComparer.Ordinal);
+        private readonly Queue<string> _ready = new();
+        private readonly SemaphoreSlim _readyCount = new(0);
         private int _pending;
 
         public ReceiverQueue(DeliveryDispatcher dispatcher, string receiver)
@@ -168,19 +174,48 @@ public sealed partial class DeliveryDispatcher(
         public void Post(Delivery delivery)
         {
             Interlocked.Increment(ref _pending);
-            _channel.Writer.TryWrite(delivery);
+            lock (_gate)
+            {
+                if (_byKey.TryGetValue(delivery.OrderKey, out var waiting))
+                {
+                    waiting.Enqueue(delivery);
+                    return;
+                }
+                var queue = new Queue<Delivery>(1);
+                queue.Enqueue(delivery);
+                _byKey[delivery.OrderKey] = queue;
+                _ready.Enqueue(delivery.OrderKey);
+            }
+            _readyCount.Release();
         }
-
-        public void Complete() => _channel.Writer.TryComplete();
 
         private async Task WorkAsync(DeliveryDispatcher dispatcher)
         {
             try
             {
-                await foreach (var delivery in _channel.Reader.ReadAllAsync(dispatcher._stopping.Token))
+                while (true)
                 {
+                    await _readyCount.WaitAsync(dispatcher._stopping.Token);
+                    string key;
+                    Delivery delivery;
+                    lock (_gate)
+                    {
+                        key = _ready.Dequeue();
+                        delivery = _byKey[key].Peek();
+                    }
                     await dispatcher.DeliverAsync(this, delivery);
                     Interlocked.Decrement(ref _pending);
+                    dispatcher._stopping.Token.ThrowIfCancellationRequested();
+                    bool more;
+                    lock (_gate)
+                    {
+                        var queue = _byKey[key];
+                        queue.Dequeue();
+                        more = queue.Count > 0;
+                        if (more) _ready.Enqueue(key);
+                        else _byKey.Remove(key);
+                    }
+                    if (more) _readyCount.Release();
                 }
             }
             catch (OperationCanceledException)

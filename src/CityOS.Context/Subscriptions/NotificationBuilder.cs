@@ -31,6 +31,12 @@ public sealed class Delivery
     /// <summary>Where the 24 characters of notifiedAt start in <see cref="Payload"/>, rewritten at each send; -1 when there is none.</summary>
     public int NotifiedAtOffset { get; init; } = -1;
 
+    /// <summary>
+    /// Deliveries with the same key reach their receiver one after the other, in queueing order: the notifications of one
+    /// entity (<see cref="NotificationBuilder.EntityOrderKey"/>) or of one periodic subscription. Different keys go in parallel.
+    /// </summary>
+    public string OrderKey { get; init; } = "";
+
     /// <summary>When the write that caused it was acknowledged (journal time), for latency measurements.</summary>
     public DateTimeOffset CausedAt { get; init; }
 }
@@ -111,7 +117,7 @@ public static class NotificationBuilder
     /// The notification and its framing for the subscription's endpoint. notifiedAt holds <paramref name="builtAt"/> until
     /// <see cref="PayloadAt"/> stamps the time of each send into it.
     /// </summary>
-    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset builtAt, long seq, DateTimeOffset causedAt)
+    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset builtAt, long seq, DateTimeOffset causedAt, string orderKey)
     {
         var endpoint = subscription.Endpoint;
         var headers = new List<KeyValuePair<string, string>>(4 + endpoint.ReceiverInfo.Count)
@@ -175,8 +181,15 @@ public static class NotificationBuilder
             Qos = (int)endpoint.MqttQos,
             CausedAt = causedAt,
             NotifiedAtOffset = notifiedAtOffset,
+            OrderKey = orderKey,
         };
     }
+
+    /// <summary>The ordering key of the notifications about one entity of a tenant.</summary>
+    public static string EntityOrderKey(string? tenant, string entityId) => "e\n" + tenant + "\n" + entityId;
+
+    /// <summary>The ordering key of the periodic notifications of a subscription.</summary>
+    public static string PeriodicOrderKey(Subscription subscription) => "s\n" + subscription.Tenant + "\n" + subscription.Id;
 
     /// <summary>The payload to send at <paramref name="sentAt"/>: notifiedAt is the time the notification is sent (5.3.1), also on a retry.</summary>
     public static byte[] PayloadAt(Delivery delivery, DateTimeOffset sentAt)

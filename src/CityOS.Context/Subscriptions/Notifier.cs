@@ -78,7 +78,8 @@ public sealed partial class Notifier(
                     if (fired == NotificationTriggers.None) continue;
                     if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) continue;
                     var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
-                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At));
+                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At,
+                        NotificationBuilder.EntityOrderKey(tenant, change.EntityId)));
                 }
             }
         }
@@ -138,7 +139,7 @@ public sealed partial class Notifier(
         }, ct);
         if (page.Entities.Count == 0) return;
         var data = page.Entities.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
-        var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now);
+        var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now, NotificationBuilder.PeriodicOrderKey(subscription));
         registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
         var queued = store.EnqueueAsync([delivery], subscription.Tenant, null);
         dispatcher.Post(delivery);

@@ -48,10 +48,11 @@ public sealed class SubscriptionStore : IAsyncDisposable
             CREATE TABLE IF NOT EXISTS deliveries(
                 seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, subscription_id TEXT NOT NULL, receiver TEXT NOT NULL,
                 headers TEXT NOT NULL, qos INTEGER NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                caused_at INTEGER NOT NULL, notified_at_offset INTEGER NOT NULL DEFAULT -1);
+                caused_at INTEGER NOT NULL, notified_at_offset INTEGER NOT NULL DEFAULT -1, order_key TEXT NOT NULL DEFAULT '');
             CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
             """);
         AddColumnIfMissing("deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
+        AddColumnIfMissing("deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -80,7 +81,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset FROM deliveries ORDER BY seq";
+        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key FROM deliveries ORDER BY seq";
         using var reader = command.ExecuteReader();
         var list = new List<Delivery>();
         while (reader.Read())
@@ -97,6 +98,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 Attempts = reader.GetInt32(7),
                 CausedAt = Time(reader.GetInt64(8)),
                 NotifiedAtOffset = reader.GetInt32(9),
+                OrderKey = reader.GetString(10),
             });
         }
         return list;
@@ -150,8 +152,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
         if (deliveries.Count > 0)
         {
             using var insert = Command(connection, transaction, """
-                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset)
-                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n)
+                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key)
+                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n, $k)
                 """);
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var t = insert.Parameters.Add("$t", SqliteType.Text);
@@ -162,6 +164,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
             var payload = insert.Parameters.Add("$p", SqliteType.Blob);
             var at = insert.Parameters.Add("$at", SqliteType.Integer);
             var notifiedAt = insert.Parameters.Add("$n", SqliteType.Integer);
+            var orderKey = insert.Parameters.Add("$k", SqliteType.Text);
             foreach (var delivery in deliveries)
             {
                 seq.Value = delivery.Seq;
@@ -173,6 +176,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 payload.Value = delivery.Payload;
                 at.Value = delivery.CausedAt.ToUnixTimeMilliseconds();
                 notifiedAt.Value = delivery.NotifiedAtOffset;
+                orderKey.Value = delivery.OrderKey;
                 insert.ExecuteNonQuery();
             }
         }

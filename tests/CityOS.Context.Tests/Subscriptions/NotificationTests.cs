@@ -371,6 +371,32 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task Notifications_of_one_entity_arrive_in_the_order_of_its_changes()
+    {
+        var (type, path, _) = await SubscribeAsync("\"notificationTrigger\": [\"attributeUpdated\"]");
+        var id = await CreateEntityAsync(type);
+        host.Receiver.DelayNext(path, TimeSpan.FromMilliseconds(600));
+        for (var value = 1; value <= 6; value++)
+        {
+            await host.SendAsync(HttpMethod.Patch, Attrs(id), $"{{\"temperature\": {{\"type\": \"Property\", \"value\": {value}}}}}");
+        }
+        var received = await host.Receiver.WaitForAsync(path, 6);
+        Assert.Equal([1, 2, 3, 4, 5, 6], received.Select(n => n.Entity["temperature"]!["value"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task A_slow_notification_of_one_entity_does_not_hold_back_the_other_entities()
+    {
+        var (type, path, _) = await SubscribeAsync("\"notificationTrigger\": [\"entityCreated\"]");
+        host.Receiver.DelayNext(path, TimeSpan.FromMilliseconds(1500));
+        var slow = await CreateEntityAsync(type);
+        await Task.Delay(100);
+        var fast = await CreateEntityAsync(type);
+        var received = await host.Receiver.WaitForAsync(path, 2);
+        Assert.Equal([fast, slow], received.Select(n => n.Entity["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_failing_receiver_does_not_delay_the_others()
     {
         var type = NewType();

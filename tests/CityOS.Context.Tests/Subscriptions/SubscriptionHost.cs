@@ -91,6 +91,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedNotification>> _received = new();
     private readonly ConcurrentDictionary<string, int> _failures = new();
+    private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
     private readonly SemaphoreSlim _arrived = new(0);
     private WebApplication? _app;
 
@@ -103,6 +104,9 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     public void FailNext(string path, int times) => _failures[path] = times;
 
+    /// <summary>The next notification to the path is answered (and recorded) only after <paramref name="delay"/>.</summary>
+    public void DelayNext(string path, TimeSpan delay) => _delays[path] = delay;
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -113,6 +117,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
         {
             var path = context.Request.Path.Value!;
             var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+            if (_delays.TryRemove(path, out var delay)) await Task.Delay(delay);
             if (_failures.TryGetValue(path, out var left) && left > 0)
             {
                 _failures[path] = left - 1;
