@@ -12,8 +12,11 @@ using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Temporal;
 
-/// <summary>A temporal response: the rendered entities, the total count when asked, and the Content-Range when instances were cut.</summary>
-public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? ContentRange);
+/// <summary>
+/// A temporal response: the rendered entities, the total count when asked, the Content-Range when instances were cut,
+/// and whether more entities match than this page (limit and offset) holds.
+/// </summary>
+public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? ContentRange, bool MoreEntities = false);
 
 /// <summary>
 /// The temporal operations (5.6.11–5.6.16, 5.7.3, 5.7.4): selects entities and instances, aggregates,
@@ -60,7 +63,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var page = matching.Skip(request.Offset).Take(request.Limit);
         var results = new List<EntityInstances>();
         foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, ct));
-        return Finish(results, request.Count ? matching.Count : null, query, terms);
+        return Finish(results, request.Count ? matching.Count : null, query, terms) with { MoreEntities = matching.Count > request.Offset + results.Count };
     }
 
     /// <summary>One period longer than any stored history: the whole range aggregates as one.</summary>

@@ -103,6 +103,30 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
     }
 
     [Fact]
+    public async Task Query_pages_carry_link_headers_to_the_next_and_previous_pages()
+    {
+        foreach (var suffix in new[] { "b", "c" })
+        {
+            await _client.CreateTemporalAsync($$$"""{"id": "urn:ngsi-ld:{{{_type}}}:{{{suffix}}}", "type": "{{{_type}}}", "temperature": {"type": "Property", "value": 1}}""");
+        }
+        var first = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}?type={_type}&attrs=temperature&limit=2"));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal([_id, $"urn:ngsi-ld:{_type}:b"], (await first.BodyAsync()).AsArray().Ids());
+        var firstLinks = string.Join(",", first.Headers.GetValues("Link"));
+        Assert.DoesNotContain("rel=\"prev\"", firstLinks);
+        var nextUrl = System.Text.RegularExpressions.Regex.Match(firstLinks, "<([^>]*)>; rel=\"next\"").Groups[1].Value;
+        Assert.StartsWith(Temporal.Url + "?", nextUrl);
+        Assert.Contains("offset=2", nextUrl);
+        Assert.Contains("attrs=temperature", nextUrl);
+
+        var second = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, nextUrl));
+        Assert.Equal([$"urn:ngsi-ld:{_type}:c"], (await second.BodyAsync()).AsArray().Ids());
+        var secondLinks = string.Join(",", second.Headers.GetValues("Link"));
+        Assert.Matches("<[^>]*offset=0[^>]*>; rel=\"prev\"", secondLinks);
+        Assert.DoesNotContain("rel=\"next\"", secondLinks);
+    }
+
+    [Fact]
     public async Task Q_and_geo_queries_apply_to_the_current_entity()
     {
         var type = "Bin" + Guid.NewGuid().ToString("N")[..8];
