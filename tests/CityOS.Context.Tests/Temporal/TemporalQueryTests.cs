@@ -142,6 +142,33 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
     }
 
     [Fact]
+    public async Task Q_and_geo_queries_match_temporal_only_entities_on_their_instances()
+    {
+        var type = "Buoy" + Guid.NewGuid().ToString("N")[..8];
+        var drifting = $"urn:ngsi-ld:{type}:drifting";
+        var calm = $"urn:ngsi-ld:{type}:calm";
+        await _client.CreateTemporalAsync($$$$"""
+            {"id": "{{{{drifting}}}}", "type": "{{{{type}}}}",
+             "wave": [{"type": "Property", "value": 4, "observedAt": "2026-01-01T00:00:00Z"}, {"type": "Property", "value": 1, "observedAt": "2026-01-01T02:00:00Z"}],
+             "location": [{"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}, "observedAt": "2026-01-01T00:00:00Z"},
+                          {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [13.4, 52.5]}, "observedAt": "2026-01-01T02:00:00Z"}]}
+            """);
+        await _client.CreateTemporalAsync($$$$"""
+            {"id": "{{{{calm}}}}", "type": "{{{{type}}}}",
+             "wave": [{"type": "Property", "value": 0.5, "observedAt": "2026-01-01T00:00:00Z"}],
+             "location": [{"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}, "observedAt": "2026-01-01T00:00:00Z"}]}
+            """);
+
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave>3")).Ids());
+        Assert.Empty(await _client.QueryTemporalAsync($"type={type}&q=wave>3&timerel=after&timeAt=2026-01-01T01:00:00Z"));
+        Assert.Equal([calm, drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave<2")).Ids().Order());
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave<2;wave>0.9")).Ids());
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[13.4,52.5]")).Ids());
+        Assert.Equal([calm, drifting], (await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[2.35,48.85]")).Ids().Order());
+        Assert.Empty(await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[2.35,48.85]&timerel=after&timeAt=2026-01-01T01:00:00Z"));
+    }
+
+    [Fact]
     public async Task Post_query_reads_the_temporalQ()
     {
         var response = await _client.PostAsync("/ngsi-ld/v1/temporal/entityOperations/query", Ngsi.Json($$$"""
