@@ -77,16 +77,35 @@ public sealed class SubscriptionStore : IAsyncDisposable
         return list;
     }
 
-    public IReadOnlyList<Delivery> LoadDeliveries()
+    /// <summary>Every delivery of the outbox in queueing order, read as it is enumerated (the outbox can be larger than memory).</summary>
+    public IEnumerable<Delivery> LoadDeliveries()
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key FROM deliveries ORDER BY seq";
+        command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries ORDER BY seq";
+        foreach (var delivery in ReadDeliveries(command)) yield return delivery;
+    }
+
+    /// <summary>Up to <paramref name="max"/> deliveries to one receiver from <paramref name="fromSeq"/> on, in queueing order.</summary>
+    public IReadOnlyList<Delivery> LoadDeliveries(string receiver, long fromSeq, int max)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries WHERE seq >= $from AND receiver = $r ORDER BY seq LIMIT $max";
+        command.Parameters.AddWithValue("$from", fromSeq);
+        command.Parameters.AddWithValue("$r", receiver);
+        command.Parameters.AddWithValue("$max", max);
+        return ReadDeliveries(command).ToList();
+    }
+
+    private const string DeliveryColumns = "seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key";
+
+    private static IEnumerable<Delivery> ReadDeliveries(SqliteCommand command)
+    {
         using var reader = command.ExecuteReader();
-        var list = new List<Delivery>();
         while (reader.Read())
         {
-            list.Add(new Delivery
+            yield return new Delivery
             {
                 Seq = reader.GetInt64(0),
                 Tenant = TenantOf(reader.GetString(1)),
@@ -99,9 +118,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 CausedAt = Time(reader.GetInt64(8)),
                 NotifiedAtOffset = reader.GetInt32(9),
                 OrderKey = reader.GetString(10),
-            });
+            };
         }
-        return list;
     }
 
     public long MaxDeliverySeq()

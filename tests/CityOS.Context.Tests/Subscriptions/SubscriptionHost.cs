@@ -9,7 +9,7 @@ using Microsoft.Data.Sqlite;
 namespace CityOS.Context.Tests.Subscriptions;
 
 /// <summary>The real cityos host in-process with fast retries, and a real HTTP receiver recording every notification.</summary>
-public sealed class SubscriptionHost : IAsyncLifetime
+public class SubscriptionHost : IAsyncLifetime
 {
     private WebApplication? _app;
 
@@ -17,6 +17,9 @@ public sealed class SubscriptionHost : IAsyncLifetime
     public HttpClient Client { get; private set; } = null!;
     public NotificationReceiver Receiver { get; } = new();
     public IServiceProvider Services => _app!.Services;
+
+    /// <summary>More command-line settings for the host.</summary>
+    protected virtual IEnumerable<string> Settings => [];
 
     public async Task InitializeAsync()
     {
@@ -30,6 +33,7 @@ public sealed class SubscriptionHost : IAsyncLifetime
             "--CityOS:Subscriptions:InitialRetryDelay", "00:00:00.100",
             "--CityOS:Subscriptions:MaxRetryDelay", "00:00:00.400",
             "--CityOS:Subscriptions:DeliveryTimeout", "00:00:02",
+            .. Settings,
         ]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
