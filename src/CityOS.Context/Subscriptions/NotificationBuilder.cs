@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.Model;
@@ -26,6 +28,15 @@ public sealed class Delivery
     public int Qos { get; init; }
     public int Attempts { get; set; }
 
+    /// <summary>Where the 24 characters of notifiedAt start in <see cref="Payload"/>, rewritten at each send; -1 when there is none.</summary>
+    public int NotifiedAtOffset { get; init; } = -1;
+
+    /// <summary>
+    /// Deliveries with the same key reach their receiver one after the other, in queueing order: the notifications of one
+    /// entity (<see cref="NotificationBuilder.EntityOrderKey"/>) or of one periodic subscription. Different keys go in parallel.
+    /// </summary>
+    public string OrderKey { get; init; } = "";
+
     /// <summary>When the write that caused it was acknowledged (journal time), for latency measurements.</summary>
     public DateTimeOffset CausedAt { get; init; }
 }
@@ -34,8 +45,13 @@ public sealed class Delivery
 public static class NotificationBuilder
 {
     private const string NotificationIdPrefix = "urn:ngsi-ld:Notification:";
+    private const int NotifiedAtLength = 24;
+    private const string DefaultGeometryProperty = "location";
 
-    /// <summary>An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous values.</summary>
+    /// <summary>
+    /// An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous
+    /// values; a GeoJSON Feature (4.5.16) when the endpoint accepts application/geo+json.
+    /// </summary>
     public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at)
     {
         var terms = subscription.Terms;
@@ -47,10 +63,13 @@ public static class NotificationBuilder
                 ? terms.CompactIri(change0.Before.Types[0])
                 : new JsonArray(change0.Before.Types.Select(t => (JsonNode)terms.CompactIri(t)).ToArray());
             deleted["deletedAt"] = NgsiLdSyntax.FormatDateTime(change0.At);
-            return deleted;
+            if (!subscription.Endpoint.GeoJson) return deleted;
+            deleted.Remove("id");
+            return new JsonObject { ["id"] = change0.Before.Id, ["type"] = "Feature", ["geometry"] = null, ["properties"] = deleted };
         }
         var options = subscription.Render;
-        var rendered = EntityRenderer.Render(change0.After, options, terms);
+        var feature = subscription.Endpoint.GeoJson ? EntityRenderer.RenderFeature(change0.After, options, GeometryProperty(subscription), terms) : null;
+        var rendered = feature is null ? EntityRenderer.Render(change0.After, options, terms) : feature["properties"]!.AsObject();
         if (fired.HasFlag(NotificationTriggers.AttributeDeleted))
         {
             foreach (var name in change.Deleted)
@@ -83,46 +102,73 @@ public static class NotificationBuilder
                 attribute["previous" + char.ToUpperInvariant(member[0]) + member[1..]] = previous[0].Value?.DeepClone();
             }
         }
-        return rendered;
+        return feature ?? rendered;
     }
 
     /// <summary>Renders every current entity for a periodic (timeInterval) notification.</summary>
-    public static JsonObject RenderCurrent(Subscription subscription, Entity entity) =>
-        EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
+    public static JsonObject RenderCurrent(Subscription subscription, Entity entity) => subscription.Endpoint.GeoJson
+        ? EntityRenderer.RenderFeature(entity, subscription.Render, GeometryProperty(subscription), subscription.Terms)
+        : EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
 
-    /// <summary>The notification and its framing for the subscription's endpoint.</summary>
-    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset notifiedAt, long seq, DateTimeOffset causedAt)
+    /// <summary>The GeoProperty that gives a Feature its geometry: location, the default of the GeoJSON representation (4.5.16), as Orion-LD does.</summary>
+    private static string GeometryProperty(Subscription subscription) => subscription.Terms.ExpandTerm(DefaultGeometryProperty);
+
+    /// <summary>
+    /// The notification and its framing for the subscription's endpoint. notifiedAt holds <paramref name="builtAt"/> until
+    /// <see cref="PayloadAt"/> stamps the time of each send into it.
+    /// </summary>
+    public static Delivery Build(Subscription subscription, IReadOnlyList<JsonObject> data, DateTimeOffset builtAt, long seq, DateTimeOffset causedAt, string orderKey)
     {
         var endpoint = subscription.Endpoint;
-        var body = new JsonObject();
-        if (endpoint.JsonLd) body["@context"] = subscription.Terms.ResponseContext;
-        body["id"] = NotificationIdPrefix + Guid.NewGuid().ToString();
-        body["type"] = "Notification";
-        body["subscriptionId"] = subscription.Id;
-        body["notifiedAt"] = NgsiLdSyntax.FormatDateTime(notifiedAt);
-        var array = new JsonArray();
-        foreach (var entity in data) array.Add(entity);
-        body["data"] = array;
-
         var headers = new List<KeyValuePair<string, string>>(4 + endpoint.ReceiverInfo.Count)
         {
-            new("Content-Type", endpoint.JsonLd ? "application/ld+json" : "application/json"),
+            new("Content-Type", endpoint.MediaType),
         };
         if (!endpoint.JsonLd) headers.Add(new("Link", subscription.Terms.LinkHeader));
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
         headers.AddRange(endpoint.ReceiverInfo);
 
-        byte[] payload;
-        if (endpoint.Mqtt is null)
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        int notifiedAtOffset;
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            payload = JsonSerializer.SerializeToUtf8Bytes(body);
-        }
-        else
-        {
-            var metadata = new JsonObject();
-            foreach (var (name, value) in headers) metadata[name] = value;
-            payload = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["metadata"] = metadata, ["body"] = body });
-            headers = [];
+            if (endpoint.Mqtt is not null)
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("metadata");
+                foreach (var (name, value) in headers) writer.WriteString(name, value);
+                writer.WriteEndObject();
+                writer.WritePropertyName("body");
+            }
+            writer.WriteStartObject();
+            if (endpoint.JsonLd)
+            {
+                writer.WritePropertyName("@context");
+                subscription.Terms.ResponseContext.WriteTo(writer);
+            }
+            writer.WriteString("id", NotificationIdPrefix + Guid.NewGuid().ToString());
+            writer.WriteString("type", "Notification");
+            writer.WriteString("subscriptionId", subscription.Id);
+            writer.WritePropertyName("notifiedAt");
+            writer.Flush();
+            notifiedAtOffset = checked((int)writer.BytesCommitted) + 1;
+            writer.WriteStringValue(NgsiLdSyntax.FormatDateTime(builtAt));
+            if (endpoint.GeoJson)
+            {
+                writer.WriteStartObject("data");
+                writer.WriteString("type", "FeatureCollection");
+                writer.WritePropertyName("features");
+            }
+            else
+            {
+                writer.WritePropertyName("data");
+            }
+            writer.WriteStartArray();
+            foreach (var entity in data) entity.WriteTo(writer);
+            writer.WriteEndArray();
+            if (endpoint.GeoJson) writer.WriteEndObject();
+            writer.WriteEndObject();
+            if (endpoint.Mqtt is not null) writer.WriteEndObject();
         }
         return new Delivery
         {
@@ -130,10 +176,27 @@ public static class NotificationBuilder
             Tenant = subscription.Tenant,
             SubscriptionId = subscription.Id,
             Receiver = endpoint.ReceiverKey,
-            Payload = payload,
-            Headers = headers,
+            Payload = buffer.WrittenSpan.ToArray(),
+            Headers = endpoint.Mqtt is null ? headers : [],
             Qos = (int)endpoint.MqttQos,
             CausedAt = causedAt,
+            NotifiedAtOffset = notifiedAtOffset,
+            OrderKey = orderKey,
         };
+    }
+
+    /// <summary>The ordering key of the notifications about one entity of a tenant.</summary>
+    public static string EntityOrderKey(string? tenant, string entityId) => "e\n" + tenant + "\n" + entityId;
+
+    /// <summary>The ordering key of the periodic notifications of a subscription.</summary>
+    public static string PeriodicOrderKey(Subscription subscription) => "s\n" + subscription.Tenant + "\n" + subscription.Id;
+
+    /// <summary>The payload to send at <paramref name="sentAt"/>: notifiedAt is the time the notification is sent (5.3.1), also on a retry.</summary>
+    public static byte[] PayloadAt(Delivery delivery, DateTimeOffset sentAt)
+    {
+        if (delivery.NotifiedAtOffset < 0) return delivery.Payload;
+        var payload = delivery.Payload.ToArray();
+        Encoding.ASCII.GetBytes(NgsiLdSyntax.FormatDateTime(sentAt), payload.AsSpan(delivery.NotifiedAtOffset, NotifiedAtLength));
+        return payload;
     }
 }

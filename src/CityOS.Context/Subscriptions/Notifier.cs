@@ -36,7 +36,7 @@ public sealed partial class Notifier(
         await registry.EnsureLoadedAsync(stoppingToken);
         _positions = store.LoadPositions();
         _nextSeq = store.MaxDeliverySeq();
-        foreach (var delivery in store.LoadDeliveries()) dispatcher.Post(delivery);
+        foreach (var delivery in store.LoadDeliveries()) dispatcher.Post(delivery, Task.CompletedTask);
         var periodic = Task.Run(() => PeriodicLoopAsync(stoppingToken), stoppingToken);
         var counters = Task.Run(() => CountersLoopAsync(stoppingToken), stoppingToken);
         try
@@ -78,7 +78,8 @@ public sealed partial class Notifier(
                     if (fired == NotificationTriggers.None) continue;
                     if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) continue;
                     var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
-                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At));
+                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At,
+                        NotificationBuilder.EntityOrderKey(tenant, change.EntityId)));
                 }
             }
         }
@@ -86,7 +87,7 @@ public sealed partial class Notifier(
         {
             // Queued before sending, so that the delete of a fast delivery comes after its insert in the same writer.
             var queued = store.EnqueueAsync(deliveries, tenant, last);
-            foreach (var delivery in deliveries) dispatcher.Post(delivery);
+            foreach (var delivery in deliveries) dispatcher.Post(delivery, queued);
             await queued;
             _positions[key] = last;
         }
@@ -138,10 +139,10 @@ public sealed partial class Notifier(
         }, ct);
         if (page.Entities.Count == 0) return;
         var data = page.Entities.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
-        var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now);
+        var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now, NotificationBuilder.PeriodicOrderKey(subscription));
         registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
         var queued = store.EnqueueAsync([delivery], subscription.Tenant, null);
-        dispatcher.Post(delivery);
+        dispatcher.Post(delivery, queued);
         await queued;
     }
 

@@ -31,10 +31,18 @@ public sealed record SubscriptionEntitySelector(string? Id, Regex? IdPattern, Ty
         && Type.Matches(entity.Types);
 }
 
+/// <summary>The media types a notification can be sent as (endpoint.accept, 5.2.15).</summary>
+public enum NotificationMediaType
+{
+    Json,
+    JsonLd,
+    GeoJson,
+}
+
 /// <summary>Where and how notifications go (Endpoint, 5.2.15).</summary>
 public sealed record NotificationEndpoint(
     Uri Uri,
-    bool JsonLd,
+    NotificationMediaType Accept,
     IReadOnlyList<KeyValuePair<string, string>> ReceiverInfo,
     IReadOnlyList<KeyValuePair<string, string>> NotifierInfo,
     MqttEndpoint? Mqtt,
@@ -42,6 +50,19 @@ public sealed record NotificationEndpoint(
 {
     /// <summary>The key of the receiver's own delivery queue: the endpoint URI (MQTT endpoints of one broker still share its connection).</summary>
     public string ReceiverKey => Uri.OriginalString;
+
+    /// <summary>The @context goes in the body; otherwise it goes in a Link header.</summary>
+    public bool JsonLd => Accept == NotificationMediaType.JsonLd;
+
+    /// <summary>data is a GeoJSON FeatureCollection (5.3.1).</summary>
+    public bool GeoJson => Accept == NotificationMediaType.GeoJson;
+
+    public string MediaType => Accept switch
+    {
+        NotificationMediaType.JsonLd => "application/ld+json",
+        NotificationMediaType.GeoJson => "application/geo+json",
+        _ => "application/json",
+    };
 }
 
 /// <summary>

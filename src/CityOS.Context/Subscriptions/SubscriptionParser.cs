@@ -300,7 +300,7 @@ public static class SubscriptionParser
     {
         if (value is not JsonObject endpoint) throw Bad("notification.endpoint must be an Endpoint object.");
         string? uriText = null;
-        var jsonLd = false;
+        var accept = NotificationMediaType.Json;
         List<KeyValuePair<string, string>> receiverInfo = [], notifierInfo = [];
         foreach (var (name, member) in endpoint)
         {
@@ -310,12 +310,13 @@ public static class SubscriptionParser
                     uriText = RequireString(member, "notification.endpoint.uri");
                     break;
                 case "accept":
-                    var accept = RequireString(member, "notification.endpoint.accept");
-                    jsonLd = accept switch
+                    var acceptText = RequireString(member, "notification.endpoint.accept");
+                    accept = acceptText switch
                     {
-                        "application/json" => false,
-                        "application/ld+json" => true,
-                        _ => throw Bad($"notification.endpoint.accept '{accept}' is not application/json or application/ld+json."),
+                        "application/json" => NotificationMediaType.Json,
+                        "application/ld+json" => NotificationMediaType.JsonLd,
+                        "application/geo+json" => NotificationMediaType.GeoJson,
+                        _ => throw Bad($"notification.endpoint.accept '{acceptText}' is not application/json, application/ld+json or application/geo+json."),
                     };
                     break;
                 case "receiverInfo":
@@ -375,7 +376,7 @@ public static class SubscriptionParser
                     throw Bad($"notifierInfo key '{key}' is not supported: use MQTT-QoS or MQTT-Version.");
             }
         }
-        return new NotificationEndpoint(uri, jsonLd, receiverInfo, notifierInfo, mqtt, qos);
+        return new NotificationEndpoint(uri, accept, receiverInfo, notifierInfo, mqtt, qos);
     }
 
     private static List<KeyValuePair<string, string>> KeyValues(JsonNode? value, string member)

@@ -48,9 +48,11 @@ public sealed class SubscriptionStore : IAsyncDisposable
             CREATE TABLE IF NOT EXISTS deliveries(
                 seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, subscription_id TEXT NOT NULL, receiver TEXT NOT NULL,
                 headers TEXT NOT NULL, qos INTEGER NOT NULL, payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-                caused_at INTEGER NOT NULL);
+                caused_at INTEGER NOT NULL, notified_at_offset INTEGER NOT NULL DEFAULT -1, order_key TEXT NOT NULL DEFAULT '');
             CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
             """);
+        AddColumnIfMissing("deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
+        AddColumnIfMissing("deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -75,16 +77,35 @@ public sealed class SubscriptionStore : IAsyncDisposable
         return list;
     }
 
-    public IReadOnlyList<Delivery> LoadDeliveries()
+    /// <summary>Every delivery of the outbox in queueing order, read as it is enumerated (the outbox can be larger than memory).</summary>
+    public IEnumerable<Delivery> LoadDeliveries()
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at FROM deliveries ORDER BY seq";
+        command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries ORDER BY seq";
+        foreach (var delivery in ReadDeliveries(command)) yield return delivery;
+    }
+
+    /// <summary>Up to <paramref name="max"/> deliveries to one receiver from <paramref name="fromSeq"/> on, in queueing order.</summary>
+    public IReadOnlyList<Delivery> LoadDeliveries(string receiver, long fromSeq, int max)
+    {
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries WHERE seq >= $from AND receiver = $r ORDER BY seq LIMIT $max";
+        command.Parameters.AddWithValue("$from", fromSeq);
+        command.Parameters.AddWithValue("$r", receiver);
+        command.Parameters.AddWithValue("$max", max);
+        return ReadDeliveries(command).ToList();
+    }
+
+    private const string DeliveryColumns = "seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key";
+
+    private static IEnumerable<Delivery> ReadDeliveries(SqliteCommand command)
+    {
         using var reader = command.ExecuteReader();
-        var list = new List<Delivery>();
         while (reader.Read())
         {
-            list.Add(new Delivery
+            yield return new Delivery
             {
                 Seq = reader.GetInt64(0),
                 Tenant = TenantOf(reader.GetString(1)),
@@ -95,9 +116,10 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 Payload = (byte[])reader[6],
                 Attempts = reader.GetInt32(7),
                 CausedAt = Time(reader.GetInt64(8)),
-            });
+                NotifiedAtOffset = reader.GetInt32(9),
+                OrderKey = reader.GetString(10),
+            };
         }
-        return list;
     }
 
     public long MaxDeliverySeq()
@@ -148,8 +170,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
         if (deliveries.Count > 0)
         {
             using var insert = Command(connection, transaction, """
-                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at)
-                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at)
+                INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key)
+                VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n, $k)
                 """);
             var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var t = insert.Parameters.Add("$t", SqliteType.Text);
@@ -159,6 +181,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
             var qos = insert.Parameters.Add("$q", SqliteType.Integer);
             var payload = insert.Parameters.Add("$p", SqliteType.Blob);
             var at = insert.Parameters.Add("$at", SqliteType.Integer);
+            var notifiedAt = insert.Parameters.Add("$n", SqliteType.Integer);
+            var orderKey = insert.Parameters.Add("$k", SqliteType.Text);
             foreach (var delivery in deliveries)
             {
                 seq.Value = delivery.Seq;
@@ -169,6 +193,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 qos.Value = delivery.Qos;
                 payload.Value = delivery.Payload;
                 at.Value = delivery.CausedAt.ToUnixTimeMilliseconds();
+                notifiedAt.Value = delivery.NotifiedAtOffset;
+                orderKey.Value = delivery.OrderKey;
                 insert.ExecuteNonQuery();
             }
         }
@@ -278,6 +304,15 @@ public sealed class SubscriptionStore : IAsyncDisposable
         using var command = _write.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Upgrades a subscriptions.db written by an earlier version.</summary>
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        using var check = _write.CreateCommand();
+        check.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $c";
+        check.Parameters.AddWithValue("$c", column);
+        if (Convert.ToInt64(check.ExecuteScalar()) == 0) Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)

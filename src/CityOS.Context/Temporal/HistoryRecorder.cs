@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CityOS.Context.Model;
+using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Context.Temporal.Storage;
 using Microsoft.Extensions.Hosting;
@@ -13,11 +14,16 @@ public static class HistoryDiff
 {
     /// <summary>
     /// The instances of <see cref="EntityChange.After"/> that are new or changed (another modifiedAt, observedAt or
-    /// value than before), each as a new instance created when it was written; null when the entity was deleted.
+    /// value than before), each as a new instance created when it was written, and a deletion marker (value NGSI-LD Null,
+    /// deletedAt) for every instance the change removed; when the entity was deleted, a marker for each of its attributes.
     /// </summary>
     public static TemporalWrite? FromChange(EntityChange change)
     {
-        if (change.After is not { } after) return null;
+        if (change.After is not { } after)
+        {
+            var before = change.Before!;
+            return new TemporalWrite(before.Id, before.Types, before.Scopes, change.At, Deleted(before, null, change.At), change.At);
+        }
         var instances = new List<(string, StoredInstance)>();
         foreach (var (name, current) in after.Attributes)
         {
@@ -32,8 +38,34 @@ public static class HistoryDiff
                 instances.Add((name, new StoredInstance(StoredInstance.NewId(), data)));
             }
         }
+        if (change.Before is { } old) instances.AddRange(Deleted(old, after, change.At));
         if (instances.Count == 0 && change.Before is not null && change.Before.Types.SequenceEqual(after.Types)) return null;
         return new TemporalWrite(after.Id, after.Types, after.Scopes, change.At, instances);
+    }
+
+    /// <summary>Deletion markers for the instances of <paramref name="before"/> that <paramref name="after"/> no longer has (all when null).</summary>
+    private static List<(string, StoredInstance)> Deleted(Entity before, Entity? after, DateTimeOffset at)
+    {
+        var markers = new List<(string, StoredInstance)>();
+        foreach (var (name, instances) in before.Attributes)
+        {
+            List<NgsiAttribute>? remaining = null;
+            after?.Attributes.TryGetValue(name, out remaining);
+            foreach (var instance in instances)
+            {
+                if (remaining is not null && remaining.Exists(r => r.DatasetId == instance.DatasetId)) continue;
+                var marker = new NgsiAttribute
+                {
+                    Kind = instance.Kind,
+                    Value = NgsiLdSyntax.NgsiNull,
+                    DatasetId = instance.DatasetId,
+                    CreatedAt = at,
+                    ModifiedAt = at,
+                };
+                markers.Add((name, new StoredInstance(StoredInstance.NewId(), marker, at)));
+            }
+        }
+        return markers;
     }
 
     private static bool Same(NgsiAttribute before, NgsiAttribute after) =>
@@ -62,8 +94,8 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
         var writes = new List<TemporalWrite>();
         foreach (var change in changes)
         {
-            if (change.Sequence <= recorded || change.After is null) continue;
-            if (options.Value.PolicyFor(tenant, change.After.Types).Enabled == false) continue;
+            if (change.Sequence <= recorded) continue;
+            if (options.Value.PolicyFor(tenant, (change.After ?? change.Before)!.Types).Enabled == false) continue;
             if (HistoryDiff.FromChange(change) is { } write) writes.Add(write);
         }
         var last = changes[^1].Sequence;

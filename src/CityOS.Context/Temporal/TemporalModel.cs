@@ -35,8 +35,11 @@ public sealed record TimeFilter(TimeProperty Property, TimeRelation? Relation = 
     };
 }
 
-/// <summary>One stored instance of an attribute: its instanceId and the attribute as it was (with datasetId, observedAt, createdAt, modifiedAt).</summary>
-public sealed record StoredInstance(string InstanceId, NgsiAttribute Data)
+/// <summary>
+/// One stored instance of an attribute: its instanceId and the attribute as it was (with datasetId, observedAt, createdAt,
+/// modifiedAt); with <paramref name="DeletedAt"/> it marks the deletion of the attribute, its value the NGSI-LD Null.
+/// </summary>
+public sealed record StoredInstance(string InstanceId, NgsiAttribute Data, DateTimeOffset? DeletedAt = null)
 {
     public const string IdPrefix = "urn:ngsi-ld:attribute:instance:";
 
@@ -54,12 +57,13 @@ public sealed record StoredInstance(string InstanceId, NgsiAttribute Data)
     };
 }
 
-/// <summary>A temporal entity as stored: id, latest types and scopes, and when it was first and last written.</summary>
-public sealed record TemporalEntityHead(string Id, IReadOnlyList<string> Types, IReadOnlyList<string>? Scopes, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt);
+/// <summary>A temporal entity as stored: id, latest types and scopes, when it was first and last written, and when it was deleted (if it is).</summary>
+public sealed record TemporalEntityHead(string Id, IReadOnlyList<string> Types, IReadOnlyList<string>? Scopes, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt,
+    DateTimeOffset? DeletedAt = null);
 
-/// <summary>New instances of one entity, with the entity's current types (and scopes) to record.</summary>
+/// <summary>New instances of one entity, with the entity's current types (and scopes) to record; <paramref name="DeletedAt"/> when the write deleted the entity.</summary>
 public sealed record TemporalWrite(string EntityId, IReadOnlyList<string> Types, IReadOnlyList<string>? Scopes, DateTimeOffset At,
-    IReadOnlyList<(string Attribute, StoredInstance Instance)> Instances);
+    IReadOnlyList<(string Attribute, StoredInstance Instance)> Instances, DateTimeOffset? DeletedAt = null);
 
 /// <summary>Up to the requested number of instances of one attribute, and whether more matched.</summary>
 public sealed record InstanceSlice(string Attribute, IReadOnlyList<StoredInstance> Instances, bool Truncated);

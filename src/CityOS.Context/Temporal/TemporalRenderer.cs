@@ -37,6 +37,7 @@ public static class TemporalRenderer
             result["createdAt"] = NgsiLdSyntax.FormatDateTime(head.CreatedAt);
             result["modifiedAt"] = NgsiLdSyntax.FormatDateTime(head.ModifiedAt);
         }
+        if (head.DeletedAt is { } deletedAt) result["deletedAt"] = NgsiLdSyntax.FormatDateTime(deletedAt);
         return result;
     }
 
@@ -47,6 +48,7 @@ public static class TemporalRenderer
         foreach (var instance in attribute.Instances)
         {
             var rendered = Instance(instance.Data, sysAttrs, terms);
+            if (instance.DeletedAt is { } deletedAt) rendered["deletedAt"] = NgsiLdSyntax.FormatDateTime(deletedAt);
             rendered["instanceId"] = instance.InstanceId;
             array.Add(rendered);
         }

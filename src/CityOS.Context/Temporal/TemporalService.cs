@@ -14,11 +14,15 @@ using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Temporal;
 
-/// <summary>A temporal response: the rendered entities, the total count when asked, and the Content-Range when instances were cut.</summary>
-public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? ContentRange);
+/// <summary>
+/// A temporal response: the rendered entities, the total count when asked, the Content-Range when instances were cut,
+/// and whether more entities match than this page (limit and offset) holds.
+/// </summary>
+public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? ContentRange, bool MoreEntities = false);
 
 /// <summary>
-/// The temporal operations (5.6.11–5.6.16, 5.7.3, 5.7.4): selects entities and instances, aggregates,
+/// The temporal operations (5.6.11–5.6.16, 5.7.3, 5.7.4): selects entities and instances (q and geo-queries on the
+/// current entity, or on the history of an entity the broker does not hold, see <see cref="TemporalMatcher"/>), aggregates,
 /// cuts responses to the instance limit (a partial response names its window in Content-Range, 6.3.10),
 /// and writes instances given through the temporal API.
 /// </summary>
@@ -57,14 +61,26 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
             if (current is not null)
             {
                 var entity = currentExists ? await entities.GetAsync(tenant, head.Id, ct) : null;
-                if (entity is null || !current(entity)) continue;
+                var matches = entity is null ? await HistoryMatchesAsync(tenant, head, query, current, ct) : current(entity);
+                if (!matches) continue;
             }
             matching.Add(head);
         }
         var page = matching.Skip(request.Offset).Take(request.Limit);
         var results = new List<EntityInstances>();
         foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, access, ct));
-        return Finish(results, request.Count ? matching.Count : null, query, terms);
+        return Finish(results, request.Count ? matching.Count : null, query, terms) with { MoreEntities = matching.Count > request.Offset + results.Count };
+    }
+
+    /// <summary>q and geo-queries on an entity the broker does not hold: evaluated on its instances in the queried window.</summary>
+    private async Task<bool> HistoryMatchesAsync(string? tenant, TemporalEntityHead head, TemporalQuery query, Func<Entity, bool> predicate, CancellationToken ct)
+    {
+        var slices = new List<InstanceSlice>();
+        foreach (var name in await store.AttributesAsync(tenant, head.Id, ct))
+        {
+            slices.Add(await store.ReadInstancesAsync(tenant, head.Id, name, query.Time, options.Value.MaxInstancesPerAttribute, newestFirst: false, ct));
+        }
+        return TemporalMatcher.MatchesAtSomeInstant(head, slices, query.Time.Property, predicate);
     }
 
     /// <summary>One period longer than any stored history: the whole range aggregates as one.</summary>

@@ -216,6 +216,58 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task Accept_geo_json_sends_the_data_as_a_FeatureCollection_with_the_location_as_geometry()
+    {
+        var type = NewType();
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "notificationTrigger": ["entityCreated", "entityDeleted"],
+             "notification": {"attributes": ["temperature"], "endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}", "accept": "application/geo+json"}}}
+            """);
+        var id = await CreateEntityAsync(type, """
+            "temperature": {"type": "Property", "value": 20}, "humidity": {"type": "Property", "value": 50},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [139.7, 35.6]}}
+            """);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        Assert.StartsWith("application/geo+json", notification.Headers["Content-Type"]);
+        Assert.Contains("rel=\"http://www.w3.org/ns/json-ld#context\"", notification.Headers["Link"]);
+        Assert.Equal("Notification", notification.Body["type"]!.GetValue<string>());
+        var data = notification.Body["data"]!.AsObject();
+        Assert.Equal("FeatureCollection", data["type"]!.GetValue<string>());
+        var feature = data["features"]!.AsArray().Single()!.AsObject();
+        Assert.Equal("Feature", feature["type"]!.GetValue<string>());
+        Assert.Equal(id, feature["id"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type": "Point", "coordinates": [139.7, 35.6]}"""), feature["geometry"]));
+        var properties = feature["properties"]!.AsObject();
+        Assert.Equal(type, properties["type"]!.GetValue<string>());
+        Assert.Equal(20, properties["temperature"]!["value"]!.GetValue<int>());
+        Assert.Null(properties["humidity"]);
+
+        await host.SendAsync(HttpMethod.Delete, $"{Entities}/{Uri.EscapeDataString(id)}");
+        var deleted = (await host.Receiver.WaitForAsync(path, 2))[1].Body["data"]!["features"]!.AsArray().Single()!;
+        Assert.Equal(id, deleted["id"]!.GetValue<string>());
+        Assert.Null(deleted["geometry"]);
+        Assert.NotNull(deleted["properties"]!["deletedAt"]);
+    }
+
+    [Fact]
+    public async Task Periodic_geo_json_notifications_hold_one_Feature_per_entity()
+    {
+        var type = NewType();
+        await CreateEntityAsync(type, """ "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}} """);
+        await CreateEntityAsync(type, """ "temperature": {"type": "Property", "value": 7} """);
+        var path = host.Receiver.NewPath();
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "timeInterval": 1,
+             "notification": {"format": "keyValues", "endpoint": {"uri": "{{{{host.Receiver.Url(path)}}}}", "accept": "application/geo+json"}}}
+            """);
+        var features = (await host.Receiver.WaitForAsync(path, 1, 5000))[0].Body["data"]!["features"]!.AsArray();
+        Assert.Equal(2, features.Count);
+        Assert.Single(features, f => f!["geometry"] is null && f["properties"]!["temperature"]!.GetValue<int>() == 7);
+        Assert.Single(features, f => f!["geometry"]?["type"]?.GetValue<string>() == "Point");
+    }
+
+    [Fact]
     public async Task Notifications_are_compacted_with_the_subscription_context()
     {
         var type = NewType();
@@ -302,6 +354,46 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
         Assert.NotNull(notification["lastNotification"]);
         Assert.NotNull(notification["lastSuccess"]);
         Assert.NotNull(notification["lastFailure"]);
+    }
+
+    [Fact]
+    public async Task NotifiedAt_is_the_time_the_notification_is_sent_not_when_it_was_queued()
+    {
+        var (type, path, _) = await SubscribeAsync();
+        host.Receiver.FailNext(path, 2);
+        var written = DateTimeOffset.UtcNow;
+        await CreateEntityAsync(type);
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+        var notifiedAt = DateTimeOffset.Parse(notification.Body["notifiedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+        // Two refused attempts, 100 ms and 200 ms of backoff, came before the one that was taken.
+        Assert.True(notifiedAt - written >= TimeSpan.FromMilliseconds(250), $"notifiedAt {notifiedAt:O} is not after the retries (write at {written:O})");
+        Assert.True(notification.At - notifiedAt < TimeSpan.FromSeconds(1), $"notifiedAt {notifiedAt:O}, received at {notification.At:O}");
+    }
+
+    [Fact]
+    public async Task Notifications_of_one_entity_arrive_in_the_order_of_its_changes()
+    {
+        var (type, path, _) = await SubscribeAsync("\"notificationTrigger\": [\"attributeUpdated\"]");
+        var id = await CreateEntityAsync(type);
+        host.Receiver.DelayNext(path, TimeSpan.FromMilliseconds(600));
+        for (var value = 1; value <= 6; value++)
+        {
+            await host.SendAsync(HttpMethod.Patch, Attrs(id), $"{{\"temperature\": {{\"type\": \"Property\", \"value\": {value}}}}}");
+        }
+        var received = await host.Receiver.WaitForAsync(path, 6);
+        Assert.Equal([1, 2, 3, 4, 5, 6], received.Select(n => n.Entity["temperature"]!["value"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task A_slow_notification_of_one_entity_does_not_hold_back_the_other_entities()
+    {
+        var (type, path, _) = await SubscribeAsync("\"notificationTrigger\": [\"entityCreated\"]");
+        host.Receiver.DelayNext(path, TimeSpan.FromMilliseconds(1500));
+        var slow = await CreateEntityAsync(type);
+        await Task.Delay(100);
+        var fast = await CreateEntityAsync(type);
+        var received = await host.Receiver.WaitForAsync(path, 2);
+        Assert.Equal([fast, slow], received.Select(n => n.Entity["id"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Microsoft.Data.Sqlite;
 namespace CityOS.Context.Tests.Subscriptions;
 
 /// <summary>The real cityos host in-process with fast retries, and a real HTTP receiver recording every notification.</summary>
-public sealed class SubscriptionHost : CityOsTestHost
+public class SubscriptionHost : CityOsTestHost
 {
     public NotificationReceiver Receiver { get; } = new();
 
@@ -19,7 +19,11 @@ public sealed class SubscriptionHost : CityOsTestHost
         "--CityOS:Subscriptions:InitialRetryDelay", "00:00:00.100",
         "--CityOS:Subscriptions:MaxRetryDelay", "00:00:00.400",
         "--CityOS:Subscriptions:DeliveryTimeout", "00:00:02",
+        .. MoreSettings,
     ];
+
+    /// <summary>More command-line settings for the host.</summary>
+    protected virtual IEnumerable<string> MoreSettings => [];
 
     public override async Task InitializeAsync()
     {
@@ -69,6 +73,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedNotification>> _received = new();
     private readonly ConcurrentDictionary<string, int> _failures = new();
+    private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
     private readonly SemaphoreSlim _arrived = new(0);
     private WebApplication? _app;
 
@@ -81,6 +86,9 @@ public sealed class NotificationReceiver : IAsyncDisposable
 
     public void FailNext(string path, int times) => _failures[path] = times;
 
+    /// <summary>The next notification to the path is answered (and recorded) only after <paramref name="delay"/>.</summary>
+    public void DelayNext(string path, TimeSpan delay) => _delays[path] = delay;
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -91,6 +99,7 @@ public sealed class NotificationReceiver : IAsyncDisposable
         {
             var path = context.Request.Path.Value!;
             var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+            if (_delays.TryRemove(path, out var delay)) await Task.Delay(delay);
             if (_failures.TryGetValue(path, out var left) && left > 0)
             {
                 _failures[path] = left - 1;

@@ -64,7 +64,60 @@ public sealed class HistoryTests(TemporalHost host) : IClassFixture<TemporalHost
         await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Lamp", "on": {"type": "Property", "value": true}}""");
         await _client.WaitForHistoryAsync(id, "on", 1);
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
-        Assert.Single((await _client.GetTemporalAsync(id))["on"]!.AsArray());
+        Assert.True((await _client.WaitForHistoryAsync(id, "on", 2))["on"]![0]!["value"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"{Temporal.Url}/{id}")).StatusCode);
+        var gone = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{id}"));
+        await gone.AssertProblemAsync(404, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task Deleting_an_attribute_leaves_an_instance_with_the_NGSI_LD_Null_and_deletedAt()
+    {
+        var id = Ngsi.Unique("Valve");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Valve", "flow": {"type": "Property", "value": 3}, "open": {"type": "Property", "value": true}}""");
+        await _client.WaitForHistoryAsync(id, "flow", 1);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}/attrs/flow")).StatusCode);
+
+        var flow = (await _client.WaitForHistoryAsync(id, "flow", 2))["flow"]!.AsArray();
+        Assert.Equal(3, flow[0]!["value"]!.GetValue<int>());
+        Assert.Null(flow[0]!["deletedAt"]);
+        var marker = flow[1]!;
+        Assert.Equal("Property", marker["type"]!.GetValue<string>());
+        Assert.Equal("urn:ngsi-ld:null", marker["value"]!.GetValue<string>());
+        Assert.True(DateTimeOffset.TryParse(marker["deletedAt"]!.GetValue<string>(), out _));
+        Assert.StartsWith("urn:ngsi-ld:attribute:instance:", marker["instanceId"]!.GetValue<string>());
+
+        var entity = await _client.GetTemporalAsync(id);
+        Assert.Single(entity["open"]!.AsArray());
+        Assert.Null(entity["deletedAt"]);
+        var values = (await _client.GetTemporalAsync(id, "?attrs=flow&options=temporalValues"))["flow"]!["values"]!.AsArray();
+        Assert.Equal("urn:ngsi-ld:null", values[1]![0]!.GetValue<string>());
+        var count = (await _client.GetTemporalAsync(id, "?attrs=flow&aggrMethods=totalCount"))["flow"]!["totalCount"]![0]![0]!.GetValue<int>();
+        Assert.Equal(1, count);
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("batch")]
+    public async Task Deleting_the_entity_marks_every_attribute_and_the_entity_deleted(string how)
+    {
+        var id = Ngsi.Unique("Bin");
+        await _client.CreateAsync($$$"""
+            {"id": "{{{id}}}", "type": "Bin", "fill": {"type": "Property", "value": 40}, "emptiedBy": {"type": "Relationship", "object": "urn:ngsi-ld:Truck:1"}}
+            """);
+        await _client.WaitForHistoryAsync(id, "fill", 1);
+        var response = how == "batch"
+            ? await _client.SendAsync(Ngsi.Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/delete", Ngsi.Json($"[\"{id}\"]")))
+            : await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}");
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+
+        var entity = await _client.WaitForHistoryAsync(id, "fill", 2);
+        var deletedAt = entity["fill"]![1]!["deletedAt"]!.GetValue<string>();
+        Assert.Equal("urn:ngsi-ld:null", entity["fill"]![1]!["value"]!.GetValue<string>());
+        Assert.Equal(deletedAt, entity["deletedAt"]!.GetValue<string>());
+        var relationship = (await _client.WaitForHistoryAsync(id, "emptiedBy", 2))["emptiedBy"]![1]!;
+        Assert.Equal("urn:ngsi-ld:null", relationship["object"]!.GetValue<string>());
+        Assert.Equal(deletedAt, relationship["deletedAt"]!.GetValue<string>());
     }
 
     [Fact]

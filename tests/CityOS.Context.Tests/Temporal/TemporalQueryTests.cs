@@ -103,6 +103,30 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
     }
 
     [Fact]
+    public async Task Query_pages_carry_link_headers_to_the_next_and_previous_pages()
+    {
+        foreach (var suffix in new[] { "b", "c" })
+        {
+            await _client.CreateTemporalAsync($$$"""{"id": "urn:ngsi-ld:{{{_type}}}:{{{suffix}}}", "type": "{{{_type}}}", "temperature": {"type": "Property", "value": 1}}""");
+        }
+        var first = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}?type={_type}&attrs=temperature&limit=2"));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal([_id, $"urn:ngsi-ld:{_type}:b"], (await first.BodyAsync()).AsArray().Ids());
+        var firstLinks = string.Join(",", first.Headers.GetValues("Link"));
+        Assert.DoesNotContain("rel=\"prev\"", firstLinks);
+        var nextUrl = System.Text.RegularExpressions.Regex.Match(firstLinks, "<([^>]*)>; rel=\"next\"").Groups[1].Value;
+        Assert.StartsWith(Temporal.Url + "?", nextUrl);
+        Assert.Contains("offset=2", nextUrl);
+        Assert.Contains("attrs=temperature", nextUrl);
+
+        var second = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, nextUrl));
+        Assert.Equal([$"urn:ngsi-ld:{_type}:c"], (await second.BodyAsync()).AsArray().Ids());
+        var secondLinks = string.Join(",", second.Headers.GetValues("Link"));
+        Assert.Matches("<[^>]*offset=0[^>]*>; rel=\"prev\"", secondLinks);
+        Assert.DoesNotContain("rel=\"next\"", secondLinks);
+    }
+
+    [Fact]
     public async Task Q_and_geo_queries_apply_to_the_current_entity()
     {
         var type = "Bin" + Guid.NewGuid().ToString("N")[..8];
@@ -115,6 +139,33 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
 
         Assert.Equal([full], (await _client.QueryTemporalAsync($"type={type}&q=fill>50")).Ids());
         Assert.Equal([empty], (await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[13.4,52.5]")).Ids());
+    }
+
+    [Fact]
+    public async Task Q_and_geo_queries_match_temporal_only_entities_on_their_instances()
+    {
+        var type = "Buoy" + Guid.NewGuid().ToString("N")[..8];
+        var drifting = $"urn:ngsi-ld:{type}:drifting";
+        var calm = $"urn:ngsi-ld:{type}:calm";
+        await _client.CreateTemporalAsync($$$$"""
+            {"id": "{{{{drifting}}}}", "type": "{{{{type}}}}",
+             "wave": [{"type": "Property", "value": 4, "observedAt": "2026-01-01T00:00:00Z"}, {"type": "Property", "value": 1, "observedAt": "2026-01-01T02:00:00Z"}],
+             "location": [{"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}, "observedAt": "2026-01-01T00:00:00Z"},
+                          {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [13.4, 52.5]}, "observedAt": "2026-01-01T02:00:00Z"}]}
+            """);
+        await _client.CreateTemporalAsync($$$$"""
+            {"id": "{{{{calm}}}}", "type": "{{{{type}}}}",
+             "wave": [{"type": "Property", "value": 0.5, "observedAt": "2026-01-01T00:00:00Z"}],
+             "location": [{"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}, "observedAt": "2026-01-01T00:00:00Z"}]}
+            """);
+
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave>3")).Ids());
+        Assert.Empty(await _client.QueryTemporalAsync($"type={type}&q=wave>3&timerel=after&timeAt=2026-01-01T01:00:00Z"));
+        Assert.Equal([calm, drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave<2")).Ids().Order());
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&q=wave<2;wave>0.9")).Ids());
+        Assert.Equal([drifting], (await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[13.4,52.5]")).Ids());
+        Assert.Equal([calm, drifting], (await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[2.35,48.85]")).Ids().Order());
+        Assert.Empty(await _client.QueryTemporalAsync($"type={type}&georel=near;maxDistance==10000&geometry=Point&coordinates=[2.35,48.85]&timerel=after&timeAt=2026-01-01T01:00:00Z"));
     }
 
     [Fact]

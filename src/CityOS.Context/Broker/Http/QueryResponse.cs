@@ -21,13 +21,17 @@ internal static class QueryResponse
             : new JsonArray(page.Entities.Select(e => (JsonNode)EntityRenderer.Render(e, options, terms)).ToArray());
         var response = new NgsiLdResponse(body, terms, mediaType);
         if (page.TotalCount is { } total) response.Headers[ResultsCountHeader] = total.ToString(CultureInfo.InvariantCulture);
-        if (query.Limit > 0)
-        {
-            if (query.Offset > 0) response.Links.Add(PageLink(request, Math.Max(0, query.Offset - query.Limit), query.Limit, "prev"));
-            var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
-            if (more) response.Links.Add(PageLink(request, query.Offset + query.Limit, query.Limit, "next"));
-        }
+        var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
+        AddPageLinks(response, request, query, more);
         return response;
+    }
+
+    /// <summary>Links to the previous page (unless this is the first) and to the next one (when more entities match).</summary>
+    public static void AddPageLinks(NgsiLdResponse response, HttpRequest request, QueryRequest query, bool more)
+    {
+        if (query.Limit <= 0) return;
+        if (query.Offset > 0) response.Links.Add(PageLink(request, Math.Max(0, query.Offset - query.Limit), query.Limit, "prev"));
+        if (more) response.Links.Add(PageLink(request, query.Offset + query.Limit, query.Limit, "next"));
     }
 
     private static string PageLink(HttpRequest request, int offset, int limit, string rel)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
@@ -77,7 +78,7 @@ public static class TemporalApi
         var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
         var query = ParseTemporal(request.Query);
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
-        return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
+        return RespondPage(request, selection, result, terms, mediaType);
     }
 
     private static async Task<IResult> QueryPost(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, IOptions<ContextOptions> settings, CancellationToken ct)
@@ -95,7 +96,7 @@ public static class TemporalApi
         var parameters = TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name));
         var query = TemporalQuery.Parse(parameters, QueryParameters.Options(request.Query));
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
-        return Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
+        return RespondPage(request, selection, result, terms, mediaType);
     }
 
     private static async Task<IResult> DeleteEntity(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
@@ -171,6 +172,14 @@ public static class TemporalApi
         TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query));
 
     private static string? QueryText(IQueryCollection query, string name) => QueryParameters.Text(query, name);
+
+    /// <summary>A page of a query: Link headers to the previous and next pages as the broker's query gives them.</summary>
+    private static NgsiLdResponse RespondPage(HttpRequest request, QueryRequest selection, TemporalResult result, LdContext terms, ResponseMediaType mediaType)
+    {
+        var response = Respond(new JsonArray(result.Entities.Select(e => (JsonNode)e).ToArray()), result, terms, mediaType);
+        QueryResponse.AddPageLinks(response, request, selection, result.MoreEntities);
+        return response;
+    }
 
     private static NgsiLdResponse Respond(JsonNode body, TemporalResult result, LdContext terms, ResponseMediaType mediaType)
     {

@@ -35,10 +35,10 @@ public interface ITemporalStore
     /// <summary>Up to <paramref name="limit"/> instances in time order (newest first when asked), and whether more matched.</summary>
     ValueTask<InstanceSlice> ReadInstancesAsync(string? tenant, string id, string attribute, TimeFilter filter, int limit, bool newestFirst, CancellationToken ct);
 
-    /// <summary>Every matching value in time order, for aggregation.</summary>
+    /// <summary>Every matching value in time order, for aggregation (deletion markers are no values).</summary>
     ValueTask<IReadOnlyList<TimedValue>> ReadValuesAsync(string? tenant, string id, string attribute, TimeFilter filter, CancellationToken ct);
 
-    /// <summary>The earliest matching time of an attribute, null when nothing matches.</summary>
+    /// <summary>The earliest matching time of a value of an attribute, null when nothing matches.</summary>
     ValueTask<DateTimeOffset?> FirstTimeAsync(string? tenant, string id, string attribute, TimeFilter filter, CancellationToken ct);
 
     /// <summary>

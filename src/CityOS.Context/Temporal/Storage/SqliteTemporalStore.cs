@@ -56,7 +56,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         new(Database(tenant, create: false)?.Read(c =>
         {
             using var command = c.CreateCommand();
-            command.CommandText = "SELECT id, types, scopes, created_at, modified_at FROM entities WHERE id = $id";
+            command.CommandText = "SELECT id, types, scopes, created_at, modified_at, deleted_at FROM entities WHERE id = $id";
             command.Parameters.AddWithValue("$id", id);
             using var reader = command.ExecuteReader();
             return reader.Read() ? Head(reader) : null;
@@ -66,7 +66,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         new(Database(tenant, create: false)?.Read(c =>
         {
             using var command = c.CreateCommand();
-            var sql = new System.Text.StringBuilder("SELECT e.id, e.types, e.scopes, e.created_at, e.modified_at FROM entities e WHERE ");
+            var sql = new System.Text.StringBuilder("SELECT e.id, e.types, e.scopes, e.created_at, e.modified_at, e.deleted_at FROM entities e WHERE ");
             if (ids is not null)
             {
                 sql.Append("e.id IN (").Append(string.Join(",", ids.Select((_, i) => "$id" + i))).Append(") AND ");
@@ -104,7 +104,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             using var command = c.CreateCommand();
             var column = TimeColumn(filter.Property);
             command.CommandText = $"""
-                SELECT instance_id, dataset_id, kind, value, details, observed_at, has_observed, created_at, modified_at FROM instances i
+                SELECT instance_id, dataset_id, kind, value, details, observed_at, has_observed, created_at, modified_at, deleted_at FROM instances i
                 WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
                 ORDER BY {column} {(newestFirst ? "DESC" : "ASC")}, id {(newestFirst ? "DESC" : "ASC")} LIMIT $limit
                 """;
@@ -133,7 +133,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             var column = TimeColumn(filter.Property);
             command.CommandText = $"""
                 SELECT {column}, dataset_id, kind, number, value FROM instances i
-                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
+                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a) AND deleted_at IS NULL{TimeCondition(command, filter, "i.")}
                 ORDER BY {column}, id
                 """;
             command.Parameters.AddWithValue("$e", id);
@@ -155,7 +155,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             using var command = c.CreateCommand();
             command.CommandText = $"""
                 SELECT min({TimeColumn(filter.Property)}) FROM instances i
-                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
+                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a) AND deleted_at IS NULL{TimeCondition(command, filter, "i.")}
                 """;
             command.Parameters.AddWithValue("$e", id);
             command.Parameters.AddWithValue("$a", attribute);
@@ -171,7 +171,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
                 SELECT dataset_id, min(kind), ({column} - $start) / $period AS p, count(*), {(countDistinct ? "count(DISTINCT value)" : "0")}, count(number),
                        total(number), total(number * number), min(number), max(number), max({column})
                 FROM instances i
-                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){TimeCondition(command, filter, "i.")}
+                WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a) AND deleted_at IS NULL{TimeCondition(command, filter, "i.")}
                 GROUP BY dataset_id, p ORDER BY dataset_id, p
                 """;
             command.Parameters.AddWithValue("$e", id);
@@ -212,7 +212,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         var heads = database.Read(c =>
         {
             using var command = c.CreateCommand();
-            command.CommandText = "SELECT id, types, scopes, created_at, modified_at FROM entities";
+            command.CommandText = "SELECT id, types, scopes, created_at, modified_at, deleted_at FROM entities";
             using var reader = command.ExecuteReader();
             var list = new List<TemporalEntityHead>();
             while (reader.Read()) list.Add(Head(reader));
@@ -253,7 +253,8 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         JsonSerializer.Deserialize<List<string>>(reader.GetString(1))!,
         reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<List<string>>(reader.GetString(2)),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        reader.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)));
 
     private static StoredInstance Instance(SqliteDataReader reader)
     {
@@ -267,7 +268,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
         };
         if (!reader.IsDBNull(4)) InstanceCodec.ReadDetails(reader.GetString(4), data);
-        return new StoredInstance(reader.GetString(0), data);
+        return new StoredInstance(reader.GetString(0), data, reader.IsDBNull(9) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)));
     }
 
     private static object? Scalar(SqliteConnection connection, string sql)

@@ -10,15 +10,15 @@ internal sealed class TemporalDatabase : IDisposable
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS entities(
-            id TEXT PRIMARY KEY, types TEXT NOT NULL, scopes TEXT, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL) WITHOUT ROWID;
+            id TEXT PRIMARY KEY, types TEXT NOT NULL, scopes TEXT, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, deleted_at INTEGER) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS series(
             id INTEGER PRIMARY KEY, entity_id TEXT NOT NULL, attribute TEXT NOT NULL, UNIQUE(entity_id, attribute));
         CREATE TABLE IF NOT EXISTS instances(
             id INTEGER PRIMARY KEY, series INTEGER NOT NULL, instance_id TEXT NOT NULL, dataset_id TEXT, kind INTEGER NOT NULL,
             value TEXT, number REAL, details TEXT,
-            observed_at INTEGER NOT NULL, has_observed INTEGER NOT NULL, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL);
+            observed_at INTEGER NOT NULL, has_observed INTEGER NOT NULL, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL, deleted_at INTEGER);
         CREATE UNIQUE INDEX IF NOT EXISTS instances_instance_id ON instances(instance_id);
-        CREATE INDEX IF NOT EXISTS instances_observed ON instances(series, observed_at, number, dataset_id, kind);
+        CREATE INDEX IF NOT EXISTS instances_observed ON instances(series, observed_at, number, dataset_id, kind, deleted_at);
         CREATE INDEX IF NOT EXISTS instances_created ON instances(series, created_at);
         CREATE INDEX IF NOT EXISTS instances_modified ON instances(series, modified_at);
         CREATE TABLE IF NOT EXISTS journal(id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
@@ -38,6 +38,8 @@ internal sealed class TemporalDatabase : IDisposable
         {
             Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
             Execute(_writer, Schema);
+            AddColumnIfMissing("entities", "deleted_at", "INTEGER");
+            AddColumnIfMissing("instances", "deleted_at", "INTEGER");
         }
         catch
         {
@@ -52,6 +54,15 @@ internal sealed class TemporalDatabase : IDisposable
         connection.Open();
         Execute(connection, "PRAGMA busy_timeout=10000; PRAGMA cache_size=-16000;");
         return connection;
+    }
+
+    /// <summary>Upgrades a file written by an earlier version.</summary>
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        using var check = _writer.CreateCommand();
+        check.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $c";
+        check.Parameters.AddWithValue("$c", column);
+        if (Convert.ToInt64(check.ExecuteScalar()) == 0) Execute(_writer, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -123,14 +134,16 @@ internal sealed class TemporalDatabase : IDisposable
                 created = exists.ExecuteScalar() is null;
             }
             using (var upsert = Command("""
-                INSERT INTO entities(id, types, scopes, created_at, modified_at) VALUES ($id, $types, $scopes, $at, $at)
-                ON CONFLICT(id) DO UPDATE SET types = excluded.types, scopes = coalesce(excluded.scopes, scopes), modified_at = max(modified_at, excluded.modified_at)
+                INSERT INTO entities(id, types, scopes, created_at, modified_at, deleted_at) VALUES ($id, $types, $scopes, $at, $at, $deleted)
+                ON CONFLICT(id) DO UPDATE SET types = excluded.types, scopes = coalesce(excluded.scopes, scopes), modified_at = max(modified_at, excluded.modified_at),
+                    deleted_at = excluded.deleted_at
                 """))
             {
                 upsert.Parameters.AddWithValue("$id", write.EntityId);
                 upsert.Parameters.AddWithValue("$types", JsonSerializer.Serialize(write.Types));
                 upsert.Parameters.AddWithValue("$scopes", write.Scopes is null ? DBNull.Value : JsonSerializer.Serialize(write.Scopes));
                 upsert.Parameters.AddWithValue("$at", write.At.ToUnixTimeMilliseconds());
+                upsert.Parameters.AddWithValue("$deleted", (object?)write.DeletedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
                 upsert.ExecuteNonQuery();
             }
             foreach (var (attribute, instance) in write.Instances) Insert(Series(write.EntityId, attribute), instance);
@@ -157,10 +170,10 @@ internal sealed class TemporalDatabase : IDisposable
             if (_insertInstance is null)
             {
                 _insertInstance = Command("""
-                    INSERT INTO instances(series, instance_id, dataset_id, kind, value, number, details, observed_at, has_observed, created_at, modified_at)
-                    VALUES ($s, $iid, $d, $k, $v, $n, $x, $o, $ho, $c, $m)
+                    INSERT INTO instances(series, instance_id, dataset_id, kind, value, number, details, observed_at, has_observed, created_at, modified_at, deleted_at)
+                    VALUES ($s, $iid, $d, $k, $v, $n, $x, $o, $ho, $c, $m, $del)
                     """);
-                foreach (var name in new[] { "$s", "$iid", "$d", "$k", "$v", "$n", "$x", "$o", "$ho", "$c", "$m" }) _insertInstance.Parameters.Add(new SqliteParameter(name, null));
+                foreach (var name in new[] { "$s", "$iid", "$d", "$k", "$v", "$n", "$x", "$o", "$ho", "$c", "$m", "$del" }) _insertInstance.Parameters.Add(new SqliteParameter(name, null));
             }
             var data = instance.Data;
             var p = _insertInstance.Parameters;
@@ -175,6 +188,7 @@ internal sealed class TemporalDatabase : IDisposable
             p[8].Value = data.ObservedAt is null ? 0 : 1;
             p[9].Value = data.CreatedAt.ToUnixTimeMilliseconds();
             p[10].Value = data.ModifiedAt.ToUnixTimeMilliseconds();
+            p[11].Value = (object?)instance.DeletedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value;
             _insertInstance.ExecuteNonQuery();
         }
 
