@@ -33,10 +33,13 @@ public sealed class AccessControl
     public bool Enabled => _options.Enabled;
 
     /// <summary>What the caller of <paramref name="http"/> may do in <paramref name="tenant"/> for the given actions.</summary>
-    public async ValueTask<EntityAccess> ForAsync(HttpContext http, string? tenant, IReadOnlyList<AccessAction> actions, CancellationToken ct)
+    public ValueTask<EntityAccess> ForAsync(HttpContext http, string? tenant, IReadOnlyList<AccessAction> actions, CancellationToken ct) =>
+        ForCallerAsync(http.Caller(), tenant, actions, ct);
+
+    /// <summary>What <paramref name="caller"/> may do in <paramref name="tenant"/> (also outside a request, e.g. for a subscription's owner).</summary>
+    public async ValueTask<EntityAccess> ForCallerAsync(CallerIdentity caller, string? tenant, IReadOnlyList<AccessAction> actions, CancellationToken ct)
     {
         if (_policy is null) return EntityAccess.Everything;
-        var caller = http.Caller();
         var key = SecurityTenants.Key(tenant);
         var scopes = new Dictionary<AccessAction, AccessScope>(actions.Count);
         foreach (var action in actions)
@@ -53,6 +56,10 @@ public sealed class AccessControl
         access.RequireAny(actions);
         return access;
     }
+
+    /// <summary>Whether the caller of the request may administer the tenant (e.g. see every subscription); true with security off.</summary>
+    public async ValueTask<bool> AdministersAsync(HttpContext http, string? tenant, CancellationToken ct) =>
+        _policy is null || (await _policy.DecideAsync(http.Caller(), AccessAction.Admin, new AccessResource(SecurityTenants.Key(tenant)), ct)).Allowed;
 
     /// <summary>A decision on a resource that is not an entity (a subscription, a hosted @context): 401/403 when refused.</summary>
     public async ValueTask RequireAsync(HttpContext http, AccessAction action, AccessResource resource, CancellationToken ct)

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using CityOS.Context.Access;
 using CityOS.Context.Model;
+using CityOS.Core.Security;
 using CityOS.Context.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +21,7 @@ public sealed partial class Notifier(
     SubscriptionRegistry registry,
     SubscriptionStore store,
     DeliveryDispatcher dispatcher,
+    AccessControl access,
     TimeProvider time,
     IOptions<SubscriptionOptions> options,
     ILogger<Notifier> logger) : BackgroundService
@@ -66,14 +69,31 @@ public sealed partial class Notifier(
         if (!subscriptions.IsEmpty)
         {
             var now = time.GetUtcNow();
+            var readers = new Dictionary<string, EntityAccess>(StringComparer.Ordinal);
             foreach (var change in changes)
             {
                 if (change.Sequence <= position) continue;
-                ChangeSummary? summary = null;
+                ChangeSummary? full = null;
                 foreach (var subscription in subscriptions.Candidates(change.Before, change.After))
                 {
                     if (!subscription.IsLive(now)) continue;
-                    summary ??= ChangeSummary.Of(change);
+                    full ??= ChangeSummary.Of(change);
+                    var summary = full;
+                    if (access.Enabled)
+                    {
+                        // The owner's read grants as of now: the change as the owner may see it, or nothing.
+                        if (!readers.TryGetValue(subscription.Id, out var reader))
+                        {
+                            readers[subscription.Id] = reader = await access.ForCallerAsync(subscription.Owner ?? CallerIdentity.Anonymous, tenant, [AccessAction.Read], ct);
+                        }
+                        if (!reader.IsUnrestricted(AccessAction.Read))
+                        {
+                            var before = change.Before is null ? null : reader.Visible(change.Before);
+                            var after = change.After is null ? null : reader.Visible(change.After);
+                            if (before is null && after is null) continue;
+                            summary = ChangeSummary.Of(change with { Before = before, After = after });
+                        }
+                    }
                     var fired = SubscriptionMatcher.Match(subscription, summary);
                     if (fired == NotificationTriggers.None) continue;
                     if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) continue;
@@ -137,8 +157,10 @@ public sealed partial class Notifier(
             Predicate = entity => SubscriptionMatcher.SelectsEntity(subscription, entity),
             Limit = _options.MaxEntitiesPerPeriodicNotification,
         }, ct);
-        if (page.Entities.Count == 0) return;
-        var data = page.Entities.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
+        var reader = await access.ForCallerAsync(subscription.Owner ?? CallerIdentity.Anonymous, subscription.Tenant, [AccessAction.Read], ct);
+        var visible = page.Entities.Select(reader.Visible).OfType<Entity>().Where(e => SubscriptionMatcher.SelectsEntity(subscription, e)).ToList();
+        if (visible.Count == 0) return;
+        var data = visible.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
         var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now, NotificationBuilder.PeriodicOrderKey(subscription));
         registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
         var queued = store.EnqueueAsync([delivery], subscription.Tenant, null);

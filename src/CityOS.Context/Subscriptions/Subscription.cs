@@ -5,6 +5,7 @@ using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
 using CityOS.Context.Query;
 using CityOS.Context.Representation;
+using CityOS.Core.Security;
 using CityOS.Mqtt;
 
 namespace CityOS.Context.Subscriptions;
@@ -80,6 +81,12 @@ public sealed class Subscription
 
     /// <summary>The @context the subscription was created with (null: the core context); stored and used for every notification.</summary>
     public required JsonNode? Context { get; init; }
+
+    /// <summary>
+    /// Who created the subscription (null when security was off): only it and the tenant's administrators see
+    /// and change it, and its notifications carry only what the owner may read.
+    /// </summary>
+    public CallerIdentity? Owner { get; init; }
 
     public required LdContext Terms { get; init; }
     public required IReadOnlyList<SubscriptionEntitySelector> Entities { get; init; }

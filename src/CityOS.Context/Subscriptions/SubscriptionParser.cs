@@ -48,7 +48,7 @@ public static class SubscriptionParser
     /// are dropped from it. <paramref name="checkExpiry"/> is false when reloading a stored subscription, which may have expired since.
     /// </summary>
     public static Subscription Parse(JsonObject document, JsonNode? context, LdContext terms, string? tenant, string id,
-        DateTimeOffset now, DateTimeOffset createdAt, bool checkExpiry)
+        DateTimeOffset now, DateTimeOffset createdAt, bool checkExpiry, Core.Security.CallerIdentity? owner = null)
     {
         var doc = (JsonObject)document.DeepClone();
         foreach (var name in SystemMembers) doc.Remove(name);
@@ -154,6 +154,7 @@ public static class SubscriptionParser
         {
             Id = id,
             Tenant = tenant,
+            Owner = owner,
             Document = doc,
             Context = context?.DeepClone(),
             Terms = terms,

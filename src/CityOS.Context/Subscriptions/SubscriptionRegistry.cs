@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
 using CityOS.Core;
+using CityOS.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace CityOS.Context.Subscriptions;
@@ -35,7 +36,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
                 try
                 {
                     var terms = await resolver.ResolveAsync(stored.Context, ct);
-                    var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false);
+                    var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false, stored.Owner);
                     var key = SubscriptionStore.KeyOf(stored.Tenant);
                     if (!byTenant.TryGetValue(key, out var list)) byTenant[key] = list = [];
                     list.Add(subscription);
@@ -71,12 +72,12 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
     public IEnumerable<(string? Tenant, string Id, SubscriptionState State)> States =>
         _states.Select(s => (s.Key.Tenant.Length == 0 ? null : s.Key.Tenant, s.Key.Id, s.Value));
 
-    public async Task<Subscription> CreateAsync(string? tenant, JsonObject body, LdContext terms, CancellationToken ct)
+    public async Task<Subscription> CreateAsync(string? tenant, JsonObject body, LdContext terms, CallerIdentity? owner, CancellationToken ct)
     {
         await EnsureLoadedAsync(ct);
         var id = SubscriptionParser.IdFor(body);
         var now = time.GetUtcNow();
-        var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true);
+        var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true, owner);
         await _writeGate.WaitAsync(ct);
         try
         {
@@ -115,7 +116,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
             var context = terms.IsCoreOnly ? current.Context : ContextOf(terms);
             var contextTerms = terms.IsCoreOnly ? current.Terms : terms;
             updated = SubscriptionParser.Parse(document, context, contextTerms, tenant, id, time.GetUtcNow(), current.CreatedAt,
-                checkExpiry: fragment.ContainsKey("expiresAt"));
+                checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
             await store.SaveSubscriptionAsync(updated);
             Replace(tenant, updated, id);
         }

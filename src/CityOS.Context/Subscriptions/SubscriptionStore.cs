@@ -9,7 +9,8 @@ namespace CityOS.Context.Subscriptions;
 /// <summary>A subscription as stored: the client's document, its @context, and its delivery counters.</summary>
 public sealed record StoredSubscription(
     string? Tenant, string Id, JsonObject Document, JsonNode? Context, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt,
-    long TimesSent, long TimesFailed, DateTimeOffset? LastNotification, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure);
+    long TimesSent, long TimesFailed, DateTimeOffset? LastNotification, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure,
+    Core.Security.CallerIdentity? Owner = null);
 
 /// <summary>
 /// subscriptions.db in the data directory (SQLite, WAL, synchronous=FULL): the subscriptions of every tenant, the
@@ -43,7 +44,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, context TEXT,
                 created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,
                 times_sent INTEGER NOT NULL DEFAULT 0, times_failed INTEGER NOT NULL DEFAULT 0,
-                last_notification INTEGER, last_success INTEGER, last_failure INTEGER,
+                last_notification INTEGER, last_success INTEGER, last_failure INTEGER, owner TEXT,
                 PRIMARY KEY(tenant, id));
             CREATE TABLE IF NOT EXISTS deliveries(
                 seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, subscription_id TEXT NOT NULL, receiver TEXT NOT NULL,
@@ -53,6 +54,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
             """);
         AddColumnIfMissing("deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
         AddColumnIfMissing("deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
+        AddColumnIfMissing("subscriptions", "owner", "TEXT");
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -64,7 +66,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     {
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT tenant, id, doc, context, created_at, modified_at, times_sent, times_failed, last_notification, last_success, last_failure FROM subscriptions ORDER BY created_at, id";
+        command.CommandText = "SELECT tenant, id, doc, context, created_at, modified_at, times_sent, times_failed, last_notification, last_success, last_failure, owner FROM subscriptions ORDER BY created_at, id";
         using var reader = command.ExecuteReader();
         var list = new List<StoredSubscription>();
         while (reader.Read())
@@ -72,7 +74,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
             list.Add(new StoredSubscription(TenantOf(reader.GetString(0)), reader.GetString(1), JsonNode.Parse(reader.GetString(2))!.AsObject(),
                 reader.IsDBNull(3) ? null : JsonNode.Parse(reader.GetString(3)),
                 Time(reader.GetInt64(4)), Time(reader.GetInt64(5)), reader.GetInt64(6), reader.GetInt64(7),
-                OptionalTime(reader, 8), OptionalTime(reader, 9), OptionalTime(reader, 10)));
+                OptionalTime(reader, 8), OptionalTime(reader, 9), OptionalTime(reader, 10),
+                reader.IsDBNull(11) ? null : Access.CallerSnapshot.Read(reader.GetString(11))));
         }
         return list;
     }
@@ -144,7 +147,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, (connection, transaction) =>
     {
         using var command = Command(connection, transaction, """
-            INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at) VALUES($t, $id, $doc, $ctx, $c, $m)
+            INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at, owner) VALUES($t, $id, $doc, $ctx, $c, $m, $o)
                 ON CONFLICT(tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context, modified_at = excluded.modified_at
             """);
         command.Parameters.AddWithValue("$t", KeyOf(subscription.Tenant));
@@ -153,6 +156,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         command.Parameters.AddWithValue("$ctx", (object?)subscription.Context?.ToJsonString() ?? DBNull.Value);
         command.Parameters.AddWithValue("$c", subscription.CreatedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$m", subscription.ModifiedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$o", subscription.Owner is { } owner ? Access.CallerSnapshot.Write(owner) : DBNull.Value);
         command.ExecuteNonQuery();
     })!;
 

@@ -5,6 +5,7 @@ using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Core;
 using CityOS.Core.Security;
+using CityOS.Context.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,28 +27,28 @@ public static class SubscriptionsApi
         return api;
     }
 
-    private static async Task<IResult> Create(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, CancellationToken ct)
+    private static async Task<IResult> Create(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, AccessControl access, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var subscription = await registry.CreateAsync(tenant, body, terms, ct);
+        var subscription = await registry.CreateAsync(tenant, body, terms, access.Enabled ? request.HttpContext.Caller() : null, ct);
         return TypedResults.Created($"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(subscription.Id)}");
     }
 
     private static async Task<IResult> Retrieve(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
-        IEntityStore entities, TimeProvider time, CancellationToken ct)
+        IEntityStore entities, AccessControl access, TimeProvider time, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
         ValidateId(subscriptionId);
-        var subscription = registry.Get(tenant, subscriptionId);
+        var subscription = await OwnAsync(request, tenant, subscriptionId, registry, access, ct);
         var body = SubscriptionRenderer.Render(subscription, registry.State(tenant, subscription.Id), time.GetUtcNow(), SysAttrs(request));
         return new NgsiLdResponse(body, subscription.Terms, mediaType);
     }
 
     private static async Task<IResult> QuerySubscriptions(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
-        IEntityStore entities, IOptions<ContextOptions> settings, TimeProvider time, CancellationToken ct)
+        IEntityStore entities, AccessControl access, IOptions<ContextOptions> settings, TimeProvider time, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -57,7 +58,8 @@ public static class SubscriptionsApi
         var offset = QueryParameters.Offset(request.Query);
         var count = QueryParameters.Flag(request.Query, "count");
         if (limit == 0 && !count) throw NgsiLdException.BadRequest("limit=0 is only allowed together with count=true.");
-        var all = registry.For(tenant).Ordered;
+        var sees = await VisibilityAsync(request, tenant, access, ct);
+        var all = registry.For(tenant).Ordered.Where(sees).ToList();
         var now = time.GetUtcNow();
         var sysAttrs = SysAttrs(request);
         var page = new JsonArray(all.Skip(offset).Take(limit)
@@ -68,24 +70,45 @@ public static class SubscriptionsApi
     }
 
     private static async Task<IResult> Update(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
-        IEntityStore entities, CancellationToken ct)
+        IEntityStore entities, AccessControl access, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         ValidateId(subscriptionId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         await RequireTenantAsync(tenant, registry, entities, ct);
+        await OwnAsync(request, tenant, subscriptionId, registry, access, ct);
         await registry.UpdateAsync(tenant, subscriptionId, body, terms, ct);
         return TypedResults.NoContent();
     }
 
     private static async Task<IResult> Delete(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
-        IEntityStore entities, CancellationToken ct)
+        IEntityStore entities, AccessControl access, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         ValidateId(subscriptionId);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
+        await OwnAsync(request, tenant, subscriptionId, registry, access, ct);
         await registry.DeleteAsync(tenant, subscriptionId, ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Which subscriptions the caller sees: with security on, its own and, for a tenant administrator, all of the
+    /// tenant's (receiver URLs and receiverInfo headers may carry a service's secrets).
+    /// </summary>
+    private static async Task<Func<Subscription, bool>> VisibilityAsync(HttpRequest request, string? tenant, AccessControl access, CancellationToken ct)
+    {
+        if (await access.AdministersAsync(request.HttpContext, tenant, ct)) return _ => true;
+        var caller = request.HttpContext.Caller();
+        return s => s.Owner is { } owner && CallerSnapshot.SamePrincipal(owner, caller);
+    }
+
+    /// <summary>The subscription if the caller sees it; one it does not see does not exist for it.</summary>
+    private static async Task<Subscription> OwnAsync(HttpRequest request, string? tenant, string id, SubscriptionRegistry registry, AccessControl access, CancellationToken ct)
+    {
+        var subscription = registry.Get(tenant, id);
+        if (!(await VisibilityAsync(request, tenant, access, ct))(subscription)) throw NgsiLdException.NotFound($"Subscription {id} does not exist.");
+        return subscription;
     }
 
     private static async Task<string?> ReadTenantAsync(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, IEntityStore entities, CancellationToken ct)

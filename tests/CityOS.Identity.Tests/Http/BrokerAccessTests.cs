@@ -37,6 +37,7 @@ public sealed class SecuredBrokerFixture : IAsyncLifetime
 
         await SavePolicyAsync(new { id = "residents-read-parking-status", tenant = Tenant, subject = new { role = "resident" }, actions = new[] { "read" }, entityTypes = new[] { "ParkingSpot" }, attributes = new[] { "status" } });
         await SavePolicyAsync(new { id = "inspector-updates-building-names", tenant = Tenant, subject = new { account = inspector.Id }, actions = new[] { "read", "update" }, entityTypes = new[] { "Building" }, attributes = new[] { "name" } });
+        await SavePolicyAsync(new { id = "residents-subscribe-parking", tenant = Tenant, subject = new { role = "resident" }, actions = new[] { "subscribe" }, entityTypes = new[] { "ParkingSpot" } });
         await SavePolicyAsync(new { id = "anyone-reads-buses", tenant = "city-c", subject = new { anonymous = true }, actions = new[] { "read" }, entityTypes = new[] { "Bus" } });
 
         await SeedAsync(Tenant, $$$"""{"id":"{{{Spot}}}","type":"ParkingSpot","status":{"type":"Property","value":"free"},"occupant":{"type":"Property","value":"Taro Yamada"}}""");
@@ -104,7 +105,7 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
         var rows = new (string Who, int Read, int Query, int Create, int Update, int Delete, int Subscribe)[]
         {
             ("anonymous", 401, 401, 401, 401, 401, 401),
-            ("resident", 200, 200, 403, 403, 403, 403),
+            ("resident", 200, 200, 403, 403, 403, 201),
             ("inspector", 404, 200, 403, 204, 403, 403),
             ("service", 200, 200, 201, 204, 403, 201),
             ("operator", 200, 200, 201, 204, 204, 201),
@@ -290,6 +291,93 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
             Assert.Equal(HttpStatusCode.OK, hosted.StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await fixture.SendAsync("resident", HttpMethod.Delete, response.Headers.Location!.OriginalString)).StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task Notifications_carry_only_what_the_subscriber_may_read_and_subscriptions_are_private_to_their_owner()
+    {
+        using var receiver = new Receiver();
+        var spot = "urn:ngsi-ld:ParkingSpot:" + Guid.NewGuid().ToString("N");
+        var created = await fixture.SendAsync("system-admin", HttpMethod.Post, "/ngsi-ld/v1/entities",
+            $$$"""{"id":"{{{spot}}}","type":"ParkingSpot","status":{"type":"Property","value":"free"},"occupant":{"type":"Property","value":"nobody"}}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var subscribed = await fixture.SendAsync("resident", HttpMethod.Post, "/ngsi-ld/v1/subscriptions",
+            $$$$"""{"type":"Subscription","entities":[{"id":"{{{{spot}}}}","type":"ParkingSpot"}],"notification":{"endpoint":{"uri":"{{{{receiver.Url}}}}"}}}""");
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var subscription = subscribed.Headers.Location!.OriginalString;
+
+        var occupied = await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs",
+            """{"status":{"type":"Property","value":"taken"},"occupant":{"type":"Property","value":"Hanako Suzuki"}}""");
+        Assert.Equal(HttpStatusCode.NoContent, occupied.StatusCode);
+        var notification = await receiver.NextAsync();
+        var data = notification["data"]!.AsArray().Single()!;
+        Assert.Equal("taken", data["status"]!["value"]!.GetValue<string>());
+        Assert.Null(data["occupant"]);
+        Assert.DoesNotContain("Hanako", notification.ToJsonString());
+
+        // A change of an attribute the owner may not read does not notify it at all.
+        await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs", """{"occupant":{"type":"Property","value":"Jiro"}}""");
+        await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs", """{"status":{"type":"Property","value":"free"}}""");
+        var next = await receiver.NextAsync();
+        Assert.Equal("free", next["data"]![0]!["status"]!["value"]!.GetValue<string>());
+        Assert.DoesNotContain("Jiro", next.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, (await fixture.SendAsync("resident", HttpMethod.Get, subscription)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.SendAsync("service", HttpMethod.Get, subscription)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.SendAsync("service", HttpMethod.Delete, subscription)).StatusCode);
+        var listed = await fixture.SendAsync("service", HttpMethod.Get, "/ngsi-ld/v1/subscriptions");
+        Assert.DoesNotContain(receiver.Url, await listed.Content.ReadAsStringAsync());
+        var adminList = await fixture.SendAsync("tenant-admin", HttpMethod.Get, "/ngsi-ld/v1/subscriptions");
+        Assert.Contains(receiver.Url, await adminList.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.SendAsync("resident", HttpMethod.Delete, subscription)).StatusCode);
+    }
+
+    /// <summary>A local HTTP endpoint that records the notifications it receives.</summary>
+    private sealed class Receiver : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly System.Threading.Channels.Channel<JsonNode> _received = System.Threading.Channels.Channel.CreateUnbounded<JsonNode>();
+
+        public Receiver()
+        {
+            var port = FreePort();
+            Url = $"http://127.0.0.1:{port}/notify/";
+            _listener.Prefixes.Add(Url);
+            _listener.Start();
+            _ = Task.Run(LoopAsync);
+        }
+
+        public string Url { get; }
+
+        public async Task<JsonNode> NextAsync() => await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        private async Task LoopAsync()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception) when (!_listener.IsListening)
+                {
+                    return;
+                }
+                using (var reader = new StreamReader(context.Request.InputStream)) _received.Writer.TryWrite(JsonNode.Parse(await reader.ReadToEndAsync())!);
+                context.Response.StatusCode = 204;
+                context.Response.Close();
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            socket.Start();
+            return ((IPEndPoint)socket.LocalEndpoint).Port;
+        }
+
+        public void Dispose() => _listener.Close();
     }
 
     private static string Building(string id) => $$$"""{"id":"{{{id}}}","type":"Building","name":{"type":"Property","value":"New"}}""";
