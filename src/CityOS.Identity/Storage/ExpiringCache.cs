@@ -16,6 +16,8 @@ public sealed class ExpiringCache<T>(int capacity) where T : class
 
     public long Generation => Interlocked.Read(ref _generation);
 
+    public int Count => _entries.Count;
+
     public bool TryGet(string key, DateTimeOffset now, [MaybeNullWhen(false)] out T value)
     {
         if (_entries.TryGetValue(key, out var entry) && entry.Until > now)
