@@ -40,9 +40,7 @@ public class ValidatedTokenCacheTests(ValidatedTokenCacheTests.LongCacheHost hos
     public async Task Reusing_a_refresh_token_refuses_the_access_tokens_of_its_grant_at_once()
     {
         var account = await host.CreateAccountAsync();
-        var (id, secret) = await host.CreateClientAsync();
-        var verifier = IdentityTestHost.NewVerifier();
-        var first = await host.ExchangeCodeAsync(id, secret, await host.SignInForCodeAsync(host.NewBrowser(), id, verifier, account.Username), verifier);
+        var (id, secret, first) = await host.SignInTokensAsync(account);
         var access = first["access_token"]!.GetValue<string>();
         var refresh = first["refresh_token"]!.GetValue<string>();
         Assert.Equal(account.Id, (await Validator.ValidateAsync(access, default)).Subject);
@@ -60,7 +58,7 @@ public class ValidatedTokenCacheTests(ValidatedTokenCacheTests.LongCacheHost hos
     {
         var admin = await host.UserTokenAsync(new TenantMembership(SecurityTenants.All, "system-admin"));
         var account = await host.CreateAccountAsync(null, new TenantMembership("city-a", "operator"));
-        var token = await UserTokenAsync(account);
+        var token = (await host.SignInTokensAsync(account)).Tokens["access_token"]!.GetValue<string>();
         Assert.Equal(["operator"], (await Validator.ValidateAsync(token, default)).RolesIn("city-a"));
 
         Assert.Equal(HttpStatusCode.NoContent, (await AdminAsync(HttpMethod.Post, $"/identity/v1/accounts/{account.Id}/disable", admin)).StatusCode);
@@ -94,14 +92,6 @@ public class ValidatedTokenCacheTests(ValidatedTokenCacheTests.LongCacheHost hos
         return body["access_token"]!.GetValue<string>();
     }
 
-    private async Task<string> UserTokenAsync(Account account)
-    {
-        var (id, secret) = await host.CreateClientAsync();
-        var verifier = IdentityTestHost.NewVerifier();
-        var code = await host.SignInForCodeAsync(host.NewBrowser(), id, verifier, account.Username);
-        return (await host.ExchangeCodeAsync(id, secret, code, verifier))["access_token"]!.GetValue<string>();
-    }
-
     private async Task<HttpResponseMessage> AdminAsync(HttpMethod method, string url, string token)
     {
         using var client = host.NewClient();
@@ -125,10 +115,7 @@ public class OtherProcessChangeTests(IdentityTestHost host) : IClassFixture<Iden
     public async Task An_account_disabled_by_the_command_line_is_refused_within_the_cache_max_age()
     {
         var account = await host.CreateAccountAsync();
-        var (id, secret) = await host.CreateClientAsync();
-        var verifier = IdentityTestHost.NewVerifier();
-        var token = (await host.ExchangeCodeAsync(id, secret, await host.SignInForCodeAsync(host.NewBrowser(), id, verifier, account.Username), verifier))
-            ["access_token"]!.GetValue<string>();
+        var token = (await host.SignInTokensAsync(account)).Tokens["access_token"]!.GetValue<string>();
         var validator = host.Services.GetRequiredService<ITokenValidator>();
         Assert.Equal(account.Id, (await validator.ValidateAsync(token, default)).Subject);
 
