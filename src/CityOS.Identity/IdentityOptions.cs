@@ -26,8 +26,8 @@ public sealed class IdentityOptions
 
     /// <summary>
     /// How long this process trusts what it keeps in memory of identity.db: validated access tokens, clients, signing
-    /// keys. A change through this process (revocation, account disabled, deleted, password reset, roles; client deleted)
-    /// takes effect at once; a change by another process (the <c>cityos account|client</c> command) within this time.
+    /// keys. A change through this process (a revocation, any change to an account, a client deleted) takes effect at
+    /// once; a change by another process (the <c>cityos account|client</c> command) within this time.
     /// </summary>
     public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -29,12 +29,11 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
     public async Task<SigningCredentials> SigningCredentialsAsync(string algorithm, CancellationToken ct)
     {
         if (!Algorithms.Contains(algorithm)) throw new ArgumentException($"Unsupported signing algorithm {algorithm}.", nameof(algorithm));
-        var now = time.GetUtcNow();
-        if (_keys is { } cached && IsFresh(cached, now) && ActiveCredentials(cached, algorithm, now) is { } current) return current;
+        if (ActiveCredentials(await CurrentAsync(options.Value.CacheMaxAge, ct), algorithm, time.GetUtcNow()) is { } current) return current;
         await _lock.WaitAsync(ct);
         try
         {
-            now = time.GetUtcNow();
+            var now = time.GetUtcNow();
             var keys = await ReadAsync(now, ct);
             if (ActiveCredentials(keys, algorithm, now) is { } loaded) return loaded;
             var active = keys.Active.GetValueOrDefault(algorithm).Key;
@@ -51,25 +50,27 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
     /// <summary>Keys whose tokens may still be valid: the active ones and retired ones within the longest token lifetime.</summary>
     public async Task<IReadOnlyList<(SigningKey Key, SecurityKey SecurityKey)>> PublishedKeysAsync(CancellationToken ct)
     {
+        var keys = await CurrentAsync(options.Value.CacheMaxAge, ct);
         var now = time.GetUtcNow();
-        var keys = _keys is { } current && IsFresh(current, now) ? current : await ReadLockedAsync(ct);
         var grace = options.Value.AccessTokenLifetime > options.Value.IdTokenLifetime ? options.Value.AccessTokenLifetime : options.Value.IdTokenLifetime;
         return keys.All.Where(k => k.Key.Retired is null || k.Key.Retired.Value + grace > now).ToArray();
     }
 
-    /// <summary>Reads the keys again unless that was done within the last second; true if it read them.</summary>
+    /// <summary>Reads the keys again unless that was done within the last second; true if there is a newer set than before.</summary>
     public async Task<bool> RefreshAsync(CancellationToken ct)
     {
-        if (_keys is { } current && time.GetUtcNow() - current.Read < MinRefreshInterval) return false;
-        await ReadLockedAsync(ct);
-        return true;
+        var before = _keys;
+        return await CurrentAsync(MinRefreshInterval, ct) != before;
     }
 
-    private async Task<KeySet> ReadLockedAsync(CancellationToken ct)
+    /// <summary>The key set, read again if it is older than <paramref name="maxAge"/> (once for all callers waiting).</summary>
+    private async Task<KeySet> CurrentAsync(TimeSpan maxAge, CancellationToken ct)
     {
+        if (_keys is { } current && time.GetUtcNow() - current.Read < maxAge) return current;
         await _lock.WaitAsync(ct);
         try
         {
+            if (_keys is { } readMeanwhile && time.GetUtcNow() - readMeanwhile.Read < maxAge) return readMeanwhile;
             return await ReadAsync(time.GetUtcNow(), ct);
         }
         finally
@@ -91,8 +92,6 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
         _keys = keys;
         return keys;
     }
-
-    private bool IsFresh(KeySet keys, DateTimeOffset now) => now - keys.Read < options.Value.CacheMaxAge;
 
     /// <summary>The credentials of the active key, unless there is none or it is due for rotation.</summary>
     private SigningCredentials? ActiveCredentials(KeySet keys, string algorithm, DateTimeOffset now) =>
