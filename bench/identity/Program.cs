@@ -14,12 +14,12 @@ using Microsoft.Extensions.DependencyInjection;
 // same token again and again (the broker's steady state: a client reuses its token until it expires);
 // "uncached" runs with the validated-token cache switched off, so every call verifies the signature and
 // reads revocations (and, for a user's token, the account).
-// Usage: dotnet CityOS.Bench.Identity.dll [cachedValidations=200000] [uncachedValidations=5000] [--json FILE]
+// Usage: dotnet CityOS.Bench.Identity.dll [cachedValidations=200000] [uncachedValidations=20000] [--json FILE]
 var jsonIndex = Array.IndexOf(args, "--json");
 var jsonFile = jsonIndex >= 0 ? args[jsonIndex + 1] : null;
 var counts = args.Where((_, i) => jsonIndex < 0 || i < jsonIndex || i > jsonIndex + 1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
 var cachedCount = counts.Length > 0 ? counts[0] : 200_000;
-var uncachedCount = counts.Length > 1 ? counts[1] : 5_000;
+var uncachedCount = counts.Length > 1 ? counts[1] : 20_000;
 const string Issuer = "http://bench.cityos.local";
 
 var data = Directory.CreateTempSubdirectory("cityos-identity-bench-").FullName;
