@@ -85,6 +85,19 @@ public class ValidatedTokenCacheTests(ValidatedTokenCacheTests.LongCacheHost hos
         await AssertRefusedAsync(token, "expired");
     }
 
+    [Fact]
+    public async Task A_deleted_client_gets_no_more_tokens_at_once()
+    {
+        var admin = await host.UserTokenAsync(new TenantMembership(SecurityTenants.All, "system-admin"));
+        var (id, secret) = await host.CreateClientAsync();
+        await ClientTokenAsync(host, id, secret!);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await AdminAsync(HttpMethod.Delete, $"/identity/v1/clients/{id}", admin)).StatusCode);
+        var (status, body) = await host.TokenAsync(new() { ["grant_type"] = "client_credentials" }, id, secret);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("invalid_client", body["error"]!.GetValue<string>());
+    }
+
     internal static async Task<string> ClientTokenAsync(IdentityTestHost host, string id, string secret)
     {
         var (status, body) = await host.TokenAsync(new() { ["grant_type"] = "client_credentials" }, id, secret);
