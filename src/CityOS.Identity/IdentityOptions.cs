@@ -24,6 +24,16 @@ public sealed class IdentityOptions
     /// <summary>A signing key signs new tokens this long; it stays in the JWKS until its tokens have expired.</summary>
     public TimeSpan SigningKeyLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How long this process trusts what it keeps in memory of identity.db: validated access tokens, clients, signing
+    /// keys. A change through this process (a revocation, any change to an account, a client deleted) takes effect at
+    /// once; a change by another process (the <c>cityos account|client</c> command) within this time.
+    /// </summary>
+    public TimeSpan CacheMaxAge { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most validated access tokens kept in memory (0: validate every time).</summary>
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
     /// <summary>Failed logins within <see cref="LockoutWindow"/> that lock an account for <see cref="LockoutDuration"/>.</summary>
     public int LockoutThreshold { get; set; } = 5;
     public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(15);

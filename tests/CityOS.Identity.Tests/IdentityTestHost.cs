@@ -199,13 +199,16 @@ public class IdentityTestHost : IAsyncLifetime
     }
 
     /// <summary>An access token of a fresh account with the given memberships, through the real code flow.</summary>
-    public async Task<string> UserTokenAsync(params TenantMembership[] memberships)
+    public async Task<string> UserTokenAsync(params TenantMembership[] memberships) =>
+        (await SignInTokensAsync(await CreateAccountAsync(null, memberships))).Tokens["access_token"]!.GetValue<string>();
+
+    /// <summary>The token response of the real code flow for <paramref name="account"/>, through a fresh confidential client.</summary>
+    public async Task<(string ClientId, string Secret, JsonObject Tokens)> SignInTokensAsync(Account account)
     {
-        var account = await CreateAccountAsync(null, memberships);
         var (clientId, secret) = await CreateClientAsync();
         var verifier = NewVerifier();
         var code = await SignInForCodeAsync(NewBrowser(), clientId, verifier, account.Username);
-        return (await ExchangeCodeAsync(clientId, secret, code, verifier))["access_token"]!.GetValue<string>();
+        return (clientId, secret!, await ExchangeCodeAsync(clientId, secret, code, verifier));
     }
 }
 

@@ -118,13 +118,13 @@ public static class OAuthApi
         return Results.Redirect(QueryHelpers.AddQueryString(authorize.RedirectUri, query));
     }
 
-    private static async Task<IResult> Token(HttpContext context, IIdentityStore store, TokenService tokens, IOptions<IdentityOptions> options, CancellationToken ct)
+    private static async Task<IResult> Token(HttpContext context, ClientRegistry clients, TokenService tokens, IOptions<IdentityOptions> options, CancellationToken ct)
     {
         var basic = context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
         try
         {
             var form = await OAuthHttp.ParametersAsync(context.Request, ct);
-            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, store, ct);
+            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, clients, ct);
             var response = await tokens.ExchangeAsync(client, form, OAuthHttp.Issuer(context.Request, options), ct);
             OAuthHttp.NoStore(context.Response);
             return TypedResults.Json(response);
@@ -154,14 +154,14 @@ public static class OAuthApi
         return TypedResults.Json(claims);
     }
 
-    private static async Task<IResult> Revoke(HttpContext context, IIdentityStore store, TokenValidator validator, IOptions<IdentityOptions> options,
+    private static async Task<IResult> Revoke(HttpContext context, IIdentityStore store, ClientRegistry clients, TokenValidator validator, IOptions<IdentityOptions> options,
         TimeProvider time, CancellationToken ct)
     {
         var basic = context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
         try
         {
             var form = await OAuthHttp.ParametersAsync(context.Request, ct);
-            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, store, ct);
+            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, clients, ct);
             var value = form.GetValueOrDefault("token") is { Length: > 0 } t ? t : throw OAuthException.InvalidRequest("token is required.");
             var now = time.GetUtcNow();
             if (await store.GetRefreshTokenAsync(Secrets.Hash(value), ct) is { } refresh)
@@ -182,13 +182,13 @@ public static class OAuthApi
         }
     }
 
-    private static async Task<IResult> Introspect(HttpContext context, IIdentityStore store, TokenValidator validator, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> Introspect(HttpContext context, IIdentityStore store, ClientRegistry clients, TokenValidator validator, TimeProvider time, CancellationToken ct)
     {
         var basic = context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
         try
         {
             var form = await OAuthHttp.ParametersAsync(context.Request, ct);
-            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, store, ct);
+            var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, clients, ct);
             if (client.IsPublic) throw OAuthException.InvalidClient("Only confidential clients may introspect tokens.");
             var value = form.GetValueOrDefault("token") is { Length: > 0 } t ? t : throw OAuthException.InvalidRequest("token is required.");
             OAuthHttp.NoStore(context.Response);

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
-using CityOS.Identity.Storage;
+using CityOS.Identity.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -47,7 +47,7 @@ public static class OAuthHttp
     /// client_id alone; invalid_client (401) otherwise.
     /// </summary>
     public static async Task<(Client Client, bool Basic)> AuthenticateClientAsync(HttpRequest request, IReadOnlyDictionary<string, string> form,
-        IIdentityStore store, CancellationToken ct)
+        ClientRegistry clients, CancellationToken ct)
     {
         string? id = null, secret = null;
         var basic = false;
@@ -74,7 +74,7 @@ public static class OAuthHttp
             form.TryGetValue("client_secret", out secret);
         }
         if (string.IsNullOrEmpty(id)) throw OAuthException.InvalidClient("Client authentication is required.");
-        var client = await store.GetClientAsync(id, ct);
+        var client = await clients.FindAsync(id, ct);
         if (client is null) throw OAuthException.InvalidClient("Unknown client or wrong secret.");
         if (client.SecretHash is null)
         {

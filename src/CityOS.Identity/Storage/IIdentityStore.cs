@@ -9,6 +9,13 @@ namespace CityOS.Identity.Storage;
 /// </summary>
 public interface IIdentityStore
 {
+    /// <summary>
+    /// Raised after a write through this store that can make a token, a client or an account answer differently:
+    /// in-memory caches listen. Writes by another process (the command line) are not seen; those caches expire
+    /// after <see cref="IdentityOptions.CacheMaxAge"/> instead.
+    /// </summary>
+    event Action<IdentityChange>? Changed;
+
     Task<bool> PingAsync(CancellationToken ct);
 
     Task CreateAccountAsync(Account account, CancellationToken ct);
@@ -59,4 +66,14 @@ public interface IIdentityStore
 
     Task<IReadOnlyList<SigningKey>> ListSigningKeysAsync(CancellationToken ct);
     Task SaveSigningKeyAsync(SigningKey key, CancellationToken ct);
+}
+
+/// <summary>What changed: an account (updated or deleted), a client (deleted), or a revocation of tokens (by jti or grant family).</summary>
+public sealed record IdentityChange(IdentityChangeKind Kind, string Id);
+
+public enum IdentityChangeKind
+{
+    Account,
+    Client,
+    Revocation,
 }

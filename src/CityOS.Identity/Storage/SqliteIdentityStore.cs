@@ -51,6 +51,8 @@ public sealed class SqliteIdentityStore : IIdentityStore
 
     public string Path { get; }
 
+    public event Action<IdentityChange>? Changed;
+
     public static int SchemaVersion => Migrations.Length;
 
     public async Task<bool> PingAsync(CancellationToken ct)
@@ -95,6 +97,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
             {
                 throw new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"An account named '{updated.Username}' already exists.");
             }
+            Raise(IdentityChangeKind.Account, id);
             return updated;
         }
         finally
@@ -103,7 +106,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
         }
     }
 
-    public Task<bool> DeleteAccountAsync(string id, CancellationToken ct) => Delete("DELETE FROM accounts WHERE id = $a", ct, id);
+    public Task<bool> DeleteAccountAsync(string id, CancellationToken ct) => Delete("DELETE FROM accounts WHERE id = $a", ct, IdentityChangeKind.Account, id);
 
     public async Task CreateClientAsync(Client client, CancellationToken ct)
     {
@@ -122,7 +125,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
 
     public Task<IReadOnlyList<Client>> ListClientsAsync(CancellationToken ct) => Many<Client>("SELECT doc FROM clients ORDER BY id", ct);
 
-    public Task<bool> DeleteClientAsync(string id, CancellationToken ct) => Delete("DELETE FROM clients WHERE id = $a", ct, id);
+    public Task<bool> DeleteClientAsync(string id, CancellationToken ct) => Delete("DELETE FROM clients WHERE id = $a", ct, IdentityChangeKind.Client, id);
 
     public async Task SaveRoleAsync(Role role, CancellationToken ct)
     {
@@ -215,6 +218,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
                 Math.Max(expires ?? 0, keepUntil.ToUnixTimeSeconds()));
             return true;
         });
+        Raise(IdentityChangeKind.Revocation, family);
     }
 
     public async Task RevokeAccessTokenAsync(string jti, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct)
@@ -223,6 +227,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
         await NonQuery(connection, "DELETE FROM revoked_access_tokens WHERE expires < $a", ct, now.ToUnixTimeSeconds());
         await NonQuery(connection, "DELETE FROM revoked_families WHERE expires < $a", ct, now.ToUnixTimeSeconds());
         await NonQuery(connection, "INSERT OR REPLACE INTO revoked_access_tokens(jti, expires) VALUES($a, $b)", ct, jti, expires.ToUnixTimeSeconds());
+        Raise(IdentityChangeKind.Revocation, jti);
     }
 
     public async Task<bool> IsRevokedAsync(string jti, string? family, CancellationToken ct)
@@ -337,6 +342,16 @@ public sealed class SqliteIdentityStore : IIdentityStore
         await using var connection = Open();
         return await NonQuery(connection, sql, ct, args) > 0;
     }
+
+    /// <summary>Deletes by id and tells the listeners.</summary>
+    private async Task<bool> Delete(string sql, CancellationToken ct, IdentityChangeKind kind, string id)
+    {
+        var deleted = await Delete(sql, ct, id);
+        if (deleted) Raise(kind, id);
+        return deleted;
+    }
+
+    private void Raise(IdentityChangeKind kind, string id) => Changed?.Invoke(new IdentityChange(kind, id));
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
 

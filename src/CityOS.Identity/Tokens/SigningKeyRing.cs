@@ -10,32 +10,36 @@ namespace CityOS.Identity.Tokens;
 /// <summary>
 /// The provider's signing keys, one active key per algorithm (ES256, RS256), persisted in identity.db.
 /// A key signs for <see cref="IdentityOptions.SigningKeyLifetime"/>; then a new key takes over and the
-/// old one stays published in the JWKS until every token it signed has expired.
+/// old one stays published in the JWKS until every token it signed has expired. The keys are read from the
+/// database at most every <see cref="IdentityOptions.CacheMaxAge"/>, and at once for a token signed by a key
+/// this process does not know yet (another process rotated).
 /// </summary>
 public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOptions> options, TimeProvider time)
 {
     public static readonly string[] Algorithms = [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSha256];
 
+    /// <summary>The shortest time between two reads caused by unknown key ids, so forged kids cannot hammer the database.</summary>
+    private static readonly TimeSpan MinRefreshInterval = TimeSpan.FromSeconds(1);
+
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Dictionary<string, SecurityKey> _loaded = new(StringComparer.Ordinal);
+    private volatile KeySet? _keys;
 
     /// <summary>Credentials of the key that signs new tokens with <paramref name="algorithm"/>, rotating it when due.</summary>
     public async Task<SigningCredentials> SigningCredentialsAsync(string algorithm, CancellationToken ct)
     {
         if (!Algorithms.Contains(algorithm)) throw new ArgumentException($"Unsupported signing algorithm {algorithm}.", nameof(algorithm));
+        if (ActiveCredentials(await CurrentAsync(options.Value.CacheMaxAge, ct), algorithm, time.GetUtcNow()) is { } current) return current;
         await _lock.WaitAsync(ct);
         try
         {
             var now = time.GetUtcNow();
-            var keys = await store.ListSigningKeysAsync(ct);
-            var active = keys.Where(k => k.Algorithm == algorithm && k.Retired is null).MaxBy(k => k.Created);
-            if (active is null || now - active.Created >= options.Value.SigningKeyLifetime)
-            {
-                if (active is not null) await store.SaveSigningKeyAsync(active with { Retired = now }, ct);
-                active = Generate(algorithm, now);
-                await store.SaveSigningKeyAsync(active, ct);
-            }
-            return new SigningCredentials(Load(active), algorithm);
+            var keys = await ReadAsync(now, ct);
+            if (ActiveCredentials(keys, algorithm, now) is { } loaded) return loaded;
+            var active = keys.Active.GetValueOrDefault(algorithm).Key;
+            if (active is not null) await store.SaveSigningKeyAsync(active with { Retired = now }, ct);
+            await store.SaveSigningKeyAsync(Generate(algorithm, now), ct);
+            return ActiveCredentials(await ReadAsync(now, ct), algorithm, now)!;
         }
         finally
         {
@@ -46,22 +50,52 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
     /// <summary>Keys whose tokens may still be valid: the active ones and retired ones within the longest token lifetime.</summary>
     public async Task<IReadOnlyList<(SigningKey Key, SecurityKey SecurityKey)>> PublishedKeysAsync(CancellationToken ct)
     {
+        var keys = await CurrentAsync(options.Value.CacheMaxAge, ct);
         var now = time.GetUtcNow();
         var grace = options.Value.AccessTokenLifetime > options.Value.IdTokenLifetime ? options.Value.AccessTokenLifetime : options.Value.IdTokenLifetime;
-        var keys = await store.ListSigningKeysAsync(ct);
+        return keys.All.Where(k => k.Key.Retired is null || k.Key.Retired.Value + grace > now).ToArray();
+    }
+
+    /// <summary>Reads the keys again unless that was done within the last second; true if there is a newer set than before.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct)
+    {
+        var before = _keys;
+        return await CurrentAsync(MinRefreshInterval, ct) != before;
+    }
+
+    /// <summary>The key set, read again if it is older than <paramref name="maxAge"/> (once for all callers waiting).</summary>
+    private async Task<KeySet> CurrentAsync(TimeSpan maxAge, CancellationToken ct)
+    {
+        if (_keys is { } current && time.GetUtcNow() - current.Read < maxAge) return current;
         await _lock.WaitAsync(ct);
         try
         {
-            return keys.Where(k => k.Retired is null || k.Retired.Value + grace > now)
-                .OrderByDescending(k => k.Created)
-                .Select(k => (k, Load(k)))
-                .ToArray();
+            if (_keys is { } readMeanwhile && time.GetUtcNow() - readMeanwhile.Read < maxAge) return readMeanwhile;
+            return await ReadAsync(time.GetUtcNow(), ct);
         }
         finally
         {
             _lock.Release();
         }
     }
+
+    /// <summary>Reads every key from the database (under the lock) and makes the result the current set.</summary>
+    private async Task<KeySet> ReadAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var all = (await store.ListSigningKeysAsync(ct)).OrderByDescending(k => k.Created).Select(k => (k, Load(k))).ToArray();
+        var active = new Dictionary<string, (SigningKey, SigningCredentials)>(StringComparer.Ordinal);
+        foreach (var (key, securityKey) in all)
+        {
+            if (key.Retired is null && !active.ContainsKey(key.Algorithm)) active[key.Algorithm] = (key, new SigningCredentials(securityKey, key.Algorithm));
+        }
+        var keys = new KeySet(all, active, now);
+        _keys = keys;
+        return keys;
+    }
+
+    /// <summary>The credentials of the active key, unless there is none or it is due for rotation.</summary>
+    private SigningCredentials? ActiveCredentials(KeySet keys, string algorithm, DateTimeOffset now) =>
+        keys.Active.TryGetValue(algorithm, out var active) && now - active.Key.Created < options.Value.SigningKeyLifetime ? active.Credentials : null;
 
     /// <summary>
     /// The JSON Web Key Set (RFC 7517) of the published keys. Every algorithm's active key exists before it is
@@ -116,6 +150,11 @@ public sealed class SigningKeyRing(IIdentityStore store, IOptions<IdentityOption
         _loaded[key.Kid] = securityKey;
         return securityKey;
     }
+
+    private sealed record KeySet(
+        IReadOnlyList<(SigningKey Key, SecurityKey SecurityKey)> All,
+        IReadOnlyDictionary<string, (SigningKey Key, SigningCredentials Credentials)> Active,
+        DateTimeOffset Read);
 
     private static SigningKey Generate(string algorithm, DateTimeOffset now)
     {

@@ -15,20 +15,36 @@ public sealed record ValidatedToken(JsonWebToken Token, CallerIdentity Caller);
 /// Validates bearer access tokens: this provider's (signature by a published key, audience, lifetime
 /// by <see cref="TimeProvider"/>, not revoked, account still enabled) and those of trusted issuers (SL-11).
 /// </summary>
-public sealed class TokenValidator(
-    SigningKeyRing keys,
-    IIdentityStore store,
-    TrustedIssuers trustedIssuers,
-    IOptions<IdentityOptions> options,
-    TimeProvider time) : ITokenValidator
+/// <remarks>
+/// <see cref="ValidateAsync"/>, called on every request of the resource servers, remembers the tokens it accepted
+/// until they expire or for <see cref="IdentityOptions.CacheMaxAge"/>, whichever comes first, so a client reusing
+/// its token costs a dictionary lookup. A revocation, or a change to an account, made through this process forgets
+/// the affected tokens at once; one made by another process (the command line) is seen within CacheMaxAge.
+/// </remarks>
+public sealed class TokenValidator : ITokenValidator
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    public async Task<CallerIdentity> ValidateAsync(string bearer, CancellationToken ct)
+    private readonly SigningKeyRing _keys;
+    private readonly IIdentityStore _store;
+    private readonly TrustedIssuers _trustedIssuers;
+    private readonly IOptions<IdentityOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ExpiringCache<CallerIdentity> _accepted;
+
+    public TokenValidator(SigningKeyRing keys, IIdentityStore store, TrustedIssuers trustedIssuers, IOptions<IdentityOptions> options, TimeProvider time)
     {
-        var result = await TryValidateAsync(bearer, ct);
-        return result.Token?.Caller ?? throw new NgsiLdException(NgsiLdErrorType.Unauthorized, result.Error ?? "The access token is not valid.");
+        _keys = keys;
+        _store = store;
+        _trustedIssuers = trustedIssuers;
+        _options = options;
+        _time = time;
+        _accepted = new ExpiringCache<CallerIdentity>(options.Value.ValidatedTokenCacheSize);
+        store.Changed += Forget;
     }
+
+    public Task<CallerIdentity> ValidateAsync(string bearer, CancellationToken ct) =>
+        _accepted.TryGet(bearer, _time.GetUtcNow(), out var caller) ? Task.FromResult(caller) : ValidateAndRememberAsync(bearer, ct);
 
     /// <summary>The validated token, or why it is not valid.</summary>
     public async Task<(ValidatedToken? Token, string? Error)> TryValidateAsync(string bearer, CancellationToken ct)
@@ -42,25 +58,29 @@ public sealed class TokenValidator(
         {
             return (null, "The access token is not a JWT.");
         }
-        if (trustedIssuers.Find(unverified.Issuer) is { } trusted) return await trustedIssuers.ValidateAsync(trusted, bearer, ct);
+        if (_trustedIssuers.Find(unverified.Issuer) is { } trusted) return await _trustedIssuers.ValidateAsync(trusted, bearer, ct);
         return await ValidateLocalAsync(bearer, ct);
     }
 
     public async Task<(ValidatedToken? Token, string? Error)> ValidateLocalAsync(string bearer, CancellationToken ct)
     {
-        var parameters = await LocalParametersAsync(audience: options.Value.Audience, type: "at+jwt", ct);
-        var result = await Handler.ValidateTokenAsync(bearer, parameters);
+        var result = await VerifyAsync();
+        // A key this process has not read yet: another process may have rotated.
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await _keys.RefreshAsync(ct)) result = await VerifyAsync();
         if (!result.IsValid || result.SecurityToken is not JsonWebToken token) return (null, "The access token signature, issuer, audience or type is not valid.");
-        if (TokenLifetime.Error(token, time.GetUtcNow()) is { } lifetimeError) return (null, lifetimeError);
+        if (TokenLifetime.Error(token, _time.GetUtcNow()) is { } lifetimeError) return (null, lifetimeError);
         var family = token.TryGetPayloadValue<string>(TokenIssuer.FamilyClaim, out var f) ? f : null;
-        if (await store.IsRevokedAsync(token.Id, family, ct)) return (null, "The access token has been revoked.");
+        if (await _store.IsRevokedAsync(token.Id, family, ct)) return (null, "The access token has been revoked.");
         var clientId = token.TryGetPayloadValue<string>("client_id", out var c) ? c : null;
         if (token.Subject != clientId)
         {
-            var account = await store.GetAccountAsync(token.Subject, ct);
+            var account = await _store.GetAccountAsync(token.Subject, ct);
             if (account is null || account.Disabled) return (null, "The account of the access token is disabled or deleted.");
         }
         return (new ValidatedToken(token, ToCaller(token, clientId)), null);
+
+        async Task<TokenValidationResult> VerifyAsync() =>
+            await Handler.ValidateTokenAsync(bearer, await LocalParametersAsync(audience: _options.Value.Audience, type: "at+jwt", ct));
     }
 
     /// <summary>Validates an ID token this provider issued (id_token_hint); expiry is deliberately ignored, as OpenID Connect RP-Initiated Logout allows.</summary>
@@ -71,12 +91,38 @@ public sealed class TokenValidator(
         return result.IsValid ? result.SecurityToken as JsonWebToken : null;
     }
 
+    private async Task<CallerIdentity> ValidateAndRememberAsync(string bearer, CancellationToken ct)
+    {
+        var generation = _accepted.Generation;
+        var (token, error) = await TryValidateAsync(bearer, ct);
+        if (token is null) throw new NgsiLdException(NgsiLdErrorType.Unauthorized, error ?? "The access token is not valid.");
+        var now = _time.GetUtcNow();
+        var expires = new DateTimeOffset(token.Token.ValidTo, TimeSpan.Zero);
+        var maxAge = now + _options.Value.CacheMaxAge;
+        _accepted.Add(bearer, token.Caller, expires < maxAge ? expires : maxAge, generation, now);
+        return token.Caller;
+    }
+
+    /// <summary>A revocation may hit any token (a family is not in the cache's keys); an account change, that account's tokens.</summary>
+    private void Forget(IdentityChange change)
+    {
+        switch (change.Kind)
+        {
+            case IdentityChangeKind.Revocation:
+                _accepted.Clear();
+                break;
+            case IdentityChangeKind.Account:
+                _accepted.RemoveWhere(caller => caller.Subject == change.Id);
+                break;
+        }
+    }
+
     private async Task<TokenValidationParameters> LocalParametersAsync(string? audience, string type, CancellationToken ct) => new()
     {
-        IssuerSigningKeys = (await keys.PublishedKeysAsync(ct)).Select(k => k.SecurityKey).ToArray(),
+        IssuerSigningKeys = (await _keys.PublishedKeysAsync(ct)).Select(k => k.SecurityKey).ToArray(),
         ValidAlgorithms = SigningKeyRing.Algorithms,
-        ValidateIssuer = options.Value.Issuer is not null,
-        ValidIssuer = options.Value.Issuer?.TrimEnd('/'),
+        ValidateIssuer = _options.Value.Issuer is not null,
+        ValidIssuer = _options.Value.Issuer?.TrimEnd('/'),
         ValidateAudience = audience is not null,
         ValidAudience = audience,
         ValidateLifetime = false,

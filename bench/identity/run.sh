@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Token endpoint throughput (wrk, client_credentials, ES256) and ValidateAsync cost (in-process), see bench/README.md.
+# Prints markdown tables and writes bench/identity/results.md and results.json.
+# Usage: bash bench/identity/run.sh [seconds=10] [connections=32]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-10}
+connections=${2:-32}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+
+for project in src/CityOS.Server bench/identity; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
+cityos_dll=src/CityOS.Server/bin/Release/net10.0/cityos.dll
+data=$(mktemp -d)
+port=5027
+trap 'kill ${cityos_pid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
+
+# A confidential client with the client_credentials grant, made by the real command line before the server starts.
+created=$(dotnet $cityos_dll client create --client-id bench-service --grant client_credentials --scope ngsi-ld \
+  --tenant city --role service --data "$data")
+secret=$(echo "$created" | sed -n 's/^client secret (shown once): //p')
+[ -n "$secret" ] || { echo "no client secret in: $created" >&2; exit 1; }
+authorization="Basic $(printf '%s' "bench-service:$secret" | base64 -w0)"
+
+dotnet $cityos_dll --host 127.0.0.1 --port $port --data "$data" --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+token_url="http://127.0.0.1:$port/identity/v1/oauth/token"
+curl -sf -H "Authorization: $authorization" -d grant_type=client_credentials "$token_url" | grep -q '"access_token":"' \
+  || { echo "the token endpoint did not issue a token" >&2; exit 1; }
+
+# token_run SECONDS: prints "requests/s p50_ms p99_ms errors", errors = socket errors + responses without a token.
+token_run() {
+  local script; script=$(mktemp --suffix .lua)
+  cat bench/lua/threads.lua bench/lua/token.lua bench/lua/report.lua >"$script"
+  local out; out=$(BENCH_AUTHORIZATION="$authorization" wrk -t2 -c"$connections" -d"$1s" --timeout 5s -s "$script" "http://127.0.0.1:$port" 2>&1)
+  rm -f "$script"
+  echo "$out" | awk '/^RESULT/ {
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["invalid"]
+  }'
+}
+echo "warming up the token endpoint (3 s)..." >&2
+token_run 3 >/dev/null
+echo "running client_credentials tokens for ${duration}s with $connections connections..." >&2
+read -r rps p50 p99 errors <<<"$(token_run "$duration")"
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
+kill $cityos_pid; wait $cityos_pid 2>/dev/null || true
+
+echo "timing ValidateAsync in-process..." >&2
+validation=$(dotnet bench/identity/bin/Release/net10.0/CityOS.Bench.Identity.dll ${BENCH_VALIDATIONS:-} --json "$data/validation.json")
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, wrk -t2 -c$connections on the same machine, ${duration}s after a 3 s warm-up."
+  echo
+  echo "| scenario | throughput | p50 | p99 | errors | target |"
+  echo "|---|---|---|---|---|---|"
+  echo "| POST /identity/v1/oauth/token, client_credentials, ES256 ($connections conn.) | $rps tokens/s | $p50 ms | $p99 ms | $errors | ≥ 2,000 tokens/s |"
+  echo "| resident memory after the run | $((rss_kb / 1024)) MB | | | | |"
+  echo
+  echo "$validation"
+} | tee bench/identity/results.md
+python3 - "$rps" "$p50" "$p99" "$errors" "$data/validation.json" <<'PY' > bench/identity/results.json
+import json, sys
+rps, p50, p99, errors, validation = sys.argv[1:]
+print(json.dumps({"token_endpoint": {"rps": float(rps), "p50_ms": float(p50), "p99_ms": float(p99), "errors": int(errors)},
+                  "validate": json.load(open(validation))}, indent=2))
+PY
