@@ -41,12 +41,16 @@ public sealed class AccessControl
     {
         if (_policy is null) return EntityAccess.Everything;
         var key = SecurityTenants.Key(tenant);
-        var scopes = new Dictionary<AccessAction, AccessScope>(actions.Count);
+        Dictionary<AccessAction, AccessScope>? scopes = null;
         foreach (var action in actions)
         {
-            scopes[action] = await ExpandAsync(await _policy.ScopeAsync(caller, key, action, ct), ct);
+            var scope = await _policy.ScopeAsync(caller, key, action, ct);
+            if (scope.Unrestricted && scopes is null) continue;
+            scopes ??= actions.ToDictionary(a => a, _ => AccessScope.Everything);
+            scopes[action] = await ExpandAsync(scope, ct);
         }
-        return EntityAccess.For(caller, key, scopes);
+        // The common case of a role that grants everything asked costs no allocation.
+        return scopes is null ? EntityAccess.Everything : EntityAccess.For(caller, key, scopes);
     }
 
     /// <summary>As <see cref="ForAsync"/>, refusing at once (401/403) a caller who may do none of the actions on anything in the tenant.</summary>

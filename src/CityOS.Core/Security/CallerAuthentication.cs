@@ -24,7 +24,7 @@ public sealed class CallerAuthenticationMiddleware(RequestDelegate next, ITokenV
             }
             try
             {
-                var caller = await validator.ValidateAsync(value[7..].Trim(), context.RequestAborted);
+                var caller = await validator.ValidateAsync(value.AsSpan(7).Trim().ToString(), context.RequestAborted);
                 context.Features.Set(new CallerFeature(caller));
             }
             catch (NgsiLdException error) when (error.Type == NgsiLdErrorType.Unauthorized)

@@ -67,10 +67,21 @@ public sealed class PolicyDecisionPoint(IEnumerable<Policy> policies, IEnumerabl
         return grants.Count == 0 ? AccessScope.Nothing : new AccessScope(false, grants);
     }
 
+    /// <summary>The first built-in role of the caller in the tenant (or in every tenant) that grants the action; on every request, so without allocations.</summary>
     private static string? BuiltInRole(CallerIdentity caller, AccessAction action, string tenant)
     {
         if (caller.IsAnonymous) return null;
-        return caller.RolesIn(tenant).FirstOrDefault(r => BuiltInGrants.TryGetValue(r, out var actions) && actions.Contains(action));
+        return Granting(caller, tenant, action) ?? (tenant == SecurityTenants.All ? null : Granting(caller, SecurityTenants.All, action));
+    }
+
+    private static string? Granting(CallerIdentity caller, string tenant, AccessAction action)
+    {
+        if (!caller.TenantRoles.TryGetValue(tenant, out var roles)) return null;
+        foreach (var role in roles)
+        {
+            if (BuiltInGrants.TryGetValue(role, out var actions) && Array.IndexOf(actions, action) >= 0) return role;
+        }
+        return null;
     }
 
     private IEnumerable<Policy> Applicable(CallerIdentity caller, AccessAction action, string tenant, DateTimeOffset now, bool requireMfaSatisfied)
