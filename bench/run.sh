@@ -13,7 +13,7 @@ bare_port=5080; cityos_port=5026
 dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll $bare_port & bare_pid=$!
 dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $cityos_port --data "$data" \
   --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
-trap 'kill $bare_pid $cityos_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $bare_pid $cityos_pid 2>/dev/null || true; cp "$data/cityos.log" /tmp/bench-cityos.log 2>/dev/null; rm -rf "$data"' EXIT
 for url in "http://127.0.0.1:$bare_port/entity/x" "http://127.0.0.1:$cityos_port/health"; do
   for _ in $(seq 100); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
 done
@@ -70,7 +70,7 @@ scenario near       "geo near 500 m"            "$cityos" near.lua 50
 # restart with CityOS:Security:Enabled, take a client-credentials token (ES256) and retrieve with it (warm-up,
 # then measured): every request is authenticated (JWT) and authorized (policy decision point) before the read.
 restart() {
-  kill $cityos_pid; wait $cityos_pid 2>/dev/null || true
+  kill $cityos_pid 2>/dev/null || true; wait $cityos_pid 2>/dev/null || true
   dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $cityos_port --data "$data" \
     --Logging:LogLevel:Default Warning "$@" >>"$data/cityos.log" 2>&1 & cityos_pid=$!
   for _ in $(seq 100); do curl -sf "$cityos/health" >/dev/null && break; sleep 0.2; done
