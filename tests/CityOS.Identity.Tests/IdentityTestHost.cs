@@ -213,7 +213,7 @@ public class IdentityTestHost : IAsyncLifetime
 }
 
 /// <summary>The host on the system clock.</summary>
-public sealed class SystemClockIdentityHost() : IdentityTestHost(testClock: false);
+public sealed class SystemClockIdentityHost() : IdentityTestHost(testClock: false, "--CityOS:Security:Enabled", "true");
 
 /// <summary>An HTTP client that keeps cookies like a browser but shows redirects to the test.</summary>
 public sealed class Browser(Uri baseAddress) : IDisposable

@@ -17,7 +17,7 @@ public sealed class SubscriptionOptions
     /// Deliveries held in memory per receiver (queued, in flight or waiting to retry); beyond it they wait in the durable outbox
     /// only, and are read back from it as the receiver catches up, so a receiver that is down for hours costs no memory.
     /// </summary>
-    public int MaxQueuedPerReceiver { get; set; } = 10_000;
+    public int MaxQueuedPerReceiver { get; set; } = 100_000;
 
     /// <summary>How long a receiver has to answer (HTTP) or the broker to take the message (MQTT).</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -10,7 +10,7 @@ public class ThirdPartyClientTests(SystemClockIdentityHost host) : IClassFixture
     private static string JsDirectory => Path.Combine(TestProjectDirectory, "js");
 
     [Fact]
-    public async Task Openid_client_completes_code_flow_with_pkce_and_client_credentials_and_jose_verifies_the_tokens()
+    public async Task Openid_client_completes_code_flow_with_pkce_and_client_credentials_jose_verifies_the_tokens_and_the_broker_accepts_them()
     {
         Assert.True(Directory.Exists(Path.Combine(JsDirectory, "node_modules", "openid-client")) && Directory.Exists(Path.Combine(JsDirectory, "node_modules", "jose")),
             $"The npm clients are not installed: run `npm ci` in {JsDirectory}.");
@@ -51,6 +51,17 @@ public class ThirdPartyClientTests(SystemClockIdentityHost host) : IClassFixture
         Assert.Equal("ngsi-ld", credentials["scope"]!.GetValue<string>());
         Assert.True(credentials["active"]!.GetValue<bool>());
         Assert.False(credentials["activeAfterRevocation"]!.GetValue<bool>());
+
+        // The same tokens on the NGSI-LD API (security on): the service creates and reads, the resident (no policy) is
+        // refused (and, once its refresh token was replayed, its tokens are revoked), a caller without a token is asked for
+        // one, and the revoked token is refused at once.
+        var broker = result["broker"]!;
+        Assert.Equal("201", broker["serviceCreates"]!.ToJsonString());
+        Assert.Equal("200", broker["serviceReads"]!.ToJsonString());
+        Assert.Equal("403", broker["residentReads"]!.ToJsonString());
+        Assert.Equal("401", broker["residentReadsAfterRefreshReuse"]!.ToJsonString());
+        Assert.Equal("401", broker["anonymousReads"]!.ToJsonString());
+        Assert.Equal("401", broker["serviceReadsAfterRevocation"]!.ToJsonString());
     }
 
     private static async Task<JsonNode> RunNodeAsync(string input)

@@ -90,7 +90,19 @@ result.authorizationCode = {
 };
 const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
 result.userinfo = { sub: userinfo.sub, preferred_username: userinfo.preferred_username, email: userinfo.email };
+// The tokens on the NGSI-LD API of the same cityos (security on), through openid-client's protected-resource call.
+const broker = async (configuration, token, path, method, body) => {
+  const headers = new Headers({ 'ngsild-tenant': 'city-a' });
+  if (body) headers.set('content-type', 'application/json');
+  try {
+    const response = await client.fetchProtectedResource(configuration, token, new URL(path, input.issuer), method, body ? JSON.stringify(body) : undefined, headers);
+    return response.status;
+  } catch (error) {
+    return error.response?.status ?? error.cause?.status ?? `${error.name}: ${error.message}`;
+  }
+};
 const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+const residentBeforeReuse = await broker(config, refreshed.access_token, '/ngsi-ld/v1/entities/urn:ngsi-ld:Bus:any', 'GET');
 await jose.jwtVerify(refreshed.access_token, jwks, { issuer: input.issuer, audience: 'cityos' });
 result.refresh = { rotated: refreshed.refresh_token !== tokens.refresh_token };
 try {
@@ -105,8 +117,19 @@ const service = await client.discovery(new URL(input.issuer), input.clientId, in
 const serviceTokens = await client.clientCredentialsGrant(service, { scope: 'ngsi-ld' });
 const serviceVerified = await jose.jwtVerify(serviceTokens.access_token, jwks, { issuer: input.issuer, audience: 'cityos', typ: 'at+jwt' });
 const introspected = await client.tokenIntrospection(service, serviceTokens.access_token);
+
+const bus = { id: `urn:ngsi-ld:Bus:openid-client-${Date.now()}`, type: 'Bus', route: { type: 'Property', value: '7' } };
+result.broker = {
+  serviceCreates: await broker(service, serviceTokens.access_token, '/ngsi-ld/v1/entities', 'POST', bus),
+  serviceReads: await broker(service, serviceTokens.access_token, `/ngsi-ld/v1/entities/${bus.id}`, 'GET'),
+  residentReads: residentBeforeReuse,
+  residentReadsAfterRefreshReuse: await broker(config, refreshed.access_token, `/ngsi-ld/v1/entities/${bus.id}`, 'GET'),
+  anonymousReads: (await fetch(new URL(`/ngsi-ld/v1/entities/${bus.id}`, input.issuer), { headers: { 'ngsild-tenant': 'city-a' } })).status,
+};
+
 await client.tokenRevocation(service, serviceTokens.access_token);
 const afterRevocation = await client.tokenIntrospection(service, serviceTokens.access_token);
+result.broker.serviceReadsAfterRevocation = await broker(service, serviceTokens.access_token, `/ngsi-ld/v1/entities/${bus.id}`, 'GET');
 result.clientCredentials = {
   accessTokenAlg: serviceVerified.protectedHeader.alg,
   sub: serviceVerified.payload.sub,
