@@ -20,8 +20,11 @@ public interface IChangeFeed
     /// <summary>Completes when <see cref="Version"/> differs from <paramref name="seenVersion"/> (at once if it already does).</summary>
     Task WaitForChangesAsync(long seenVersion, CancellationToken ct);
 
-    /// <summary>The oldest changes of a tenant after the consumer's acknowledged position, in commit order.</summary>
-    ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct);
+    /// <summary>
+    /// The oldest changes of a tenant after the consumer's acknowledged position (and after <paramref name="after"/>, for a
+    /// consumer that reads on while its last acknowledgement is still being committed), in commit order.
+    /// </summary>
+    ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct, long after = 0);
 
     /// <summary>Durably records that the consumer has handled every change up to <paramref name="sequence"/>.</summary>
     ValueTask AcknowledgeAsync(string? tenant, string consumer, long sequence, CancellationToken ct);

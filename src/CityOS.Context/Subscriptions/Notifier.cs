@@ -30,6 +30,10 @@ public sealed partial class Notifier(
 
     private readonly SubscriptionOptions _options = options.Value;
     private Dictionary<string, long> _positions = [];
+
+    /// <summary>Per tenant, the batches whose outbox commit and journal acknowledgement are still running (at most <see cref="MaxCommitsInFlight"/>).</summary>
+    private readonly Dictionary<string, Queue<Task>> _committing = new(StringComparer.Ordinal);
+    private const int MaxCommitsInFlight = 4;
     private long _nextSeq;
     private readonly Dictionary<(string Tenant, string Id), DateTimeOffset> _periodicDue = [];
 
@@ -50,6 +54,7 @@ public sealed partial class Notifier(
         {
         }
         await Task.WhenAll(periodic.ContinueWith(_ => { }, TaskScheduler.Default), counters.ContinueWith(_ => { }, TaskScheduler.Default));
+        await Task.WhenAll(_committing.Values.SelectMany(q => q)).ContinueWith(_ => { }, TaskScheduler.Default);
         FlushCounters();
     }
 
@@ -59,10 +64,27 @@ public sealed partial class Notifier(
     /// <summary>Handles one batch of a tenant's changes; true when the batch was full (more may be waiting).</summary>
     private async Task<bool> ProcessTenantAsync(string? tenant, CancellationToken ct)
     {
-        var changes = await feed.ReadChangesAsync(tenant, ConsumerName, _options.JournalBatch, ct);
-        if (changes.Count == 0) return false;
         var key = SubscriptionStore.KeyOf(tenant);
+        if (!_committing.TryGetValue(key, out var committing)) _committing[key] = committing = new Queue<Task>();
+        while (committing.Count > 0 && (committing.Peek().IsCompleted || committing.Count >= MaxCommitsInFlight))
+        {
+            var earlier = committing.Dequeue();
+            try
+            {
+                await earlier;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Back to what the outbox durably holds; the loop logs the error and reads again.
+                committing.Clear();
+                _positions = store.LoadPositions();
+                throw;
+            }
+        }
+        // Reads on from what this notifier has queued, while the commit of the previous batches may still be running.
         var position = _positions.GetValueOrDefault(key);
+        var changes = await feed.ReadChangesAsync(tenant, ConsumerName, _options.JournalBatch, ct, after: position);
+        if (changes.Count == 0) return false;
         var last = changes[^1].Sequence;
         var subscriptions = registry.For(tenant);
         var deliveries = new List<Delivery>();
@@ -108,11 +130,21 @@ public sealed partial class Notifier(
             // Queued before sending, so that the delete of a fast delivery comes after its insert in the same writer.
             var queued = store.EnqueueAsync(deliveries, tenant, last);
             foreach (var delivery in deliveries) dispatcher.Post(delivery, queued);
-            await queued;
             _positions[key] = last;
+            // The journal is acknowledged only once the deliveries are durably in the outbox.
+            committing.Enqueue(AcknowledgeWhenQueuedAsync(queued, tenant, last, ct));
         }
-        await feed.AcknowledgeAsync(tenant, ConsumerName, last, ct);
+        else
+        {
+            committing.Enqueue(feed.AcknowledgeAsync(tenant, ConsumerName, last, ct).AsTask());
+        }
         return changes.Count >= _options.JournalBatch;
+    }
+
+    private async Task AcknowledgeWhenQueuedAsync(Task queued, string? tenant, long last, CancellationToken ct)
+    {
+        await queued;
+        await feed.AcknowledgeAsync(tenant, ConsumerName, last, ct);
     }
 
     private async Task PeriodicLoopAsync(CancellationToken ct)

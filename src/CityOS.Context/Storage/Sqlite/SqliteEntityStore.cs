@@ -125,10 +125,10 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IAsyncDisposa
         return Version != seenVersion ? Task.CompletedTask : changed.Task.WaitAsync(ct);
     }
 
-    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct)
+    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct, long after = 0)
     {
         var database = Database(tenant, create: false);
-        return ValueTask.FromResult(database is null ? [] : database.Read(session => session.ReadChanges(tenant, consumer, max)));
+        return ValueTask.FromResult(database is null ? [] : database.Read(session => session.ReadChanges(tenant, consumer, max, after)));
     }
 
     public async ValueTask AcknowledgeAsync(string? tenant, string consumer, long sequence, CancellationToken ct)

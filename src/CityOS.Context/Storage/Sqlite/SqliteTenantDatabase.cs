@@ -264,16 +264,17 @@ internal sealed class ReadSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max)
+    public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max, long after)
     {
         using var command = Connection.CreateCommand();
         command.CommandText = """
             SELECT seq, entity_id, at, before, after FROM changes
-            WHERE seq > coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0)
+            WHERE seq > max(coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0), $after)
             ORDER BY seq LIMIT $max
             """;
         command.Parameters.AddWithValue("$consumer", consumer);
         command.Parameters.AddWithValue("$max", max);
+        command.Parameters.AddWithValue("$after", after);
         using var reader = command.ExecuteReader();
         var changes = new List<EntityChange>();
         while (reader.Read())
