@@ -305,7 +305,9 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
         var (_, path, _) = await SubscribeAsync("\"timeInterval\": 0.5", type: type);
         var notifications = await host.Receiver.WaitForAsync(path, 2, 5000);
         Assert.All(notifications, n => Assert.Equal(2, n.Data.Count));
-        Assert.True(notifications[1].At - notifications[0].At >= TimeSpan.FromMilliseconds(400));
+        // Spaced by the interval when sent (notifiedAt); arrival times also carry each send's own network delay.
+        var sent = notifications.Select(n => DateTimeOffset.Parse(n.Body["notifiedAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(sent[1] - sent[0] >= TimeSpan.FromMilliseconds(400), $"sent at {sent[0]:O} and {sent[1]:O}");
     }
 
     [Fact]
