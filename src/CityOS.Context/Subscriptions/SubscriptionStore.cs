@@ -52,9 +52,10 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 caused_at INTEGER NOT NULL, notified_at_offset INTEGER NOT NULL DEFAULT -1, order_key TEXT NOT NULL DEFAULT '');
             CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
             """);
-        AddColumnIfMissing("deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
-        AddColumnIfMissing("deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
-        AddColumnIfMissing("subscriptions", "owner", "TEXT");
+        // Files written by an earlier version.
+        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
+        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
+        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "subscriptions", "owner", "TEXT");
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -308,15 +309,6 @@ public sealed class SubscriptionStore : IAsyncDisposable
         using var command = _write.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    /// <summary>Upgrades a subscriptions.db written by an earlier version.</summary>
-    private void AddColumnIfMissing(string table, string column, string definition)
-    {
-        using var check = _write.CreateCommand();
-        check.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $c";
-        check.Parameters.AddWithValue("$c", column);
-        if (Convert.ToInt64(check.ExecuteScalar()) == 0) Execute($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
     }
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)

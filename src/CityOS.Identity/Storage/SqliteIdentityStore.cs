@@ -253,25 +253,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
         return connection;
     }
 
-    private static void Migrate(SqliteConnection connection)
-    {
-        using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version";
-        var version = Convert.ToInt32(read.ExecuteScalar());
-        if (version > Migrations.Length)
-        {
-            throw new InvalidOperationException($"The database {connection.DataSource} has schema version {version}, newer than this cityos ({Migrations.Length}). Upgrade cityos.");
-        }
-        for (var next = version; next < Migrations.Length; next++)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = Migrations[next] + $"\nPRAGMA user_version = {next + 1};";
-            command.ExecuteNonQuery();
-            transaction.Commit();
-        }
-    }
+    private static void Migrate(SqliteConnection connection) => Core.Storage.SqliteMigrations.Apply(connection, Migrations);
 
     /// <summary>BEGIN IMMEDIATE takes the write lock up front, so two redeemers of one code cannot both read it unredeemed.</summary>
     private static async Task<T> InTransaction<T>(SqliteConnection connection, Func<Task<T>> work)

@@ -49,24 +49,5 @@ internal static class SqliteSchema
 
     public static int CurrentVersion => Migrations.Length;
 
-    public static void Migrate(SqliteConnection connection)
-    {
-        using var read = connection.CreateCommand();
-        read.CommandText = "PRAGMA user_version";
-        var version = Convert.ToInt32(read.ExecuteScalar());
-        if (version > CurrentVersion)
-        {
-            throw new InvalidOperationException(
-                $"The database {connection.DataSource} has schema version {version}, newer than this cityos ({CurrentVersion}). Upgrade cityos.");
-        }
-        for (var next = version; next < CurrentVersion; next++)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = Migrations[next] + $"\nPRAGMA user_version = {next + 1};";
-            command.ExecuteNonQuery();
-            transaction.Commit();
-        }
-    }
+    public static void Migrate(SqliteConnection connection) => Core.Storage.SqliteMigrations.Apply(connection, Migrations);
 }

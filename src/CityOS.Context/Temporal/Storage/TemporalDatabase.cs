@@ -38,8 +38,8 @@ internal sealed class TemporalDatabase : IDisposable
         {
             Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
             Execute(_writer, Schema);
-            AddColumnIfMissing("entities", "deleted_at", "INTEGER");
-            AddColumnIfMissing("instances", "deleted_at", "INTEGER");
+            Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "entities", "deleted_at", "INTEGER");
+            Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "instances", "deleted_at", "INTEGER");
         }
         catch
         {
@@ -54,15 +54,6 @@ internal sealed class TemporalDatabase : IDisposable
         connection.Open();
         Execute(connection, "PRAGMA busy_timeout=10000; PRAGMA cache_size=-16000;");
         return connection;
-    }
-
-    /// <summary>Upgrades a file written by an earlier version.</summary>
-    private void AddColumnIfMissing(string table, string column, string definition)
-    {
-        using var check = _writer.CreateCommand();
-        check.CommandText = $"SELECT count(*) FROM pragma_table_info('{table}') WHERE name = $c";
-        check.Parameters.AddWithValue("$c", column);
-        if (Convert.ToInt64(check.ExecuteScalar()) == 0) Execute(_writer, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
     }
 
     private static void Execute(SqliteConnection connection, string sql)
