@@ -44,8 +44,12 @@ public static class ChangeFeedLoop
 {
     /// <param name="drain">Handles one batch of a tenant's changes; true when more may be waiting.</param>
     /// <param name="failed">Told of a failed round, which is retried after a second.</param>
+    /// <param name="gather">
+    /// After waking up for new changes, how long to let more arrive before draining, so that a consumer that keeps up
+    /// handles them in fewer, larger commits (none while a backlog is drained).
+    /// </param>
     public static async Task RunAsync(IChangeFeed feed, IEntityStore entities, Func<string?, CancellationToken, Task<bool>> drain,
-        Action<Exception> failed, TimeProvider time, CancellationToken ct)
+        Action<Exception> failed, TimeProvider time, CancellationToken ct, TimeSpan gather = default)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -54,7 +58,11 @@ public static class ChangeFeedLoop
             {
                 var more = false;
                 foreach (var tenant in await entities.TenantsWithDefaultAsync(ct)) more |= await drain(tenant, ct);
-                if (!more) await feed.WaitForChangesAsync(version, ct).WaitAsync(TimeSpan.FromSeconds(5), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!more)
+                {
+                    await feed.WaitForChangesAsync(version, ct).WaitAsync(TimeSpan.FromSeconds(5), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (gather > TimeSpan.Zero && feed.Version != version) await Task.Delay(gather, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -23,6 +23,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     private const int MaxOperationsPerCommit = 4096;
 
     private readonly SqliteConnection _write;
+    private readonly Core.Storage.SqliteStatementCache _statements;
     private readonly string _connectionString;
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
@@ -56,6 +57,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
         Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
         Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "subscriptions", "owner", "TEXT");
+        _statements = new Core.Storage.SqliteStatementCache(_write);
         _writer = Task.Run(WriterLoopAsync);
     }
 
@@ -147,7 +149,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
 
     public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, (connection, transaction) =>
     {
-        using var command = Command(connection, transaction, """
+        var command = Command(connection, transaction, """
             INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at, owner) VALUES($t, $id, $doc, $ctx, $c, $m, $o)
                 ON CONFLICT(tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context, modified_at = excluded.modified_at
             """);
@@ -163,7 +165,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
 
     public Task DeleteSubscriptionAsync(string? tenant, string id) => Submit(true, (connection, transaction) =>
     {
-        using var command = Command(connection, transaction, "DELETE FROM subscriptions WHERE tenant = $t AND id = $id");
+        var command = Command(connection, transaction, "DELETE FROM subscriptions WHERE tenant = $t AND id = $id");
         command.Parameters.AddWithValue("$t", KeyOf(tenant));
         command.Parameters.AddWithValue("$id", id);
         command.ExecuteNonQuery();
@@ -174,7 +176,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     {
         if (deliveries.Count > 0)
         {
-            using var insert = Command(connection, transaction, """
+            var insert = Command(connection, transaction, """
                 INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key)
                 VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n, $k)
                 """);
@@ -205,7 +207,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
         if (journalPosition is { } position)
         {
-            using var command = Command(connection, transaction, """
+            var command = Command(connection, transaction, """
                 INSERT INTO feed_positions(tenant, seq) VALUES($t, $s) ON CONFLICT(tenant) DO UPDATE SET seq = max(seq, excluded.seq)
                 """);
             command.Parameters.AddWithValue("$t", KeyOf(tenant));
@@ -225,9 +227,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
         Submit(false, (connection, transaction) =>
         {
             Volatile.Write(ref _deleteScheduled, 0);
-            using var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
+            var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
             var parameter = command.Parameters.Add("$s", SqliteType.Integer);
-            command.Prepare();
             while (_delivered.TryDequeue(out var done))
             {
                 parameter.Value = done;
@@ -238,7 +239,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
 
     public void Attempted(long seq, int attempts) => Submit(false, (connection, transaction) =>
     {
-        using var command = Command(connection, transaction, "UPDATE deliveries SET attempts = $a WHERE seq = $s");
+        var command = Command(connection, transaction, "UPDATE deliveries SET attempts = $a WHERE seq = $s");
         command.Parameters.AddWithValue("$s", seq);
         command.Parameters.AddWithValue("$a", attempts);
         command.ExecuteNonQuery();
@@ -249,7 +250,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         var (sent, failed, last, success, failure) = state.Snapshot();
         Submit(false, (connection, transaction) =>
         {
-            using var command = Command(connection, transaction, """
+            var command = Command(connection, transaction, """
                 UPDATE subscriptions SET times_sent = $s, times_failed = $f, last_notification = $l, last_success = $ok, last_failure = $ko
                 WHERE tenant = $t AND id = $id
                 """);
@@ -311,13 +312,9 @@ public sealed class SubscriptionStore : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
+    /// <summary>A writer command (prepared once, kept by the cache: not to be disposed).</summary>
+    private SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql) =>
+        ReferenceEquals(connection, _write) ? _statements.Get(sql, transaction) : throw new InvalidOperationException("Writes go through the writer connection.");
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
@@ -327,6 +324,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     {
         _operations.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        _statements.Dispose();
         await _write.DisposeAsync().ConfigureAwait(false);
     }
 

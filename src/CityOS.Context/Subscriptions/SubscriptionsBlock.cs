@@ -29,7 +29,9 @@ public static class SubscriptionsBlock
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 MaxConnectionsPerServer = 256,
                 AllowAutoRedirect = false,
-            });
+            })
+            // The dispatcher logs failed deliveries itself; the factory's per-request log scopes cost more than a notification's payload.
+            .RemoveAllLoggers();
         services.AddHostedService<Notifier>();
         return services;
     }

@@ -81,10 +81,11 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     : BackgroundService
 {
     public const string Consumer = "history";
-    private const int BatchSize = 1000;
+    private const int BatchSize = 5000;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken);
+        ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken,
+            gather: options.Value.HistoryCommitDelay);
 
     private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
     {
@@ -101,7 +102,8 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
         var last = changes[^1].Sequence;
         if (writes.Count > 0) await store.RecordAsync(tenant, writes, last, ct);
         await feed.AcknowledgeAsync(tenant, Consumer, last, ct);
-        return true;
+        // A full batch means a backlog: go on at once; otherwise let the next changes gather (see HistoryCommitDelay).
+        return changes.Count >= BatchSize;
     }
 }
 

@@ -8,6 +8,12 @@ public sealed class TemporalOptions
     /// <summary>Whether changes made through the normal API are kept as history; a tenant or type policy overrides it.</summary>
     public bool History { get; set; } = true;
 
+    /// <summary>
+    /// How long the history recorder lets changes gather before it records them: one commit for many changes, whose
+    /// instances of one series share index pages (the history of a change is queryable about this much later).
+    /// </summary>
+    public TimeSpan HistoryCommitDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long instances are kept (by their temporal time, observedAt when given); null keeps them for ever.</summary>
     public TimeSpan? Retention { get; set; }
 

@@ -243,9 +243,12 @@ internal sealed class ReadSession : IDisposable
     private readonly RawStatement _getById;
     private readonly RawStatement _getByRowId;
 
+    private readonly Core.Storage.SqliteStatementCache _statements;
+
     public ReadSession(SqliteConnection connection)
     {
         Connection = connection;
+        _statements = new Core.Storage.SqliteStatementCache(connection);
         _getById = new RawStatement(connection, "SELECT doc FROM entities WHERE id = ?");
         _getByRowId = new RawStatement(connection, "SELECT doc FROM entities WHERE rowid = ?");
     }
@@ -266,12 +269,11 @@ internal sealed class ReadSession : IDisposable
 
     public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max, long after)
     {
-        using var command = Connection.CreateCommand();
-        command.CommandText = """
+        var command = _statements.Get("""
             SELECT seq, entity_id, at, before, after FROM changes
             WHERE seq > max(coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0), $after)
             ORDER BY seq LIMIT $max
-            """;
+            """);
         command.Parameters.AddWithValue("$consumer", consumer);
         command.Parameters.AddWithValue("$max", max);
         command.Parameters.AddWithValue("$after", after);
@@ -302,6 +304,7 @@ internal sealed class ReadSession : IDisposable
     {
         _getById.Dispose();
         _getByRowId.Dispose();
+        _statements.Dispose();
         Connection.Dispose();
     }
 }

@@ -29,6 +29,7 @@ internal sealed class TemporalDatabase : IDisposable
     private readonly Lock _writeLock = new();
     private readonly ConcurrentBag<SqliteConnection> _readers = new();
     private readonly Dictionary<(string Entity, string Attribute), long> _seriesIds = new();
+    private readonly Core.Storage.SqliteStatementCache _statements;
 
     public TemporalDatabase(string path)
     {
@@ -40,6 +41,7 @@ internal sealed class TemporalDatabase : IDisposable
             Execute(_writer, Schema);
             Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "entities", "deleted_at", "INTEGER");
             Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "instances", "deleted_at", "INTEGER");
+            _statements = new Core.Storage.SqliteStatementCache(_writer);
         }
         catch
         {
@@ -83,7 +85,7 @@ internal sealed class TemporalDatabase : IDisposable
             using var transaction = _writer.BeginTransaction();
             try
             {
-                using var session = new WriteTransaction(_writer, transaction, _seriesIds);
+                var session = new WriteTransaction(_statements, transaction, _seriesIds);
                 var result = write(session);
                 transaction.Commit();
                 return result;
@@ -98,45 +100,38 @@ internal sealed class TemporalDatabase : IDisposable
 
     public void Dispose()
     {
-        lock (_writeLock) _writer.Dispose();
+        lock (_writeLock)
+        {
+            _statements.Dispose();
+            _writer.Dispose();
+        }
         while (_readers.TryTake(out var reader)) reader.Dispose();
     }
 
-    internal sealed class WriteTransaction(SqliteConnection connection, SqliteTransaction transaction, Dictionary<(string, string), long> seriesIds) : IDisposable
+    /// <summary>One write transaction; its statements come from the writer's cache (prepared once per connection).</summary>
+    internal sealed class WriteTransaction(Core.Storage.SqliteStatementCache statements, SqliteTransaction transaction, Dictionary<(string, string), long> seriesIds)
     {
         private SqliteCommand? _insertInstance;
 
-        public void Dispose() => _insertInstance?.Dispose();
-
-        private SqliteCommand Command(string sql)
-        {
-            var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            return command;
-        }
+        private SqliteCommand Command(string sql) => statements.Get(sql, transaction);
 
         public bool Append(TemporalWrite write)
         {
             bool created;
-            using (var exists = Command("SELECT 1 FROM entities WHERE id = $id"))
-            {
-                exists.Parameters.AddWithValue("$id", write.EntityId);
-                created = exists.ExecuteScalar() is null;
-            }
-            using (var upsert = Command("""
+            var exists = Command("SELECT 1 FROM entities WHERE id = $id");
+            exists.Parameters.AddWithValue("$id", write.EntityId);
+            created = exists.ExecuteScalar() is null;
+            var upsert = Command("""
                 INSERT INTO entities(id, types, scopes, created_at, modified_at, deleted_at) VALUES ($id, $types, $scopes, $at, $at, $deleted)
                 ON CONFLICT(id) DO UPDATE SET types = excluded.types, scopes = coalesce(excluded.scopes, scopes), modified_at = max(modified_at, excluded.modified_at),
                     deleted_at = excluded.deleted_at
-                """))
-            {
-                upsert.Parameters.AddWithValue("$id", write.EntityId);
-                upsert.Parameters.AddWithValue("$types", JsonSerializer.Serialize(write.Types));
-                upsert.Parameters.AddWithValue("$scopes", write.Scopes is null ? DBNull.Value : JsonSerializer.Serialize(write.Scopes));
-                upsert.Parameters.AddWithValue("$at", write.At.ToUnixTimeMilliseconds());
-                upsert.Parameters.AddWithValue("$deleted", (object?)write.DeletedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-                upsert.ExecuteNonQuery();
-            }
+                """);
+            upsert.Parameters.AddWithValue("$id", write.EntityId);
+            upsert.Parameters.AddWithValue("$types", JsonSerializer.Serialize(write.Types));
+            upsert.Parameters.AddWithValue("$scopes", write.Scopes is null ? DBNull.Value : JsonSerializer.Serialize(write.Scopes));
+            upsert.Parameters.AddWithValue("$at", write.At.ToUnixTimeMilliseconds());
+            upsert.Parameters.AddWithValue("$deleted", (object?)write.DeletedAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            upsert.ExecuteNonQuery();
             foreach (var (attribute, instance) in write.Instances) Insert(Series(write.EntityId, attribute), instance);
             return created;
         }
@@ -144,7 +139,7 @@ internal sealed class TemporalDatabase : IDisposable
         private long Series(string entityId, string attribute)
         {
             if (seriesIds.TryGetValue((entityId, attribute), out var id)) return id;
-            using var insert = Command("""
+            var insert = Command("""
                 INSERT INTO series(entity_id, attribute) VALUES ($e, $a) ON CONFLICT DO NOTHING;
                 SELECT id FROM series WHERE entity_id = $e AND attribute = $a;
                 """);
@@ -185,14 +180,14 @@ internal sealed class TemporalDatabase : IDisposable
 
         public void SetPosition(long position)
         {
-            using var command = Command("INSERT INTO journal(id, position) VALUES (1, $p) ON CONFLICT(id) DO UPDATE SET position = max(position, excluded.position)");
+            var command = Command("INSERT INTO journal(id, position) VALUES (1, $p) ON CONFLICT(id) DO UPDATE SET position = max(position, excluded.position)");
             command.Parameters.AddWithValue("$p", position);
             command.ExecuteNonQuery();
         }
 
         public bool DeleteEntity(string id)
         {
-            using var command = Command("""
+            var command = Command("""
                 DELETE FROM instances WHERE series IN (SELECT id FROM series WHERE entity_id = $id);
                 DELETE FROM series WHERE entity_id = $id;
                 DELETE FROM entities WHERE id = $id;
@@ -206,7 +201,7 @@ internal sealed class TemporalDatabase : IDisposable
         public int DeleteAttribute(string id, string attribute, string? datasetId, bool deleteAll)
         {
             var condition = deleteAll ? "" : datasetId is null ? " AND dataset_id IS NULL" : " AND dataset_id = $d";
-            using var command = Command($"DELETE FROM instances WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){condition}");
+            var command = Command($"DELETE FROM instances WHERE series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a){condition}");
             command.Parameters.AddWithValue("$e", id);
             command.Parameters.AddWithValue("$a", attribute);
             if (datasetId is not null) command.Parameters.AddWithValue("$d", datasetId);
@@ -215,7 +210,7 @@ internal sealed class TemporalDatabase : IDisposable
 
         public bool DeleteInstance(string id, string attribute, string instanceId)
         {
-            using var command = Command("DELETE FROM instances WHERE instance_id = $i AND series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a)");
+            var command = Command("DELETE FROM instances WHERE instance_id = $i AND series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a)");
             command.Parameters.AddWithValue("$i", instanceId);
             command.Parameters.AddWithValue("$e", id);
             command.Parameters.AddWithValue("$a", attribute);
@@ -224,7 +219,7 @@ internal sealed class TemporalDatabase : IDisposable
 
         public bool ReplaceInstance(string id, string attribute, string instanceId, NgsiAttribute data)
         {
-            using var command = Command("""
+            var command = Command("""
                 UPDATE instances SET dataset_id = coalesce($d, dataset_id), kind = $k, value = $v, number = $n, details = $x,
                     observed_at = coalesce($o, observed_at), has_observed = max(has_observed, $ho), modified_at = $m
                 WHERE instance_id = $i AND series = (SELECT id FROM series WHERE entity_id = $e AND attribute = $a)
@@ -245,7 +240,7 @@ internal sealed class TemporalDatabase : IDisposable
 
         public int Prune(string id, DateTimeOffset olderThan)
         {
-            using var command = Command("DELETE FROM instances WHERE series IN (SELECT id FROM series WHERE entity_id = $e) AND observed_at < $t");
+            var command = Command("DELETE FROM instances WHERE series IN (SELECT id FROM series WHERE entity_id = $e) AND observed_at < $t");
             command.Parameters.AddWithValue("$e", id);
             command.Parameters.AddWithValue("$t", olderThan.ToUnixTimeMilliseconds());
             return command.ExecuteNonQuery();

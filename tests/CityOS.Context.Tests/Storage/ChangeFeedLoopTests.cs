@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using CityOS.Context.Model;
+using CityOS.Context.Storage;
+using CityOS.Context.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace CityOS.Context.Tests.Storage;
+
+public sealed class ChangeFeedLoopTests : IAsyncLifetime
+{
+    private const string Consumer = "test";
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "cityos-feedloop-" + Guid.NewGuid().ToString("N"));
+    private SqliteEntityStore _store = null!;
+
+    public Task InitializeAsync()
+    {
+        var feed = new ChangeFeedOptions();
+        feed.Consumers.Add(Consumer);
+        _store = new SqliteEntityStore(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), Options.Create(feed), TimeProvider.System,
+            NullLogger<SqliteEntityStore>.Instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private Task WriteAsync(int n) => _store.MutateAsync(null, [new EntityMutation($"urn:ngsi-ld:Sensor:{n}", _ => new MutationOutcome.Save(new Entity
+    {
+        Id = $"urn:ngsi-ld:Sensor:{n}",
+        Types = ["https://example.org/Sensor"],
+        CreatedAt = DateTimeOffset.UnixEpoch,
+        ModifiedAt = DateTimeOffset.UnixEpoch,
+    }))], default).AsTask();
+
+    /// <summary>Runs the loop; each drain reads what is waiting, records how many it got and acknowledges them.</summary>
+    private (Task Loop, ConcurrentQueue<int> Batches, CancellationTokenSource Stop) Run(TimeSpan gather)
+    {
+        var batches = new ConcurrentQueue<int>();
+        var stop = new CancellationTokenSource();
+        var loop = ChangeFeedLoop.RunAsync(_store, _store, async (tenant, ct) =>
+        {
+            var changes = await _store.ReadChangesAsync(tenant, Consumer, 1000, ct);
+            if (changes.Count == 0) return false;
+            batches.Enqueue(changes.Count);
+            await _store.AcknowledgeAsync(tenant, Consumer, changes[^1].Sequence, ct);
+            return false;
+        }, error => throw error, TimeProvider.System, stop.Token, gather);
+        return (loop, batches, stop);
+    }
+
+    private static async Task<int> WaitForTotalAsync(ConcurrentQueue<int> batches, int total)
+    {
+        for (var i = 0; i < 500 && batches.Sum() < total; i++) await Task.Delay(20);
+        return batches.Sum();
+    }
+
+    [Fact]
+    public async Task With_a_gathering_delay_changes_arriving_within_it_are_handled_together()
+    {
+        var (loop, batches, stop) = Run(TimeSpan.FromMilliseconds(400));
+        await Task.Delay(100);
+        for (var n = 0; n < 5; n++)
+        {
+            await WriteAsync(n);
+            await Task.Delay(20);
+        }
+        Assert.Equal(5, await WaitForTotalAsync(batches, 5));
+        Assert.Equal([5], batches.ToArray());
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
+    public async Task Without_a_gathering_delay_each_change_is_handled_as_it_comes()
+    {
+        var (loop, batches, stop) = Run(TimeSpan.Zero);
+        await Task.Delay(100);
+        for (var n = 0; n < 5; n++)
+        {
+            await WriteAsync(n);
+            await WaitForTotalAsync(batches, n + 1);
+        }
+        Assert.Equal(5, batches.Sum());
+        Assert.Equal(5, batches.Count);
+        await stop.CancelAsync();
+        await loop;
+    }
+}
