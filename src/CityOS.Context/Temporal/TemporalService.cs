@@ -30,7 +30,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 {
     public DateTimeOffset Now => time.GetUtcNow();
 
-    public async Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
+    /// <summary>One entity's temporal representation, read in one snapshot of the temporal store.</summary>
+    public Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct) =>
+        store.InSnapshotAsync(tenant, () => RetrieveInSnapshotAsync(tenant, id, attrs, type, query, terms, access, ct));
+
+    private async Task<TemporalResult> RetrieveInSnapshotAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var head = await store.GetEntityAsync(tenant, id, ct);
         if (head is null || !access.Permits(AccessAction.Read, head.Types, head.Id)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
@@ -43,7 +47,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         return Finish(results, null, query, terms);
     }
 
-    public async Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
+    /// <summary>A temporal query, read in one snapshot of the temporal store.</summary>
+    public Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct) =>
+        store.InSnapshotAsync(tenant, () => QueryInSnapshotAsync(tenant, request, query, terms, access, ct));
+
+    private async Task<TemporalResult> QueryInSnapshotAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var attrs = request.Attrs?.Select(terms.ExpandTerm).ToList();
         var ids = request.Selectors.Count == 1 ? request.Selectors[0].Ids : null;

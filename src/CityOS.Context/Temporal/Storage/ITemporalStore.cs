@@ -24,6 +24,12 @@ public interface ITemporalStore
     /// <summary>The journal position whose changes are all recorded (0 when none).</summary>
     ValueTask<long> RecordedPositionAsync(string? tenant, CancellationToken ct);
 
+    /// <summary>
+    /// Runs <paramref name="read"/> so that all the reads it makes of the tenant's store see one committed state: a response
+    /// built from several reads never shows part of a write (an entity's deletedAt without its deletion markers, say).
+    /// </summary>
+    Task<T> InSnapshotAsync<T>(string? tenant, Func<Task<T>> read);
+
     ValueTask<TemporalEntityHead?> GetEntityAsync(string? tenant, string id, CancellationToken ct);
 
     /// <summary>Entities, ordered by id, with at least one instance that matches the attributes (any when null) and the time filter.</summary>

@@ -49,6 +49,9 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    public Task<T> InSnapshotAsync<T>(string? tenant, Func<Task<T>> read) =>
+        Database(tenant, create: false) is { } database ? database.InSnapshotAsync(read) : read();
+
     public ValueTask<long> RecordedPositionAsync(string? tenant, CancellationToken ct) =>
         new(Database(tenant, create: false)?.Read(c => Scalar(c, "SELECT position FROM journal WHERE id = 1") is long p ? p : 0L) ?? 0L);
 

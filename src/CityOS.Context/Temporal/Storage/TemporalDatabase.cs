@@ -65,8 +65,42 @@ internal sealed class TemporalDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>The connection whose read transaction the current asynchronous flow reads in (see <see cref="InSnapshotAsync{T}"/>).</summary>
+    private readonly AsyncLocal<SqliteConnection?> _snapshot = new();
+
+    /// <summary>
+    /// Runs <paramref name="read"/> so that every <see cref="Read{T}"/> it makes (awaited calls included) goes to one connection
+    /// inside one read transaction: all of them see the same committed state, whatever the writer commits meanwhile.
+    /// </summary>
+    public async Task<T> InSnapshotAsync<T>(Func<Task<T>> read)
+    {
+        if (_snapshot.Value is not null) return await read().ConfigureAwait(false);
+        if (!_readers.TryTake(out var connection)) connection = Open();
+        try
+        {
+            // A plain BEGIN (not BeginTransaction) so that the read commands need no transaction object; WAL pins the
+            // snapshot at the first read and keeps it until the end of the transaction.
+            Execute(connection, "BEGIN");
+            _snapshot.Value = connection;
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            finally
+            {
+                _snapshot.Value = null;
+                Execute(connection, "COMMIT");
+            }
+        }
+        finally
+        {
+            _readers.Add(connection);
+        }
+    }
+
     public T Read<T>(Func<SqliteConnection, T> read)
     {
+        if (_snapshot.Value is { } pinned) return read(pinned);
         if (!_readers.TryTake(out var connection)) connection = Open();
         try
         {
