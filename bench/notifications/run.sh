@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Notification latency and throughput (see bench/README.md). Usage: bash bench/notifications/run.sh [seconds] [updates-per-second] [--only latency|throughput]
+# Notification latency and throughput (see bench/README.md). Usage: bash bench/notifications/run.sh [seconds] [updates-per-second] [--only latency|throughput|fanout] [--warmup seconds]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for project in src/CityOS.Server bench/notifications; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
