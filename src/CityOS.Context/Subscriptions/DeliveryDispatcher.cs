@@ -30,6 +30,16 @@ public sealed class SubscriptionOptions
     /// <summary>Attempts before a notification is given up (about an hour and a half with the default delays).</summary>
     public int MaxAttempts { get; set; } = 25;
 
+    /// <summary>
+    /// How long a notification may wait before it is written to the durable outbox (with the journal position it was computed
+    /// up to, which is acknowledged after that commit). One its receiver took within this time is never written: a fast receiver
+    /// costs no outbox writes. After a crash the journal is read again from the last written position (at-least-once).
+    /// </summary>
+    public TimeSpan OutboxDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Notifications not yet written to the outbox beyond which the notifier writes them at once and waits for that.</summary>
+    public int MaxUnwrittenDeliveries { get; set; } = 50_000;
+
     /// <summary>Journal changes read per tenant at once.</summary>
     public int JournalBatch { get; set; } = 1000;
 
@@ -83,13 +93,13 @@ public sealed partial class DeliveryDispatcher(
             Attempted?.Invoke(delivery, success);
             if (success)
             {
-                _store.Delivered(delivery.Seq);
+                if (delivery.FinishAndNeedsDelete()) _store.Delivered(delivery.Seq);
                 return;
             }
             if (delivery.Attempts >= _options.MaxAttempts)
             {
                 LogGivenUp(logger, delivery.SubscriptionId, delivery.Attempts, delivery.Receiver);
-                _store.Delivered(delivery.Seq);
+                if (delivery.FinishAndNeedsDelete()) _store.Delivered(delivery.Seq);
                 return;
             }
             _store.Attempted(delivery.Seq, delivery.Attempts);

@@ -39,6 +39,24 @@ public sealed class Delivery
 
     /// <summary>When the write that caused it was acknowledged (journal time), for latency measurements.</summary>
     public DateTimeOffset CausedAt { get; init; }
+
+    // Where the delivery stands with the outbox: not written yet, written (its row goes when it is done), or done before it
+    // was written (so it never is). The outbox writer and the dispatcher race for it; the state settles who deletes what.
+    private const int NotWritten = 0, Written = 1, DoneUnwritten = 2;
+    private int _outbox;
+
+    /// <summary>Read back from the outbox: its row is there.</summary>
+    public bool InOutbox
+    {
+        get => Volatile.Read(ref _outbox) == Written;
+        init => _outbox = value ? Written : NotWritten;
+    }
+
+    /// <summary>For the outbox writer, inside its transaction: true when the delivery is still to be sent and is now marked written.</summary>
+    public bool ClaimForOutbox() => Interlocked.CompareExchange(ref _outbox, Written, NotWritten) == NotWritten;
+
+    /// <summary>For the dispatcher, when the delivery is done (sent or given up): true when its outbox row must be deleted.</summary>
+    public bool FinishAndNeedsDelete() => Interlocked.CompareExchange(ref _outbox, DoneUnwritten, NotWritten) != NotWritten;
 }
 
 /// <summary>The Notification data type (5.3.1) and its transport framing (HTTP body and headers, MQTT body + metadata as Orion-LD publishes it).</summary>

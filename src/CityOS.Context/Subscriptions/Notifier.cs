@@ -10,10 +10,13 @@ using Microsoft.Extensions.Options;
 namespace CityOS.Context.Subscriptions;
 
 /// <summary>
-/// Turns committed changes into notifications. The change journal is the outbox: the notifier reads each tenant's
-/// changes, matches them against the cached subscriptions, queues the resulting deliveries durably in
-/// subscriptions.db (with the journal position, so a change is never queued twice), hands them to the dispatcher,
-/// and only then acknowledges the journal. A write never waits for any of this.
+/// Turns committed changes into notifications. The change journal is the outbox of the writes: the notifier reads each
+/// tenant's changes, matches them against the cached subscriptions and hands the resulting deliveries to the dispatcher at
+/// once. Every <see cref="SubscriptionOptions.OutboxDelay"/> the deliveries computed longer ago than that are written to the
+/// durable outbox in subscriptions.db — those not yet taken by their receiver; a delivery done by then is never written —
+/// together with the journal position of each tenant they were computed up to, and only then is the journal acknowledged.
+/// A crash before that commit reads the journal again from the last written position (at-least-once). A write never waits
+/// for any of this.
 /// </summary>
 public sealed partial class Notifier(
     IChangeFeed feed,
@@ -30,12 +33,19 @@ public sealed partial class Notifier(
 
     private readonly SubscriptionOptions _options = options.Value;
     private Dictionary<string, long> _positions = [];
-
-    /// <summary>Per tenant, the batches whose outbox commit and journal acknowledgement are still running (at most <see cref="MaxCommitsInFlight"/>).</summary>
-    private readonly Dictionary<string, Queue<Task>> _committing = new(StringComparer.Ordinal);
-    private const int MaxCommitsInFlight = 4;
     private long _nextSeq;
     private readonly Dictionary<(string Tenant, string Id), DateTimeOffset> _periodicDue = [];
+
+    /// <summary>A tenant's deliveries of one journal batch, in memory until written to the outbox.</summary>
+    private sealed record Unwritten(string? Tenant, IReadOnlyList<Delivery> Deliveries, long Last, long ComputedAt, TaskCompletionSource Written);
+
+    private readonly Lock _unwrittenGate = new();
+    private readonly List<Unwritten> _unwritten = [];
+    private int _unwrittenDeliveries;
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
+    /// <summary>Set when an outbox write failed: the notifier goes back to the positions the outbox durably holds.</summary>
+    private int _reload;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,6 +56,7 @@ public sealed partial class Notifier(
         foreach (var delivery in store.LoadDeliveries()) dispatcher.Post(delivery, Task.CompletedTask);
         var periodic = Task.Run(() => PeriodicLoopAsync(stoppingToken), stoppingToken);
         var counters = Task.Run(() => CountersLoopAsync(stoppingToken), stoppingToken);
+        var outbox = Task.Run(() => OutboxLoopAsync(stoppingToken), stoppingToken);
         try
         {
             await JournalLoopAsync(stoppingToken);
@@ -53,8 +64,9 @@ public sealed partial class Notifier(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        await Task.WhenAll(periodic.ContinueWith(_ => { }, TaskScheduler.Default), counters.ContinueWith(_ => { }, TaskScheduler.Default));
-        await Task.WhenAll(_committing.Values.SelectMany(q => q)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(new[] { periodic, counters, outbox }.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        // Stopping: what was computed is written now, so that the next start does not notify it again.
+        await WriteOutboxAsync(all: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
         FlushCounters();
     }
 
@@ -64,24 +76,10 @@ public sealed partial class Notifier(
     /// <summary>Handles one batch of a tenant's changes; true when the batch was full (more may be waiting).</summary>
     private async Task<bool> ProcessTenantAsync(string? tenant, CancellationToken ct)
     {
+        if (Interlocked.Exchange(ref _reload, 0) == 1) _positions = store.LoadPositions();
+        if (Volatile.Read(ref _unwrittenDeliveries) > _options.MaxUnwrittenDeliveries) await WriteOutboxAsync(all: true, ct);
         var key = SubscriptionStore.KeyOf(tenant);
-        if (!_committing.TryGetValue(key, out var committing)) _committing[key] = committing = new Queue<Task>();
-        while (committing.Count > 0 && (committing.Peek().IsCompleted || committing.Count >= MaxCommitsInFlight))
-        {
-            var earlier = committing.Dequeue();
-            try
-            {
-                await earlier;
-            }
-            catch (Exception) when (!ct.IsCancellationRequested)
-            {
-                // Back to what the outbox durably holds; the loop logs the error and reads again.
-                committing.Clear();
-                _positions = store.LoadPositions();
-                throw;
-            }
-        }
-        // Reads on from what this notifier has queued, while the commit of the previous batches may still be running.
+        // Reads on from what this notifier has computed, while the outbox writes of earlier batches wait or run.
         var position = _positions.GetValueOrDefault(key);
         var changes = await feed.ReadChangesAsync(tenant, ConsumerName, _options.JournalBatch, ct, after: position);
         if (changes.Count == 0) return false;
@@ -127,24 +125,85 @@ public sealed partial class Notifier(
         }
         if (last > position)
         {
-            // Queued before sending, so that the delete of a fast delivery comes after its insert in the same writer.
-            var queued = store.EnqueueAsync(deliveries, tenant, last);
-            foreach (var delivery in deliveries) dispatcher.Post(delivery, queued);
+            var batch = new Unwritten(tenant, deliveries, last, time.GetTimestamp(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            lock (_unwrittenGate)
+            {
+                _unwritten.Add(batch);
+                _unwrittenDeliveries += deliveries.Count;
+            }
+            // Sent at once; written to the outbox only if still unsent after OutboxDelay (a delivery in the dispatcher's
+            // overflow waits for that write before it is read back from the outbox).
+            foreach (var delivery in deliveries) dispatcher.Post(delivery, batch.Written.Task);
             _positions[key] = last;
-            // The journal is acknowledged only once the deliveries are durably in the outbox.
-            committing.Enqueue(AcknowledgeWhenQueuedAsync(queued, tenant, last, ct));
-        }
-        else
-        {
-            committing.Enqueue(feed.AcknowledgeAsync(tenant, ConsumerName, last, ct).AsTask());
         }
         return changes.Count >= _options.JournalBatch;
     }
 
-    private async Task AcknowledgeWhenQueuedAsync(Task queued, string? tenant, long last, CancellationToken ct)
+    private async Task OutboxLoopAsync(CancellationToken ct)
     {
-        await queued;
-        await feed.AcknowledgeAsync(tenant, ConsumerName, last, ct);
+        var tick = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.OutboxDelay.Ticks / 4));
+        using var timer = new PeriodicTimer(tick, time);
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            try
+            {
+                await WriteOutboxAsync(all: false, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogOutboxError(logger, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the batches computed at least OutboxDelay ago (all of them when asked) in one outbox commit — their unsent
+    /// deliveries and each tenant's journal position — then acknowledges the journal up to those positions.
+    /// </summary>
+    private async Task WriteOutboxAsync(bool all, CancellationToken ct)
+    {
+        await _writing.WaitAsync(ct);
+        List<Unwritten> taken;
+        try
+        {
+            lock (_unwrittenGate)
+            {
+                var count = 0;
+                while (count < _unwritten.Count && (all || time.GetElapsedTime(_unwritten[count].ComputedAt) >= _options.OutboxDelay)) count++;
+                taken = _unwritten.GetRange(0, count);
+                _unwritten.RemoveRange(0, count);
+                _unwrittenDeliveries -= taken.Sum(b => b.Deliveries.Count);
+            }
+            if (taken.Count == 0) return;
+            var positions = taken.GroupBy(b => SubscriptionStore.KeyOf(b.Tenant))
+                .Select(g => new KeyValuePair<string?, long>(g.First().Tenant, g.Max(b => b.Last))).ToList();
+            try
+            {
+                await store.EnqueueAsync(taken.SelectMany(b => b.Deliveries).ToList(), positions);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Nothing of this was written: drop what is still unwritten too and read the journal again from what the outbox holds.
+                lock (_unwrittenGate)
+                {
+                    taken.AddRange(_unwritten);
+                    _unwritten.Clear();
+                    _unwrittenDeliveries = 0;
+                }
+                Volatile.Write(ref _reload, 1);
+                throw;
+            }
+            finally
+            {
+                foreach (var batch in taken) batch.Written.TrySetResult();
+            }
+            // The journal is acknowledged only once the deliveries (and the position) are durably in the outbox.
+            foreach (var (tenant, position) in positions) await feed.AcknowledgeAsync(tenant, ConsumerName, position, ct);
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     private async Task PeriodicLoopAsync(CancellationToken ct)
@@ -216,6 +275,9 @@ public sealed partial class Notifier(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading the change journal for notifications failed; retrying")]
     private static partial void LogJournalError(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Writing notifications to the outbox failed; the journal is read again from the last written position")]
+    private static partial void LogOutboxError(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Periodic notification of subscription {SubscriptionId} failed")]
     private static partial void LogPeriodicError(ILogger logger, string subscriptionId, Exception error);

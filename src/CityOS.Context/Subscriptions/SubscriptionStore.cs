@@ -61,6 +61,11 @@ public sealed class SubscriptionStore : IAsyncDisposable
         _writer = Task.Run(WriterLoopAsync);
     }
 
+    private long _deliveriesWritten;
+
+    /// <summary>Delivery rows written to the outbox since start (a delivery its receiver took before the outbox write is not).</summary>
+    public long DeliveriesWritten => Interlocked.Read(ref _deliveriesWritten);
+
     public static string KeyOf(string? tenant) => tenant ?? DefaultTenantKey;
 
     private static string? TenantOf(string key) => key.Length == 0 ? null : key;
@@ -124,6 +129,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 CausedAt = Time(reader.GetInt64(8)),
                 NotifiedAtOffset = reader.GetInt32(9),
                 OrderKey = reader.GetString(10),
+                InOutbox = true,
             };
         }
     }
@@ -172,7 +178,14 @@ public sealed class SubscriptionStore : IAsyncDisposable
     })!;
 
     /// <summary>Durably queues deliveries and, in the same commit, the journal position of the tenant they were computed up to.</summary>
-    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, string? tenant, long? journalPosition) => Submit(true, (connection, transaction) =>
+    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, string? tenant, long? journalPosition) =>
+        EnqueueAsync(deliveries, journalPosition is { } position ? [new KeyValuePair<string?, long>(tenant, position)] : []);
+
+    /// <summary>
+    /// Durably queues the deliveries not already done (<see cref="Delivery.ClaimForOutbox"/>: one that its receiver took before
+    /// this commit is never written) and, in the same commit, the journal position of each tenant they were computed up to.
+    /// </summary>
+    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<KeyValuePair<string?, long>> journalPositions) => Submit(true, (connection, transaction) =>
     {
         if (deliveries.Count > 0)
         {
@@ -192,6 +205,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
             var orderKey = insert.Parameters.Add("$k", SqliteType.Text);
             foreach (var delivery in deliveries)
             {
+                if (!delivery.ClaimForOutbox()) continue;
                 seq.Value = delivery.Seq;
                 t.Value = KeyOf(delivery.Tenant);
                 sub.Value = delivery.SubscriptionId;
@@ -203,9 +217,10 @@ public sealed class SubscriptionStore : IAsyncDisposable
                 notifiedAt.Value = delivery.NotifiedAtOffset;
                 orderKey.Value = delivery.OrderKey;
                 insert.ExecuteNonQuery();
+                Interlocked.Increment(ref _deliveriesWritten);
             }
         }
-        if (journalPosition is { } position)
+        foreach (var (tenant, position) in journalPositions)
         {
             var command = Command(connection, transaction, """
                 INSERT INTO feed_positions(tenant, seq) VALUES($t, $s) ON CONFLICT(tenant) DO UPDATE SET seq = max(seq, excluded.seq)

@@ -1,0 +1,72 @@
+using CityOS.Context.Storage;
+using CityOS.Context.Subscriptions;
+using CityOS.Context.Tests.Broker;
+
+namespace CityOS.Context.Tests.Subscriptions;
+
+/// <summary>
+/// The durable outbox: a notification is written to subscriptions.db (with the journal position it was computed up to) only
+/// if its receiver has not taken it within CityOS:Subscriptions:OutboxDelay; the journal is acknowledged after that write.
+/// </summary>
+public sealed class OutboxTests(SubscriptionHost host) : IClassFixture<SubscriptionHost>
+{
+    private SubscriptionStore Store => host.Services.GetRequiredService<SubscriptionStore>();
+
+    private int RowsFor(string receiverUrl) => Store.LoadDeliveries().Count(d => d.Receiver == receiverUrl);
+
+    /// <summary>Changes of the default tenant the notifier has not acknowledged in the journal.</summary>
+    private async Task<int> UnacknowledgedAsync() =>
+        (await host.Services.GetRequiredService<IChangeFeed>().ReadChangesAsync(null, Notifier.ConsumerName, 10_000, default)).Count;
+
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
+    {
+        for (var waited = 0; waited < timeoutMs; waited += 50)
+        {
+            if (await condition()) return true;
+            await Task.Delay(50);
+        }
+        return await condition();
+    }
+
+    private async Task<(string Type, string Url, string Path)> SubscribeAsync()
+    {
+        var type = "T" + Guid.NewGuid().ToString("N")[..10];
+        var path = host.Receiver.NewPath();
+        var url = host.Receiver.Url(path);
+        await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "notificationTrigger": ["entityCreated"],
+             "notification": {"endpoint": {"uri": "{{{{url}}}}"}}}
+            """);
+        return (type, url, path);
+    }
+
+    [Fact]
+    public async Task Notifications_taken_at_once_are_never_written_to_the_outbox_and_the_journal_is_acknowledged()
+    {
+        var (type, url, path) = await SubscribeAsync();
+        var written = Store.DeliveriesWritten;
+        for (var i = 0; i < 20; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
+        await host.Receiver.WaitForAsync(path, 20);
+
+        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged");
+        Assert.Equal(0, RowsFor(url));
+        Assert.Equal(written, Store.DeliveriesWritten);
+    }
+
+    [Fact]
+    public async Task A_notification_its_receiver_has_not_taken_is_in_the_outbox_until_it_is_delivered()
+    {
+        var (type, url, path) = await SubscribeAsync();
+        host.Receiver.FailNext(path, 1_000_000);
+        var written = Store.DeliveriesWritten;
+        for (var i = 0; i < 3; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
+
+        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 3)), "the unsent notifications were not written to the outbox");
+        Assert.True(Store.DeliveriesWritten >= written + 3);
+        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged after the outbox write");
+
+        host.Receiver.FailNext(path, 0);
+        await host.Receiver.WaitForAsync(path, 3);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 0)), "delivered notifications stayed in the outbox");
+    }
+}
