@@ -81,7 +81,11 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     : BackgroundService
 {
     public const string Consumer = "history";
-    private const int BatchSize = 5000;
+    // Changes are read (and their documents parsed) a chunk at a time, but recorded up to CommitBatch per commit: a commit
+    // dirties about one index page per series and index whatever it holds, so a backlog is written in fewer pages, while
+    // memory holds only the instances to record, not the parsed entities of the whole batch.
+    private const int ReadChunk = 1000;
+    private const int CommitBatch = 5000;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken,
@@ -89,21 +93,30 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
 
     private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
     {
-        var changes = await feed.ReadChangesAsync(tenant, Consumer, BatchSize, ct);
-        if (changes.Count == 0) return false;
-        var recorded = await store.RecordedPositionAsync(tenant, ct);
+        var recorded = -1L;
         var writes = new List<TemporalWrite>();
-        foreach (var change in changes)
+        var read = 0;
+        var last = 0L;
+        while (read < CommitBatch)
         {
-            if (change.Sequence <= recorded) continue;
-            if (options.Value.PolicyFor(tenant, (change.After ?? change.Before)!.Types).Enabled == false) continue;
-            if (HistoryDiff.FromChange(change) is { } write) writes.Add(write);
+            var changes = await feed.ReadChangesAsync(tenant, Consumer, ReadChunk, ct, after: last);
+            if (changes.Count == 0) break;
+            if (recorded < 0) recorded = await store.RecordedPositionAsync(tenant, ct);
+            foreach (var change in changes)
+            {
+                if (change.Sequence <= recorded) continue;
+                if (options.Value.PolicyFor(tenant, (change.After ?? change.Before)!.Types).Enabled == false) continue;
+                if (HistoryDiff.FromChange(change) is { } write) writes.Add(write);
+            }
+            last = changes[^1].Sequence;
+            read += changes.Count;
+            if (changes.Count < ReadChunk) break;
         }
-        var last = changes[^1].Sequence;
+        if (read == 0) return false;
         if (writes.Count > 0) await store.RecordAsync(tenant, writes, last, ct);
         await feed.AcknowledgeAsync(tenant, Consumer, last, ct);
         // A full batch means a backlog: go on at once; otherwise let the next changes gather (see HistoryCommitDelay).
-        return changes.Count >= BatchSize;
+        return read >= CommitBatch;
     }
 }
 
