@@ -6,9 +6,6 @@ using CityOS.Core.Security;
 using CityOS.Identity.Model;
 using CityOS.Identity.Services;
 using CityOS.Server;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Tests;
 
@@ -42,8 +39,7 @@ public class CityOsTestHost : IAsyncLifetime
             .. Secured ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
         ]);
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
         Client = new HttpClient { BaseAddress = BaseAddress };
         if (Secured) Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SystemAdminTokenAsync());
     }
@@ -51,19 +47,7 @@ public class CityOsTestHost : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         Client.Dispose();
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
     }
 
     private async Task<string> SystemAdminTokenAsync()

@@ -3,11 +3,8 @@ using System.Text.Json.Nodes;
 using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Data.Sqlite;
 
 namespace CityOS.Identity.Tests;
 
@@ -68,25 +65,12 @@ public class IdentityTestHost : IAsyncLifetime
         {
             if (_testClock) services.AddSingleton<TimeProvider>(Clock);
         });
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
     }
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
     }
 
     /// <summary>A browser: its own cookies, redirects not followed so the tests see every hop.</summary>

@@ -93,13 +93,13 @@ public sealed partial class DeliveryDispatcher(
             Attempted?.Invoke(delivery, success);
             if (success)
             {
-                if (delivery.FinishAndNeedsDelete()) _store.Delivered(delivery.Seq);
+                _store.Finished(delivery);
                 return;
             }
             if (delivery.Attempts >= _options.MaxAttempts)
             {
                 LogGivenUp(logger, delivery.SubscriptionId, delivery.Attempts, delivery.Receiver);
-                if (delivery.FinishAndNeedsDelete()) _store.Delivered(delivery.Seq);
+                _store.Finished(delivery);
                 return;
             }
             _store.Attempted(delivery.Seq, delivery.Attempts);

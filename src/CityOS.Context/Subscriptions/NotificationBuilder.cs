@@ -48,7 +48,6 @@ public sealed class Delivery
     /// <summary>Read back from the outbox: its row is there.</summary>
     public bool InOutbox
     {
-        get => Volatile.Read(ref _outbox) == Written;
         init => _outbox = value ? Written : NotWritten;
     }
 

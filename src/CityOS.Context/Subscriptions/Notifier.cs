@@ -254,7 +254,7 @@ public sealed partial class Notifier(
         var data = visible.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
         var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now, NotificationBuilder.PeriodicOrderKey(subscription));
         registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
-        var queued = store.EnqueueAsync([delivery], subscription.Tenant, null);
+        var queued = store.EnqueueAsync([delivery], []);
         dispatcher.Post(delivery, queued);
         await queued;
     }

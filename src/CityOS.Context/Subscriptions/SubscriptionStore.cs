@@ -153,9 +153,9 @@ public sealed class SubscriptionStore : IAsyncDisposable
         return positions;
     }
 
-    public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, (connection, transaction) =>
+    public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, transaction =>
     {
-        var command = Command(connection, transaction, """
+        var command = Command(transaction, """
             INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at, owner) VALUES($t, $id, $doc, $ctx, $c, $m, $o)
                 ON CONFLICT(tenant, id) DO UPDATE SET doc = excluded.doc, context = excluded.context, modified_at = excluded.modified_at
             """);
@@ -169,27 +169,23 @@ public sealed class SubscriptionStore : IAsyncDisposable
         command.ExecuteNonQuery();
     })!;
 
-    public Task DeleteSubscriptionAsync(string? tenant, string id) => Submit(true, (connection, transaction) =>
+    public Task DeleteSubscriptionAsync(string? tenant, string id) => Submit(true, transaction =>
     {
-        var command = Command(connection, transaction, "DELETE FROM subscriptions WHERE tenant = $t AND id = $id");
+        var command = Command(transaction, "DELETE FROM subscriptions WHERE tenant = $t AND id = $id");
         command.Parameters.AddWithValue("$t", KeyOf(tenant));
         command.Parameters.AddWithValue("$id", id);
         command.ExecuteNonQuery();
     })!;
 
-    /// <summary>Durably queues deliveries and, in the same commit, the journal position of the tenant they were computed up to.</summary>
-    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, string? tenant, long? journalPosition) =>
-        EnqueueAsync(deliveries, journalPosition is { } position ? [new KeyValuePair<string?, long>(tenant, position)] : []);
-
     /// <summary>
     /// Durably queues the deliveries not already done (<see cref="Delivery.ClaimForOutbox"/>: one that its receiver took before
     /// this commit is never written) and, in the same commit, the journal position of each tenant they were computed up to.
     /// </summary>
-    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<KeyValuePair<string?, long>> journalPositions) => Submit(true, (connection, transaction) =>
+    public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<KeyValuePair<string?, long>> journalPositions) => Submit(true, transaction =>
     {
         if (deliveries.Count > 0)
         {
-            var insert = Command(connection, transaction, """
+            var insert = Command(transaction, """
                 INSERT INTO deliveries(seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key)
                 VALUES($seq, $t, $sub, $r, $h, $q, $p, 0, $at, $n, $k)
                 """);
@@ -222,7 +218,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
         foreach (var (tenant, position) in journalPositions)
         {
-            var command = Command(connection, transaction, """
+            var command = Command(transaction, """
                 INSERT INTO feed_positions(tenant, seq) VALUES($t, $s) ON CONFLICT(tenant) DO UPDATE SET seq = max(seq, excluded.seq)
                 """);
             command.Parameters.AddWithValue("$t", KeyOf(tenant));
@@ -232,17 +228,19 @@ public sealed class SubscriptionStore : IAsyncDisposable
     })!;
 
     /// <summary>
-    /// The receiver took it (or it was given up): drop it. Not awaited, and grouped: one writer operation removes every
-    /// delivery finished since the last one; a lost delete only means one more delivery after a crash.
+    /// The receiver took it (or it was given up): drop its row, if it was ever written (<see cref="Delivery.FinishAndNeedsDelete"/>).
+    /// Not awaited, and grouped: one writer operation removes every delivery finished since the last one; a lost delete
+    /// only means one more delivery after a crash.
     /// </summary>
-    public void Delivered(long seq)
+    public void Finished(Delivery delivery)
     {
-        _delivered.Enqueue(seq);
+        if (!delivery.FinishAndNeedsDelete()) return;
+        _delivered.Enqueue(delivery.Seq);
         if (Interlocked.Exchange(ref _deleteScheduled, 1) == 1) return;
-        Submit(false, (connection, transaction) =>
+        Submit(false, transaction =>
         {
             Volatile.Write(ref _deleteScheduled, 0);
-            var command = Command(connection, transaction, "DELETE FROM deliveries WHERE seq = $s");
+            var command = Command(transaction, "DELETE FROM deliveries WHERE seq = $s");
             var parameter = command.Parameters.Add("$s", SqliteType.Integer);
             while (_delivered.TryDequeue(out var done))
             {
@@ -252,9 +250,9 @@ public sealed class SubscriptionStore : IAsyncDisposable
         });
     }
 
-    public void Attempted(long seq, int attempts) => Submit(false, (connection, transaction) =>
+    public void Attempted(long seq, int attempts) => Submit(false, transaction =>
     {
-        var command = Command(connection, transaction, "UPDATE deliveries SET attempts = $a WHERE seq = $s");
+        var command = Command(transaction, "UPDATE deliveries SET attempts = $a WHERE seq = $s");
         command.Parameters.AddWithValue("$s", seq);
         command.Parameters.AddWithValue("$a", attempts);
         command.ExecuteNonQuery();
@@ -263,9 +261,9 @@ public sealed class SubscriptionStore : IAsyncDisposable
     public void SaveCounters(string? tenant, string id, SubscriptionState state)
     {
         var (sent, failed, last, success, failure) = state.Snapshot();
-        Submit(false, (connection, transaction) =>
+        Submit(false, transaction =>
         {
-            var command = Command(connection, transaction, """
+            var command = Command(transaction, """
                 UPDATE subscriptions SET times_sent = $s, times_failed = $f, last_notification = $l, last_success = $ok, last_failure = $ko
                 WHERE tenant = $t AND id = $id
                 """);
@@ -280,7 +278,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         });
     }
 
-    private Task? Submit(bool awaited, Action<SqliteConnection, SqliteTransaction> apply)
+    private Task? Submit(bool awaited, Action<SqliteTransaction> apply)
     {
         var operation = new Operation(apply, awaited ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null);
         if (!_operations.Writer.TryWrite(operation))
@@ -301,7 +299,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
             try
             {
                 using var transaction = _write.BeginTransaction();
-                foreach (var operation in batch) operation.Apply(_write, transaction);
+                foreach (var operation in batch) operation.Apply(transaction);
                 transaction.Commit();
                 foreach (var operation in batch) operation.Completion?.TrySetResult();
             }
@@ -327,9 +325,8 @@ public sealed class SubscriptionStore : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>A writer command (prepared once, kept by the cache: not to be disposed).</summary>
-    private SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql) =>
-        ReferenceEquals(connection, _write) ? _statements.Get(sql, transaction) : throw new InvalidOperationException("Writes go through the writer connection.");
+    /// <summary>A command of the writer connection (prepared once, kept by the cache: not to be disposed).</summary>
+    private SqliteCommand Command(SqliteTransaction transaction, string sql) => _statements.Get(sql, transaction);
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
@@ -343,5 +340,5 @@ public sealed class SubscriptionStore : IAsyncDisposable
         await _write.DisposeAsync().ConfigureAwait(false);
     }
 
-    private sealed record Operation(Action<SqliteConnection, SqliteTransaction> Apply, TaskCompletionSource? Completion);
+    private sealed record Operation(Action<SqliteTransaction> Apply, TaskCompletionSource? Completion);
 }

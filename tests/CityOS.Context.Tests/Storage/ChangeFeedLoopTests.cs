@@ -63,7 +63,8 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     [Fact]
     public async Task With_a_gathering_delay_changes_arriving_within_it_are_handled_together()
     {
-        var (loop, batches, stop) = Run(TimeSpan.FromMilliseconds(400));
+        // Long enough that the five writes (each an fsync, slow on a loaded machine) all land within it.
+        var (loop, batches, stop) = Run(TimeSpan.FromSeconds(2));
         await Task.Delay(100);
         for (var n = 0; n < 5; n++)
         {

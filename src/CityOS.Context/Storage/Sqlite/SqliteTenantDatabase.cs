@@ -21,6 +21,9 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     private readonly Channel<WriteRequest> _writes = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentBag<ReadSession> _readers = new();
     private readonly SqliteConnection _writeConnection;
+
+    /// <summary>The writer's own statements (journal acknowledgements and pruning); used only inside the writer loop.</summary>
+    private readonly Core.Storage.SqliteStatementCache _writerStatements;
     private readonly Task _writerLoop;
     private readonly SqliteConnection _checkpointConnection;
     private readonly ITimer _checkpointTimer;
@@ -56,6 +59,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             _writeConnection.Dispose();
             throw;
         }
+        _writerStatements = new Core.Storage.SqliteStatementCache(_writeConnection);
         _checkpointConnection = Open();
         _writerLoop = Task.Factory.StartNew(WriterLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _checkpointTimer = time.CreateTimer(_ =>
@@ -115,14 +119,12 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     /// <summary>Records a journal consumer's position; <see cref="PruneJournal"/> later drops what every consumer has handled.</summary>
     public Task AcknowledgeAsync(string consumer, long sequence)
     {
-        var request = new WriteRequest([], (connection, transaction) =>
+        var request = new WriteRequest([], transaction =>
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
+            var command = _writerStatements.Get("""
                 INSERT INTO change_consumers(name, acknowledged) VALUES($name, $seq)
                     ON CONFLICT(name) DO UPDATE SET acknowledged = max(acknowledged, excluded.acknowledged);
-                """;
+                """, transaction);
             command.Parameters.AddWithValue("$name", consumer);
             command.Parameters.AddWithValue("$seq", sequence);
             command.ExecuteNonQuery();
@@ -139,26 +141,24 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     private void PruneJournal()
     {
         if (_consumers.Count == 0 || Interlocked.Exchange(ref _journalAcknowledged, 0) == 0) return;
-        _writes.Writer.TryWrite(new WriteRequest([], (connection, transaction) =>
+        _writes.Writer.TryWrite(new WriteRequest([], transaction =>
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
             var names = string.Join(",", _consumers.Select((_, i) => "$c" + i));
-            command.CommandText = $"""
+            var command = _writerStatements.Get($"""
                 DELETE FROM changes WHERE seq <= (
                     SELECT CASE WHEN count(*) = {_consumers.Count} THEN min(acknowledged) ELSE 0 END
                     FROM change_consumers WHERE name IN ({names}))
-                """;
+                """, transaction);
             var index = 0;
             foreach (var name in _consumers) command.Parameters.AddWithValue("$c" + index++, name);
             command.ExecuteNonQuery();
         }));
     }
 
-    private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations, Action<SqliteConnection, SqliteTransaction>? custom = null)
+    private sealed class WriteRequest(IReadOnlyList<EntityMutation> mutations, Action<SqliteTransaction>? custom = null)
     {
         public IReadOnlyList<EntityMutation> Mutations { get; } = mutations;
-        public Action<SqliteConnection, SqliteTransaction>? Custom { get; } = custom;
+        public Action<SqliteTransaction>? Custom { get; } = custom;
         public TaskCompletionSource<IReadOnlyList<MutationResult>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public MutationResult[] Results { get; } = new MutationResult[mutations.Count];
     }
@@ -182,7 +182,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                 {
                     foreach (var request in batch)
                     {
-                        request.Custom?.Invoke(_writeConnection, transaction);
+                        request.Custom?.Invoke(transaction);
                         for (var i = 0; i < request.Mutations.Count; i++) request.Results[i] = writer.Apply(request.Mutations[i]);
                     }
                     transaction.Commit();
@@ -220,6 +220,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
         while (Volatile.Read(ref _checkpointing) == 1) await Task.Delay(10).ConfigureAwait(false);
         Checkpoint("TRUNCATE");
         _checkpointConnection.Dispose();
+        _writerStatements.Dispose();
         _writeConnection.Dispose();
         while (_readers.TryTake(out var session)) session.Dispose();
     }
