@@ -5,10 +5,19 @@ using CityOS.Context.Tests.Broker;
 namespace CityOS.Context.Tests.Subscriptions;
 
 /// <summary>
+/// A host whose outbox delay (3 s) is far longer than a delivery to a local receiver takes even on a loaded machine, so
+/// that "taken before the outbox write" is certain, not a race.
+/// </summary>
+public sealed class OutboxHost : SubscriptionHost
+{
+    protected override IEnumerable<string> MoreSettings => ["--CityOS:Subscriptions:OutboxDelay", "00:00:03"];
+}
+
+/// <summary>
 /// The durable outbox: a notification is written to subscriptions.db (with the journal position it was computed up to) only
 /// if its receiver has not taken it within CityOS:Subscriptions:OutboxDelay; the journal is acknowledged after that write.
 /// </summary>
-public sealed class OutboxTests(SubscriptionHost host) : IClassFixture<SubscriptionHost>
+public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
 {
     private SubscriptionStore Store => host.Services.GetRequiredService<SubscriptionStore>();
 
