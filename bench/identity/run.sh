@@ -27,21 +27,11 @@ token_url="http://127.0.0.1:$port/identity/v1/oauth/token"
 curl -sf -H "Authorization: $authorization" -d grant_type=client_credentials "$token_url" | grep -q '"access_token":"' \
   || { echo "the token endpoint did not issue a token" >&2; exit 1; }
 
-# token_run SECONDS: prints "requests/s p50_ms p99_ms errors", errors = socket errors + responses without a token.
-token_run() {
-  local script; script=$(mktemp --suffix .lua)
-  cat bench/lua/threads.lua bench/lua/token.lua bench/lua/report.lua >"$script"
-  local out; out=$(BENCH_AUTHORIZATION="$authorization" wrk -t2 -c"$connections" -d"$1s" --timeout 5s -s "$script" "http://127.0.0.1:$port" 2>&1)
-  rm -f "$script"
-  echo "$out" | awk '/^RESULT/ {
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["invalid"]
-  }'
-}
+source bench/identity/token-run.sh
 echo "warming up the token endpoint (3 s)..." >&2
-token_run 3 >/dev/null
+token_run 3 "http://127.0.0.1:$port" >/dev/null
 echo "running client_credentials tokens for ${duration}s with $connections connections..." >&2
-read -r rps p50 p99 errors <<<"$(token_run "$duration")"
+read -r rps p50 p99 errors _ <<<"$(token_run "$duration" "http://127.0.0.1:$port")"
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
 kill $cityos_pid; wait $cityos_pid 2>/dev/null || true
 
