@@ -24,7 +24,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 // cityos data directory (ClientApplicationStore over the same IIdentityStore), tokens are signed with cityos's
 // active ES256 key from that file and carry the claims cityos's own tokens carry, so cityos accepts them.
 // Like cityos, the spike stores no client_credentials access token (OpenIddict's token and authorization storage
-// off): cityos persists only revocations. Not part of the product and not in any test run; see bench/README.md.
+// off): cityos persists only revocations. Not part of the product and has no tests; see bench/README.md.
 // Usage: dotnet CityOS.Bench.OpenIddict.dll --urls http://127.0.0.1:5028 --CityOS:DataDirectory DIR --CityOS:Identity:Issuer URL
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
@@ -34,9 +34,9 @@ var issuer = settings.Issuer ?? throw new InvalidOperationException("Set CityOS:
 
 // OpenIddict takes its signing credentials when it is configured, before the application's services exist.
 SigningCredentials signing;
-await using (var identity = new ServiceCollection().AddCityOsIdentity(builder.Configuration).BuildServiceProvider())
+await using (var keys = new ServiceCollection().AddCityOsIdentity(builder.Configuration).BuildServiceProvider())
 {
-    signing = await identity.GetRequiredService<SigningKeyRing>().SigningCredentialsAsync(SecurityAlgorithms.EcdsaSha256, CancellationToken.None);
+    signing = await keys.GetRequiredService<SigningKeyRing>().SigningCredentialsAsync(SecurityAlgorithms.EcdsaSha256, CancellationToken.None);
 }
 
 builder.Services.AddOpenIddict()
