@@ -31,6 +31,9 @@ public static class IdentityBlock
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<TrustedIssuers>();
+        services.AddSingleton<IssuerUrl>();
+        services.AddSingleton<PrincipalDirectory>();
+        services.AddSingleton<IPrincipalDirectory>(sp => sp.GetRequiredService<PrincipalDirectory>());
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ITokenValidator>(sp => sp.GetRequiredService<TokenValidator>());
         services.AddSingleton<AccessPolicy>();

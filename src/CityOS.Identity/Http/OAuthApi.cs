@@ -34,7 +34,7 @@ public static class OAuthApi
 
     private static IResult Discovery(HttpRequest request, IOptions<IdentityOptions> options)
     {
-        var issuer = OAuthHttp.Issuer(request, options);
+        var issuer = OAuthHttp.Issuer(request);
         return TypedResults.Json(new JsonObject
         {
             ["issuer"] = issuer,
@@ -88,9 +88,9 @@ public static class OAuthApi
         }
         catch (AuthorizeRedirectException e)
         {
-            return ErrorRedirect(e.RedirectUri, e.Error, e.Description, e.State, OAuthHttp.Issuer(request, options));
+            return ErrorRedirect(e.RedirectUri, e.Error, e.Description, e.State, OAuthHttp.Issuer(request));
         }
-        var issuer = OAuthHttp.Issuer(request, options);
+        var issuer = OAuthHttp.Issuer(request);
         var session = await signIn.SessionAsync(request.Cookies[OAuthHttp.SessionCookie], pending: false, ct);
         var now = time.GetUtcNow();
         if (session is not null && authorize.MaxAge is { } maxAge && now - session.AuthTime > TimeSpan.FromSeconds(maxAge)) session = null;
@@ -125,7 +125,7 @@ public static class OAuthApi
         {
             var form = await OAuthHttp.ParametersAsync(context.Request, ct);
             var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, clients, ct);
-            var response = await tokens.ExchangeAsync(client, form, OAuthHttp.Issuer(context.Request, options), ct);
+            var response = await tokens.ExchangeAsync(client, form, OAuthHttp.Issuer(context.Request), ct);
             OAuthHttp.NoStore(context.Response);
             return TypedResults.Json(response);
         }

@@ -4,7 +4,8 @@ using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
+using CityOS.Identity.Tokens;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityOS.Identity.Http;
 
@@ -14,8 +15,8 @@ public static class OAuthHttp
     public const string SessionCookie = "cityos_sso";
     public const string CookiePath = "/identity/v1";
 
-    public static string Issuer(HttpRequest request, IOptions<IdentityOptions> options) =>
-        options.Value.Issuer?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
+    /// <summary>The configured issuer (see <see cref="IssuerUrl"/>), never one derived from the request's Host header.</summary>
+    public static string Issuer(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<IssuerUrl>().Value;
 
     /// <summary>RFC 6749 5.2 error JSON, never cached.</summary>
     public static IResult Error(OAuthException error, bool basicAuthenticationUsed = false) => new OAuthErrorResult(error, basicAuthenticationUsed);

@@ -70,8 +70,7 @@ public sealed class TokenService(IIdentityStore store, TokenIssuer issuer, IOpti
     private async Task<JsonObject> ClientCredentialsAsync(Client client, IReadOnlyDictionary<string, string> form, string issuerUrl, CancellationToken ct)
     {
         var scope = ClientRules.GrantedScope(client, Value(form, "scope"), "openid", "offline_access", "profile", "email");
-        var roles = client.Memberships.GroupBy(m => m.Tenant, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.Role).ToArray(), StringComparer.Ordinal);
+        var roles = TenantMembership.RolesByTenant(client.Memberships);
         var access = await issuer.AccessTokenAsync(issuerUrl, new TokenSubject(client.Id, client.Id, scope, roles, [], null, null), client.SigningAlgorithm, ct);
         return Response(access, scope);
     }
