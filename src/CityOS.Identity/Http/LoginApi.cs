@@ -34,7 +34,7 @@ public static class LoginApi
 
     private static async Task<IResult> SignIn(HttpContext context, SignInService signIn, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var returnTo = form["return_to"].ToString();
         if (!LocalReturnUrl.IsSafe(returnTo)) return Pages.Message(texts, texts.ErrorTitle, "return_to must be a page of this provider.", 400);
@@ -50,7 +50,7 @@ public static class LoginApi
 
     private static async Task<IResult> SecondFactor(HttpContext context, SignInService signIn, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var returnTo = form["return_to"].ToString();
         if (!LocalReturnUrl.IsSafe(returnTo)) return Pages.Message(texts, texts.ErrorTitle, "return_to must be a page of this provider.", 400);
@@ -77,7 +77,7 @@ public static class LoginApi
 
     private static async Task<IResult> ConfirmEnrolment(HttpContext context, SignInService signIn, MfaEnrolment enrolment, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var session = await signIn.SessionAsync(context.Request.Cookies[OAuthHttp.SessionCookie], pending: false, ct);
         if (session is null) return Results.Redirect(SignInUrl("/identity/v1/account/mfa", texts.Lang));
@@ -99,6 +99,12 @@ public static class LoginApi
             Path = OAuthHttp.CookiePath,
             MaxAge = options.SessionLifetime,
         });
+    }
+
+    private static IResult NotAForm(HttpContext context)
+    {
+        var texts = Texts(context, null);
+        return Pages.Message(texts, texts.ErrorTitle, "The request body must be the form of this page.", 400);
     }
 
     internal static PageTexts Texts(HttpContext context, string? uiLocales) =>

@@ -138,9 +138,9 @@ public static class OAuthApi
     private static async Task<IResult> UserInfo(HttpContext context, TokenValidator validator, IIdentityStore store, CancellationToken ct)
     {
         var bearer = OAuthHttp.BearerToken(context.Request);
-        if (bearer is null && HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType)
+        if (bearer is null && HttpMethods.IsPost(context.Request.Method))
         {
-            bearer = (await context.Request.ReadFormAsync(ct))["access_token"].ToString();
+            bearer = (await OAuthHttp.ReadFormAsync(context.Request, ct))?["access_token"].ToString();
         }
         if (string.IsNullOrEmpty(bearer)) return BearerError(401, null, "An access token is required.");
         var (token, error) = await validator.ValidateLocalAsync(bearer, ct);
@@ -209,7 +209,8 @@ public static class OAuthApi
                 });
             }
             var (access, _) = await validator.ValidateLocalAsync(value, ct);
-            if (access is null) return TypedResults.Json(inactive);
+            // RFC 7662 4: a client learns about its own tokens only, unless it is registered as a resource server (scope introspection).
+            if (access is null || (access.Caller.ClientId != client.Id && !ClientRules.MayIntrospectAll(client))) return TypedResults.Json(inactive);
             var claims = JsonNode.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(access.Token.EncodedPayload))!.AsObject();
             claims["active"] = true;
             claims["token_type"] = "access_token";
@@ -234,15 +235,17 @@ public static class OAuthApi
             return Pages.Message(texts, texts.ErrorTitle, e.Description, 400);
         }
         string? redirect = null;
+        var clientId = parameters.GetValueOrDefault("client_id");
+        var hinted = false;
+        if (parameters.GetValueOrDefault("id_token_hint") is { Length: > 0 } hint)
+        {
+            var idToken = await validator.ValidateIdTokenHintAsync(hint, ct);
+            if (idToken is null) return Pages.Message(texts, texts.ErrorTitle, "id_token_hint is not an ID token of this provider.", 400);
+            clientId = idToken.Audiences.FirstOrDefault();
+            hinted = true;
+        }
         if (parameters.GetValueOrDefault("post_logout_redirect_uri") is { Length: > 0 } requested)
         {
-            var clientId = parameters.GetValueOrDefault("client_id");
-            if (parameters.GetValueOrDefault("id_token_hint") is { Length: > 0 } hint)
-            {
-                var idToken = await validator.ValidateIdTokenHintAsync(hint, ct);
-                if (idToken is null) return Pages.Message(texts, texts.ErrorTitle, "id_token_hint is not an ID token of this provider.", 400);
-                clientId = idToken.Audiences.FirstOrDefault();
-            }
             var client = clientId is null ? null : await store.GetClientAsync(clientId, ct);
             if (client is null || !client.PostLogoutRedirectUris.Contains(requested, StringComparer.Ordinal))
             {
@@ -252,6 +255,10 @@ public static class OAuthApi
                 ? QueryHelpers.AddQueryString(requested, "state", state)
                 : requested;
         }
+        // Another site can make a browser send this request (a link, an image): without an ID token of the user's client,
+        // the user confirms on a page of ours, and the confirmation carries the CSRF token of that page.
+        var confirmed = hinted || (HttpMethods.IsPost(context.Request.Method) && Csrf.IsValid(context, parameters.GetValueOrDefault(Csrf.FieldName)));
+        if (!confirmed) return Pages.ConfirmSignOut(texts, Csrf.Token(context), parameters);
         await signIn.EndSessionAsync(context.Request.Cookies[OAuthHttp.SessionCookie], ct);
         context.Response.Cookies.Delete(OAuthHttp.SessionCookie, new CookieOptions { Path = OAuthHttp.CookiePath });
         return redirect is null ? Pages.Message(texts, texts.SignedOut, texts.SignedOut, 200) : Results.Redirect(redirect);
