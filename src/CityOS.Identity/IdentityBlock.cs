@@ -25,7 +25,9 @@ public static class IdentityBlock
         services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteIdentityStore>());
         services.AddSingleton<AccountManager>();
         services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInService>();
+        services.AddIdentityRateLimits();
         services.AddSingleton<MfaEnrolment>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenIssuer>();

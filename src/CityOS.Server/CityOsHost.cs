@@ -73,6 +73,7 @@ public static class CityOsHost
         });
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<NgsiLdErrorMiddleware>();
+        app.UseRateLimiter();
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         if (security.Enabled)
         {

@@ -38,7 +38,8 @@ public static class AdminApi
         api.MapPost("/accounts", CreateAccount).WithName("CreateAccount").WithSummary("Creates an account.");
         api.MapGet("/accounts/{id}", GetAccount).WithName("GetAccount").WithSummary("One account.");
         api.MapPatch("/accounts/{id}", UpdateAccount).WithName("UpdateAccount").WithSummary("Changes name, organisation, email, locale or memberships.");
-        api.MapPut("/accounts/{id}/password", SetPassword).WithName("SetAccountPassword").WithSummary("Administrator password reset; lifts a lock-out.");
+        api.MapPut("/accounts/{id}/password", SetPassword).WithName("SetAccountPassword").WithSummary("Administrator password reset; lifts a lock-out and signs the account out everywhere.")
+            .RequireRateLimiting(IdentityRateLimits.Token);
         api.MapPost("/accounts/{id}/disable", Disable).WithName("DisableAccount").WithSummary("Disables sign-in and the account's tokens.");
         api.MapPost("/accounts/{id}/enable", Enable).WithName("EnableAccount").WithSummary("Enables a disabled account.");
         api.MapPost("/accounts/{id}/sign-out", SignOutEverywhere).WithName("SignOutEverywhere").WithSummary("Ends every session and revokes every token of the account.");

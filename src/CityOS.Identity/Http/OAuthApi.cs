@@ -24,10 +24,10 @@ public static class OAuthApi
         var group = app.MapGroup(Base).WithTags("Identity").DisableAntiforgery();
         group.MapGet("/jwks", Jwks).WithName("Jwks").WithSummary("The public signing keys (JWKS, RFC 7517).");
         group.MapGet("/authorize", Authorize).WithName("Authorize").WithSummary("Authorization endpoint: code flow with PKCE (RFC 6749 4.1, RFC 7636).");
-        group.MapPost("/token", Token).WithName("Token").WithSummary("Token endpoint: authorization_code, client_credentials, refresh_token.");
+        group.MapPost("/token", Token).WithName("Token").WithSummary("Token endpoint: authorization_code, client_credentials, refresh_token.").RequireRateLimiting(IdentityRateLimits.Token);
         group.MapMethods("/userinfo", [HttpMethods.Get, HttpMethods.Post], UserInfo).WithName("UserInfo").WithSummary("Claims of the signed-in user (OpenID Connect Core 5.3).");
-        group.MapPost("/revoke", Revoke).WithName("Revoke").WithSummary("Token revocation (RFC 7009).");
-        group.MapPost("/introspect", Introspect).WithName("Introspect").WithSummary("Token introspection (RFC 7662).");
+        group.MapPost("/revoke", Revoke).WithName("Revoke").WithSummary("Token revocation (RFC 7009).").RequireRateLimiting(IdentityRateLimits.Token);
+        group.MapPost("/introspect", Introspect).WithName("Introspect").WithSummary("Token introspection (RFC 7662).").RequireRateLimiting(IdentityRateLimits.Token);
         group.MapMethods("/logout", [HttpMethods.Get, HttpMethods.Post], EndSession).WithName("EndSession").WithSummary("Ends the single sign-on session (RP-Initiated Logout).");
         return app;
     }

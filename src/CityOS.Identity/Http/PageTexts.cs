@@ -29,7 +29,7 @@ public sealed record PageTexts(
     public static readonly PageTexts Japanese = new(
         "ja", "CityOS にサインイン", "ユーザー名", "パスワード", "サインイン",
         "ユーザー名またはパスワードが正しくありません。",
-        "サインインの失敗が続いたため、このアカウントは一時的にロックされています。しばらくしてから再度お試しください。",
+        "サインインの失敗が続いたため、このユーザー名でのサインインを一時的にロックしています。しばらくしてから再度お試しください。",
         "このアカウントは無効化されています。管理者にお問い合わせください。",
         "2段階認証", "認証アプリに表示されている6桁のコード、またはリカバリーコードを入力してください。", "確認コード", "確認",
         "確認コードが正しくありません。", "フォームの有効期限が切れました。もう一度お試しください。", "エラー", "サインアウトしました。",
@@ -40,7 +40,7 @@ public sealed record PageTexts(
     public static readonly PageTexts English = new(
         "en", "Sign in to CityOS", "User name", "Password", "Sign in",
         "The user name or password is not correct.",
-        "This account is locked for a while after too many failed sign-ins. Please try again later.",
+        "Sign-in with this user name is locked for a while after too many failed attempts. Please try again later.",
         "This account is disabled. Please contact your administrator.",
         "Two-step verification", "Enter the six-digit code of your authenticator app, or a recovery code.", "Verification code", "Verify",
         "The verification code is not correct.", "The form has expired. Please try again.", "Error", "You have signed out.",
