@@ -76,12 +76,11 @@ public sealed class AccountManager(IIdentityStore store, IOptions<IdentityOption
         await store.RevokeAccountAsync(id, time.GetUtcNow() + options.Value.AccessTokenLifetime, ct);
     }
 
-    /// <summary>Disabling also signs the account out everywhere, so enabling it again does not bring old tokens back.</summary>
+    /// <summary>A suspension: the account's tokens are refused while it is disabled and, unexpired, work again once enabled (unless signed out everywhere).</summary>
     public async Task SetDisabledAsync(string id, bool disabled, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         _ = await store.UpdateAccountAsync(id, a => a with { Disabled = disabled, Updated = now }, ct) ?? throw NotFound(id);
-        if (disabled) await SignOutEverywhereAsync(id, ct);
     }
 
     public async Task DeleteAsync(string id, CancellationToken ct)

@@ -76,11 +76,11 @@ public sealed class TokenValidator : ITokenValidator
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await _keys.RefreshAsync(ct)) result = await VerifyAsync();
         if (!result.IsValid || result.SecurityToken is not JsonWebToken token) return (null, "The access token signature, issuer, audience or type is not valid.");
         if (TokenLifetime.Error(token, _time.GetUtcNow()) is { } lifetimeError) return (null, lifetimeError);
-        var family = token.TryGetPayloadValue<string>(TokenIssuer.FamilyClaim, out var f) ? f : null;
-        if (await _store.IsRevokedAsync(token.Id, family, ct)) return (null, "The access token has been revoked.");
         var clientId = token.TryGetPayloadValue<string>("client_id", out var c) ? c : null;
         var current = await _directory.CurrentAsync(ToCaller(token, clientId), fromMemory: false, ct);
         if (current is null) return (null, "The account of the access token is disabled or deleted, or its client is deleted.");
+        var family = token.TryGetPayloadValue<string>(TokenIssuer.FamilyClaim, out var f) ? f : null;
+        if (await _store.IsRevokedAsync(token.Id, family, ct)) return (null, "The access token has been revoked.");
         return (new ValidatedToken(token, current), null);
 
         async Task<TokenValidationResult> VerifyAsync() =>
