@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using CityOS.Core.Security;
 using CityOS.Identity.Model;
@@ -28,17 +26,8 @@ public sealed class OffboardingTests(OffboardingTests.Fixture fixture) : IClassF
 
         public Task DisposeAsync() => Host.DisposeAsync();
 
-        public async Task<HttpResponseMessage> SendAsync(string token, HttpMethod method, string url, string? json = null)
-        {
-            using var http = Host.NewClient();
-            using var request = new HttpRequestMessage(method, url);
-            if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-            request.Headers.Add("NGSILD-Tenant", Tenant);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            var response = await http.SendAsync(request);
-            await response.Content.LoadIntoBufferAsync();
-            return response;
-        }
+        public Task<HttpResponseMessage> SendAsync(string token, HttpMethod method, string url, string? json = null) =>
+            Host.SendAsync(method, url, token, json, Tenant);
 
         public async Task<string> ClientTokenAsync(string clientId, string secret)
         {
