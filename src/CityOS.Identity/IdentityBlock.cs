@@ -25,12 +25,17 @@ public static class IdentityBlock
         services.AddSingleton<IIdentityStore>(sp => sp.GetRequiredService<SqliteIdentityStore>());
         services.AddSingleton<AccountManager>();
         services.AddSingleton<ClientRegistry>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInService>();
+        services.AddIdentityRateLimits();
         services.AddSingleton<MfaEnrolment>();
         services.AddSingleton<SigningKeyRing>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<TokenService>();
         services.AddSingleton<TrustedIssuers>();
+        services.AddSingleton<IssuerUrl>();
+        services.AddSingleton<PrincipalDirectory>();
+        services.AddSingleton<IPrincipalDirectory>(sp => sp.GetRequiredService<PrincipalDirectory>());
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ITokenValidator>(sp => sp.GetRequiredService<TokenValidator>());
         services.AddSingleton<AccessPolicy>();

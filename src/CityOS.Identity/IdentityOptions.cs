@@ -8,7 +8,10 @@ public sealed class IdentityOptions
     /// <summary>Folder of all persistent data; identity.db lives here.</summary>
     public string DataDirectory { get; set; } = "cityos-data";
 
-    /// <summary>Issuer URL (iss); when unset, the scheme and host of each request (fine for one host name).</summary>
+    /// <summary>
+    /// Issuer URL (iss) of tokens and discovery; when unset, the first address the server listens on (http://localhost:1026
+    /// by default), which suits one machine. Set it to the public URL behind a proxy; it never follows a request's Host header.
+    /// </summary>
     public string? Issuer { get; set; }
 
     /// <summary>Audience (aud) of access tokens: the resource servers of this City OS.</summary>
@@ -34,10 +37,25 @@ public sealed class IdentityOptions
     /// <summary>Most validated access tokens kept in memory (0: validate every time).</summary>
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
 
-    /// <summary>Failed logins within <see cref="LockoutWindow"/> that lock an account for <see cref="LockoutDuration"/>.</summary>
+    /// <summary>
+    /// Failed sign-ins for one user name from one source address within <see cref="LockoutWindow"/> that block that source,
+    /// for that user name, for <see cref="LockoutDuration"/> (other sources are not affected).
+    /// </summary>
     public int LockoutThreshold { get; set; } = 5;
     public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(15);
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Failed sign-ins from all sources within <see cref="LockoutWindow"/> that lock an account everywhere; 0 (the default)
+    /// never does, since anyone could then lock an administrator out from every place.
+    /// </summary>
+    public int AccountLockoutThreshold { get; set; }
+
+    /// <summary>Requests per minute and source address to the sign-in forms (0: unlimited).</summary>
+    public int SignInRequestsPerMinute { get; set; } = 60;
+
+    /// <summary>Requests per minute and source address to the token, revocation and introspection endpoints and the password reset (0: unlimited).</summary>
+    public int TokenRequestsPerMinute { get; set; } = 600;
 
     public int PasswordMinLength { get; set; } = 10;
 

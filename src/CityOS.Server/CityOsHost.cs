@@ -1,4 +1,6 @@
+using System.Net;
 using System.Reflection;
+using Microsoft.AspNetCore.HttpOverrides;
 using CityOS.Context;
 using CityOS.Context.Storage;
 using CityOS.Core.Http;
@@ -48,13 +50,30 @@ public static class CityOsHost
             builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
         }
 
+        var proxies = KnownProxies(builder.Configuration);
+        builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Only the configured proxies: the framework's default would also believe any process on this machine.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies) forwarded.KnownProxies.Add(proxy);
+        });
         builder.Services.AddCityOsContext(builder.Configuration);
         builder.Services.AddCityOsIdentity(builder.Configuration);
         overrideServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        if (proxies.Count > 0) app.UseForwardedHeaders();
+        app.Use((context, next) =>
+        {
+            // No response of this server is to be content-sniffed into something else (a JSON body run as script).
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<NgsiLdErrorMiddleware>();
+        app.UseRateLimiter();
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         if (security.Enabled)
         {
@@ -75,6 +94,12 @@ public static class CityOsHost
         app.MapCityOsIdentity();
         return app;
     }
+
+    /// <summary>CityOS:KnownProxies: the addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.</summary>
+    private static IReadOnlyList<IPAddress> KnownProxies(IConfiguration configuration) =>
+        (configuration.GetSection("CityOS:KnownProxies").Get<string[]>() ?? [])
+            .Select(p => IPAddress.TryParse(p.Trim(), out var address) ? address : throw new InvalidOperationException($"CityOS:KnownProxies: '{p}' is not an IP address."))
+            .ToArray();
 
     private static async Task<IResult> Ready(IEntityStore store, CancellationToken ct) =>
         await store.PingAsync(ct)

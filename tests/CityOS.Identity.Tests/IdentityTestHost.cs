@@ -105,6 +105,19 @@ public class IdentityTestHost : IAsyncLifetime
         return (client.Id, secret);
     }
 
+    /// <summary>A JSON request with a bearer token (and a tenant), its body buffered.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? token, string? json = null, string? tenant = null)
+    {
+        using var http = NewClient();
+        using var request = new HttpRequestMessage(method, url);
+        if (json is not null) request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        if (tenant is not null) request.Headers.Add("NGSILD-Tenant", tenant);
+        if (token is not null) request.Headers.Authorization = new("Bearer", token);
+        var response = await http.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
     public static string AuthorizeQuery(string clientId, string verifier, string redirectUri = "https://app.example/callback", string scope = "openid profile offline_access",
         string? extra = null) =>
         $"/identity/v1/oauth/authorize?response_type=code&client_id={clientId}&redirect_uri={Uri.EscapeDataString(redirectUri)}&scope={Uri.EscapeDataString(scope)}"
@@ -207,6 +220,9 @@ public sealed class Browser(Uri baseAddress) : IDisposable
 
     public CookieContainer Cookies => _cookies;
 
+    /// <summary>Headers sent with every request, e.g. the X-Forwarded-For of a proxy in front of the browser.</summary>
+    public Dictionary<string, string> Headers { get; } = [];
+
     public Task<HttpResponseMessage> GetAsync(string url, string? acceptLanguage = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -220,6 +236,7 @@ public sealed class Browser(Uri baseAddress) : IDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
         var uri = new Uri(baseAddress, request.RequestUri!);
+        foreach (var (name, value) in Headers) request.Headers.TryAddWithoutValidation(name, value);
         var header = _cookies.GetCookieHeader(uri);
         if (header.Length > 0) request.Headers.Add("Cookie", header);
         var response = await _http.SendAsync(request);

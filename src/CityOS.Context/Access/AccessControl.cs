@@ -20,6 +20,7 @@ public sealed class AccessControl
     private readonly SecurityOptions _options;
     private readonly ILdContextResolver _resolver;
     private readonly IAccessPolicy? _policy;
+    private readonly IPrincipalDirectory? _principals;
 
     public AccessControl(IOptions<SecurityOptions> options, ILdContextResolver resolver, IServiceProvider services)
     {
@@ -28,6 +29,7 @@ public sealed class AccessControl
         if (!_options.Enabled) return;
         _policy = services.GetService<IAccessPolicy>()
             ?? throw new InvalidOperationException("CityOS:Security:Enabled is true but no policy decision point (the identity block) is registered.");
+        _principals = services.GetService<IPrincipalDirectory>();
     }
 
     public bool Enabled => _options.Enabled;
@@ -52,6 +54,23 @@ public sealed class AccessControl
         // The common case of a role that grants everything asked costs no allocation.
         return scopes is null ? EntityAccess.Everything : EntityAccess.For(caller, key, scopes);
     }
+
+    /// <summary>
+    /// What the owner of a long-lived grant (a subscription) may do now: its live identity with its current roles, or nothing
+    /// at all once the owner was removed or disabled (see <see cref="IPrincipalDirectory"/>). No owner is an anonymous caller.
+    /// </summary>
+    public async ValueTask<EntityAccess> ForOwnerAsync(CallerIdentity? owner, string? tenant, IReadOnlyList<AccessAction> actions, CancellationToken ct)
+    {
+        if (_policy is null) return EntityAccess.Everything;
+        var current = await CurrentOwnerAsync(owner, ct);
+        return current is null
+            ? EntityAccess.For(owner!, SecurityTenants.Key(tenant), actions.ToDictionary(a => a, _ => AccessScope.Nothing))
+            : await ForCallerAsync(current, tenant, actions, ct);
+    }
+
+    /// <summary>The owner as it is now; null when it was removed or disabled (never with security off or without an owner).</summary>
+    public async ValueTask<CallerIdentity?> CurrentOwnerAsync(CallerIdentity? owner, CancellationToken ct) =>
+        owner is null ? CallerIdentity.Anonymous : _principals is null ? owner : await _principals.CurrentAsync(owner, ct);
 
     /// <summary>As <see cref="ForAsync"/>, refusing at once (401/403) a caller who may do none of the actions on anything in the tenant.</summary>
     public async ValueTask<EntityAccess> RequireAsync(HttpContext http, string? tenant, AccessAction[] actions, CancellationToken ct)

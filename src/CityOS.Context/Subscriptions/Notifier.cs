@@ -101,10 +101,10 @@ public sealed partial class Notifier(
                     var summary = full;
                     if (access.Enabled)
                     {
-                        // The owner's read grants as of now: the change as the owner may see it, or nothing.
+                        // The live owner's read grants as of now: the change as the owner may see it, or nothing (owner removed or disabled).
                         if (!readers.TryGetValue(subscription.Id, out var reader))
                         {
-                            readers[subscription.Id] = reader = await access.ForCallerAsync(subscription.Owner ?? CallerIdentity.Anonymous, tenant, [AccessAction.Read], ct);
+                            readers[subscription.Id] = reader = await access.ForOwnerAsync(subscription.Owner, tenant, [AccessAction.Read], ct);
                         }
                         if (!reader.IsUnrestricted(AccessAction.Read))
                         {
@@ -248,7 +248,7 @@ public sealed partial class Notifier(
             Predicate = entity => SubscriptionMatcher.SelectsEntity(subscription, entity),
             Limit = _options.MaxEntitiesPerPeriodicNotification,
         }, ct);
-        var reader = await access.ForCallerAsync(subscription.Owner ?? CallerIdentity.Anonymous, subscription.Tenant, [AccessAction.Read], ct);
+        var reader = await access.ForOwnerAsync(subscription.Owner, subscription.Tenant, [AccessAction.Read], ct);
         var visible = page.Entities.Select(reader.Visible).OfType<Entity>().Where(e => SubscriptionMatcher.SelectsEntity(subscription, e)).ToList();
         if (visible.Count == 0) return;
         var data = visible.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();

@@ -44,6 +44,7 @@ public static class SubscriptionsApi
         ValidateId(subscriptionId);
         var subscription = await OwnAsync(request, tenant, subscriptionId, registry, access, ct);
         var body = SubscriptionRenderer.Render(subscription, registry.State(tenant, subscription.Id), time.GetUtcNow(), SysAttrs(request));
+        await ShowOwnerAsync(body, subscription, access, ct);
         return new NgsiLdResponse(body, subscription.Terms, mediaType);
     }
 
@@ -62,8 +63,13 @@ public static class SubscriptionsApi
         var all = registry.For(tenant).Ordered.Where(sees).ToList();
         var now = time.GetUtcNow();
         var sysAttrs = SysAttrs(request);
-        var page = new JsonArray(all.Skip(offset).Take(limit)
-            .Select(s => (JsonNode)SubscriptionRenderer.Render(s, registry.State(tenant, s.Id), now, sysAttrs)).ToArray());
+        var page = new JsonArray();
+        foreach (var subscription in all.Skip(offset).Take(limit))
+        {
+            var body = SubscriptionRenderer.Render(subscription, registry.State(tenant, subscription.Id), now, sysAttrs);
+            await ShowOwnerAsync(body, subscription, access, ct);
+            page.Add(body);
+        }
         var response = new NgsiLdResponse(page, terms, mediaType);
         if (count) response.Headers["NGSILD-Results-Count"] = all.Count.ToString(CultureInfo.InvariantCulture);
         return response;
@@ -101,6 +107,17 @@ public static class SubscriptionsApi
         if (await access.AdministersAsync(request.HttpContext, tenant, ct)) return _ => true;
         var caller = request.HttpContext.Caller();
         return s => s.Owner is { } owner && CallerSnapshot.SamePrincipal(owner, caller);
+    }
+
+    /// <summary>
+    /// A subscription whose owner was disabled or removed notifies nothing: its status shows "paused" (isActive stays as the
+    /// client set it) and the CityOS member statusReason says why.
+    /// </summary>
+    private static async ValueTask ShowOwnerAsync(JsonObject body, Subscription subscription, AccessControl access, CancellationToken ct)
+    {
+        if (!access.Enabled || await access.CurrentOwnerAsync(subscription.Owner, ct) is not null) return;
+        if (body["status"]?.GetValue<string>() == "active") body["status"] = "paused";
+        body["statusReason"] = "The owner of this subscription is disabled or removed: it sends no notifications.";
     }
 
     /// <summary>The subscription if the caller sees it; one it does not see does not exist for it.</summary>

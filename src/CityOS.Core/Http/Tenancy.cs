@@ -8,7 +8,7 @@ public static class Tenancy
     public const string HeaderName = "NGSILD-Tenant";
     public const int MaxLength = 64;
 
-    /// <summary>The validated tenant name of the request, or null for the default tenant.</summary>
+    /// <summary>The validated tenant name of the request, or null for the default tenant (also when named "default").</summary>
     public static string? FromRequest(HttpRequest request)
     {
         var values = request.Headers[HeaderName];
@@ -16,7 +16,8 @@ public static class Tenancy
         var tenant = values.ToString().Trim();
         if (tenant.Length == 0) return null;
         Validate(tenant);
-        return tenant;
+        // Policies and roles name the default tenant "default": a tenant of that name would be a second database under one policy key.
+        return tenant == Security.SecurityTenants.Default ? null : tenant;
     }
 
     /// <summary>Throws BadRequestData for a name that is not a valid tenant name.</summary>

@@ -38,9 +38,12 @@ public static class AdminApi
         api.MapPost("/accounts", CreateAccount).WithName("CreateAccount").WithSummary("Creates an account.");
         api.MapGet("/accounts/{id}", GetAccount).WithName("GetAccount").WithSummary("One account.");
         api.MapPatch("/accounts/{id}", UpdateAccount).WithName("UpdateAccount").WithSummary("Changes name, organisation, email, locale or memberships.");
-        api.MapPut("/accounts/{id}/password", SetPassword).WithName("SetAccountPassword").WithSummary("Administrator password reset; lifts a lock-out.");
+        api.MapPut("/accounts/{id}/password", SetPassword).WithName("SetAccountPassword").WithSummary("Administrator password reset; lifts a lock-out and signs the account out everywhere.")
+            .RequireRateLimiting(IdentityRateLimits.Token);
         api.MapPost("/accounts/{id}/disable", Disable).WithName("DisableAccount").WithSummary("Disables sign-in and the account's tokens.");
         api.MapPost("/accounts/{id}/enable", Enable).WithName("EnableAccount").WithSummary("Enables a disabled account.");
+        api.MapPost("/accounts/{id}/sign-out", SignOutEverywhere).WithName("SignOutEverywhere").WithSummary("Ends every session and revokes every token of the account.");
+        api.MapDelete("/accounts/{id}/mfa", ResetMfa).WithName("ResetMfa").WithSummary("Removes the second factor and signs the account out everywhere.");
         api.MapDelete("/accounts/{id}", DeleteAccount).WithName("DeleteAccount").WithSummary("Deletes an account.");
         api.MapPost("/accounts/{id}/roles", GrantRole).WithName("GrantRole").WithSummary("Grants a role in a tenant.");
         api.MapDelete("/accounts/{id}/roles/{tenant}/{role}", RevokeRole).WithName("RevokeRole").WithSummary("Takes a role in a tenant away.");
@@ -116,6 +119,20 @@ public static class AdminApi
         return TypedResults.NoContent();
     }
 
+    private static async Task<IResult> SignOutEverywhere(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    {
+        await ManagedAsync(id, request, accounts, ct);
+        await accounts.SignOutEverywhereAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> ResetMfa(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    {
+        await ManagedAsync(id, request, accounts, ct);
+        await accounts.ResetMfaAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
     private static async Task<IResult> DeleteAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
@@ -129,7 +146,9 @@ public static class AdminApi
         var membership = await BodyAsync<TenantMembership>(request, ct);
         if (!admin.AdministersTenant(membership.Tenant)) throw Forbidden($"The caller does not administer tenant '{membership.Tenant}'.");
         var account = await accounts.GetAsync(id, ct);
-        if (!admin.IsSystemAdmin && account.Memberships.Any(m => m.Tenant == SecurityTenants.All)) throw Forbidden("Only a system-admin changes a system-admin.");
+        // A tenant-admin may not pull another tenant's user (or a system-admin) into its tenants: it would then read and manage them.
+        if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
+        if (!admin.CanManage(account)) throw Forbidden("The account is also a member of tenants the caller does not administer.");
         return TypedResults.Json(View(await accounts.GrantRoleAsync(id, membership, ct), request));
     }
 
@@ -306,7 +325,8 @@ public static class AdminApi
         }
         catch (JsonException e)
         {
-            throw NgsiLdException.BadRequest($"The body does not fit: {e.Message}");
+            // e.Message names the .NET types behind the API; the JSON path is what the client can act on.
+            throw NgsiLdException.BadRequest($"The body does not fit: a member is unknown or of the wrong type at {e.Path ?? "$"}.");
         }
     }
 

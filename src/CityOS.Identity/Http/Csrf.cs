@@ -28,7 +28,9 @@ public static class Csrf
     }
 
     public static bool IsValid(HttpContext context, IFormCollection form) =>
+        form.TryGetValue(FieldName, out var field) && field.Count == 1 && IsValid(context, field.ToString());
+
+    public static bool IsValid(HttpContext context, string? field) =>
         context.Request.Cookies.TryGetValue(CookieName, out var cookie) && cookie.Length >= 32
-        && form.TryGetValue(FieldName, out var field) && field.Count == 1
-        && Secrets.FixedTimeEquals(cookie, field.ToString());
+        && field is not null && Secrets.FixedTimeEquals(cookie, field);
 }

@@ -15,10 +15,13 @@ public static class LoginApi
     {
         var group = app.MapGroup("/identity/v1").WithTags("Identity sign-in").ExcludeFromDescription();
         group.MapGet("/login", ShowSignIn).WithName("SignInPage").WithSummary("The sign-in form.");
-        group.MapPost("/login", SignIn).WithName("SignIn").WithSummary("Checks user name and password; opens the SSO session.").DisableAntiforgery();
-        group.MapPost("/login/otp", SecondFactor).WithName("SignInSecondFactor").WithSummary("Checks the TOTP or recovery code.").DisableAntiforgery();
+        group.MapPost("/login", SignIn).WithName("SignIn").WithSummary("Checks user name and password; opens the SSO session.").DisableAntiforgery()
+            .RequireRateLimiting(IdentityRateLimits.SignIn);
+        group.MapPost("/login/otp", SecondFactor).WithName("SignInSecondFactor").WithSummary("Checks the TOTP or recovery code.").DisableAntiforgery()
+            .RequireRateLimiting(IdentityRateLimits.SignIn);
         group.MapGet("/account/mfa", ShowEnrolment).WithName("TotpEnrolmentPage").WithSummary("TOTP enrolment with a QR code.");
-        group.MapPost("/account/mfa", ConfirmEnrolment).WithName("TotpEnrolment").WithSummary("Activates TOTP with a first code.").DisableAntiforgery();
+        group.MapPost("/account/mfa", ConfirmEnrolment).WithName("TotpEnrolment").WithSummary("Activates TOTP with a first code.").DisableAntiforgery()
+            .RequireRateLimiting(IdentityRateLimits.SignIn);
         return app;
     }
 
@@ -34,13 +37,13 @@ public static class LoginApi
 
     private static async Task<IResult> SignIn(HttpContext context, SignInService signIn, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var returnTo = form["return_to"].ToString();
         if (!LocalReturnUrl.IsSafe(returnTo)) return Pages.Message(texts, texts.ErrorTitle, "return_to must be a page of this provider.", 400);
         if (!Csrf.IsValid(context, form)) return Pages.SignIn(texts, Csrf.Token(context), returnTo, texts.CsrfFailed, 403);
         var username = form["username"].ToString();
-        var result = await signIn.PasswordAsync(username, form["password"].ToString(), ct);
+        var result = await signIn.PasswordAsync(username, form["password"].ToString(), Source(context), ct);
         if (!result.Succeeded) return Pages.SignIn(texts, Csrf.Token(context), returnTo, FailureText(texts, result.Failure), 401, username);
         SetSessionCookie(context, result.SessionToken!);
         return result.Session!.PendingMfa
@@ -50,13 +53,13 @@ public static class LoginApi
 
     private static async Task<IResult> SecondFactor(HttpContext context, SignInService signIn, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var returnTo = form["return_to"].ToString();
         if (!LocalReturnUrl.IsSafe(returnTo)) return Pages.Message(texts, texts.ErrorTitle, "return_to must be a page of this provider.", 400);
         if (!Csrf.IsValid(context, form)) return Pages.SecondFactor(texts, Csrf.Token(context), returnTo, texts.CsrfFailed, 403);
         var token = context.Request.Cookies[OAuthHttp.SessionCookie];
-        var result = await signIn.SecondFactorAsync(token, form["code"].ToString(), ct);
+        var result = await signIn.SecondFactorAsync(token, form["code"].ToString(), Source(context), ct);
         if (!result.Succeeded)
         {
             return result.Failure == SignInFailure.InvalidCredentials && await signIn.SessionAsync(token, pending: true, ct) is not null
@@ -77,7 +80,7 @@ public static class LoginApi
 
     private static async Task<IResult> ConfirmEnrolment(HttpContext context, SignInService signIn, MfaEnrolment enrolment, CancellationToken ct)
     {
-        var form = await context.Request.ReadFormAsync(ct);
+        if (await OAuthHttp.ReadFormAsync(context.Request, ct) is not { } form) return NotAForm(context);
         var texts = Texts(context, form["ui_locales"]);
         var session = await signIn.SessionAsync(context.Request.Cookies[OAuthHttp.SessionCookie], pending: false, ct);
         if (session is null) return Results.Redirect(SignInUrl("/identity/v1/account/mfa", texts.Lang));
@@ -99,6 +102,15 @@ public static class LoginApi
             Path = OAuthHttp.CookiePath,
             MaxAge = options.SessionLifetime,
         });
+    }
+
+    /// <summary>The address a sign-in comes from: the client's, or as forwarded by a configured proxy.</summary>
+    private static string Source(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static IResult NotAForm(HttpContext context)
+    {
+        var texts = Texts(context, null);
+        return Pages.Message(texts, texts.ErrorTitle, "The request body must be the form of this page.", 400);
     }
 
     internal static PageTexts Texts(HttpContext context, string? uiLocales) =>

@@ -24,17 +24,17 @@ public static class OAuthApi
         var group = app.MapGroup(Base).WithTags("Identity").DisableAntiforgery();
         group.MapGet("/jwks", Jwks).WithName("Jwks").WithSummary("The public signing keys (JWKS, RFC 7517).");
         group.MapGet("/authorize", Authorize).WithName("Authorize").WithSummary("Authorization endpoint: code flow with PKCE (RFC 6749 4.1, RFC 7636).");
-        group.MapPost("/token", Token).WithName("Token").WithSummary("Token endpoint: authorization_code, client_credentials, refresh_token.");
+        group.MapPost("/token", Token).WithName("Token").WithSummary("Token endpoint: authorization_code, client_credentials, refresh_token.").RequireRateLimiting(IdentityRateLimits.Token);
         group.MapMethods("/userinfo", [HttpMethods.Get, HttpMethods.Post], UserInfo).WithName("UserInfo").WithSummary("Claims of the signed-in user (OpenID Connect Core 5.3).");
-        group.MapPost("/revoke", Revoke).WithName("Revoke").WithSummary("Token revocation (RFC 7009).");
-        group.MapPost("/introspect", Introspect).WithName("Introspect").WithSummary("Token introspection (RFC 7662).");
+        group.MapPost("/revoke", Revoke).WithName("Revoke").WithSummary("Token revocation (RFC 7009).").RequireRateLimiting(IdentityRateLimits.Token);
+        group.MapPost("/introspect", Introspect).WithName("Introspect").WithSummary("Token introspection (RFC 7662).").RequireRateLimiting(IdentityRateLimits.Token);
         group.MapMethods("/logout", [HttpMethods.Get, HttpMethods.Post], EndSession).WithName("EndSession").WithSummary("Ends the single sign-on session (RP-Initiated Logout).");
         return app;
     }
 
     private static IResult Discovery(HttpRequest request, IOptions<IdentityOptions> options)
     {
-        var issuer = OAuthHttp.Issuer(request, options);
+        var issuer = OAuthHttp.Issuer(request);
         return TypedResults.Json(new JsonObject
         {
             ["issuer"] = issuer,
@@ -88,9 +88,9 @@ public static class OAuthApi
         }
         catch (AuthorizeRedirectException e)
         {
-            return ErrorRedirect(e.RedirectUri, e.Error, e.Description, e.State, OAuthHttp.Issuer(request, options));
+            return ErrorRedirect(e.RedirectUri, e.Error, e.Description, e.State, OAuthHttp.Issuer(request));
         }
-        var issuer = OAuthHttp.Issuer(request, options);
+        var issuer = OAuthHttp.Issuer(request);
         var session = await signIn.SessionAsync(request.Cookies[OAuthHttp.SessionCookie], pending: false, ct);
         var now = time.GetUtcNow();
         if (session is not null && authorize.MaxAge is { } maxAge && now - session.AuthTime > TimeSpan.FromSeconds(maxAge)) session = null;
@@ -125,7 +125,7 @@ public static class OAuthApi
         {
             var form = await OAuthHttp.ParametersAsync(context.Request, ct);
             var (client, _) = await OAuthHttp.AuthenticateClientAsync(context.Request, form, clients, ct);
-            var response = await tokens.ExchangeAsync(client, form, OAuthHttp.Issuer(context.Request, options), ct);
+            var response = await tokens.ExchangeAsync(client, form, OAuthHttp.Issuer(context.Request), ct);
             OAuthHttp.NoStore(context.Response);
             return TypedResults.Json(response);
         }
@@ -138,9 +138,9 @@ public static class OAuthApi
     private static async Task<IResult> UserInfo(HttpContext context, TokenValidator validator, IIdentityStore store, CancellationToken ct)
     {
         var bearer = OAuthHttp.BearerToken(context.Request);
-        if (bearer is null && HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType)
+        if (bearer is null && HttpMethods.IsPost(context.Request.Method))
         {
-            bearer = (await context.Request.ReadFormAsync(ct))["access_token"].ToString();
+            bearer = (await OAuthHttp.ReadFormAsync(context.Request, ct))?["access_token"].ToString();
         }
         if (string.IsNullOrEmpty(bearer)) return BearerError(401, null, "An access token is required.");
         var (token, error) = await validator.ValidateLocalAsync(bearer, ct);
@@ -209,7 +209,8 @@ public static class OAuthApi
                 });
             }
             var (access, _) = await validator.ValidateLocalAsync(value, ct);
-            if (access is null) return TypedResults.Json(inactive);
+            // RFC 7662 4: a client learns about its own tokens only, unless it is registered as a resource server (scope introspection).
+            if (access is null || (access.Caller.ClientId != client.Id && !ClientRules.MayIntrospectAll(client))) return TypedResults.Json(inactive);
             var claims = JsonNode.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(access.Token.EncodedPayload))!.AsObject();
             claims["active"] = true;
             claims["token_type"] = "access_token";
@@ -234,15 +235,17 @@ public static class OAuthApi
             return Pages.Message(texts, texts.ErrorTitle, e.Description, 400);
         }
         string? redirect = null;
+        var clientId = parameters.GetValueOrDefault("client_id");
+        var hinted = false;
+        if (parameters.GetValueOrDefault("id_token_hint") is { Length: > 0 } hint)
+        {
+            var idToken = await validator.ValidateIdTokenHintAsync(hint, ct);
+            if (idToken is null) return Pages.Message(texts, texts.ErrorTitle, "id_token_hint is not an ID token of this provider.", 400);
+            clientId = idToken.Audiences.FirstOrDefault();
+            hinted = true;
+        }
         if (parameters.GetValueOrDefault("post_logout_redirect_uri") is { Length: > 0 } requested)
         {
-            var clientId = parameters.GetValueOrDefault("client_id");
-            if (parameters.GetValueOrDefault("id_token_hint") is { Length: > 0 } hint)
-            {
-                var idToken = await validator.ValidateIdTokenHintAsync(hint, ct);
-                if (idToken is null) return Pages.Message(texts, texts.ErrorTitle, "id_token_hint is not an ID token of this provider.", 400);
-                clientId = idToken.Audiences.FirstOrDefault();
-            }
             var client = clientId is null ? null : await store.GetClientAsync(clientId, ct);
             if (client is null || !client.PostLogoutRedirectUris.Contains(requested, StringComparer.Ordinal))
             {
@@ -252,6 +255,10 @@ public static class OAuthApi
                 ? QueryHelpers.AddQueryString(requested, "state", state)
                 : requested;
         }
+        // Another site can make a browser send this request (a link, an image): without an ID token of the user's client,
+        // the user confirms on a page of ours, and the confirmation carries the CSRF token of that page.
+        var confirmed = hinted || (HttpMethods.IsPost(context.Request.Method) && Csrf.IsValid(context, parameters.GetValueOrDefault(Csrf.FieldName)));
+        if (!confirmed) return Pages.ConfirmSignOut(texts, Csrf.Token(context), parameters);
         await signIn.EndSessionAsync(context.Request.Cookies[OAuthHttp.SessionCookie], ct);
         context.Response.Cookies.Delete(OAuthHttp.SessionCookie, new CookieOptions { Path = OAuthHttp.CookiePath });
         return redirect is null ? Pages.Message(texts, texts.SignedOut, texts.SignedOut, 200) : Results.Redirect(redirect);

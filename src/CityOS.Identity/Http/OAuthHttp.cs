@@ -4,7 +4,8 @@ using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
+using CityOS.Identity.Tokens;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CityOS.Identity.Http;
 
@@ -13,9 +14,10 @@ public static class OAuthHttp
 {
     public const string SessionCookie = "cityos_sso";
     public const string CookiePath = "/identity/v1";
+    private const string UrlEncoded = "application/x-www-form-urlencoded";
 
-    public static string Issuer(HttpRequest request, IOptions<IdentityOptions> options) =>
-        options.Value.Issuer?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
+    /// <summary>The configured issuer (see <see cref="IssuerUrl"/>), never one derived from the request's Host header.</summary>
+    public static string Issuer(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<IssuerUrl>().Value;
 
     /// <summary>RFC 6749 5.2 error JSON, never cached.</summary>
     public static IResult Error(OAuthException error, bool basicAuthenticationUsed = false) => new OAuthErrorResult(error, basicAuthenticationUsed);
@@ -26,8 +28,12 @@ public static class OAuthHttp
         IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source;
         if (HttpMethods.IsPost(request.Method))
         {
-            if (!request.HasFormContentType) throw OAuthException.InvalidRequest("The request body must be application/x-www-form-urlencoded.");
-            source = await request.ReadFormAsync(ct);
+            // RFC 6749 3.2 and 4.1.3: form-urlencoded only; a multipart body is refused before it is parsed.
+            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !string.Equals(type.MediaType, UrlEncoded, StringComparison.OrdinalIgnoreCase))
+            {
+                throw OAuthException.InvalidRequest("The request body must be application/x-www-form-urlencoded.");
+            }
+            source = await ReadFormAsync(request, ct) ?? throw OAuthException.InvalidRequest("The form body is malformed.");
         }
         else
         {
@@ -66,6 +72,7 @@ public static class OAuthHttp
             {
                 throw OAuthException.InvalidClient("Malformed Basic credentials.");
             }
+            if (form.ContainsKey("client_secret")) throw OAuthException.InvalidRequest("Use one client authentication method (RFC 6749 2.3): client_secret_basic or client_secret_post, not both.");
             if (form.TryGetValue("client_id", out var formId) && formId != id) throw OAuthException.InvalidRequest("client_id differs from the authenticated client.");
         }
         else
@@ -85,6 +92,20 @@ public static class OAuthHttp
             throw OAuthException.InvalidClient("Unknown client or wrong secret.");
         }
         return (client, basic);
+    }
+
+    /// <summary>The form of a form POST, or null when the body is not a form or cannot be parsed as one (never an exception, so never a 500).</summary>
+    public static async Task<IFormCollection?> ReadFormAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (!request.HasFormContentType) return null;
+        try
+        {
+            return await request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            return null;
+        }
     }
 
     public static string? BearerToken(HttpRequest request)

@@ -22,27 +22,31 @@ public sealed record PageTexts(
     string EnrolPrompt,
     string SecretLabel,
     string EnrolDone,
-    string RecoveryCodesNote)
+    string RecoveryCodesNote,
+    string SignOutPrompt,
+    string SignOut)
 {
     public static readonly PageTexts Japanese = new(
         "ja", "CityOS にサインイン", "ユーザー名", "パスワード", "サインイン",
         "ユーザー名またはパスワードが正しくありません。",
-        "サインインの失敗が続いたため、このアカウントは一時的にロックされています。しばらくしてから再度お試しください。",
+        "サインインの失敗が続いたため、このユーザー名でのサインインを一時的にロックしています。しばらくしてから再度お試しください。",
         "このアカウントは無効化されています。管理者にお問い合わせください。",
         "2段階認証", "認証アプリに表示されている6桁のコード、またはリカバリーコードを入力してください。", "確認コード", "確認",
         "確認コードが正しくありません。", "フォームの有効期限が切れました。もう一度お試しください。", "エラー", "サインアウトしました。",
         "2段階認証の設定", "認証アプリで QR コードを読み取り、表示された6桁のコードを入力してください。", "シークレットキー",
-        "2段階認証を有効にしました。", "次のリカバリーコードを安全な場所に保管してください。各コードは一度だけ使えます。");
+        "2段階認証を有効にしました。", "次のリカバリーコードを安全な場所に保管してください。各コードは一度だけ使えます。",
+        "CityOS からサインアウトしますか？", "サインアウト");
 
     public static readonly PageTexts English = new(
         "en", "Sign in to CityOS", "User name", "Password", "Sign in",
         "The user name or password is not correct.",
-        "This account is locked for a while after too many failed sign-ins. Please try again later.",
+        "Sign-in with this user name is locked for a while after too many failed attempts. Please try again later.",
         "This account is disabled. Please contact your administrator.",
         "Two-step verification", "Enter the six-digit code of your authenticator app, or a recovery code.", "Verification code", "Verify",
         "The verification code is not correct.", "The form has expired. Please try again.", "Error", "You have signed out.",
         "Set up two-step verification", "Scan the QR code with your authenticator app and enter the six-digit code it shows.", "Secret key",
-        "Two-step verification is on.", "Keep these recovery codes somewhere safe. Each one works once.");
+        "Two-step verification is on.", "Keep these recovery codes somewhere safe. Each one works once.",
+        "Do you want to sign out of CityOS?", "Sign out");
 
     /// <summary>ui_locales (OpenID Connect, space-separated, by preference) first, then Accept-Language, then Japanese.</summary>
     public static PageTexts For(string? uiLocales, string? acceptLanguage)

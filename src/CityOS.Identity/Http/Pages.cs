@@ -52,6 +52,16 @@ public static class Pages
             <ul id="recovery-codes">{string.Concat(codes.Select(c => $"<li><code>{E(c)}</code></li>"))}</ul>
             """);
 
+    /// <summary>The sign-out question, for a logout request that did not prove it comes from a client of the user (no id_token_hint).</summary>
+    public static IResult ConfirmSignOut(PageTexts t, string csrf, IReadOnlyDictionary<string, string> parameters) =>
+        Page(t, t.SignOut, 200, $"""
+            <p>{E(t.SignOutPrompt)}</p>
+            <form method="post" action="/identity/v1/oauth/logout">
+            <input type="hidden" name="csrf" value="{E(csrf)}">
+            {string.Concat(parameters.Where(p => p.Key is "client_id" or "post_logout_redirect_uri" or "state" or "ui_locales").Select(p => $"<input type=\"hidden\" name=\"{E(p.Key)}\" value=\"{E(p.Value)}\">\n"))}<button type="submit">{E(t.SignOut)}</button>
+            </form>
+            """);
+
     public static IResult Message(PageTexts t, string title, string message, int status) =>
         Page(t, title, status, $"<p>{E(message)}</p>");
 

@@ -29,12 +29,16 @@ public sealed record Account
 
     public List<string> RecoveryCodeHashes { get; init; } = [];
 
-    public Dictionary<string, IReadOnlyList<string>> RolesByTenant() =>
-        Memberships.GroupBy(m => m.Tenant, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.Role).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+    public Dictionary<string, IReadOnlyList<string>> RolesByTenant() => TenantMembership.RolesByTenant(Memberships);
 }
 
-public sealed record TenantMembership(string Tenant, string Role);
+public sealed record TenantMembership(string Tenant, string Role)
+{
+    /// <summary>Tenant name → role names, as tokens and callers carry them.</summary>
+    public static Dictionary<string, IReadOnlyList<string>> RolesByTenant(IEnumerable<TenantMembership> memberships) =>
+        memberships.GroupBy(m => m.Tenant, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.Role).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+}
 
 /// <summary>An active TOTP second factor; <see cref="LastAcceptedStep"/> refuses a replayed code.</summary>
 public sealed record TotpEnrolment(string Secret, long LastAcceptedStep);

@@ -43,4 +43,9 @@ public sealed record Policy
     public string Description { get; init; } = "";
 }
 
-public sealed record PolicySubject(string? Role = null, string? Account = null, bool Anonymous = false);
+/// <summary>
+/// Whom a policy grants: a role, an account, or anonymous callers. An account is a subject of one issuer: this provider's
+/// account id when <see cref="Issuer"/> is null, else the <c>sub</c> of a trusted issuer's tokens, so a federated token
+/// whose <c>sub</c> happens to equal a local account id gets nothing of that account's grants.
+/// </summary>
+public sealed record PolicySubject(string? Role = null, string? Account = null, bool Anonymous = false, string? Issuer = null);

@@ -1,5 +1,6 @@
 using CityOS.Core.Security;
 using CityOS.Identity.Storage;
+using CityOS.Identity.Tokens;
 using Microsoft.Extensions.Options;
 
 namespace CityOS.Identity.Rules;
@@ -9,7 +10,7 @@ namespace CityOS.Identity.Rules;
 /// policies, rebuilt when a policy changes through this process (and at most every few seconds otherwise,
 /// for changes made by the CLI).
 /// </summary>
-public sealed class AccessPolicy(IIdentityStore store, IOptions<IdentityOptions> options, TimeProvider time) : IAccessPolicy
+public sealed class AccessPolicy(IIdentityStore store, IssuerUrl issuer, IOptions<IdentityOptions> options, TimeProvider time) : IAccessPolicy
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -38,7 +39,7 @@ public sealed class AccessPolicy(IIdentityStore store, IOptions<IdentityOptions>
         try
         {
             if (_current is { } loaded && now - loaded.Loaded < MaxAge) return loaded.Pdp;
-            var pdp = new PolicyDecisionPoint(await store.ListPoliciesAsync(ct), options.Value.AnonymousReadTenants);
+            var pdp = new PolicyDecisionPoint(await store.ListPoliciesAsync(ct), options.Value.AnonymousReadTenants, issuer.Value);
             _current = (pdp, now);
             return pdp;
         }

@@ -11,6 +11,11 @@ public static class ClientRules
     public static bool IsRegisteredRedirect(Client client, string? redirectUri) =>
         redirectUri is not null && client.RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
 
+    /// <summary>The scope that registers a client as a resource server allowed to introspect every token, not only its own.</summary>
+    public const string IntrospectionScope = "introspection";
+
+    public static bool MayIntrospectAll(Client client) => client.Scopes.Contains(IntrospectionScope, StringComparer.Ordinal);
+
     public static bool AllowsGrant(Client client, string grantType) => client.GrantTypes.Contains(grantType, StringComparer.Ordinal);
 
     /// <summary>

@@ -9,7 +9,10 @@ namespace CityOS.Identity.Rules;
 /// its tenant; operator read/create/update/delete/subscribe; service read/create/update/subscribe;
 /// resident nothing of its own), open-data tenants (anyone may read), and <see cref="Policy"/> rules.
 /// </summary>
-public sealed class PolicyDecisionPoint(IEnumerable<Policy> policies, IEnumerable<string> anonymousReadTenants)
+/// <param name="policies">The stored policies.</param>
+/// <param name="anonymousReadTenants">Open-data tenants.</param>
+/// <param name="localIssuer">This provider's issuer: the issuer of the accounts that policies name without one.</param>
+public sealed class PolicyDecisionPoint(IEnumerable<Policy> policies, IEnumerable<string> anonymousReadTenants, string? localIssuer = null)
 {
     private static readonly Dictionary<string, AccessAction[]> BuiltInGrants = new(StringComparer.Ordinal)
     {
@@ -94,9 +97,11 @@ public sealed class PolicyDecisionPoint(IEnumerable<Policy> policies, IEnumerabl
             && (p.NotAfter is null || now < p.NotAfter)
             && (!requireMfaSatisfied || !p.RequiresMfa || caller.HasMultiFactor)
             && (p.Subject.Anonymous
-                || (!caller.IsAnonymous && p.Subject.Account is { } account && account == caller.Subject)
+                || (!caller.IsAnonymous && p.Subject.Account is { } account && account == caller.Subject && SameIssuer(p.Subject.Issuer ?? localIssuer, caller.Issuer))
                 || (p.Subject.Role is { } role && roles.Contains(role, StringComparer.Ordinal))));
     }
+
+    private static bool SameIssuer(string? a, string? b) => a?.TrimEnd('/') == b?.TrimEnd('/');
 
     private static bool Covers(Policy policy, AccessResource resource)
     {

@@ -22,6 +22,7 @@ public static class PolicyRules
         }
         var subjects = (policy.Subject.Role is null ? 0 : 1) + (policy.Subject.Account is null ? 0 : 1) + (policy.Subject.Anonymous ? 1 : 0);
         if (subjects != 1) return "subject must name exactly one of role, account or anonymous.";
+        if (policy.Subject.Issuer is not null && policy.Subject.Account is null) return "subject.issuer qualifies an account: it needs subject.account.";
         if (policy.Actions.Count == 0) return "actions must name at least one action.";
         if (policy.Subject.Anonymous && policy.Actions.Any(a => a is not (AccessAction.Read or AccessAction.Subscribe))) return "Anonymous callers may only be granted read or subscribe.";
         if (policy.NotBefore is { } from && policy.NotAfter is { } to && from >= to) return "notBefore must be earlier than notAfter.";

@@ -50,7 +50,7 @@ public sealed class AccountManager(IIdentityStore store, IOptions<IdentityOption
         return await store.UpdateAccountAsync(id, a => Apply(a, draft, now), ct) ?? throw NotFound(id);
     }
 
-    /// <summary>Administrator password reset: also lifts a lock-out.</summary>
+    /// <summary>Administrator password reset: also lifts a lock-out, and signs the account out everywhere.</summary>
     public async Task SetPasswordAsync(string id, string password, CancellationToken ct)
     {
         var account = await GetAsync(id, ct);
@@ -58,8 +58,25 @@ public sealed class AccountManager(IIdentityStore store, IOptions<IdentityOption
         var hash = PasswordHasher.Hash(password, options.Value.PasswordIterations);
         var now = time.GetUtcNow();
         await store.UpdateAccountAsync(id, a => LockoutPolicy.RecordSuccess(a) with { PasswordHash = hash, Updated = now }, ct);
+        await SignOutEverywhereAsync(id, ct);
     }
 
+    /// <summary>Removes the second factor (a lost phone): the user enrols again after signing in; every session of the account ends.</summary>
+    public async Task ResetMfaAsync(string id, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        _ = await store.UpdateAccountAsync(id, a => a with { Totp = null, PendingTotpSecret = null, RecoveryCodeHashes = [], Updated = now }, ct) ?? throw NotFound(id);
+        await SignOutEverywhereAsync(id, ct);
+    }
+
+    /// <summary>Ends the account's sign-in sessions and revokes its refresh and access tokens (a credential change, or an administrator's decision).</summary>
+    public async Task SignOutEverywhereAsync(string id, CancellationToken ct)
+    {
+        _ = await GetAsync(id, ct);
+        await store.RevokeAccountAsync(id, time.GetUtcNow() + options.Value.AccessTokenLifetime, ct);
+    }
+
+    /// <summary>A suspension: the account's tokens are refused while it is disabled and, unexpired, work again once enabled (unless signed out everywhere).</summary>
     public async Task SetDisabledAsync(string id, bool disabled, CancellationToken ct)
     {
         var now = time.GetUtcNow();

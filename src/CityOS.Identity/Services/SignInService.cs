@@ -22,33 +22,37 @@ public sealed record SignInResult(string? SessionToken, LoginSession? Session, S
 
 /// <summary>
 /// Password and second-factor sign-in with lock-out (AU-1, AU-3), and the single sign-on sessions they
-/// open (AU-4). A session is "pending" between a right password and a right TOTP code.
+/// open (AU-4). A session is "pending" between a right password and a right TOTP code. Failures back off per
+/// source and user name (<see cref="SignInThrottle"/>), and lock the account everywhere only when
+/// <see cref="IdentityOptions.AccountLockoutThreshold"/> is set. A locked sign-in answers exactly as a locked
+/// unknown user name does, after as long.
 /// </summary>
-public sealed class SignInService(IIdentityStore store, IOptions<IdentityOptions> options, TimeProvider time)
+public sealed class SignInService(IIdentityStore store, SignInThrottle throttle, IOptions<IdentityOptions> options, TimeProvider time)
 {
-    /// <summary>Hash checked for unknown user names, so their answer takes as long as a wrong password.</summary>
+    /// <summary>Hash checked for unknown user names and locked sign-ins, so their answer takes as long as a wrong password.</summary>
     private readonly Lazy<string> _decoyHash = new(() => PasswordHasher.Hash(Secrets.NewToken(), options.Value.PasswordIterations));
 
-    private LockoutPolicy Lockout => new(options.Value.LockoutThreshold, options.Value.LockoutWindow, options.Value.LockoutDuration);
+    private LockoutPolicy AccountLockout => new(options.Value.AccountLockoutThreshold, options.Value.LockoutWindow, options.Value.LockoutDuration);
 
-    public async Task<SignInResult> PasswordAsync(string username, string password, CancellationToken ct)
+    /// <param name="username">The user name typed.</param>
+    /// <param name="password">The password typed.</param>
+    /// <param name="source">The address the attempt comes from (after trusted proxies).</param>
+    /// <param name="ct">Cancels the database work.</param>
+    public async Task<SignInResult> PasswordAsync(string username, string password, string source, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        if (throttle.IsLocked(source, username)) return Decoy(password, SignInFailure.Locked);
         var account = await store.FindAccountAsync(username.Trim(), ct);
-        if (account is null)
-        {
-            PasswordHasher.Verify(password, _decoyHash.Value);
-            return Failed(SignInFailure.InvalidCredentials);
-        }
-        if (Lockout.IsLocked(account, now)) return Failed(SignInFailure.Locked);
-        if (!PasswordHasher.Verify(password, account.PasswordHash))
-        {
-            var updated = await store.UpdateAccountAsync(account.Id, a => Lockout.RecordFailure(a, now), ct);
-            return Failed(updated is not null && Lockout.IsLocked(updated, now) ? SignInFailure.Locked : SignInFailure.InvalidCredentials);
-        }
+        if (account is null) return Decoy(password, throttle.RecordFailure(source, username) ? SignInFailure.Locked : SignInFailure.InvalidCredentials);
+        if (AccountLockout.IsLocked(account, now)) return Decoy(password, SignInFailure.Locked);
+        if (!PasswordHasher.Verify(password, account.PasswordHash)) return await FailedAsync(account, source, username, now, ct);
         if (account.Disabled) return Failed(SignInFailure.Disabled);
         var pendingMfa = account.Totp is not null;
-        if (!pendingMfa) await store.UpdateAccountAsync(account.Id, LockoutPolicy.RecordSuccess, ct);
+        if (!pendingMfa)
+        {
+            throttle.RecordSuccess(source, username);
+            await store.UpdateAccountAsync(account.Id, LockoutPolicy.RecordSuccess, ct);
+        }
         return await OpenSessionAsync(new LoginSession
         {
             Id = Guid.NewGuid().ToString("N"),
@@ -61,7 +65,7 @@ public sealed class SignInService(IIdentityStore store, IOptions<IdentityOptions
     }
 
     /// <summary>The second step: a TOTP code (each accepted once) or an unused recovery code.</summary>
-    public async Task<SignInResult> SecondFactorAsync(string? sessionToken, string code, CancellationToken ct)
+    public async Task<SignInResult> SecondFactorAsync(string? sessionToken, string code, string source, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var session = await SessionAsync(sessionToken, pending: true, ct);
@@ -69,16 +73,12 @@ public sealed class SignInService(IIdentityStore store, IOptions<IdentityOptions
         var account = await store.GetAccountAsync(session.AccountId, ct);
         if (account?.Totp is null) return Failed(SignInFailure.InvalidCredentials);
         if (account.Disabled) return Failed(SignInFailure.Disabled);
-        if (Lockout.IsLocked(account, now)) return Failed(SignInFailure.Locked);
+        if (AccountLockout.IsLocked(account, now) || throttle.IsLocked(source, account.Username)) return Failed(SignInFailure.Locked);
 
         var step = Totp.Verify(Base32.Decode(account.Totp.Secret), code, now, account.Totp.LastAcceptedStep);
         var recoveryHash = RecoveryCodeHash(account.Id, code);
         var recovery = step is null && account.RecoveryCodeHashes.Contains(recoveryHash);
-        if (step is null && !recovery)
-        {
-            var updated = await store.UpdateAccountAsync(account.Id, a => Lockout.RecordFailure(a, now), ct);
-            return Failed(updated is not null && Lockout.IsLocked(updated, now) ? SignInFailure.Locked : SignInFailure.InvalidCredentials);
-        }
+        if (step is null && !recovery) return await FailedAsync(account, source, account.Username, now, ct);
         var consumed = false;
         await store.UpdateAccountAsync(account.Id, a =>
         {
@@ -96,6 +96,7 @@ public sealed class SignInService(IIdentityStore store, IOptions<IdentityOptions
             return a;
         }, ct);
         if (!consumed) return Failed(SignInFailure.InvalidCredentials);
+        throttle.RecordSuccess(source, account.Username);
         await store.SaveSessionAsync(Secrets.Hash(sessionToken!), session with { Expires = now, Ended = true }, ct);
         return await OpenSessionAsync(session with
         {
@@ -104,6 +105,25 @@ public sealed class SignInService(IIdentityStore store, IOptions<IdentityOptions
             PendingMfa = false,
             Expires = now + options.Value.SessionLifetime,
         }, ct);
+    }
+
+    /// <summary>A wrong password or code: counted for the source and, if configured, for the account everywhere.</summary>
+    private async Task<SignInResult> FailedAsync(Model.Account account, string source, string username, DateTimeOffset now, CancellationToken ct)
+    {
+        var locked = throttle.RecordFailure(source, username);
+        if (options.Value.AccountLockoutThreshold > 0)
+        {
+            var updated = await store.UpdateAccountAsync(account.Id, a => AccountLockout.RecordFailure(a, now), ct);
+            locked |= updated is not null && AccountLockout.IsLocked(updated, now);
+        }
+        return Failed(locked ? SignInFailure.Locked : SignInFailure.InvalidCredentials);
+    }
+
+    /// <summary>A refusal that costs the time of a password check, as a real one does.</summary>
+    private SignInResult Decoy(string password, SignInFailure failure)
+    {
+        PasswordHasher.Verify(password, _decoyHash.Value);
+        return Failed(failure);
     }
 
     /// <summary>The live session of a cookie value: not ended, not expired, pending or complete as asked, account enabled.</summary>

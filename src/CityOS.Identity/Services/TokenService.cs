@@ -70,8 +70,7 @@ public sealed class TokenService(IIdentityStore store, TokenIssuer issuer, IOpti
     private async Task<JsonObject> ClientCredentialsAsync(Client client, IReadOnlyDictionary<string, string> form, string issuerUrl, CancellationToken ct)
     {
         var scope = ClientRules.GrantedScope(client, Value(form, "scope"), "openid", "offline_access", "profile", "email");
-        var roles = client.Memberships.GroupBy(m => m.Tenant, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(m => m.Role).ToArray(), StringComparer.Ordinal);
+        var roles = TenantMembership.RolesByTenant(client.Memberships);
         var access = await issuer.AccessTokenAsync(issuerUrl, new TokenSubject(client.Id, client.Id, scope, roles, [], null, null), client.SigningAlgorithm, ct);
         return Response(access, scope);
     }
@@ -85,18 +84,19 @@ public sealed class TokenService(IIdentityStore store, TokenIssuer issuer, IOpti
         if (token is null || token.ClientId != client.Id) throw OAuthException.InvalidGrant("The refresh token is not valid.");
         if (token.Revoked) throw OAuthException.InvalidGrant("The refresh token has been revoked.");
         if (token.Expires <= now) throw OAuthException.InvalidGrant("The refresh token has expired.");
-        if (!await store.TryConsumeRefreshTokenAsync(hash, now, ct))
-        {
-            await store.RevokeFamilyAsync(token.Family, now + options.Value.AccessTokenLifetime, ct);
-            throw OAuthException.InvalidGrant("The refresh token was used before; every token of this grant is now revoked.");
-        }
         var scope = token.Scope;
+        // Checked before the token is consumed: a refused request must leave the client its refresh token.
         if (Value(form, "scope") is { } narrower)
         {
             var asked = narrower.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var granted = token.Scope.Split(' ');
             if (asked.Any(s => !granted.Contains(s))) throw OAuthException.InvalidScope("A refresh may only narrow the scope of the grant.");
             scope = string.Join(' ', asked);
+        }
+        if (!await store.TryConsumeRefreshTokenAsync(hash, now, ct))
+        {
+            await store.RevokeFamilyAsync(token.Family, now + options.Value.AccessTokenLifetime, ct);
+            throw OAuthException.InvalidGrant("The refresh token was used before; every token of this grant is now revoked.");
         }
         var account = await store.GetAccountAsync(token.AccountId, ct);
         if (account is null || account.Disabled)
@@ -113,8 +113,10 @@ public sealed class TokenService(IIdentityStore store, TokenIssuer issuer, IOpti
         var now = time.GetUtcNow();
         var access = await issuer.AccessTokenAsync(issuerUrl,
             new TokenSubject(account.Id, client.Id, scope, account.RolesByTenant(), amr, authTime, family), client.SigningAlgorithm, ct);
+        await store.RecordGrantAsync(family, account.Id, access.Expires, now, ct);
         var response = Response(access, scope);
-        if (ClientRules.AllowsGrant(client, GrantTypes.RefreshToken))
+        // OpenID Connect Core 11: a refresh token (access while the user is not signed in) only when offline_access was granted.
+        if (ClientRules.AllowsGrant(client, GrantTypes.RefreshToken) && scope.Split(' ').Contains("offline_access"))
         {
             var refresh = Secrets.NewToken();
             await store.SaveRefreshTokenAsync(Secrets.Hash(refresh), new RefreshToken

@@ -58,6 +58,15 @@ public interface IIdentityStore
     /// <summary>Revokes every refresh token of a grant and, until <paramref name="keepUntil"/>, its access tokens.</summary>
     Task RevokeFamilyAsync(string family, DateTimeOffset keepUntil, CancellationToken ct);
 
+    /// <summary>Remembers that grant <paramref name="family"/> gave <paramref name="accountId"/> access tokens valid until <paramref name="accessTokensExpire"/>.</summary>
+    Task RecordGrantAsync(string family, string accountId, DateTimeOffset accessTokensExpire, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Ends everything an account signed in to: its sign-in sessions, unredeemed codes, refresh tokens and (until
+    /// <paramref name="keepUntil"/>, when they would have expired) the access tokens of all its grants.
+    /// </summary>
+    Task RevokeAccountAsync(string accountId, DateTimeOffset keepUntil, CancellationToken ct);
+
     /// <summary>An access token id (jti) that must no longer be accepted, remembered until the token would expire anyway.</summary>
     Task RevokeAccessTokenAsync(string jti, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct);
 

@@ -34,6 +34,10 @@ public sealed class SqliteIdentityStore : IIdentityStore
         CREATE TABLE revoked_access_tokens(jti TEXT PRIMARY KEY, expires INTEGER NOT NULL);
         CREATE TABLE signing_keys(kid TEXT PRIMARY KEY, doc TEXT NOT NULL);
         """,
+        """
+        CREATE TABLE account_grants(family TEXT PRIMARY KEY, account TEXT NOT NULL, expires INTEGER NOT NULL);
+        CREATE INDEX account_grants_account ON account_grants(account);
+        """,
     ];
 
     private readonly string _connectionString;
@@ -219,6 +223,33 @@ public sealed class SqliteIdentityStore : IIdentityStore
             return true;
         });
         Raise(IdentityChangeKind.Revocation, family);
+    }
+
+    public async Task RecordGrantAsync(string family, string accountId, DateTimeOffset accessTokensExpire, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await NonQuery(connection, "DELETE FROM account_grants WHERE expires < $a", ct, now.ToUnixTimeSeconds());
+        await NonQuery(connection, "INSERT OR REPLACE INTO account_grants(family, account, expires) VALUES($a, $b, $c)", ct,
+            family, accountId, accessTokensExpire.ToUnixTimeSeconds());
+    }
+
+    public async Task RevokeAccountAsync(string accountId, DateTimeOffset keepUntil, CancellationToken ct)
+    {
+        await using var connection = Open();
+        await InTransaction(connection, async () =>
+        {
+            await NonQuery(connection, """
+                INSERT OR REPLACE INTO revoked_families(family, expires)
+                SELECT family, max($b, expires) FROM account_grants WHERE account = $a
+                UNION SELECT family, max($b, max(expires)) FROM refresh_tokens WHERE json_extract(doc, '$.accountId') = $a GROUP BY family
+                """, ct, accountId, keepUntil.ToUnixTimeSeconds());
+            await NonQuery(connection, "UPDATE refresh_tokens SET doc = json_set(doc, '$.revoked', json('true')) WHERE json_extract(doc, '$.accountId') = $a", ct, accountId);
+            await NonQuery(connection, "UPDATE sessions SET doc = json_set(doc, '$.ended', json('true')) WHERE json_extract(doc, '$.accountId') = $a", ct, accountId);
+            // Redeemed codes stay: a replay of one must still be recognised.
+            await NonQuery(connection, "DELETE FROM codes WHERE json_extract(doc, '$.accountId') = $a AND json_extract(doc, '$.issuedFamily') IS NULL", ct, accountId);
+            return true;
+        });
+        Raise(IdentityChangeKind.Revocation, accountId);
     }
 
     public async Task RevokeAccessTokenAsync(string jti, DateTimeOffset expires, DateTimeOffset now, CancellationToken ct)

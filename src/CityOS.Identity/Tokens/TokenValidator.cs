@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CityOS.Core;
 using CityOS.Core.Security;
+using CityOS.Identity.Services;
 using CityOS.Identity.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -12,8 +13,9 @@ namespace CityOS.Identity.Tokens;
 public sealed record ValidatedToken(JsonWebToken Token, CallerIdentity Caller);
 
 /// <summary>
-/// Validates bearer access tokens: this provider's (signature by a published key, audience, lifetime
-/// by <see cref="TimeProvider"/>, not revoked, account still enabled) and those of trusted issuers (SL-11).
+/// Validates bearer access tokens: this provider's (signature by a published key, issuer, audience, lifetime
+/// by <see cref="TimeProvider"/>, not revoked, account still enabled and client still registered, with the roles
+/// the account or client holds now rather than those written in the token) and those of trusted issuers (SL-11).
 /// </summary>
 /// <remarks>
 /// <see cref="ValidateAsync"/>, called on every request of the resource servers, remembers the tokens it accepted
@@ -27,15 +29,20 @@ public sealed class TokenValidator : ITokenValidator
 
     private readonly SigningKeyRing _keys;
     private readonly IIdentityStore _store;
+    private readonly PrincipalDirectory _directory;
+    private readonly IssuerUrl _issuer;
     private readonly TrustedIssuers _trustedIssuers;
     private readonly IOptions<IdentityOptions> _options;
     private readonly TimeProvider _time;
     private readonly ExpiringCache<CallerIdentity> _accepted;
 
-    public TokenValidator(SigningKeyRing keys, IIdentityStore store, TrustedIssuers trustedIssuers, IOptions<IdentityOptions> options, TimeProvider time)
+    public TokenValidator(SigningKeyRing keys, IIdentityStore store, PrincipalDirectory directory, IssuerUrl issuer, TrustedIssuers trustedIssuers,
+        IOptions<IdentityOptions> options, TimeProvider time)
     {
         _keys = keys;
         _store = store;
+        _directory = directory;
+        _issuer = issuer;
         _trustedIssuers = trustedIssuers;
         _options = options;
         _time = time;
@@ -69,15 +76,12 @@ public sealed class TokenValidator : ITokenValidator
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await _keys.RefreshAsync(ct)) result = await VerifyAsync();
         if (!result.IsValid || result.SecurityToken is not JsonWebToken token) return (null, "The access token signature, issuer, audience or type is not valid.");
         if (TokenLifetime.Error(token, _time.GetUtcNow()) is { } lifetimeError) return (null, lifetimeError);
+        var clientId = token.TryGetPayloadValue<string>("client_id", out var c) ? c : null;
+        var current = await _directory.CurrentAsync(ToCaller(token, clientId), fromMemory: false, ct);
+        if (current is null) return (null, "The account of the access token is disabled or deleted, or its client is deleted.");
         var family = token.TryGetPayloadValue<string>(TokenIssuer.FamilyClaim, out var f) ? f : null;
         if (await _store.IsRevokedAsync(token.Id, family, ct)) return (null, "The access token has been revoked.");
-        var clientId = token.TryGetPayloadValue<string>("client_id", out var c) ? c : null;
-        if (token.Subject != clientId)
-        {
-            var account = await _store.GetAccountAsync(token.Subject, ct);
-            if (account is null || account.Disabled) return (null, "The account of the access token is disabled or deleted.");
-        }
-        return (new ValidatedToken(token, ToCaller(token, clientId)), null);
+        return (new ValidatedToken(token, current), null);
 
         async Task<TokenValidationResult> VerifyAsync() =>
             await Handler.ValidateTokenAsync(bearer, await LocalParametersAsync(audience: _options.Value.Audience, type: "at+jwt", ct));
@@ -103,7 +107,7 @@ public sealed class TokenValidator : ITokenValidator
         return token.Caller;
     }
 
-    /// <summary>A revocation may hit any token (a family is not in the cache's keys); an account change, that account's tokens.</summary>
+    /// <summary>A revocation may hit any token (a family is not in the cache's keys); an account or client change, its tokens.</summary>
     private void Forget(IdentityChange change)
     {
         switch (change.Kind)
@@ -114,6 +118,9 @@ public sealed class TokenValidator : ITokenValidator
             case IdentityChangeKind.Account:
                 _accepted.RemoveWhere(caller => caller.Subject == change.Id);
                 break;
+            case IdentityChangeKind.Client:
+                _accepted.RemoveWhere(caller => caller.ClientId == change.Id);
+                break;
         }
     }
 
@@ -121,8 +128,8 @@ public sealed class TokenValidator : ITokenValidator
     {
         IssuerSigningKeys = (await _keys.PublishedKeysAsync(ct)).Select(k => k.SecurityKey).ToArray(),
         ValidAlgorithms = SigningKeyRing.Algorithms,
-        ValidateIssuer = _options.Value.Issuer is not null,
-        ValidIssuer = _options.Value.Issuer?.TrimEnd('/'),
+        ValidateIssuer = true,
+        ValidIssuer = _issuer.Value,
         ValidateAudience = audience is not null,
         ValidAudience = audience,
         ValidateLifetime = false,

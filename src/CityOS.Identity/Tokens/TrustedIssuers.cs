@@ -18,6 +18,7 @@ public sealed class TrustedIssuers(IOptions<IdentityOptions> options, IHttpClien
     public const string HttpClientName = "cityos-identity-federation";
 
     private static readonly JsonWebTokenHandler Handler = new();
+    private static readonly string[] AccessTokenTypes = ["at+jwt", "application/at+jwt"];
     private readonly Dictionary<string, (JsonWebKeySet Keys, DateTimeOffset Fetched)> _cache = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lock = new(1, 1);
 
@@ -46,6 +47,8 @@ public sealed class TrustedIssuers(IOptions<IdentityOptions> options, IHttpClien
                 ValidateAudience = trusted.Audiences.Count > 0,
                 ValidAudiences = trusted.Audiences,
                 ValidateLifetime = false,
+                // Access tokens only (RFC 9068 typ at+jwt): the issuer's ID tokens, meant for its clients, are no bearer tokens here.
+                ValidTypes = AccessTokenTypes,
             });
             // An unknown key id may mean the issuer rotated its keys since we cached them: fetch once more.
             if (result.IsValid || result.Exception is not SecurityTokenSignatureKeyNotFoundException) break;

@@ -119,7 +119,21 @@ public class SignInTests(IdentityTestHost host) : IClassFixture<IdentityTestHost
         var silent = await browser.GetAsync(IdentityTestHost.AuthorizeQuery(id, verifier, extra: "&prompt=none"));
         Assert.True(QueryHelpers.ParseQuery(silent.Headers.Location!.Query).ContainsKey("code"), "a signed-in browser gets a code without a page");
 
-        var logout = await browser.GetAsync($"/identity/v1/oauth/logout?client_id={id}&post_logout_redirect_uri={Uri.EscapeDataString("https://app.example/bye")}&state=xyz");
+        // A plain GET (which any other site can make the browser send) only asks; the answer of that page signs out.
+        var question = await browser.GetAsync($"/identity/v1/oauth/logout?client_id={id}&post_logout_redirect_uri={Uri.EscapeDataString("https://app.example/bye")}&state=xyz");
+        Assert.Equal(HttpStatusCode.OK, question.StatusCode);
+        var still = await browser.GetAsync(IdentityTestHost.AuthorizeQuery(id, verifier, extra: "&prompt=none"));
+        Assert.True(QueryHelpers.ParseQuery(still.Headers.Location!.Query).ContainsKey("code"), "a GET without id_token_hint does not sign out");
+        var page = await question.Content.ReadAsStringAsync();
+        var forged = await browser.PostFormAsync("/identity/v1/oauth/logout", new() { ["client_id"] = id, ["csrf"] = "forged-" + new string('x', 40) });
+        Assert.Equal(HttpStatusCode.OK, forged.StatusCode);
+        var logout = await browser.PostFormAsync("/identity/v1/oauth/logout", new()
+        {
+            ["csrf"] = Browser.HiddenField(page, "csrf"),
+            ["client_id"] = Browser.HiddenField(page, "client_id"),
+            ["post_logout_redirect_uri"] = Browser.HiddenField(page, "post_logout_redirect_uri"),
+            ["state"] = Browser.HiddenField(page, "state"),
+        });
         Assert.Equal("https://app.example/bye?state=xyz", logout.Headers.Location!.ToString());
         var after = await browser.GetAsync(IdentityTestHost.AuthorizeQuery(id, verifier, extra: "&prompt=none"));
         Assert.Equal("login_required", QueryHelpers.ParseQuery(after.Headers.Location!.Query)["error"].ToString());
