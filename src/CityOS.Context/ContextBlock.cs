@@ -19,7 +19,9 @@ public static class ContextBlock
     public static IServiceCollection AddCityOsContext(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ContextOptions.Section);
-        services.Configure<ContextOptions>(section);
+        services.AddOptions<ContextOptions>().Bind(section)
+            .Validate(o => o.Limits.Problem() is null, "Invalid CityOS:Limits settings (see the README's configuration table).")
+            .ValidateOnStart();
         var dataDirectory = section[nameof(ContextOptions.DataDirectory)] ?? new ContextOptions().DataDirectory;
         services.Configure<SqliteStoreOptions>(o => o.DataDirectory = dataDirectory);
         services.AddCityOsJsonLd(o =>

@@ -18,4 +18,7 @@ public sealed class ContextOptions
     public int DefaultLimit { get; set; } = 20;
 
     public int MaxLimit { get; set; } = 1000;
+
+    /// <summary>The limits every request body and entity is held to (section "CityOS:Limits").</summary>
+    public CityOS.Core.Http.InputLimits Limits { get; set; } = new();
 }

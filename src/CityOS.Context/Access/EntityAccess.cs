@@ -87,8 +87,8 @@ public sealed class EntityAccess
     {
         if (IsUnrestricted(AccessAction.Read)) return entity;
         if (!Permits(AccessAction.Read, entity.Types, entity.Id)) return null;
-        var allowed = AttributesFor(AccessAction.Read, entity.Types, entity.Id);
-        if (allowed is null) return entity;
+        var readable = Readable(entity.Types, entity.Id, entity.Attributes.Keys);
+        if (readable.Count == entity.Attributes.Count) return entity;
         var view = new Entity
         {
             Id = entity.Id,
@@ -97,11 +97,21 @@ public sealed class EntityAccess
             CreatedAt = entity.CreatedAt,
             ModifiedAt = entity.ModifiedAt,
         };
-        foreach (var (name, instances) in entity.Attributes)
-        {
-            if (allowed.Contains(name)) view.Attributes[name] = instances;
-        }
+        foreach (var name in readable) view.Attributes[name] = entity.Attributes[name];
         return view;
+    }
+
+    /// <summary>
+    /// Of these attributes of an entity, those the caller may read, in their order (none when it may not read the
+    /// entity). The one read check of every query path, the entity query (through <see cref="Visible"/>) and the
+    /// temporal one: attrs, q, counts and time filters are applied to what it returns, never to more, so that no
+    /// result or count tells which entities hold a hidden attribute or when it changed.
+    /// </summary>
+    public IReadOnlyList<string> Readable(IReadOnlyList<string> types, string id, IEnumerable<string> attributes)
+    {
+        if (!Permits(AccessAction.Read, types, id)) return [];
+        var allowed = AttributesFor(AccessAction.Read, types, id);
+        return allowed is null ? attributes.ToList() : attributes.Where(allowed.Contains).ToList();
     }
 
     /// <summary>Whether the caller may read this attribute of the entity (the entity being visible).</summary>

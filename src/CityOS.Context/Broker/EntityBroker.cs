@@ -17,10 +17,12 @@ public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList
 /// The broker's operations on the store: each runs its rule (<see cref="EntityRules"/>) as one
 /// atomic, durable mutation and turns the store's answer into the operation's result or error.
 /// Every operation runs as the caller's <see cref="EntityAccess"/> allows: reads see only what it may
-/// read, writes outside its grants fail and change nothing.
+/// read, writes outside its grants fail and change nothing; every write is held to the <see cref="EntityLimits"/>.
 /// </summary>
-public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time)
+public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time, Microsoft.Extensions.Options.IOptions<ContextOptions> options)
 {
+    private readonly EntityLimits _limits = new(options.Value.Limits);
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>The entity as the caller may see it; one it may not read does not exist for it.</summary>
@@ -78,7 +80,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     /// </summary>
     public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<BatchItem> items, EntityAccess access, CancellationToken ct)
     {
-        var mutations = items.Where(i => i.Mutation is not null).Select(i => access.Guard(i.Mutation!)).ToList();
+        var mutations = items.Where(i => i.Mutation is not null).Select(i => access.Guard(_limits.Guard(i.Mutation!))).ToList();
         var results = mutations.Count > 0 ? await store.MutateAsync(tenant, mutations, ct) : [];
         var succeeded = new List<string>();
         var created = new List<string>();
@@ -105,7 +107,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
 
     private async Task RunAsync(string? tenant, EntityAccess access, string id, EntityMutator mutator, CancellationToken ct)
     {
-        var results = await store.MutateAsync(tenant, [access.Guard(new EntityMutation(id, mutator))], ct);
+        var results = await store.MutateAsync(tenant, [access.Guard(_limits.Guard(new EntityMutation(id, mutator)))], ct);
         if (results[0].Error is { } error) throw error;
     }
 }

@@ -31,7 +31,7 @@ public static class LdRequest
     public static async ValueTask<IReadOnlyList<LdContext>> ForEachAsync(HttpRequest request, JsonNode? body, ILdContextResolver resolver, CancellationToken ct)
     {
         var items = body is JsonArray array ? array.ToList() : [body];
-        switch (MediaTypeOf(request))
+        switch (RequireBodyMediaType(request))
         {
             case Json or MergePatchJson:
                 if (items.Any(i => i is JsonObject o && o.ContainsKey("@context")))
@@ -40,7 +40,7 @@ public static class LdRequest
                 }
                 var linked = await resolver.ResolveAsync(LinkedContext(request), ct);
                 return items.Select(_ => linked).ToList();
-            case JsonLd:
+            default:
                 if (LinkedContext(request) is not null)
                 {
                     throw NgsiLdException.BadRequest("An application/ld+json request carries its @context in the body and cannot also have a JSON-LD context Link header.");
@@ -55,12 +55,22 @@ public static class LdRequest
                     contexts.Add(await resolver.ResolveAsync(context, ct));
                 }
                 return contexts;
-            case null:
-                throw new NgsiLdException(NgsiLdErrorType.UnsupportedMediaType, "A request body needs a Content-Type: application/json or application/ld+json.");
-            case var other:
-                throw new NgsiLdException(NgsiLdErrorType.UnsupportedMediaType, $"Content-Type {other} is not supported; use application/json or application/ld+json.");
         }
     }
+
+    /// <summary>
+    /// The media type of a request body: application/json, application/ld+json or application/merge-patch+json,
+    /// anything else 415. Checked before the body is read, so that a body of another type is refused for its type
+    /// rather than for not being JSON.
+    /// </summary>
+    public static string RequireBodyMediaType(HttpRequest request) => MediaTypeOf(request) switch
+    {
+        Json => Json,
+        JsonLd => JsonLd,
+        MergePatchJson => MergePatchJson,
+        null => throw new NgsiLdException(NgsiLdErrorType.UnsupportedMediaType, "A request body needs a Content-Type: application/json or application/ld+json."),
+        var other => throw new NgsiLdException(NgsiLdErrorType.UnsupportedMediaType, $"Content-Type {other} is not supported; use application/json or application/ld+json."),
+    };
 
     /// <summary>The context of a request without a body: from the Link header, or the core context.</summary>
     public static ValueTask<LdContext> ForReadAsync(HttpRequest request, ILdContextResolver resolver, CancellationToken ct) =>

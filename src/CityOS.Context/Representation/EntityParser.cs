@@ -58,6 +58,7 @@ public static class EntityParser
         {
             if (NgsiLdSyntax.EntityMembers.Contains(name))
             {
+                CheckSystemMember(name, node, $"Attribute '{name}'");
                 continue;
             }
             reader.AddAttribute(entity.Attributes, name, node);
@@ -94,6 +95,7 @@ public static class EntityParser
             }
             if (NgsiLdSyntax.EntityMembers.Contains(name))
             {
+                CheckSystemMember(name, node, $"Attribute '{name}'");
                 continue;
             }
             reader.AddAttribute(attributes, name, node);
@@ -198,9 +200,30 @@ public static class EntityParser
         ? scope
         : throw NgsiLdException.BadRequest($"The scope '{scope}' is invalid: a scope is '/' followed by '/'-separated levels of letters, digits and '_'");
 
-    private static string ExpandType(string type, ITermMapper terms) => NgsiLdSyntax.IsValidName(type)
-        ? terms.ExpandTerm(type)
-        : throw NgsiLdException.BadRequest($"The entity type '{type}' contains characters that are not allowed");
+    private static string ExpandType(string type, ITermMapper terms)
+    {
+        if (!NgsiLdSyntax.IsValidName(type))
+        {
+            throw NgsiLdException.BadRequest($"The entity type '{type}' contains characters that are not allowed");
+        }
+        var expanded = terms.ExpandTerm(type);
+        return NgsiLdSyntax.IsKeyword(type) || NgsiLdSyntax.IsKeyword(expanded)
+            ? throw NgsiLdException.BadRequest($"The entity type '{type}' is a JSON-LD keyword (or maps to one) and cannot be an entity type")
+            : expanded;
+    }
+
+    /// <summary>
+    /// createdAt, modifiedAt and deletedAt are set by the broker. A client may send them back as it received
+    /// them (a DateTime, ignored), but an attribute cannot take their names: it would be dropped without a word.
+    /// </summary>
+    private static void CheckSystemMember(string name, JsonNode? node, string what)
+    {
+        if (name is "createdAt" or "modifiedAt" or "deletedAt"
+            && !(node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseDateTime(v.GetValue<string>(), out _)))
+        {
+            throw NgsiLdException.BadRequest($"{what}: '{name}' is a reserved NGSI-LD name (a DateTime the broker sets) and cannot name an attribute");
+        }
+    }
 
     private static readonly string[] ValueMembers = ["value", "object", "objectList", "languageMap", "valueList", "vocab", "json"];
 
@@ -294,7 +317,10 @@ public static class EntityParser
             {
                 throw NgsiLdException.BadRequest($"{what}: '{name}' is a reserved NGSI-LD name and cannot name an attribute");
             }
-            return terms.ExpandTerm(name);
+            var expanded = terms.ExpandTerm(name);
+            return NgsiLdSyntax.IsKeyword(expanded)
+                ? throw NgsiLdException.BadRequest($"{what}: '{name}' maps to the JSON-LD keyword {expanded} and cannot name an attribute")
+                : expanded;
         }
 
         private NgsiAttribute ReadInstance(string path, JsonNode? node)
@@ -325,10 +351,12 @@ public static class EntityParser
                 }
                 switch (member)
                 {
-                    case "type":
                     case "createdAt":
                     case "modifiedAt":
                     case "deletedAt":
+                        CheckSystemMember(member, child, $"Attribute '{path}'");
+                        continue;
+                    case "type":
                     case "instanceId":
                     case "lang":
                         continue;

@@ -132,6 +132,9 @@ internal static class NgsiLdSyntax
         return true;
     }
 
+    /// <summary>A JSON-LD keyword such as @id or @type (or any "@" name, which JSON-LD reserves for keywords).</summary>
+    public static bool IsKeyword(string name) => name.Length > 0 && name[0] == '@';
+
     /// <summary>A scope (4.18): "/" followed by one or more "/"-separated levels of letters, digits and underscores.</summary>
     public static bool IsValidScope(string scope)
     {

@@ -79,7 +79,7 @@ public static class EntityDocument
     /// <summary>Reads the storage form back; on the hot path of every read, so it walks the bytes once.</summary>
     public static Entity Deserialize(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8);
+        var reader = new Utf8JsonReader(utf8, CityOS.Core.Http.InputLimits.StoredReader);
         reader.Read();
         string? id = null;
         var entity = new Entity { Id = "" };

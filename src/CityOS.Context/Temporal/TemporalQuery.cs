@@ -99,6 +99,8 @@ public sealed record TemporalQuery
         };
     }
 
+    private static readonly string[] KnownOptions = ["temporalValues", "aggregatedValues", "sysAttrs", "simplified", "keyValues"];
+
     private static TemporalFormat ParseFormat(string? format, IReadOnlySet<string> options, bool hasMethods)
     {
         var chosen = format switch
@@ -109,6 +111,11 @@ public sealed record TemporalQuery
             "aggregatedValues" => TemporalFormat.Aggregated,
             _ => throw NgsiLdException.BadRequest($"format '{format}' is not a temporal representation: use normalized, temporalValues or aggregatedValues."),
         };
+        var unknown = options.FirstOrDefault(o => !KnownOptions.Contains(o));
+        if (unknown is not null)
+        {
+            throw NgsiLdException.BadRequest($"Unknown value '{unknown}' in the options parameter: the temporal API knows {string.Join(", ", KnownOptions)}.");
+        }
         var simplified = options.Contains("temporalValues") || options.Contains("simplified") || options.Contains("keyValues");
         var aggregated = options.Contains("aggregatedValues");
         if (simplified && aggregated) throw NgsiLdException.BadRequest("options cannot ask for both temporalValues and aggregatedValues.");

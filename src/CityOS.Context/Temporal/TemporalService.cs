@@ -26,8 +26,11 @@ public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? To
 /// cuts responses to the instance limit (a partial response names its window in Content-Range, 6.3.10),
 /// and writes instances given through the temporal API.
 /// </summary>
-public sealed class TemporalService(ITemporalStore store, IEntityStore entities, EntityQueryBuilder queries, IOptions<TemporalOptions> options, TimeProvider time)
+public sealed class TemporalService(ITemporalStore store, IEntityStore entities, EntityQueryBuilder queries, IOptions<TemporalOptions> options,
+    IOptions<ContextOptions> contextOptions, TimeProvider time)
 {
+    private readonly EntityLimits _limits = new(contextOptions.Value.Limits);
+
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>One entity's temporal representation, read in one snapshot of the temporal store.</summary>
@@ -60,10 +63,12 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ);
         var current = request.Q is null && request.Geo is null ? null : queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms, access).Predicate;
         var currentExists = current is not null && await entities.TenantExistsAsync(tenant, ct);
+        var restricted = !access.IsUnrestricted(AccessAction.Read);
         var matching = new List<TemporalEntityHead>();
         foreach (var head in candidates)
         {
             if (!access.Permits(AccessAction.Read, head.Types, head.Id)) continue;
+            if (restricted && !await HasReadableInstancesAsync(tenant, head, attrs, query.Time, access, ct)) continue;
             if (selectors.Count > 0 && !selectors.Any(s => s.Matches(head))) continue;
             if (scope is not null && !scope.Matches(head.Scopes)) continue;
             if (current is not null)
@@ -78,6 +83,18 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var results = new List<EntityInstances>();
         foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, access, ct));
         return Finish(results, request.Count ? matching.Count : null, query, terms) with { MoreEntities = matching.Count > request.Offset + results.Count };
+    }
+
+    /// <summary>
+    /// Whether the entity has instances in the time window of attributes the caller may read (of attrs, when given).
+    /// The store's candidates match attrs and the window on every attribute; for a caller that may not read them all,
+    /// this applies both to what it may read only.
+    /// </summary>
+    private async Task<bool> HasReadableInstancesAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TimeFilter window, EntityAccess access, CancellationToken ct)
+    {
+        var readable = access.Readable(head.Types, head.Id, await store.AttributesAsync(tenant, head.Id, ct));
+        var selected = attrs is null ? readable : readable.Where(attrs.Contains).ToList();
+        return selected.Count > 0 && (await store.FindEntitiesAsync(tenant, [head.Id], selected, window, ct)).Count > 0;
     }
 
     /// <summary>q and geo-queries on an entity the broker does not hold: evaluated on its instances in the queried window.</summary>
@@ -98,9 +115,8 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 
     private async Task<EntityInstances> ReadAsync(string? tenant, TemporalEntityHead head, IReadOnlyList<string>? attrs, TemporalQuery query, EntityAccess access, CancellationToken ct)
     {
-        var names = await store.AttributesAsync(tenant, head.Id, ct);
+        var names = access.Readable(head.Types, head.Id, await store.AttributesAsync(tenant, head.Id, ct));
         if (attrs is not null) names = names.Where(attrs.Contains).ToList();
-        if (access.AttributesFor(AccessAction.Read, head.Types, head.Id) is { } readable) names = names.Where(readable.Contains).ToList();
         var attributes = new List<TemporalAttribute>();
         var slices = new List<InstanceSlice>();
         foreach (var name in names)
@@ -184,6 +200,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     public async Task<bool> CreateOrAppendAsync(string? tenant, string id, IReadOnlyList<string> types, IReadOnlyList<string>? scopes,
         Dictionary<string, List<NgsiAttribute>> attributes, EntityAccess access, CancellationToken ct)
     {
+        if (_limits.Check(id, types, attributes) is { } refusal) throw refusal;
         var existing = await store.GetEntityAsync(tenant, id, ct);
         if (existing is null) access.Require(AccessAction.Create, types, id, attributes.Keys);
         else
@@ -200,6 +217,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     {
         var head = await HeadAsync(tenant, id, access, ct);
         access.Require(AccessAction.Update, head.Types, id, attributes.Keys);
+        if (_limits.Check(id, head.Types, attributes) is { } refusal) throw refusal;
         await store.AppendAsync(tenant, new TemporalWrite(id, head.Types, null, Now, Instances(attributes)), ct);
     }
 

@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace CityOS.Core.Http;
 
-/// <summary>Reads a JSON request body within a size limit, with NGSI-LD errors for what is wrong.</summary>
+/// <summary>Reads a JSON request body within a size limit and the <see cref="InputLimits"/>, with NGSI-LD errors for what is wrong.</summary>
 public static class JsonBody
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    /// <summary>With the default <see cref="InputLimits"/>, for bodies outside the NGSI-LD API.</summary>
+    public static Task<JsonNode> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct) =>
+        ReadAsync(request, maxBytes, new InputLimits(), ct);
 
-    public static async Task<JsonNode> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    public static async Task<JsonNode> ReadAsync(HttpRequest request, long maxBytes, InputLimits limits, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, maxBytes) + 1);
@@ -24,15 +26,9 @@ public static class JsonBody
             if (buffer.WrittenCount > maxBytes) throw TooLarge(maxBytes);
         }
         if (buffer.WrittenCount == 0) throw NgsiLdException.InvalidRequest("The request body is empty; a JSON payload is required.");
-        try
-        {
-            return JsonNode.Parse(buffer.WrittenSpan, documentOptions: DocumentOptions)
-                ?? throw NgsiLdException.InvalidRequest("The request body is JSON null; a JSON payload is required.");
-        }
-        catch (JsonException error)
-        {
-            throw NgsiLdException.InvalidRequest($"The request body is not valid JSON: {error.Message}");
-        }
+        JsonInput.Check(buffer.WrittenSpan, limits);
+        return JsonNode.Parse(buffer.WrittenSpan, documentOptions: new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth + 1 })
+            ?? throw NgsiLdException.InvalidRequest("The request body is JSON null; a JSON payload is required.");
     }
 
     private static NgsiLdException TooLarge(long maxBytes) =>

@@ -8,13 +8,16 @@ public static class Tenancy
     public const string HeaderName = "NGSILD-Tenant";
     public const int MaxLength = 64;
 
-    /// <summary>The validated tenant name of the request, or null for the default tenant (also when named "default").</summary>
+    /// <summary>
+    /// The validated tenant name of the request, or null for the default tenant (no header, or the name "default").
+    /// A header that is present but blank names no valid tenant and is refused: reading it as the default tenant
+    /// would send a client's writes where it did not mean them to go.
+    /// </summary>
     public static string? FromRequest(HttpRequest request)
     {
         var values = request.Headers[HeaderName];
         if (values.Count == 0) return null;
         var tenant = values.ToString().Trim();
-        if (tenant.Length == 0) return null;
         Validate(tenant);
         // Policies and roles name the default tenant "default": a tenant of that name would be a second database under one policy key.
         return tenant == Security.SecurityTenants.Default ? null : tenant;

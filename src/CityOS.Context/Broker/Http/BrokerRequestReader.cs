@@ -27,7 +27,8 @@ public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<Co
     public async Task<(string? Tenant, LdContext Terms, JsonObject Body)> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
         var tenant = Tenancy.FromRequest(request);
-        var body = await JsonBody.ReadAsync(request, options.Value.MaxEntityBytes, ct) as JsonObject
+        LdRequest.RequireBodyMediaType(request);
+        var body = await JsonBody.ReadAsync(request, options.Value.MaxEntityBytes, options.Value.Limits, ct) as JsonObject
             ?? throw NgsiLdException.BadRequest("The request body must be a JSON object.");
         var terms = await LdRequest.ForBodyAsync(request, body, resolver, ct);
         body.Remove("@context");
@@ -41,7 +42,8 @@ public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<Co
     public async Task<(string? Tenant, IReadOnlyList<(JsonNode? Element, LdContext? Terms, NgsiLdException? Error)> Items)> ReadBatchAsync(HttpRequest request, CancellationToken ct)
     {
         var tenant = Tenancy.FromRequest(request);
-        var body = await JsonBody.ReadAsync(request, options.Value.MaxBatchBytes, ct) as JsonArray
+        LdRequest.RequireBodyMediaType(request);
+        var body = await JsonBody.ReadAsync(request, options.Value.MaxBatchBytes, options.Value.Limits, ct) as JsonArray
             ?? throw NgsiLdException.BadRequest("The request body of a batch operation must be a JSON array.");
         if (body.Count == 0) throw NgsiLdException.BadRequest("The batch is empty: give at least one element.");
         var items = new List<(JsonNode?, LdContext?, NgsiLdException?)>(body.Count);

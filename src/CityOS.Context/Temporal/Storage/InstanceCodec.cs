@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.Model;
+using CityOS.Core.Http;
 
 namespace CityOS.Context.Temporal.Storage;
 
@@ -71,7 +72,7 @@ internal static class InstanceCodec
 
     public static void ReadDetails(string json, NgsiAttribute attribute)
     {
-        using var document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json, InputLimits.StoredDocument);
         ReadDetails(document.RootElement, attribute);
     }
 
@@ -81,7 +82,7 @@ internal static class InstanceCodec
         {
             switch (member.Name)
             {
-                case "ot": attribute.ObjectType = JsonNode.Parse(member.Value.GetRawText()); break;
+                case "ot": attribute.ObjectType = JsonNode.Parse(member.Value.GetRawText(), documentOptions: InputLimits.StoredDocument); break;
                 case "u": attribute.UnitCode = member.Value.GetString(); break;
                 case "s":
                     foreach (var sub in member.Value.EnumerateObject())
@@ -91,7 +92,7 @@ internal static class InstanceCodec
                         {
                             switch (field.Name)
                             {
-                                case "v": child.Value = JsonNode.Parse(field.Value.GetRawText()); break;
+                                case "v": child.Value = JsonNode.Parse(field.Value.GetRawText(), documentOptions: InputLimits.StoredDocument); break;
                                 case "o": child.ObservedAt = DateTimeOffset.FromUnixTimeMilliseconds(field.Value.GetInt64()); break;
                                 case "d": child.DatasetId = field.Value.GetString(); break;
                                 case "c": child.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(field.Value.GetInt64()); break;

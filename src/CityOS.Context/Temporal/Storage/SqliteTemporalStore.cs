@@ -265,7 +265,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         {
             DatasetId = reader.IsDBNull(1) ? null : reader.GetString(1),
             Kind = (AttributeKind)reader.GetInt32(2),
-            Value = reader.IsDBNull(3) ? null : System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(3)),
+            Value = reader.IsDBNull(3) ? null : System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(3), documentOptions: CityOS.Core.Http.InputLimits.StoredDocument),
             ObservedAt = reader.GetInt64(6) != 0 ? DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)) : null,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
             ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
