@@ -6,6 +6,7 @@ using CityOS.Context.Storage.Sqlite;
 using CityOS.Context.Subscriptions;
 using CityOS.Context.Temporal;
 using CityOS.Context.Temporal.Http;
+using CityOS.Core.Outbound;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -24,8 +25,10 @@ public static class ContextBlock
             .ValidateOnStart();
         var dataDirectory = section[nameof(ContextOptions.DataDirectory)] ?? new ContextOptions().DataDirectory;
         services.Configure<SqliteStoreOptions>(o => o.DataDirectory = dataDirectory);
+        services.AddCityOsOutbound(configuration);
         services.AddCityOsJsonLd(o =>
         {
+            configuration.GetSection(JsonLdOptions.Section).Bind(o);
             o.DataDirectory = dataDirectory;
             o.PublicBaseUrl = section["PublicBaseUrl"];
         });

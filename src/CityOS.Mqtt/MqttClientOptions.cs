@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace CityOS.Mqtt;
@@ -11,6 +12,12 @@ public sealed record MqttClientOptions
     public int Port { get; init; } = MqttEndpoint.DefaultPort;
 
     public bool UseTls { get; init; }
+
+    /// <summary>
+    /// Opens the TCP connection to (host, port); null connects to the host's first reachable address. A host sets it to
+    /// check the resolved addresses against its outbound policy.
+    /// </summary>
+    public Func<string, int, CancellationToken, ValueTask<Socket>>? ConnectSocket { get; init; }
 
     /// <summary>TLS settings for <see cref="UseTls"/>; a null <c>TargetHost</c> means <see cref="Host"/>.</summary>
     public SslClientAuthenticationOptions? TlsOptions { get; init; }

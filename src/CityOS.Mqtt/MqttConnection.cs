@@ -52,12 +52,15 @@ internal sealed class MqttConnection : IDisposable
         using var timeout = new CancellationTokenSource(options.ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var token = linked.Token;
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = options.ConnectSocket is null ? new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true } : null;
         Stream? stream = null;
         MqttConnection? connection = null;
         try
         {
-            await socket.ConnectAsync(options.Host, options.Port, token).ConfigureAwait(false);
+            if (socket is null)
+                socket = await options.ConnectSocket!(options.Host, options.Port, token).ConfigureAwait(false);
+            else
+                await socket.ConnectAsync(options.Host, options.Port, token).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: true);
             if (options.UseTls)
             {
@@ -93,7 +96,7 @@ internal sealed class MqttConnection : IDisposable
             else if (stream is not null)
                 await stream.DisposeAsync().ConfigureAwait(false);
             else
-                socket.Dispose();
+                socket?.Dispose();
 
             if (ex is MqttConnectException or MqttProtocolException)
                 throw;

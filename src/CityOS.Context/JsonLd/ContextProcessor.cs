@@ -123,14 +123,23 @@ internal sealed class ContextProcessor(IContextDocumentSource source)
     {
         if (Uri.TryCreate(reference, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
         {
-            return reference;
+            return WithoutCredentials(absolute, reference);
         }
         if (baseUrl is not null && Uri.TryCreate(new Uri(baseUrl), reference, out var resolved) && resolved.Scheme is "http" or "https")
         {
-            return resolved.AbsoluteUri;
+            return WithoutCredentials(resolved, resolved.AbsoluteUri);
         }
         throw Invalid("loading remote context failed", $"'{reference}' is not an http(s) URL of a context");
     }
+
+    /// <summary>
+    /// Refuses a context URL with user credentials: the broker keeps and lists the URLs of the contexts it fetched, and
+    /// credentials must never be kept or listed. The refusal does not repeat them.
+    /// </summary>
+    private static string WithoutCredentials(Uri uri, string url) => uri.UserInfo.Length == 0
+        ? url
+        : throw Invalid("loading remote context failed",
+            $"the @context URL {uri.Scheme}://***@{uri.Authority}{uri.PathAndQuery} carries user credentials, which the broker does not send or keep");
 
     private async ValueTask ProcessObjectAsync(
         ActiveContextState state, JsonObject obj, string? baseUrl, List<string> remoteChain,

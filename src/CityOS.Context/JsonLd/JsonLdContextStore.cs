@@ -31,6 +31,12 @@ public sealed class StoredLdContext
     public required LdContextKind Kind { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// The tenant (NGSILD-Tenant, "" for the default tenant) that hosted it, used it inline, or had it fetched: only
+    /// that tenant lists, inspects, reloads or deletes it.
+    /// </summary>
+    public required string Tenant { get; init; }
+
     /// <summary>The whole JSON-LD document, an object with an "@context" member.</summary>
     public required string Document { get; init; }
 
@@ -82,6 +88,7 @@ public sealed class JsonLdContextStore
             Url = CoreContexts.CoreUrl,
             Kind = LdContextKind.Cached,
             CreatedAt = time.GetUtcNow(),
+            Tenant = "",
             Document = CoreContexts.CurrentCoreText,
             IsCore = true,
         };
@@ -122,20 +129,26 @@ public sealed class JsonLdContextStore
                     """;
                 await create.ExecuteNonQueryAsync(ct);
             }
-            await using var select = connection.CreateCommand();
-            select.CommandText = "SELECT id, url, kind, created_at, document FROM jsonld_context";
-            await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            // Contexts kept before contexts belonged to tenants are the default tenant's.
+            Core.Storage.SqliteMigrations.AddColumnIfMissing(connection, "jsonld_context", "tenant", "TEXT NOT NULL DEFAULT ''");
+            await using (var select = connection.CreateCommand())
             {
-                Remember(new StoredLdContext
+                select.CommandText = "SELECT id, url, kind, created_at, document, tenant FROM jsonld_context";
+                await using var reader = await select.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
                 {
-                    Id = reader.GetString(0),
-                    Url = reader.GetString(1),
-                    Kind = Enum.Parse<LdContextKind>(reader.GetString(2)),
-                    CreatedAt = DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
-                    Document = reader.GetString(4),
-                });
+                    Remember(new StoredLdContext
+                    {
+                        Id = reader.GetString(0),
+                        Url = reader.GetString(1),
+                        Kind = Enum.Parse<LdContextKind>(reader.GetString(2)),
+                        CreatedAt = DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
+                        Document = reader.GetString(4),
+                        Tenant = reader.GetString(5),
+                    });
+                }
             }
+            await ForgetCredentialUrlsAsync(connection, ct);
             loaded = true;
         }
         finally
@@ -165,8 +178,20 @@ public sealed class JsonLdContextStore
     public StoredLdContext? Find(string idOrUrl) =>
         byId.TryGetValue(idOrUrl, out var entry) ? entry : FindByUrl(idOrUrl);
 
-    public IReadOnlyList<StoredLdContext> List(LdContextKind? kind) =>
-        byId.Values.Where(e => kind is null || e.Kind == kind).OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+    /// <summary>The contexts a tenant sees: its own and the built-in core context.</summary>
+    public IReadOnlyList<StoredLdContext> List(string? tenant, LdContextKind? kind) =>
+        byId.Values.Where(e => VisibleIn(e, tenant) && (kind is null || e.Kind == kind))
+            .OrderBy(e => e.CreatedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
+
+    /// <summary>Whether a tenant (null for the default tenant) may list, inspect, reload or delete a context.</summary>
+    public static bool VisibleIn(StoredLdContext entry, string? tenant) => entry.IsCore || entry.Tenant == TenantKey(tenant);
+
+    /// <summary>Implicitly created and cached contexts a tenant keeps, counted against CityOS:JsonLd:MaxContextsPerTenant.</summary>
+    public int CountImplicit(string? tenant)
+    {
+        var key = TenantKey(tenant);
+        return byId.Values.Count(e => !e.IsCore && e.Tenant == key && e.Kind is LdContextKind.Cached or LdContextKind.ImplicitlyCreated);
+    }
 
     public void RecordUse(IReadOnlyList<string> urls)
     {
@@ -181,42 +206,50 @@ public sealed class JsonLdContextStore
         }
     }
 
-    public async Task<StoredLdContext> AddHostedAsync(string document, CancellationToken ct)
+    public async Task<StoredLdContext> AddHostedAsync(string? tenant, string document, CancellationToken ct)
     {
         var id = Guid.NewGuid().ToString("N");
         var entry = new StoredLdContext
         {
-            Id = id, Url = HostedUrl(id), Kind = LdContextKind.Hosted, CreatedAt = time.GetUtcNow(), Document = document,
+            Id = id, Url = HostedUrl(id), Kind = LdContextKind.Hosted, CreatedAt = time.GetUtcNow(), Tenant = TenantKey(tenant), Document = document,
         };
         await SaveAsync(entry, ct);
         return entry;
     }
 
-    /// <summary>The hosted copy of an inline context; the same context JSON always gets the same id.</summary>
-    public async Task<StoredLdContext> EnsureImplicitAsync(string contextJson, CancellationToken ct)
+    /// <summary>
+    /// The hosted copy of an inline context of a tenant; the same context JSON always gets the same id in a tenant (in
+    /// the default tenant the id it had before contexts belonged to tenants).
+    /// </summary>
+    public async Task<StoredLdContext> EnsureImplicitAsync(string? tenant, string contextJson, CancellationToken ct)
     {
-        var id = StableId("inline:" + contextJson);
+        var key = TenantKey(tenant);
+        var id = StableId(key.Length == 0 ? "inline:" + contextJson : $"inline:{key}\n{contextJson}");
         if (byId.TryGetValue(id, out var existing))
         {
             return existing;
         }
+        RequireRoom(key);
         var entry = new StoredLdContext
         {
             Id = id,
             Url = HostedUrl(id),
             Kind = LdContextKind.ImplicitlyCreated,
             CreatedAt = time.GetUtcNow(),
+            Tenant = key,
             Document = $$"""{"@context":{{contextJson}}}""",
         };
         await SaveAsync(entry, ct);
         return entry;
     }
 
-    public async Task<StoredLdContext> PutCachedAsync(string url, string document, CancellationToken ct)
+    /// <summary>Keeps a fetched remote context; a reloaded one stays its tenant's.</summary>
+    public async Task<StoredLdContext> PutCachedAsync(string? tenant, string url, string document, CancellationToken ct)
     {
         var entry = new StoredLdContext
         {
-            Id = StableId(url), Url = url, Kind = LdContextKind.Cached, CreatedAt = time.GetUtcNow(), Document = document,
+            Id = StableId(url), Url = url, Kind = LdContextKind.Cached, CreatedAt = time.GetUtcNow(),
+            Tenant = byUrl.TryGetValue(url, out var kept) ? kept.Tenant : TenantKey(tenant), Document = document,
         };
         await SaveAsync(entry, ct);
         return entry;
@@ -248,15 +281,16 @@ public sealed class JsonLdContextStore
         {
             upsert.CommandText = """
                 PRAGMA synchronous=FULL;
-                INSERT INTO jsonld_context (id, url, kind, created_at, document) VALUES ($id, $url, $kind, $created, $document)
+                INSERT INTO jsonld_context (id, url, kind, created_at, document, tenant) VALUES ($id, $url, $kind, $created, $document, $tenant)
                 ON CONFLICT(id) DO UPDATE SET url = excluded.url, kind = excluded.kind,
-                    created_at = excluded.created_at, document = excluded.document
+                    created_at = excluded.created_at, document = excluded.document, tenant = excluded.tenant
                 """;
             upsert.Parameters.AddWithValue("$id", entry.Id);
             upsert.Parameters.AddWithValue("$url", entry.Url);
             upsert.Parameters.AddWithValue("$kind", entry.Kind.ToString());
             upsert.Parameters.AddWithValue("$created", entry.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             upsert.Parameters.AddWithValue("$document", entry.Document);
+            upsert.Parameters.AddWithValue("$tenant", entry.Tenant);
             await upsert.ExecuteNonQueryAsync(ct);
         }
         var replaced = byId.TryGetValue(entry.Id, out _);
@@ -266,6 +300,40 @@ public sealed class JsonLdContextStore
             Changed?.Invoke();
         }
     }
+
+    /// <summary>
+    /// Refuses a new implicitly created or cached context beyond the tenant's quota, so that one tenant's clients cannot
+    /// fill the broker's memory and disk with one-off contexts.
+    /// </summary>
+    public void RequireRoom(string? tenant)
+    {
+        if (CountImplicit(tenant) >= options.MaxContextsPerTenant)
+        {
+            throw new NgsiLdException(NgsiLdErrorType.Forbidden,
+                $"This tenant keeps {options.MaxContextsPerTenant} implicitly created and cached @contexts, the most allowed "
+                + "(CityOS:JsonLd:MaxContextsPerTenant); delete unused ones at /ngsi-ld/v1/jsonldContexts or host the context with POST.");
+        }
+    }
+
+    /// <summary>Contexts kept under a URL with user credentials by an earlier version: credentials are never kept or listed.</summary>
+    private async Task ForgetCredentialUrlsAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        foreach (var entry in byId.Values.Where(e => HasUserInfo(e.Url)).ToList())
+        {
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM jsonld_context WHERE id = $id";
+            delete.Parameters.AddWithValue("$id", entry.Id);
+            await delete.ExecuteNonQueryAsync(ct);
+            byId.TryRemove(entry.Id, out _);
+            byUrl.TryRemove(KeyValuePair.Create(entry.Url, entry));
+        }
+    }
+
+    /// <summary>Whether a URL carries user credentials (http://user:secret@host/...).</summary>
+    public static bool HasUserInfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0;
+
+    private static string TenantKey(string? tenant) => tenant ?? "";
 
     private void Remember(StoredLdContext entry)
     {

@@ -1,13 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Core;
+using CityOS.Core.Http;
+using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace CityOS.Context.JsonLd;
 
-/// <summary>The @context API of GS CIM 009 (5.13, 6.30, 6.31): hosted, cached and implicitly created contexts.</summary>
+/// <summary>
+/// The @context API of GS CIM 009 (5.13, 6.30, 6.31): hosted, cached and implicitly created contexts. Every context
+/// belongs to the tenant (NGSILD-Tenant) that hosted, used or fetched it: only that tenant lists, inspects, reloads
+/// or deletes it, with security on listing needs a read permission there and deleting the delete permission. The
+/// document of a hosted or implicitly created context is served to anyone who has its URL, as the Link headers of
+/// responses point JSON-LD processors there (its id is random or derived from its content).
+/// </summary>
 public static class JsonLdContextsApi
 {
     private const string Tag = "JSON-LD @contexts";
@@ -34,7 +42,8 @@ public static class JsonLdContextsApi
 
     private static async Task<IResult> AddContext(HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, Access.AccessControl access, CancellationToken ct)
     {
-        await access.RequireAsync(request.HttpContext, Core.Security.AccessAction.Create, new(Core.Security.SecurityTenants.Key(Core.Http.Tenancy.FromRequest(request))), ct);
+        var tenant = Tenancy.FromRequest(request);
+        await access.RequireAsync(request.HttpContext, AccessAction.Create, new(SecurityTenants.Key(tenant)), ct);
         if (request.ContentType is null || !(request.ContentType.StartsWith(LdRequest.Json, StringComparison.OrdinalIgnoreCase)
             || request.ContentType.StartsWith(LdRequest.JsonLd, StringComparison.OrdinalIgnoreCase)))
         {
@@ -45,13 +54,15 @@ public static class JsonLdContextsApi
         {
             throw NgsiLdException.BadRequest("The body must be a JSON object with an @context member.");
         }
-        await resolver.ValidateAsync(context, ct);
-        var entry = await store.AddHostedAsync(new JsonObject { ["@context"] = context.DeepClone() }.ToJsonString(), ct);
+        await resolver.ValidateAsync(context, tenant, ct);
+        var entry = await store.AddHostedAsync(tenant, new JsonObject { ["@context"] = context.DeepClone() }.ToJsonString(), ct);
         return TypedResults.Created(entry.Url);
     }
 
-    private static async Task<IResult> ListContexts(HttpRequest request, JsonLdContextStore store, CancellationToken ct)
+    private static async Task<IResult> ListContexts(HttpRequest request, JsonLdContextStore store, Access.AccessControl access, CancellationToken ct)
     {
+        var tenant = Tenancy.FromRequest(request);
+        await access.RequireAsync(request.HttpContext, tenant, [AccessAction.Read], ct);
         var details = BoolParameter(request, "details");
         LdContextKind? kind = request.Query["kind"].ToString() switch
         {
@@ -60,25 +71,39 @@ public static class JsonLdContextsApi
             var k => throw NgsiLdException.BadRequest($"kind '{k}' is not one of Hosted, Cached, ImplicitlyCreated."),
         };
         await store.EnsureLoadedAsync(ct);
-        var entries = store.List(kind);
+        var entries = store.List(tenant, kind);
         var list = details
             ? new JsonArray(entries.Select(e => (JsonNode)Details(e)).ToArray())
             : new JsonArray(entries.Select(e => (JsonNode)JsonValue.Create(e.Url)).ToArray());
         return TypedResults.Text(list.ToJsonString(), LdRequest.Json);
     }
 
-    private static async Task<IResult> ServeContext(string contextId, HttpRequest request, JsonLdContextStore store, CancellationToken ct)
+    private static async Task<IResult> ServeContext(string contextId, HttpRequest request, JsonLdContextStore store, Access.AccessControl access, CancellationToken ct)
     {
+        var tenant = Tenancy.FromRequest(request);
+        var details = BoolParameter(request, "details");
+        if (details)
+        {
+            await access.RequireAsync(request.HttpContext, tenant, [AccessAction.Read], ct);
+        }
         var entry = await FindAsync(store, contextId, ct);
-        return BoolParameter(request, "details")
+        // A cached context's URL may name a tenant's own server; its details and usage are the tenant's business.
+        if (details || entry.Kind == LdContextKind.Cached)
+        {
+            RequireVisible(entry, tenant, contextId);
+            await access.RequireAsync(request.HttpContext, tenant, [AccessAction.Read], ct);
+        }
+        return details
             ? TypedResults.Text(Details(entry).ToJsonString(), LdRequest.Json)
             : TypedResults.Text(entry.Document, LdRequest.Json);
     }
 
     private static async Task<IResult> DeleteContext(string contextId, HttpRequest request, JsonLdContextStore store, LdContextResolver resolver, Access.AccessControl access, CancellationToken ct)
     {
-        await access.RequireAsync(request.HttpContext, Core.Security.AccessAction.Delete, new(Core.Security.SecurityTenants.Key(Core.Http.Tenancy.FromRequest(request))), ct);
+        var tenant = Tenancy.FromRequest(request);
+        await access.RequireAsync(request.HttpContext, AccessAction.Delete, new(SecurityTenants.Key(tenant)), ct);
         var entry = await FindAsync(store, contextId, ct);
+        RequireVisible(entry, tenant, contextId);
         if (entry.IsCore)
         {
             throw NgsiLdException.BadRequest("The NGSI-LD core @context cannot be deleted or reloaded.");
@@ -101,9 +126,21 @@ public static class JsonLdContextsApi
     private static async Task<StoredLdContext> FindAsync(JsonLdContextStore store, string contextId, CancellationToken ct)
     {
         await store.EnsureLoadedAsync(ct);
-        var id = contextId.Contains('%') ? Uri.UnescapeDataString(contextId) : contextId;
-        return store.Find(id) ?? throw NgsiLdException.NotFound($"No @context {id} is kept by this broker.");
+        return store.Find(Unescaped(contextId)) ?? throw NotKept(contextId);
     }
+
+    /// <summary>Another tenant's context is answered as if it did not exist.</summary>
+    private static void RequireVisible(StoredLdContext entry, string? tenant, string contextId)
+    {
+        if (!JsonLdContextStore.VisibleIn(entry, tenant))
+        {
+            throw NotKept(contextId);
+        }
+    }
+
+    private static string Unescaped(string contextId) => contextId.Contains('%') ? Uri.UnescapeDataString(contextId) : contextId;
+
+    private static NgsiLdException NotKept(string contextId) => NgsiLdException.NotFound($"No @context {Unescaped(contextId)} is kept by this broker.");
 
     private static JsonObject Details(StoredLdContext entry)
     {

@@ -2,6 +2,9 @@ namespace CityOS.Context.JsonLd;
 
 public sealed class JsonLdOptions
 {
+    /// <summary>Configuration section of the fetch limits and quotas (the data directory and base URL come from "CityOS").</summary>
+    public const string Section = "CityOS:JsonLd";
+
     /// <summary>Directory of the context store (jsonld-contexts.db). Created when missing.</summary>
     public string DataDirectory { get; set; } = "cityos-data";
 
@@ -19,4 +22,16 @@ public sealed class JsonLdOptions
 
     /// <summary>Bound on distinct processed contexts kept in memory.</summary>
     public int MaxCachedContexts { get; set; } = 10_000;
+
+    /// <summary>
+    /// Most remote @context documents one @context value may make the broker fetch (those already kept cost nothing):
+    /// a client cannot turn one request into hundreds of outbound requests.
+    /// </summary>
+    public int MaxFetchesPerRequest { get; set; } = 10;
+
+    /// <summary>How long a @context URL that could not be retrieved is answered as unavailable without fetching it again.</summary>
+    public TimeSpan FailureCacheDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most implicitly created and cached @contexts one tenant keeps (hosted ones are not counted).</summary>
+    public int MaxContextsPerTenant { get; set; } = 1000;
 }

@@ -1,3 +1,4 @@
+using CityOS.Core.Outbound;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -5,13 +6,18 @@ namespace CityOS.Context.JsonLd;
 
 public static class JsonLdServiceCollectionExtensions
 {
-    /// <summary>Registers the @context resolver (<see cref="ILdContextResolver"/>), the context store and the context fetcher.</summary>
+    /// <summary>
+    /// Registers the @context resolver (<see cref="ILdContextResolver"/>), the context store and the context fetcher, whose
+    /// connections go through the <see cref="OutboundPolicy"/> (the host's, or one with default settings).
+    /// </summary>
     public static IServiceCollection AddCityOsJsonLd(this IServiceCollection services, Action<JsonLdOptions> configure)
     {
         services.Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OutboundPolicy>();
         // The fetcher enforces JsonLdOptions.FetchTimeout itself; the client's own timeout only has to stay out of its way.
-        services.AddHttpClient(ContextFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(ContextFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundPolicy>().CreateHandler());
         services.AddSingleton<ContextFetcher>();
         services.AddSingleton<JsonLdContextStore>();
         services.AddSingleton<LdContextResolver>();

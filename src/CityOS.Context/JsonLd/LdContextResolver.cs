@@ -13,31 +13,41 @@ public interface ILdContextResolver
 
     /// <summary>
     /// The processed context for a request's @context value (URL, inline object or array; null for the core
-    /// context). Processed contexts are kept, so repeated values cost one dictionary lookup.
+    /// context). Processed contexts are kept, so repeated values cost one dictionary lookup. The contexts this keeps
+    /// (the hosted copy of an inline context, fetched remote contexts) belong to <paramref name="tenant"/>
+    /// (NGSILD-Tenant, null for the default tenant) and count against its quota.
     /// </summary>
-    ValueTask<LdContext> ResolveAsync(JsonNode? context, CancellationToken ct);
+    ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, CancellationToken ct);
+
+    /// <summary>As <see cref="ResolveAsync(JsonNode?, string?, CancellationToken)"/> in the default tenant (system settings such as the policy context).</summary>
+    ValueTask<LdContext> ResolveAsync(JsonNode? context, CancellationToken ct) => ResolveAsync(context, null, ct);
 }
 
 /// <summary>
 /// Processes @context values (user contexts first, the core context last so that it wins) and keeps the
-/// results keyed by the JSON text of the value. Remote documents come from the built-in core contexts,
-/// the <see cref="JsonLdContextStore"/>, or are fetched once and stored there.
+/// results keyed by the JSON text of the value (and the tenant, for inline contexts, whose hosted copies are the
+/// tenant's). Remote documents come from the built-in core contexts, the <see cref="JsonLdContextStore"/>, or are
+/// fetched once and stored there: at most MaxFetchesPerRequest for one @context value, and a URL that could not be
+/// retrieved is not fetched again for FailureCacheDuration.
 /// </summary>
-internal sealed class LdContextResolver : ILdContextResolver, IContextDocumentSource
+internal sealed class LdContextResolver : ILdContextResolver
 {
     private readonly ConcurrentDictionary<string, LdContext> processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> fetches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> failedUntil = new(StringComparer.Ordinal);
     private readonly JsonLdContextStore store;
     private readonly ContextFetcher fetcher;
-    private readonly ContextProcessor processor;
-    private readonly int maxCachedContexts;
+    private readonly ContextProcessor coreProcessor;
+    private readonly JsonLdOptions options;
+    private readonly TimeProvider time;
 
-    public LdContextResolver(JsonLdContextStore store, ContextFetcher fetcher, IOptions<JsonLdOptions> options)
+    public LdContextResolver(JsonLdContextStore store, ContextFetcher fetcher, IOptions<JsonLdOptions> options, TimeProvider time)
     {
         this.store = store;
         this.fetcher = fetcher;
-        maxCachedContexts = options.Value.MaxCachedContexts;
-        processor = new ContextProcessor(this);
+        this.options = options.Value;
+        this.time = time;
+        coreProcessor = new ContextProcessor(new RequestDocuments(this, tenant: null));
         store.Changed += processed.Clear;
         var coreState = new ActiveContextState();
         ApplyCore(coreState);
@@ -46,64 +56,41 @@ internal sealed class LdContextResolver : ILdContextResolver, IContextDocumentSo
 
     public LdContext Core { get; }
 
-    public ValueTask<LdContext> ResolveAsync(JsonNode? context, CancellationToken ct)
+    public ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, CancellationToken ct)
     {
         if (context is null)
         {
             return ValueTask.FromResult(Core);
         }
         var url = context.GetValueKind() == JsonValueKind.String ? context.GetValue<string>() : null;
-        var key = url is null ? "j:" + context.ToJsonString() : "u:" + url;
+        var key = url is null ? $"j:{tenant}\n{context.ToJsonString()}" : "u:" + url;
         if (processed.TryGetValue(key, out var found))
         {
             store.RecordUse(found.UsedUrls);
             return ValueTask.FromResult(found);
         }
-        return new ValueTask<LdContext>(BuildAsync(key, context, url, ct));
+        return new ValueTask<LdContext>(BuildAsync(key, context, url, tenant, ct));
     }
 
     /// <summary>Checks that a context can be processed, without keeping anything (used before hosting it).</summary>
-    public async ValueTask ValidateAsync(JsonNode? context, CancellationToken ct)
+    public async ValueTask ValidateAsync(JsonNode? context, string? tenant, CancellationToken ct)
     {
         await store.EnsureLoadedAsync(ct);
-        await processor.ProcessAsync(new ActiveContextState(), context, overrideProtected: false, ct);
+        await new ContextProcessor(new RequestDocuments(this, tenant)).ProcessAsync(new ActiveContextState(), context, overrideProtected: false, ct);
     }
 
     /// <summary>Fetches a cached remote context again and replaces the stored copy.</summary>
     public async Task ReloadAsync(StoredLdContext entry, CancellationToken ct)
     {
         var text = await fetcher.FetchAsync(entry.Url, ct);
-        ParseContextDocument(entry.Url, text);
-        await store.PutCachedAsync(entry.Url, text, ct);
+        await store.PutCachedAsync(entry.Tenant, entry.Url, text, ct);
     }
 
-    async ValueTask<JsonNode?> IContextDocumentSource.LoadAsync(string url, CancellationToken ct)
-    {
-        if (CoreContexts.TryLoad(url) is { } core)
-        {
-            return core;
-        }
-        await store.EnsureLoadedAsync(ct);
-        if (store.FindByUrl(url) is { } stored)
-        {
-            return JsonNode.Parse(stored.Document);
-        }
-        var fetch = fetches.GetOrAdd(url, u => new Lazy<Task<string>>(() => FetchAndStoreAsync(u)));
-        try
-        {
-            return JsonNode.Parse(await fetch.Value.WaitAsync(ct));
-        }
-        finally
-        {
-            fetches.TryRemove(KeyValuePair.Create(url, fetch));
-        }
-    }
-
-    private async Task<LdContext> BuildAsync(string key, JsonNode context, string? url, CancellationToken ct)
+    private async Task<LdContext> BuildAsync(string key, JsonNode context, string? url, string? tenant, CancellationToken ct)
     {
         await store.EnsureLoadedAsync(ct);
         var state = new ActiveContextState();
-        await processor.ProcessAsync(state, context, overrideProtected: false, ct);
+        await new ContextProcessor(new RequestDocuments(this, tenant)).ProcessAsync(state, context, overrideProtected: false, ct);
         ApplyCore(state);
         var usedUrls = state.RemoteUrls.ToList();
         string contextUrl;
@@ -113,7 +100,7 @@ internal sealed class LdContextResolver : ILdContextResolver, IContextDocumentSo
         }
         else
         {
-            var hostedCopy = await store.EnsureImplicitAsync(context.ToJsonString(), ct);
+            var hostedCopy = await store.EnsureImplicitAsync(tenant, context.ToJsonString(), ct);
             contextUrl = hostedCopy.Url;
             usedUrls.Add(hostedCopy.Url);
         }
@@ -125,7 +112,7 @@ internal sealed class LdContextResolver : ILdContextResolver, IContextDocumentSo
             _ => false,
         };
         var result = new LdContext(state, context, contextUrl, isCoreOnly, usedUrls);
-        if (processed.Count < maxCachedContexts)
+        if (processed.Count < options.MaxCachedContexts)
         {
             processed.TryAdd(key, result);
         }
@@ -138,36 +125,84 @@ internal sealed class LdContextResolver : ILdContextResolver, IContextDocumentSo
     {
         var coreContext = CoreContexts.TryLoad(CoreContexts.CoreUrl)!["@context"];
         // Processing the built-in core document loads nothing remote, so it completes synchronously.
-        var processing = processor.ProcessAsync(state, coreContext, overrideProtected: true, CancellationToken.None);
+        var processing = coreProcessor.ProcessAsync(state, coreContext, overrideProtected: true, CancellationToken.None);
         if (!processing.IsCompletedSuccessfully)
         {
             processing.AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private async Task<string> FetchAndStoreAsync(string url)
+    private async Task<JsonNode?> LoadAsync(string url, string? tenant, HashSet<string> fetched, CancellationToken ct)
+    {
+        if (CoreContexts.TryLoad(url) is { } core)
+        {
+            return core;
+        }
+        await store.EnsureLoadedAsync(ct);
+        if (store.FindByUrl(url) is { } stored)
+        {
+            return JsonNode.Parse(stored.Document);
+        }
+        if (failedUntil.TryGetValue(url, out var until) && time.GetUtcNow() < until)
+        {
+            throw ContextFetcher.NotAvailable(url);
+        }
+        if (fetched.Add(url) && fetched.Count > options.MaxFetchesPerRequest)
+        {
+            throw NgsiLdException.BadRequest(
+                $"The @context needs more than {options.MaxFetchesPerRequest} remote documents the broker does not keep yet, the most one request "
+                + "may make it fetch (CityOS:JsonLd:MaxFetchesPerRequest); host them with POST /ngsi-ld/v1/jsonldContexts or use fewer.");
+        }
+        store.RequireRoom(tenant);
+        var fetch = fetches.GetOrAdd(url, u => new Lazy<Task<string>>(() => FetchAndStoreAsync(u, tenant)));
+        try
+        {
+            return JsonNode.Parse(await fetch.Value.WaitAsync(ct));
+        }
+        finally
+        {
+            fetches.TryRemove(KeyValuePair.Create(url, fetch));
+        }
+    }
+
+    private async Task<string> FetchAndStoreAsync(string url, string? tenant)
     {
         // Shared by concurrent requests for the same URL, so not bound to one request's cancellation; the fetch has its own timeout.
-        var text = await fetcher.FetchAsync(url, CancellationToken.None);
-        ParseContextDocument(url, text);
-        await store.PutCachedAsync(url, text, CancellationToken.None);
+        string text;
+        try
+        {
+            text = await fetcher.FetchAsync(url, CancellationToken.None);
+        }
+        catch (NgsiLdException)
+        {
+            RememberFailure(url);
+            throw;
+        }
+        await store.PutCachedAsync(tenant, url, text, CancellationToken.None);
         return text;
     }
 
-    private static void ParseContextDocument(string url, string text)
+    private void RememberFailure(string url)
     {
-        JsonNode? document;
-        try
+        var now = time.GetUtcNow();
+        if (failedUntil.Count >= options.MaxCachedContexts)
         {
-            document = JsonNode.Parse(text);
+            foreach (var (expired, _) in failedUntil.Where(f => f.Value <= now))
+            {
+                failedUntil.TryRemove(expired, out _);
+            }
         }
-        catch (JsonException e)
-        {
-            throw ContextProcessor.Invalid("invalid remote context", $"the document at {url} is not JSON: {e.Message}");
-        }
-        if (document is not JsonObject obj || !obj.ContainsKey("@context"))
-        {
-            throw ContextProcessor.Invalid("invalid remote context", $"the document at {url} is not a JSON object with an @context member");
-        }
+        failedUntil[url] = now + options.FailureCacheDuration;
+    }
+
+    /// <summary>
+    /// The documents of one @context value's processing: counts what it makes the broker fetch, and gives what is fetched
+    /// to the tenant it is processed for.
+    /// </summary>
+    private sealed class RequestDocuments(LdContextResolver resolver, string? tenant) : IContextDocumentSource
+    {
+        private readonly HashSet<string> fetched = new(StringComparer.Ordinal);
+
+        public async ValueTask<JsonNode?> LoadAsync(string url, CancellationToken ct) => await resolver.LoadAsync(url, tenant, fetched, ct);
     }
 }

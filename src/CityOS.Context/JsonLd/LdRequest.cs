@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CityOS.Core;
+using CityOS.Core.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -38,7 +39,7 @@ public static class LdRequest
                 {
                     throw NgsiLdException.BadRequest("A body with @context must be sent as application/ld+json; with application/json the @context goes in a Link header.");
                 }
-                var linked = await resolver.ResolveAsync(LinkedContext(request), ct);
+                var linked = await resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), ct);
                 return items.Select(_ => linked).ToList();
             default:
                 if (LinkedContext(request) is not null)
@@ -52,7 +53,7 @@ public static class LdRequest
                     {
                         throw NgsiLdException.BadRequest("An application/ld+json body must contain @context.");
                     }
-                    contexts.Add(await resolver.ResolveAsync(context, ct));
+                    contexts.Add(await resolver.ResolveAsync(context, Tenancy.FromRequest(request), ct));
                 }
                 return contexts;
         }
@@ -74,7 +75,7 @@ public static class LdRequest
 
     /// <summary>The context of a request without a body: from the Link header, or the core context.</summary>
     public static ValueTask<LdContext> ForReadAsync(HttpRequest request, ILdContextResolver resolver, CancellationToken ct) =>
-        resolver.ResolveAsync(LinkedContext(request), ct);
+        resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), ct);
 
     /// <summary>The URL of the JSON-LD context Link header as a JSON string, or null when there is none.</summary>
     public static JsonNode? LinkedContext(HttpRequest request)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
 using CityOS.Core;
+using CityOS.Core.Outbound;
 using CityOS.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,7 @@ namespace CityOS.Context.Subscriptions;
 /// The subscriptions of every tenant, cached in memory as immutable per-tenant snapshots (rebuilt on each change,
 /// read without locks by the notifier) and indexed by entity type; writes go to <see cref="SubscriptionStore"/> first.
 /// </summary>
-public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextResolver resolver, TimeProvider time, ILogger<SubscriptionRegistry> logger)
+public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextResolver resolver, OutboundPolicy outbound, TimeProvider time, ILogger<SubscriptionRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, TenantSubscriptions> _tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Id), SubscriptionState> _states = new();
@@ -35,7 +36,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
             {
                 try
                 {
-                    var terms = await resolver.ResolveAsync(stored.Context, ct);
+                    var terms = await resolver.ResolveAsync(stored.Context, stored.Tenant, ct);
                     var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false, stored.Owner);
                     var key = SubscriptionStore.KeyOf(stored.Tenant);
                     if (!byTenant.TryGetValue(key, out var list)) byTenant[key] = list = [];
@@ -78,6 +79,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
         var id = SubscriptionParser.IdFor(body);
         var now = time.GetUtcNow();
         var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true, owner);
+        await RequireAllowedEndpointAsync(subscription, ct);
         await _writeGate.WaitAsync(ct);
         try
         {
@@ -117,6 +119,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
             var contextTerms = terms.IsCoreOnly ? current.Terms : terms;
             updated = SubscriptionParser.Parse(document, context, contextTerms, tenant, id, time.GetUtcNow(), current.CreatedAt,
                 checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
+            await RequireAllowedEndpointAsync(updated, ct);
             await store.SaveSubscriptionAsync(updated);
             Replace(tenant, updated, id);
         }
@@ -126,6 +129,22 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
         }
         Changed?.Invoke();
         return updated;
+    }
+
+    /// <summary>
+    /// Refuses a notification endpoint the outbound policy does not allow (e.g. this broker itself, whose notifications
+    /// would make changes that notify again); deliveries are checked again on connecting.
+    /// </summary>
+    private async Task RequireAllowedEndpointAsync(Subscription subscription, CancellationToken ct)
+    {
+        var endpoint = subscription.Endpoint;
+        var refusal = endpoint.Mqtt is { } mqtt
+            ? await outbound.RefusalAsync(mqtt.Host, mqtt.Port, ct)
+            : await outbound.RefusalAsync(endpoint.Uri, ct);
+        if (refusal is not null)
+        {
+            throw NgsiLdException.BadRequest($"notification.endpoint.uri is not allowed by the outbound policy (CityOS:Outbound): {refusal}.");
+        }
     }
 
     public async Task DeleteAsync(string? tenant, string id, CancellationToken ct)

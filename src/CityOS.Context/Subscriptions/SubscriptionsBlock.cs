@@ -1,4 +1,5 @@
 using CityOS.Context.Storage;
+using CityOS.Core.Outbound;
 using CityOS.Mqtt;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,18 +18,22 @@ public static class SubscriptionsBlock
         services.AddSingleton(sp => new SubscriptionStore(Path.Combine(dataDirectory, "subscriptions.db"),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SubscriptionStore>()));
         services.AddSingleton<SubscriptionRegistry>();
-        services.AddSingleton(sp => new MqttConnectionPool(loggerFactory: sp.GetRequiredService<ILoggerFactory>(), timeProvider: sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new MqttConnectionPool(
+            endpoint => MqttClientOptions.FromEndpoint(endpoint) with { ConnectSocket = sp.GetRequiredService<OutboundPolicy>().ConnectAsync },
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHttpClient(DeliveryDispatcher.HttpClientName, (sp, client) =>
             {
                 // The dispatcher applies its own per-attempt timeout.
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            // Connections go through the outbound policy, which checks the addresses the endpoint's name resolves to now.
+            .ConfigurePrimaryHttpMessageHandler(sp =>
             {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                MaxConnectionsPerServer = 256,
-                AllowAutoRedirect = false,
+                var handler = sp.GetRequiredService<OutboundPolicy>().CreateHandler();
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+                handler.MaxConnectionsPerServer = 256;
+                return handler;
             })
             // The dispatcher logs failed deliveries itself; the factory's per-request log scopes cost more than a notification's payload.
             .RemoveAllLoggers();

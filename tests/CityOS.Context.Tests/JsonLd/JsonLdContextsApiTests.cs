@@ -162,4 +162,53 @@ public sealed class JsonLdContextsApiTests(ContextServer server) : IClassFixture
         var response = await client.PostAsync(Api, content);
         Assert.Equal(status, response.StatusCode);
     }
+
+    private async Task<HttpResponseMessage> SendInTenant(HttpMethod method, string path, string tenant, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Add("NGSILD-Tenant", tenant);
+        return await client.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_tenant_lists_inspects_and_deletes_only_its_own_contexts()
+    {
+        var created = await SendInTenant(HttpMethod.Post, Api, "city-a", Json("""{ "@context": { "ownTerm": "https://example.org/own" } }"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var url = created.Headers.Location!.ToString();
+        var id = url[(url.LastIndexOf('/') + 1)..];
+        var remote = server.Serve($"/{Guid.NewGuid():N}/a.jsonld", """{ "@context": { "aTerm": "https://example.org/a" } }""");
+        await Resolver.ResolveAsync(JsonValue.Create(remote), "city-a", default);
+        var inline = await Resolver.ResolveAsync(JsonNode.Parse("""{ "aInline": "https://example.org/ai" }"""), "city-a", default);
+
+        var listedInB = (await SendInTenant(HttpMethod.Get, Api, "city-b")).Content.ReadAsStringAsync();
+        Assert.DoesNotContain(id, await listedInB);
+        Assert.DoesNotContain(remote, await listedInB);
+        Assert.DoesNotContain(inline.ContextUrl, await listedInB);
+        Assert.Contains(CoreContexts.CoreUrl, await listedInB);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendInTenant(HttpMethod.Get, $"{Api}/{id}?details=true", "city-b")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendInTenant(HttpMethod.Get, $"{Api}/{Uri.EscapeDataString(remote)}", "city-b")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendInTenant(HttpMethod.Delete, $"{Api}/{id}", "city-b")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendInTenant(HttpMethod.Delete, $"{Api}/{Uri.EscapeDataString(remote)}", "city-b")).StatusCode);
+        // The document itself is served to whoever has its URL: responses' Link headers point JSON-LD processors there.
+        Assert.Equal(HttpStatusCode.OK, (await SendInTenant(HttpMethod.Get, $"{Api}/{id}", "city-b")).StatusCode);
+
+        var listedInA = await (await SendInTenant(HttpMethod.Get, Api, "city-a")).Content.ReadAsStringAsync();
+        Assert.Contains(url, listedInA);
+        Assert.Contains(remote, listedInA);
+        Assert.Contains(inline.ContextUrl, listedInA);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendInTenant(HttpMethod.Delete, $"{Api}/{id}", "city-a")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendInTenant(HttpMethod.Get, $"{Api}/{id}", "city-a")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Tenants_own_their_contexts_across_a_restart()
+    {
+        var created = await SendInTenant(HttpMethod.Post, Api, "city-a", Json("""{ "@context": { "keptTerm": "https://example.org/k" } }"""));
+        var url = created.Headers.Location!.ToString();
+        await app!.DisposeAsync();
+        await InitializeAsync();
+        Assert.Contains(url, await (await SendInTenant(HttpMethod.Get, Api, "city-a")).Content.ReadAsStringAsync());
+        Assert.DoesNotContain(url, await (await client.GetAsync(Api)).Content.ReadAsStringAsync());
+    }
 }

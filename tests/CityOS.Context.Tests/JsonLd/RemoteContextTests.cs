@@ -69,7 +69,8 @@ public sealed class RemoteContextTests(ContextServer server) : IClassFixture<Con
     [Theory]
     [InlineData("/oversize.jsonld", NgsiLdErrorType.LdContextNotAvailable)]
     [InlineData("/missing.jsonld", NgsiLdErrorType.LdContextNotAvailable)]
-    [InlineData("/not-json.jsonld", NgsiLdErrorType.BadRequestData)]
+    // Not a JSON-LD document is one more way a fetch fails: told apart, it would show that an HTTP server answers there.
+    [InlineData("/not-json.jsonld", NgsiLdErrorType.LdContextNotAvailable)]
     public async Task Unusable_remote_contexts_are_refused_and_not_kept(string path, NgsiLdErrorType expected)
     {
         using var services = new JsonLdTestServices();
@@ -116,5 +117,30 @@ public sealed class RemoteContextTests(ContextServer server) : IClassFixture<Con
         var context = await services.Resolver.ResolveAsync(JsonNode.Parse($$"""{ "@import": "{{url}}", "b": "https://example.org/local-b" }"""), default);
         Assert.Equal("https://example.org/a", context.ExpandTerm("a"));
         Assert.Equal("https://example.org/local-b", context.ExpandTerm("b"));
+    }
+
+    [Fact]
+    public async Task Implicitly_created_and_cached_contexts_are_limited_per_tenant()
+    {
+        using var services = new JsonLdTestServices(configure: o => o.MaxContextsPerTenant = 2);
+        await services.Resolver.ResolveAsync(JsonNode.Parse("""{ "q1": "https://example.org/1" }"""), "city-a", default);
+        await services.Resolver.ResolveAsync(JsonNode.Parse("""{ "q2": "https://example.org/2" }"""), "city-a", default);
+
+        var inline = await Assert.ThrowsAsync<NgsiLdException>(() =>
+            services.Resolver.ResolveAsync(JsonNode.Parse("""{ "q3": "https://example.org/3" }"""), "city-a", default).AsTask());
+        Assert.Equal(NgsiLdErrorType.Forbidden, inline.Type);
+        Assert.Contains("MaxContextsPerTenant", inline.Detail);
+        var path = UniquePath("over-quota.jsonld");
+        var remote = await Assert.ThrowsAsync<NgsiLdException>(() =>
+            services.Resolver.ResolveAsync(Url(server.Serve(path, """{ "@context": { "r": "https://example.org/r" } }""")), "city-a", default).AsTask());
+        Assert.Equal(NgsiLdErrorType.Forbidden, remote.Type);
+        Assert.Equal(0, server.Hits(path));
+
+        // Contexts already kept cost nothing, and another tenant has its own quota.
+        await services.Resolver.ResolveAsync(JsonNode.Parse("""{ "q1": "https://example.org/1" }"""), "city-a", default);
+        var other = await services.Resolver.ResolveAsync(JsonNode.Parse("""{ "q3": "https://example.org/3" }"""), "city-b", default);
+        Assert.Equal("https://example.org/3", other.ExpandTerm("q3"));
+        Assert.Equal(2, services.Store.CountImplicit("city-a"));
+        Assert.Equal(1, services.Store.CountImplicit("city-b"));
     }
 }
