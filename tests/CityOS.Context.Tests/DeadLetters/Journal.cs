@@ -77,7 +77,7 @@ public static class Journal
         client.SendAsync(Ngsi.Request(HttpMethod.Post, $"{DeadLettersApi.Path}/{id}/retry", tenant: tenant));
 
     /// <summary>A subscription to the type in the tenant notifying a fresh path of the receiver; returns the path.</summary>
-    public static async Task<string> SubscribeAsync(this SubscriptionHost host, string type, string? tenant, string selector = "")
+    public static async Task<string> SubscribeToTypeAsync(this SubscriptionHost host, string type, string? tenant, string selector = "")
     {
         var path = host.Receiver.NewPath();
         await host.SubscribeAsync($$$$"""

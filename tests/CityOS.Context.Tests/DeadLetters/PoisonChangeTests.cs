@@ -16,16 +16,17 @@ public sealed class PoisonChangeTests(SubscriptionHost host) : IClassFixture<Sub
 {
     private static IEnumerable<JsonNode> Of(JsonArray letters, long position) => letters.Where(l => l!["position"]!.GetValue<long>() == position).Select(l => l!);
 
+    /// <summary>Too deep to read back from the journal; a number that reads back as infinity, which no JSON writer takes.</summary>
     [Theory]
-    [InlineData("nested61")]
-    [InlineData("1e400")]
-    public async Task A_poison_change_is_set_aside_and_notifications_and_history_go_on_in_every_tenant(string poison)
+    [InlineData("nested61", "cannot be read")]
+    [InlineData("1e400", "infinity")]
+    public async Task A_poison_change_is_set_aside_and_notifications_and_history_go_on_in_every_tenant(string poison, string error)
     {
         var poisoned = Journal.NewTenant("a");
         var healthy = Journal.NewTenant("z");
         var type = Journal.NewType();
-        var poisonedPath = await host.SubscribeAsync(type, poisoned);
-        var healthyPath = await host.SubscribeAsync(type, healthy);
+        var poisonedPath = await host.SubscribeToTypeAsync(type, poisoned);
+        var healthyPath = await host.SubscribeToTypeAsync(type, healthy);
         await host.CreateEntityAsync(type, poisoned);
         await host.Receiver.WaitForAsync(poisonedPath);
         using var meter = new DeadLetterMeter(poisoned);
@@ -48,7 +49,7 @@ public sealed class PoisonChangeTests(SubscriptionHost host) : IClassFixture<Sub
         {
             Assert.Equal(poisonId, letter["entityId"]!.GetValue<string>());
             Assert.Equal(poisoned, letter["tenant"]!.GetValue<string>());
-            Assert.Contains("cannot be read", letter["error"]!.GetValue<string>());
+            Assert.Contains(error, letter["error"]!.GetValue<string>());
             Assert.Equal(1, letter["attempts"]!.GetValue<int>());
             Assert.True(DateTimeOffset.UtcNow - letter["failedAt"]!.GetValue<DateTimeOffset>() < TimeSpan.FromMinutes(5));
         });
@@ -61,7 +62,7 @@ public sealed class PoisonChangeTests(SubscriptionHost host) : IClassFixture<Sub
     {
         var tenant = Journal.NewTenant("a");
         var type = Journal.NewType();
-        var path = await host.SubscribeAsync(type, tenant);
+        var path = await host.SubscribeToTypeAsync(type, tenant);
         await host.CreateEntityAsync(type, tenant);
         var poisonId = Ngsi.Unique(type);
         var position = Journal.AppendCreation(host.DataDirectory, tenant, poisonId, Journal.Document(poisonId, type, Journal.Nested(61)));
@@ -92,7 +93,7 @@ public sealed class PoisonChangeTests(SubscriptionHost host) : IClassFixture<Sub
     {
         var tenant = Journal.NewTenant("a");
         var type = Journal.NewType();
-        var path = await host.SubscribeAsync(type, tenant);
+        var path = await host.SubscribeToTypeAsync(type, tenant);
         await host.CreateEntityAsync(type, tenant);
         var poisonId = Ngsi.Unique(type);
         var position = Journal.AppendCreation(host.DataDirectory, tenant, poisonId, Journal.Document(poisonId, type, "1e400"));

@@ -19,8 +19,8 @@ public sealed class PoisonRestartTests : IAsyncLifetime
         var poisoned = Journal.NewTenant("a");
         var healthy = Journal.NewTenant("z");
         var type = Journal.NewType();
-        var poisonedPath = await _host.SubscribeAsync(type, poisoned);
-        var healthyPath = await _host.SubscribeAsync(type, healthy);
+        var poisonedPath = await _host.SubscribeToTypeAsync(type, poisoned);
+        var healthyPath = await _host.SubscribeToTypeAsync(type, healthy);
         await _host.CreateEntityAsync(type, poisoned);
         await _host.Receiver.WaitForAsync(poisonedPath);
         var poisonId = Ngsi.Unique(type);

@@ -25,9 +25,9 @@ public sealed class HostileSubscriptionTests(SubscriptionHost host) : IClassFixt
         var hostile = Journal.NewTenant("a");
         var other = Journal.NewTenant("z");
         var type = Journal.NewType();
-        var patternPath = await host.SubscribeAsync(type, hostile, $""", "idPattern": "{Catastrophic}" """);
-        var plainPath = await host.SubscribeAsync(type, hostile);
-        var otherPath = await host.SubscribeAsync(type, other);
+        var patternPath = await host.SubscribeToTypeAsync(type, hostile, $""", "idPattern": "{Catastrophic}" """);
+        var plainPath = await host.SubscribeToTypeAsync(type, hostile);
+        var otherPath = await host.SubscribeToTypeAsync(type, other);
 
         var adversarial = await host.CreateEntityAsync(type, hostile, Adversarial());
         var matching = await host.CreateEntityAsync(type, hostile, "urn:" + new string('a', 61));
