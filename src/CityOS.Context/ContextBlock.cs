@@ -1,5 +1,6 @@
 using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
+using CityOS.Context.DeadLetters;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
@@ -36,6 +37,10 @@ public static class ContextBlock
         services.AddSingleton<SqliteEntityStore>();
         services.AddSingleton<IEntityStore>(sp => sp.GetRequiredService<SqliteEntityStore>());
         services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteEntityStore>());
+        services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<SqliteEntityStore>());
+        services.AddMetrics();
+        services.AddSingleton<DeadLetterQueue>();
+        services.AddSingleton<DeadLetterRetry>();
         services.AddOptions<ChangeFeedOptions>();
         services.Configure<CityOS.Core.Security.SecurityOptions>(configuration.GetSection(CityOS.Core.Security.SecurityOptions.Section));
         services.AddSingleton<EntityQueryBuilder>();
@@ -55,6 +60,7 @@ public static class ContextBlock
         api.MapSubscriptionsApi();
         api.MapTemporalApi();
         app.MapJsonLdContextsApi();
+        app.MapDeadLettersApi();
         return app;
     }
 }

@@ -77,7 +77,7 @@ public static class CityOsHost
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         if (security.Enabled)
         {
-            app.UseWhen(c => c.Request.Path.StartsWithSegments("/ngsi-ld"), secured => secured.UseMiddleware<CallerAuthenticationMiddleware>());
+            app.UseWhen(c => c.Request.Path.StartsWithSegments("/ngsi-ld") || c.Request.Path.StartsWithSegments("/cityos"), secured => secured.UseMiddleware<CallerAuthenticationMiddleware>());
         }
         else
         {

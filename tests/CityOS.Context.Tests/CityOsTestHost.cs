@@ -29,19 +29,43 @@ public class CityOsTestHost : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>Whether the host runs with security on (CITYOS_TEST_AUTH=1, or a host that always does).</summary>
+    protected virtual bool SecurityOn => Secured;
+
     public virtual async Task InitializeAsync()
+    {
+        await StartAsync();
+        if (SecurityOn) Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SystemAdminTokenAsync());
+    }
+
+    private async Task StartAsync()
     {
         _app = CityOsHost.Build(
         [
             "--urls", "http://127.0.0.1:0",
             "--data", DataDirectory,
             "--Logging:LogLevel:Default", "Warning",
-            .. Secured ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
+            .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
         ]);
         BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
         Client = new HttpClient { BaseAddress = BaseAddress };
-        if (Secured) Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SystemAdminTokenAsync());
+    }
+
+    /// <summary>
+    /// Stops the host, runs <paramref name="whileStopped"/> on its files, and starts it again on the same data directory (on
+    /// another port); <see cref="Client"/> keeps its token.
+    /// </summary>
+    public async Task RestartAsync(Action? whileStopped = null)
+    {
+        var authorization = Client.DefaultRequestHeaders.Authorization;
+        Client.Dispose();
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        whileStopped?.Invoke();
+        await StartAsync();
+        Client.DefaultRequestHeaders.Authorization = authorization;
     }
 
     public virtual async Task DisposeAsync()
@@ -50,14 +74,17 @@ public class CityOsTestHost : IAsyncLifetime
         await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
     }
 
-    private async Task<string> SystemAdminTokenAsync()
+    private Task<string> SystemAdminTokenAsync() => TokenAsync("broker-tests", new TenantMembership(SecurityTenants.All, BuiltInRoles.SystemAdmin));
+
+    /// <summary>An access token (client credentials) of a new client holding the given roles.</summary>
+    public async Task<string> TokenAsync(string clientId, params TenantMembership[] memberships)
     {
         var (client, secret) = await Services.GetRequiredService<ClientRegistry>().RegisterAsync(new ClientDraft
         {
-            ClientId = "broker-tests",
+            ClientId = clientId,
             GrantTypes = [GrantTypes.ClientCredentials],
             Scopes = ["ngsi-ld"],
-            Memberships = [new TenantMembership(SecurityTenants.All, BuiltInRoles.SystemAdmin)],
+            Memberships = [.. memberships],
         }, CancellationToken.None);
         using var http = new HttpClient { BaseAddress = BaseAddress };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/identity/v1/oauth/token")

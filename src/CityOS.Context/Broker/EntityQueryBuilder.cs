@@ -94,15 +94,7 @@ public sealed class EntityQueryBuilder
     private Regex Pattern(string pattern)
     {
         if (_patternCache.TryGetValue(pattern, out var cached)) return cached;
-        Regex regex;
-        try
-        {
-            regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-        }
-        catch (ArgumentException error)
-        {
-            throw NgsiLdException.BadRequest($"idPattern '{pattern}' is not a valid regular expression: {error.Message}");
-        }
+        var regex = ClientRegex.Compile(pattern, "idPattern");
         if (_patternCache.Count < CacheLimit) _patternCache[pattern] = regex;
         return regex;
     }

@@ -3,7 +3,14 @@ using CityOS.Context.Model;
 namespace CityOS.Context.Storage;
 
 /// <summary>One committed change of an entity: created (no Before), changed, or deleted (no After).</summary>
-public sealed record EntityChange(string? Tenant, long Sequence, string EntityId, DateTimeOffset At, Entity? Before, Entity? After);
+public sealed record EntityChange(string? Tenant, long Sequence, string EntityId, DateTimeOffset At, Entity? Before, Entity? After)
+{
+    /// <summary>
+    /// Why the stored change cannot be read (neither Before nor After is then set): the journal hands it out all the same,
+    /// so that its consumers set it aside as a dead letter and move on instead of failing on it forever.
+    /// </summary>
+    public string? Unreadable { get; init; }
+}
 
 /// <summary>
 /// The change journal: every committed entity change, written in the same transaction as the change
@@ -38,12 +45,16 @@ public sealed class ChangeFeedOptions
 
 /// <summary>
 /// The loop every journal consumer runs: drain the default tenant and every other tenant, and when
-/// none had more waiting, sleep until the next commit (or a few seconds, as a safety net).
+/// none had more waiting, sleep until the next commit (or a few seconds, as a safety net). A tenant whose
+/// drain fails (a store that cannot be read or written just now; changes that cannot be processed are the
+/// consumer's to set aside) is retried after a second, while the other tenants go on as usual.
 /// </summary>
 public static class ChangeFeedLoop
 {
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
     /// <param name="drain">Handles one batch of a tenant's changes; true when more may be waiting.</param>
-    /// <param name="failed">Told of a failed round, which is retried after a second.</param>
+    /// <param name="failed">Told of a failed drain of a tenant (or a failed round), which is retried after a second.</param>
     /// <param name="gather">
     /// After waking up for new changes, how long to let more arrive before draining, so that a consumer that keeps up
     /// handles them in fewer, larger commits (none while a backlog is drained).
@@ -51,16 +62,33 @@ public static class ChangeFeedLoop
     public static async Task RunAsync(IChangeFeed feed, IEntityStore entities, Func<string?, CancellationToken, Task<bool>> drain,
         Action<Exception> failed, TimeProvider time, CancellationToken ct, TimeSpan gather = default)
     {
+        // Tenant ("" for the default one) → when its failed drain is tried again.
+        var retryAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         while (!ct.IsCancellationRequested)
         {
             var version = feed.Version;
             try
             {
                 var more = false;
-                foreach (var tenant in await entities.TenantsWithDefaultAsync(ct)) more |= await drain(tenant, ct);
+                foreach (var tenant in await entities.TenantsWithDefaultAsync(ct))
+                {
+                    var key = tenant ?? "";
+                    if (retryAt.TryGetValue(key, out var due) && time.GetUtcNow() < due) continue;
+                    try
+                    {
+                        more |= await drain(tenant, ct);
+                        retryAt.Remove(key);
+                    }
+                    catch (Exception error) when (!ct.IsCancellationRequested)
+                    {
+                        retryAt[key] = time.GetUtcNow() + RetryDelay;
+                        failed(error);
+                    }
+                }
                 if (!more)
                 {
-                    await feed.WaitForChangesAsync(version, ct).WaitAsync(TimeSpan.FromSeconds(5), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    var wake = retryAt.Count > 0 ? RetryDelay : TimeSpan.FromSeconds(5);
+                    await feed.WaitForChangesAsync(version, ct).WaitAsync(wake, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     if (gather > TimeSpan.Zero && feed.Version != version) await Task.Delay(gather, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
@@ -71,7 +99,7 @@ public static class ChangeFeedLoop
             catch (Exception error)
             {
                 failed(error);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(RetryDelay, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

@@ -48,6 +48,9 @@ public sealed class SubscriptionOptions
 
     /// <summary>Largest number of entities in one periodic (timeInterval) notification.</summary>
     public int MaxEntitiesPerPeriodicNotification { get; set; } = 1000;
+
+    /// <summary>Shortest timeInterval a subscription may ask for: each period costs a query and a notification, forever.</summary>
+    public TimeSpan MinTimeInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CityOS.Context.Access;
+using CityOS.Context.DeadLetters;
 using CityOS.Context.Model;
 using CityOS.Core.Security;
 using CityOS.Context.Storage;
@@ -27,7 +28,8 @@ public sealed partial class Notifier(
     AccessControl access,
     TimeProvider time,
     IOptions<SubscriptionOptions> options,
-    ILogger<Notifier> logger) : BackgroundService
+    DeadLetterQueue deadLetters,
+    ILogger<Notifier> logger) : BackgroundService, IChangeReprocessor
 {
     public const string ConsumerName = "notifier";
 
@@ -93,33 +95,23 @@ public sealed partial class Notifier(
             foreach (var change in changes)
             {
                 if (change.Sequence <= position) continue;
-                ChangeSummary? full = null;
+                if (change.Unreadable is { } unreadable)
+                {
+                    await deadLetters.SetAsideAsync(change, ConsumerName, null, unreadable, ct);
+                    continue;
+                }
+                var summary = new ChangeSummaries(change);
                 foreach (var subscription in subscriptions.Candidates(change.Before, change.After))
                 {
-                    if (!subscription.IsLive(now)) continue;
-                    full ??= ChangeSummary.Of(change);
-                    var summary = full;
-                    if (access.Enabled)
+                    try
                     {
-                        // The live owner's read grants as of now: the change as the owner may see it, or nothing (owner removed or disabled).
-                        if (!readers.TryGetValue(subscription.Id, out var reader))
-                        {
-                            readers[subscription.Id] = reader = await access.ForOwnerAsync(subscription.Owner, tenant, [AccessAction.Read], ct);
-                        }
-                        if (!reader.IsUnrestricted(AccessAction.Read))
-                        {
-                            var before = change.Before is null ? null : reader.Visible(change.Before);
-                            var after = change.After is null ? null : reader.Visible(change.After);
-                            if (before is null && after is null) continue;
-                            summary = ChangeSummary.Of(change with { Before = before, After = after });
-                        }
+                        if (await DeliveryForAsync(change, summary, subscription, readers, now, ct) is { } delivery) deliveries.Add(delivery);
                     }
-                    var fired = SubscriptionMatcher.Match(subscription, summary);
-                    if (fired == NotificationTriggers.None) continue;
-                    if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) continue;
-                    var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
-                    deliveries.Add(NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At,
-                        NotificationBuilder.EntityOrderKey(tenant, change.EntityId)));
+                    catch (Exception error) when (DeadLetterQueue.IsPoison(error) && !ct.IsCancellationRequested)
+                    {
+                        // Only this subscription misses the change; the others, and the changes after it, go on.
+                        await deadLetters.SetAsideAsync(change, ConsumerName, subscription.Id, error, ct);
+                    }
                 }
             }
         }
@@ -137,6 +129,71 @@ public sealed partial class Notifier(
             _positions[key] = last;
         }
         return changes.Count >= _options.JournalBatch;
+    }
+
+    /// <summary>The change as a whole, summarised once for all the subscriptions it concerns, and only when one is live.</summary>
+    private sealed class ChangeSummaries(EntityChange change)
+    {
+        private ChangeSummary? _full;
+
+        public ChangeSummary Full => _full ??= ChangeSummary.Of(change);
+    }
+
+    /// <summary>The notification of one change to one subscription, or null when it does not fire (not live, no match, throttled, not visible to its owner).</summary>
+    private async ValueTask<Delivery?> DeliveryForAsync(EntityChange change, ChangeSummaries summaries, Subscription subscription,
+        Dictionary<string, EntityAccess> readers, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!subscription.IsLive(now)) return null;
+        var tenant = change.Tenant;
+        var summary = summaries.Full;
+        if (access.Enabled)
+        {
+            // The live owner's read grants as of now: the change as the owner may see it, or nothing (owner removed or disabled).
+            if (!readers.TryGetValue(subscription.Id, out var reader))
+            {
+                readers[subscription.Id] = reader = await access.ForOwnerAsync(subscription.Owner, tenant, [AccessAction.Read], ct);
+            }
+            if (!reader.IsUnrestricted(AccessAction.Read))
+            {
+                var before = change.Before is null ? null : reader.Visible(change.Before);
+                var after = change.After is null ? null : reader.Visible(change.After);
+                if (before is null && after is null) return null;
+                summary = ChangeSummary.Of(change with { Before = before, After = after });
+            }
+        }
+        var fired = SubscriptionMatcher.Match(subscription, summary);
+        if (fired == NotificationTriggers.None) return null;
+        if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) return null;
+        var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
+        return NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At,
+            NotificationBuilder.EntityOrderKey(tenant, change.EntityId));
+    }
+
+    string IChangeReprocessor.Consumer => ConsumerName;
+
+    /// <summary>
+    /// A dead letter processed again: the change matched against the subscription it failed for (or all, when it failed
+    /// before any), and what fires is queued in the outbox and sent as any notification.
+    /// </summary>
+    public async Task ReprocessAsync(EntityChange change, string? subscriptionId, CancellationToken ct)
+    {
+        await registry.EnsureLoadedAsync(ct);
+        var subscriptions = registry.For(change.Tenant);
+        IEnumerable<Subscription> candidates = subscriptionId is null
+            ? subscriptions.Candidates(change.Before, change.After)
+            : subscriptions.ById.TryGetValue(subscriptionId, out var only) ? [only] : [];
+        var now = time.GetUtcNow();
+        var summary = new ChangeSummaries(change);
+        var readers = new Dictionary<string, EntityAccess>(StringComparer.Ordinal);
+        var deliveries = new List<Delivery>();
+        foreach (var subscription in candidates)
+        {
+            if (await DeliveryForAsync(change, summary, subscription, readers, now, ct) is { } delivery) deliveries.Add(delivery);
+        }
+        if (deliveries.Count == 0) return;
+        var queued = store.EnqueueAsync(deliveries, []);
+        foreach (var delivery in deliveries) dispatcher.Post(delivery, queued);
+        await queued;
     }
 
     private async Task OutboxLoopAsync(CancellationToken ct)

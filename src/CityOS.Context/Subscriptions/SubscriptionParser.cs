@@ -25,6 +25,15 @@ public static class SubscriptionParser
         "status", "createdAt", "modifiedAt", "@context", "id", "type",
     };
 
+    /// <summary>
+    /// Headers that frame or route the HTTP request (RFC 9110, 9112): taken from receiverInfo they would corrupt the
+    /// notification, and on a pooled connection every later one to the same receiver.
+    /// </summary>
+    private static readonly HashSet<string> FramingHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade", "Expect",
+    };
+
     private static readonly HashSet<string> NotificationSystemMembers = new(StringComparer.Ordinal)
     {
         "status", "timesSent", "timesFailed", "lastNotification", "lastSuccess", "lastFailure",
@@ -181,14 +190,20 @@ public static class SubscriptionParser
     /// <summary>The id a create request gives, or a new one; BadRequestData when it is not a URI.</summary>
     public static string IdFor(JsonObject body)
     {
-        if (body["type"] is { } type && (type.GetValueKind() != JsonValueKind.String || type.GetValue<string>() != "Subscription"))
-        {
-            throw Bad("The type of a subscription must be \"Subscription\".");
-        }
+        CheckType(body);
         if (body["id"] is not { } given) return IdPrefix + Guid.NewGuid().ToString();
         var id = RequireString(given, "id");
         if (!NgsiLdSyntax.IsAbsoluteIri(id)) throw Bad($"The subscription id '{id}' is not a URI.");
         return id;
+    }
+
+    /// <summary>BadRequestData when a subscription or a fragment of one names a type other than "Subscription".</summary>
+    public static void CheckType(JsonObject body)
+    {
+        if (body["type"] is { } type && (type.GetValueKind() != JsonValueKind.String || type.GetValue<string>() != "Subscription"))
+        {
+            throw Bad("The type of a subscription must be \"Subscription\".");
+        }
     }
 
     private static SubscriptionEntitySelector ParseSelector(JsonNode? node, LdContext terms)
@@ -215,18 +230,7 @@ public static class SubscriptionParser
         }
         if (type is null) throw Bad("entities[].type is mandatory.");
         if (id is not null && pattern is not null) throw Bad("An EntitySelector cannot have both id and idPattern.");
-        Regex? regex = null;
-        if (pattern is not null)
-        {
-            try
-            {
-                regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
-            }
-            catch (ArgumentException e)
-            {
-                throw Bad($"entities[].idPattern '{pattern}' is not a valid regular expression: {e.Message}");
-            }
-        }
+        var regex = pattern is null ? null : ClientRegex.Compile(pattern, "entities[].idPattern");
         var selectorType = TypeSelector.Parse(type).Expand(terms.ExpandTerm);
         return new SubscriptionEntitySelector(id, regex, selectorType);
     }
@@ -326,6 +330,11 @@ public static class SubscriptionParser
                     {
                         if (!IsHeaderName(key)) throw Bad($"receiverInfo key '{key}' is not a valid header name.");
                         if (text.Any(c => c is '\r' or '\n' or '\0')) throw Bad($"receiverInfo value of '{key}' contains a line break.");
+                        if (FramingHeaders.Contains(key)) throw Bad($"receiverInfo key '{key}' is a header the notifier sets itself (it frames or routes the request).");
+                        if (key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && !System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(text, out _))
+                        {
+                            throw Bad($"receiverInfo Content-Type '{text}' is not a media type.");
+                        }
                     }
                     break;
                 case "notifierInfo":

@@ -6,6 +6,7 @@ using CityOS.Core;
 using CityOS.Core.Outbound;
 using CityOS.Core.Security;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Subscriptions;
 
@@ -13,7 +14,8 @@ namespace CityOS.Context.Subscriptions;
 /// The subscriptions of every tenant, cached in memory as immutable per-tenant snapshots (rebuilt on each change,
 /// read without locks by the notifier) and indexed by entity type; writes go to <see cref="SubscriptionStore"/> first.
 /// </summary>
-public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextResolver resolver, OutboundPolicy outbound, TimeProvider time, ILogger<SubscriptionRegistry> logger)
+public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextResolver resolver, OutboundPolicy outbound, TimeProvider time,
+    IOptions<SubscriptionOptions> options, ILogger<SubscriptionRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, TenantSubscriptions> _tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string Id), SubscriptionState> _states = new();
@@ -80,6 +82,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
         var now = time.GetUtcNow();
         var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true, owner);
         await RequireAllowedEndpointAsync(subscription, ct);
+        CheckTimeInterval(subscription);
         await _writeGate.WaitAsync(ct);
         try
         {
@@ -104,6 +107,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
     {
         await EnsureLoadedAsync(ct);
         if (fragment.Count == 0) throw NgsiLdException.BadRequest("The subscription fragment is empty.");
+        SubscriptionParser.CheckType(fragment);
         if (fragment["id"] is { } givenId && givenId.ToJsonString() != JsonValue.Create(id).ToJsonString())
         {
             throw NgsiLdException.BadRequest("The fragment's id differs from the subscription id in the URL.");
@@ -120,6 +124,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
             updated = SubscriptionParser.Parse(document, context, contextTerms, tenant, id, time.GetUtcNow(), current.CreatedAt,
                 checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
             await RequireAllowedEndpointAsync(updated, ct);
+            if (fragment.ContainsKey("timeInterval")) CheckTimeInterval(updated);
             await store.SaveSubscriptionAsync(updated);
             Replace(tenant, updated, id);
         }
@@ -167,6 +172,17 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
 
     public Subscription Get(string? tenant, string id) =>
         For(tenant).ById.TryGetValue(id, out var found) ? found : throw NgsiLdException.NotFound($"Subscription {id} does not exist.");
+
+    /// <summary>Refuses a timeInterval below CityOS:Subscriptions:MinTimeInterval (a stored one is kept as it is when reloaded).</summary>
+    private void CheckTimeInterval(Subscription subscription)
+    {
+        var minimum = options.Value.MinTimeInterval;
+        if (subscription.TimeInterval is { } interval && interval < minimum)
+        {
+            throw NgsiLdException.BadRequest(
+                $"timeInterval must be at least {minimum.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} seconds on this broker (CityOS:Subscriptions:MinTimeInterval).");
+        }
+    }
 
     /// <summary>The context to store: null when the request used the core context only.</summary>
     private static JsonNode? ContextOf(LdContext terms) => terms.IsCoreOnly ? null : terms.ResponseContext;

@@ -1,3 +1,4 @@
+using CityOS.Context.DeadLetters;
 using CityOS.Context.Storage;
 using CityOS.Core.Outbound;
 using CityOS.Mqtt;
@@ -37,7 +38,9 @@ public static class SubscriptionsBlock
             })
             // The dispatcher logs failed deliveries itself; the factory's per-request log scopes cost more than a notification's payload.
             .RemoveAllLoggers();
-        services.AddHostedService<Notifier>();
+        services.AddSingleton<Notifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<Notifier>());
+        services.AddSingleton<IChangeReprocessor>(sp => sp.GetRequiredService<Notifier>());
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CityOS.Context.DeadLetters;
 using CityOS.Context.Model;
 using CityOS.Context.Representation;
 using CityOS.Context.Storage;
@@ -76,9 +77,10 @@ public static class HistoryDiff
 /// The "history" consumer of the change journal: turns every committed change into attribute instances
 /// in the temporal store, per tenant. The journal position is recorded in the same commit as the
 /// instances, so a crash between that commit and the acknowledgement never records a change twice.
+/// A change that cannot be recorded is set aside as a dead letter and the recorder goes on with the next.
 /// </summary>
-public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITemporalStore store, IOptions<TemporalOptions> options, ILogger<HistoryRecorder> logger)
-    : BackgroundService
+public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITemporalStore store, DeadLetterQueue deadLetters, IOptions<TemporalOptions> options,
+    ILogger<HistoryRecorder> logger) : BackgroundService, IChangeReprocessor
 {
     public const string Consumer = "history";
     // Changes are read (and their documents parsed) a chunk at a time, but recorded up to CommitBatch per commit: a commit
@@ -87,6 +89,8 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     private const int ReadChunk = 1000;
     private const int CommitBatch = 5000;
 
+    string IChangeReprocessor.Consumer => Consumer;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken,
             gather: options.Value.HistoryCommitDelay);
@@ -94,7 +98,7 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
     {
         var recorded = -1L;
-        var writes = new List<TemporalWrite>();
+        var writes = new List<(EntityChange Change, TemporalWrite Write)>();
         var read = 0;
         var last = 0L;
         while (read < CommitBatch)
@@ -105,18 +109,68 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
             foreach (var change in changes)
             {
                 if (change.Sequence <= recorded) continue;
-                if (options.Value.PolicyFor(tenant, (change.After ?? change.Before)!.Types).Enabled == false) continue;
-                if (HistoryDiff.FromChange(change) is { } write) writes.Add(write);
+                if (change.Unreadable is { } unreadable)
+                {
+                    await deadLetters.SetAsideAsync(change, Consumer, null, unreadable, ct);
+                    continue;
+                }
+                try
+                {
+                    if (WriteOf(change) is { } write) writes.Add((change, write));
+                }
+                catch (Exception error) when (DeadLetterQueue.IsPoison(error))
+                {
+                    await deadLetters.SetAsideAsync(change, Consumer, null, error, ct);
+                }
             }
             last = changes[^1].Sequence;
             read += changes.Count;
             if (changes.Count < ReadChunk) break;
         }
         if (read == 0) return false;
-        if (writes.Count > 0) await store.RecordAsync(tenant, writes, last, ct);
+        await RecordAsync(tenant, writes, last, ct);
         await feed.AcknowledgeAsync(tenant, Consumer, last, ct);
         // A full batch means a backlog: go on at once; otherwise let the next changes gather (see HistoryCommitDelay).
         return read >= CommitBatch;
+    }
+
+    /// <summary>
+    /// Records the batch in one commit; when the store refuses it for what one of the changes holds, records them one by one
+    /// and sets aside each change the store refuses.
+    /// </summary>
+    private async Task RecordAsync(string? tenant, List<(EntityChange Change, TemporalWrite Write)> writes, long last, CancellationToken ct)
+    {
+        if (writes.Count == 0) return;
+        try
+        {
+            await store.RecordAsync(tenant, writes.ConvertAll(w => w.Write), last, ct);
+            return;
+        }
+        catch (Exception error) when (DeadLetterQueue.IsPoison(error) && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(error, "Recording a batch of history failed; recording its changes one by one");
+        }
+        foreach (var (change, write) in writes)
+        {
+            try
+            {
+                await store.RecordAsync(tenant, [write], change.Sequence, ct);
+            }
+            catch (Exception error) when (DeadLetterQueue.IsPoison(error) && !ct.IsCancellationRequested)
+            {
+                await deadLetters.SetAsideAsync(change, Consumer, null, error, ct);
+            }
+        }
+        await store.RecordAsync(tenant, [], last, ct);
+    }
+
+    /// <summary>What the change adds to the history, null when nothing (or when history is off for the tenant or the entity's types).</summary>
+    private TemporalWrite? WriteOf(EntityChange change) =>
+        options.Value.PolicyFor(change.Tenant, (change.After ?? change.Before)!.Types).Enabled == false ? null : HistoryDiff.FromChange(change);
+
+    public async Task ReprocessAsync(EntityChange change, string? subscriptionId, CancellationToken ct)
+    {
+        if (WriteOf(change) is { } write) await store.RecordAsync(change.Tenant, [write], change.Sequence, ct);
     }
 }
 

@@ -1,3 +1,4 @@
+using CityOS.Context.DeadLetters;
 using CityOS.Context.Storage;
 using CityOS.Context.Temporal.Storage;
 using Microsoft.Extensions.Configuration;
@@ -16,7 +17,9 @@ public static class TemporalBlock
         services.AddSingleton<SqliteTemporalStore>();
         services.AddSingleton<ITemporalStore>(sp => sp.GetRequiredService<SqliteTemporalStore>());
         services.AddSingleton<TemporalService>();
-        services.AddHostedService<HistoryRecorder>();
+        services.AddSingleton<HistoryRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<HistoryRecorder>());
+        services.AddSingleton<IChangeReprocessor>(sp => sp.GetRequiredService<HistoryRecorder>());
         services.AddSingleton<HistoryPruner>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<HistoryPruner>());
         return services;

@@ -278,22 +278,10 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     private sealed class Selector(EntitySelector selector, ITermMapper terms)
     {
         private readonly HashSet<string>? _ids = selector.Ids is null ? null : new(selector.Ids, StringComparer.Ordinal);
-        private readonly Regex? _pattern = selector.IdPattern is null ? null : Pattern(selector.IdPattern);
+        private readonly Regex? _pattern = selector.IdPattern is null ? null : ClientRegex.Compile(selector.IdPattern, "idPattern");
         private readonly TypeSelector? _type = selector.Type is null ? null : TypeSelector.Parse(selector.Type).Expand(terms.ExpandTerm);
 
         public bool Matches(TemporalEntityHead head) =>
             (_ids is null || _ids.Contains(head.Id)) && (_pattern is null || _pattern.IsMatch(head.Id)) && (_type is null || _type.Matches(head.Types));
-
-        private static Regex Pattern(string pattern)
-        {
-            try
-            {
-                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-            }
-            catch (ArgumentException error)
-            {
-                throw NgsiLdException.BadRequest($"idPattern '{pattern}' is not a valid regular expression: {error.Message}");
-            }
-        }
     }
 }

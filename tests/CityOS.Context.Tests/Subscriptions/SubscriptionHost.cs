@@ -19,6 +19,8 @@ public class SubscriptionHost : CityOsTestHost
         "--CityOS:Subscriptions:InitialRetryDelay", "00:00:00.100",
         "--CityOS:Subscriptions:MaxRetryDelay", "00:00:00.400",
         "--CityOS:Subscriptions:DeliveryTimeout", "00:00:02",
+        // The periodic tests use half a second; the hostile-input tests check that 0.001 s is still refused.
+        "--CityOS:Subscriptions:MinTimeInterval", "00:00:00.500",
         .. MoreSettings,
     ];
 

@@ -15,7 +15,7 @@ public sealed class SqliteStoreOptions
 }
 
 /// <summary>The embedded engine: one SQLite file per tenant, so tenants never share a table.</summary>
-public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IAsyncDisposable
+public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterStore, IAsyncDisposable
 {
     private readonly IReadOnlyCollection<string> _consumers;
     private readonly TimeProvider _time;
@@ -136,6 +136,24 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IAsyncDisposa
         if (!_consumers.Contains(consumer)) throw new InvalidOperationException($"'{consumer}' is not a registered change consumer.");
         await ExistingDatabase(tenant).AcknowledgeAsync(consumer, sequence).ConfigureAwait(false);
     }
+
+    public async ValueTask SetAsideAsync(string? tenant, string consumer, long position, string? subscriptionId, string error, DateTimeOffset failedAt, CancellationToken ct) =>
+        await ExistingDatabase(tenant).SetAsideAsync(consumer, position, subscriptionId, error, failedAt).ConfigureAwait(false);
+
+    public ValueTask<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(string? tenant, int max, CancellationToken ct)
+    {
+        var database = Database(tenant, create: false);
+        return ValueTask.FromResult(database is null ? [] : database.Read(session => session.ListDeadLetters(tenant, max)));
+    }
+
+    public ValueTask<(DeadLetter Letter, EntityChange Change)?> GetDeadLetterAsync(string? tenant, long id, CancellationToken ct) =>
+        ValueTask.FromResult(Database(tenant, create: false)?.Read(session => session.GetDeadLetter(tenant, id)));
+
+    public async ValueTask RecordRetryFailureAsync(string? tenant, long id, string error, DateTimeOffset failedAt, CancellationToken ct) =>
+        await ExistingDatabase(tenant).RecordRetryFailureAsync(id, error, failedAt).ConfigureAwait(false);
+
+    public async ValueTask<bool> DeleteDeadLetterAsync(string? tenant, long id, CancellationToken ct) =>
+        Database(tenant, create: false) is { } database && await database.DeleteDeadLetterAsync(id).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {

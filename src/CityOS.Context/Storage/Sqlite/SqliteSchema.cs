@@ -45,6 +45,22 @@ internal static class SqliteSchema
             name TEXT PRIMARY KEY,
             acknowledged INTEGER NOT NULL);
         """,
+        // Changes a consumer could not process, with a copy of the change (the journal row is pruned once acknowledged).
+        """
+        CREATE TABLE dead_letters(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            consumer TEXT NOT NULL,
+            subscription_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            entity_id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            before BLOB,
+            after BLOB,
+            error TEXT NOT NULL,
+            failed_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            UNIQUE(consumer, seq, subscription_id));
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

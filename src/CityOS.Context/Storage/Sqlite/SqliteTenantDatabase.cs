@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Threading.Channels;
 using CityOS.Context.Model;
 using CityOS.Core;
@@ -117,19 +118,59 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     }
 
     /// <summary>Records a journal consumer's position; <see cref="PruneJournal"/> later drops what every consumer has handled.</summary>
-    public Task AcknowledgeAsync(string consumer, long sequence)
+    public Task AcknowledgeAsync(string consumer, long sequence) => WriteAsync(transaction =>
     {
-        var request = new WriteRequest([], transaction =>
+        var command = _writerStatements.Get("""
+            INSERT INTO change_consumers(name, acknowledged) VALUES($name, $seq)
+                ON CONFLICT(name) DO UPDATE SET acknowledged = max(acknowledged, excluded.acknowledged);
+            """, transaction);
+        command.Parameters.AddWithValue("$name", consumer);
+        command.Parameters.AddWithValue("$seq", sequence);
+        command.ExecuteNonQuery();
+        Interlocked.Exchange(ref _journalAcknowledged, 1);
+    });
+
+    /// <summary>Copies a journal change, not yet acknowledged by the consumer, into dead_letters (or records one more failure of it).</summary>
+    public Task SetAsideAsync(string consumer, long position, string? subscriptionId, string error, DateTimeOffset failedAt) => WriteAsync(transaction =>
+    {
+        var command = _writerStatements.Get("""
+            INSERT INTO dead_letters(consumer, subscription_id, seq, entity_id, at, before, after, error, failed_at, attempts)
+                SELECT $consumer, $subscription, seq, entity_id, at, before, after, $error, $failed, 1 FROM changes WHERE seq = $seq
+                ON CONFLICT(consumer, seq, subscription_id) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at, attempts = attempts + 1;
+            """, transaction);
+        command.Parameters.AddWithValue("$consumer", consumer);
+        command.Parameters.AddWithValue("$subscription", subscriptionId ?? "");
+        command.Parameters.AddWithValue("$seq", position);
+        command.Parameters.AddWithValue("$error", error);
+        command.Parameters.AddWithValue("$failed", failedAt.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    });
+
+    public Task RecordRetryFailureAsync(long id, string error, DateTimeOffset failedAt) => WriteAsync(transaction =>
+    {
+        var command = _writerStatements.Get("UPDATE dead_letters SET error = $error, failed_at = $failed, attempts = attempts + 1 WHERE id = $id", transaction);
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$error", error);
+        command.Parameters.AddWithValue("$failed", failedAt.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+    });
+
+    public async Task<bool> DeleteDeadLetterAsync(long id)
+    {
+        var deleted = false;
+        await WriteAsync(transaction =>
         {
-            var command = _writerStatements.Get("""
-                INSERT INTO change_consumers(name, acknowledged) VALUES($name, $seq)
-                    ON CONFLICT(name) DO UPDATE SET acknowledged = max(acknowledged, excluded.acknowledged);
-                """, transaction);
-            command.Parameters.AddWithValue("$name", consumer);
-            command.Parameters.AddWithValue("$seq", sequence);
-            command.ExecuteNonQuery();
-            Interlocked.Exchange(ref _journalAcknowledged, 1);
+            var command = _writerStatements.Get("DELETE FROM dead_letters WHERE id = $id", transaction);
+            command.Parameters.AddWithValue("$id", id);
+            deleted = command.ExecuteNonQuery() > 0;
         });
+        return deleted;
+    }
+
+    /// <summary>Runs an operation of its own in the writer's next commit.</summary>
+    private Task WriteAsync(Action<SqliteTransaction> apply)
+    {
+        var request = new WriteRequest([], apply);
         if (!_writes.Writer.TryWrite(request)) throw new InvalidOperationException("The store is shutting down.");
         return request.Completion.Task;
     }
@@ -280,14 +321,53 @@ internal sealed class ReadSession : IDisposable
         command.Parameters.AddWithValue("$after", after);
         using var reader = command.ExecuteReader();
         var changes = new List<EntityChange>();
-        while (reader.Read())
-        {
-            changes.Add(new EntityChange(tenant, reader.GetInt64(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-                reader.IsDBNull(3) ? null : EntityDocument.Deserialize((byte[])reader[3]),
-                reader.IsDBNull(4) ? null : EntityDocument.Deserialize((byte[])reader[4])));
-        }
+        while (reader.Read()) changes.Add(ReadChange(tenant, reader));
         return changes;
     }
+
+    /// <summary>A change of the columns seq, entity_id, at, before, after; one whose documents cannot be read comes back as <see cref="EntityChange.Unreadable"/>.</summary>
+    private static EntityChange ReadChange(string? tenant, SqliteDataReader reader)
+    {
+        var sequence = reader.GetInt64(0);
+        var entityId = reader.GetString(1);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
+        try
+        {
+            return new EntityChange(tenant, sequence, entityId, at,
+                reader.IsDBNull(3) ? null : EntityDocument.Deserialize((byte[])reader[3]),
+                reader.IsDBNull(4) ? null : EntityDocument.Deserialize((byte[])reader[4]));
+        }
+        catch (Exception error) when (error is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
+        {
+            return new EntityChange(tenant, sequence, entityId, at, null, null) { Unreadable = $"The stored change cannot be read: {error.Message}" };
+        }
+    }
+
+    private const string DeadLetterColumns = "id, consumer, subscription_id, seq, entity_id, at, error, failed_at, attempts";
+
+    public IReadOnlyList<DeadLetter> ListDeadLetters(string? tenant, int max)
+    {
+        var command = _statements.Get($"SELECT {DeadLetterColumns} FROM dead_letters ORDER BY id LIMIT $max");
+        command.Parameters.AddWithValue("$max", max);
+        using var reader = command.ExecuteReader();
+        var letters = new List<DeadLetter>();
+        while (reader.Read()) letters.Add(ReadDeadLetter(tenant, reader));
+        return letters;
+    }
+
+    public (DeadLetter Letter, EntityChange Change)? GetDeadLetter(string? tenant, long id)
+    {
+        var command = _statements.Get($"SELECT seq, entity_id, at, before, after, {DeadLetterColumns} FROM dead_letters WHERE id = $id");
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        return (ReadDeadLetter(tenant, reader, offset: 5), ReadChange(tenant, reader));
+    }
+
+    private static DeadLetter ReadDeadLetter(string? tenant, SqliteDataReader reader, int offset = 0) => new(
+        reader.GetInt64(offset), tenant, reader.GetString(offset + 1), reader.GetString(offset + 2) is { Length: > 0 } subscription ? subscription : null,
+        reader.GetString(offset + 4), reader.GetInt64(offset + 3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(offset + 5)),
+        reader.GetString(offset + 6), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(offset + 7)), reader.GetInt32(offset + 8));
 
     public Entity? GetById(string id)
     {
