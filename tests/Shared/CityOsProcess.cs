@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CityOS.Server.Tests;
+namespace CityOS.Tests.Shared;
 
 /// <summary>A real `cityos` process on a free loopback port, as an operator would run it.</summary>
 public sealed class CityOsProcess : IAsyncDisposable
