@@ -21,6 +21,9 @@ public sealed class CityOsProcess : IAsyncDisposable
     public int Port { get; }
     public Uri BaseAddress { get; }
 
+    /// <summary>The operating system's id of the process (for /proc/&lt;id&gt;/status).</summary>
+    public int ProcessId => _process.Id;
+
     public string Output
     {
         get
