@@ -15,15 +15,17 @@ public static class Hostile
         $"{{\"id\": \"{id}\", \"type\": \"{type}\"{(attributesJson.Length > 0 ? ", " + attributesJson : "")}}}";
 
     /// <summary>A GeoJSON LineString of <paramref name="points"/> distinct points around Tokyo (about 18 bytes a point).</summary>
-    public static string LineString(int points)
+    public static string LineString(int points) => $"{{\"type\": \"LineString\", \"coordinates\": {Coordinates(points)}}}";
+
+    public static string Coordinates(int points)
     {
-        var text = new StringBuilder(points * 20 + 64).Append("""{"type": "LineString", "coordinates": [""");
+        var text = new StringBuilder(points * 20 + 2).Append('[');
         for (var i = 0; i < points; i++)
         {
             if (i > 0) text.Append(',');
             text.Append("[139.").Append(i.ToString("D7")).Append(",35.").Append((points - i).ToString("D7")).Append(']');
         }
-        return text.Append("]}").ToString();
+        return text.Append(']').ToString();
     }
 
     public static string Escape(string value) => Uri.EscapeDataString(value);
