@@ -32,7 +32,7 @@ public sealed record Expect(string Description, Func<int, bool> AcceptsStatus, F
     public Expect WithBody(string description, Func<string, bool> rule) => this with
     {
         Description = $"{Description} with {description}",
-        BodyRule = answer => rule(answer.Body) ? null : "a body that is not " + description,
+        BodyRule = answer => rule(answer.Body) ? null : "answered with a body that is not " + description,
     };
 
     public string? Check(Answer answer)

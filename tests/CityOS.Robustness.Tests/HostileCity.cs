@@ -147,7 +147,7 @@ public sealed class HostileCity : IAsyncDisposable
 
     private async Task StartProcessAsync(int? port)
     {
-        _server = await CityOsProcess.StartAsync(_data, port, Peer.ProxyEnvironment);
+        _server = await CityOsProcess.StartAsync(_data, port, Peer.ProxyEnvironment, "--Logging:LogLevel:System.Net.Http.HttpClient", "Warning");
         _client = new HttpClient { BaseAddress = _server.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
     }
 
