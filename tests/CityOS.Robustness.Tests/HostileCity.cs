@@ -68,9 +68,9 @@ public sealed class HostileCity : IAsyncDisposable
         if (!string.IsNullOrEmpty(tenant)) request.Headers.TryAddWithoutValidation("NGSILD-Tenant", tenant);
         headers?.Invoke(request);
         var answer = await AnswerAsync(request, timeout ?? TimeSpan.FromSeconds(60));
-        if (answer is null) Violation($"{name}: {method} {Shorten(path)} got no whole answer within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s (timeout, or a connection or body broken off)");
+        if (answer.Status == 0) Violation($"{name}: {method} {Shorten(path)} got no whole answer: {answer.Body}");
         else if (expect.Check(answer) is { } problem) Violation($"{name}: {method} {Shorten(path)} {problem}: {answer}");
-        return answer ?? new Answer(0, null, "");
+        return answer;
     }
 
     public Task<Answer> SendJsonAsync(string name, Expect expect, HttpMethod method, string path, string json, string? tenant = HostileTenant,
@@ -215,7 +215,7 @@ public sealed class HostileCity : IAsyncDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/ngsi-ld/v1/entities/{Uri.EscapeDataString(KnownId)}?options=sysAttrs");
         if (tenant.Length > 0) request.Headers.Add("NGSILD-Tenant", tenant);
-        return await AnswerAsync(request, TimeSpan.FromSeconds(30)) ?? new Answer(0, null, "no answer");
+        return await AnswerAsync(request, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A change in the witness tenant must be notified and recorded within <see cref="FreshChangeDeadline"/>.</summary>
@@ -228,9 +228,9 @@ public sealed class HostileCity : IAsyncDisposable
         };
         update.Headers.Add("NGSILD-Tenant", WitnessTenant);
         var updated = await AnswerAsync(update, TimeSpan.FromSeconds(30));
-        if (updated?.Status != 204)
+        if (updated.Status != 204)
         {
-            Violation($"{stage}: the fresh change in tenant '{WitnessTenant}' answered {updated?.ToString() ?? "nothing"}");
+            Violation($"{stage}: the fresh change in tenant '{WitnessTenant}' answered {updated}");
             return;
         }
         var deadline = DateTime.UtcNow + FreshChangeDeadline;
@@ -249,7 +249,7 @@ public sealed class HostileCity : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(WitnessId)}?attrs=reading&lastN=50");
         request.Headers.Add("NGSILD-Tenant", WitnessTenant);
         var answer = await AnswerAsync(request, TimeSpan.FromSeconds(10));
-        var instances = answer?.Status == 200 ? answer.Json?["reading"] : null;
+        var instances = answer.Status == 200 ? answer.Json?["reading"] : null;
         IEnumerable<JsonNode?> all = instances switch
         {
             JsonArray array => array,
@@ -280,8 +280,8 @@ public sealed class HostileCity : IAsyncDisposable
         if (Peer.ProxiedRequests.Count > 0) Violation($"{stage}: cityos made outbound requests beyond loopback (caught by the test's proxy): {string.Join(", ", Peer.ProxiedRequests.Take(5))}");
     }
 
-    /// <summary>The whole answer, or null when none came within the timeout or the connection broke.</summary>
-    private async Task<Answer?> AnswerAsync(HttpRequestMessage request, TimeSpan timeout)
+    /// <summary>The whole answer, or status 0 with the reason when none came within the timeout or the connection or body broke off.</summary>
+    private async Task<Answer> AnswerAsync(HttpRequestMessage request, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         try
@@ -292,7 +292,8 @@ public sealed class HostileCity : IAsyncDisposable
         }
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException or IOException)
         {
-            return null;
+            var reason = error is TaskCanceledException ? $"none within {timeout.TotalSeconds:0} s" : $"{error.GetType().Name}: {error.Message}";
+            return new Answer(0, null, reason);
         }
     }
 
