@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CityOS.Server.Tests;
+namespace CityOS.Tests.Shared;
 
 /// <summary>A real `cityos` process on a free loopback port, as an operator would run it.</summary>
 public sealed class CityOsProcess : IAsyncDisposable
@@ -20,6 +20,9 @@ public sealed class CityOsProcess : IAsyncDisposable
 
     public int Port { get; }
     public Uri BaseAddress { get; }
+
+    /// <summary>The operating system's id of the process (for /proc/&lt;id&gt;/status).</summary>
+    public int ProcessId => _process.Id;
 
     public string Output
     {

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using CityOS.Tests.Shared;
+
+namespace CityOS.Robustness.Tests;
+
+/// <summary>
+/// The test's own HTTP server on loopback, in three roles: notification receiver (/notify/{channel}), @context server
+/// (/contexts/{name}, counting fetches; /contexts/answers-400 and /contexts/not-json fail on purpose), and the HTTP proxy
+/// that cityos is started with, so that a request it makes to any address but loopback ends here (recorded, answered 502)
+/// instead of leaving the machine.
+/// </summary>
+public sealed class LoopbackPeer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<JsonNode>> _notifications = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _contextFetches = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _proxied = new();
+
+    private LoopbackPeer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Absolute URLs that cityos asked this proxy for: outbound requests to addresses other than loopback.</summary>
+    public IReadOnlyCollection<string> ProxiedRequests => _proxied.ToArray();
+
+    /// <summary>The environment that routes every outbound HTTP request of cityos, except to loopback, to this peer.</summary>
+    public IDictionary<string, string> ProxyEnvironment
+    {
+        get
+        {
+            var proxy = BaseAddress.ToString().TrimEnd('/');
+            return new Dictionary<string, string>
+            {
+                ["HTTP_PROXY"] = proxy, ["http_proxy"] = proxy, ["HTTPS_PROXY"] = proxy, ["https_proxy"] = proxy,
+                ["ALL_PROXY"] = proxy, ["all_proxy"] = proxy,
+                ["NO_PROXY"] = "127.0.0.1,localhost,::1", ["no_proxy"] = "127.0.0.1,localhost,::1",
+            };
+        }
+    }
+
+    public static async Task<LoopbackPeer> StartAsync()
+    {
+        var port = CityOsProcess.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var peer = new LoopbackPeer(app, new Uri($"http://127.0.0.1:{port}/"));
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Host.Port == port && context.Request.Host.Host == "127.0.0.1")
+            {
+                await next(context);
+                return;
+            }
+            peer._proxied.Enqueue($"{context.Request.Method} {context.Request.Scheme}://{context.Request.Host}{context.Request.Path}");
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+        });
+        app.MapPost("/notify/{channel}", async (string channel, HttpContext context) =>
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            if (body is not null) peer._notifications.GetOrAdd(channel, _ => new()).Enqueue(body);
+            return Results.NoContent();
+        });
+        app.MapGet("/contexts/answers-400", () => Results.BadRequest());
+        app.MapGet("/contexts/not-json", () => Results.Text("<html>not a context</html>", "text/html"));
+        app.MapGet("/contexts/{name}", (string name) =>
+        {
+            peer._contextFetches.AddOrUpdate(name, 1, (_, n) => n + 1);
+            return Results.Text($$$$"""{"@context": {"{{{{name}}}}Term": "https://example.org/robustness/{{{{name}}}}"}}""", "application/ld+json");
+        });
+        await app.StartAsync();
+        return peer;
+    }
+
+    public Uri Notify(string channel) => new(BaseAddress, $"notify/{channel}");
+
+    public Uri Context(string name) => new(BaseAddress, $"contexts/{name}");
+
+    public IReadOnlyList<JsonNode> Notifications(string channel) =>
+        _notifications.TryGetValue(channel, out var queue) ? queue.ToArray() : [];
+
+    /// <summary>How many times cityos fetched the contexts whose names start with <paramref name="prefix"/>.</summary>
+    public int ContextFetches(string prefix) => _contextFetches.Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(f => f.Value);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
