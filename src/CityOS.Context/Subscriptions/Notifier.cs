@@ -190,10 +190,15 @@ public sealed partial class Notifier(
         {
             if (await DeliveryForAsync(change, summary, subscription, readers, now, ct) is { } delivery) deliveries.Add(delivery);
         }
-        if (deliveries.Count == 0) return;
+        if (deliveries.Count > 0) await QueueDurablyAsync(deliveries);
+    }
+
+    /// <summary>Deliveries computed outside the journal batches: written to the outbox at once, and sent.</summary>
+    private Task QueueDurablyAsync(IReadOnlyList<Delivery> deliveries)
+    {
         var queued = store.EnqueueAsync(deliveries, []);
         foreach (var delivery in deliveries) dispatcher.Post(delivery, queued);
-        await queued;
+        return queued;
     }
 
     private async Task OutboxLoopAsync(CancellationToken ct)
@@ -311,9 +316,7 @@ public sealed partial class Notifier(
         var data = visible.Select(e => NotificationBuilder.RenderCurrent(subscription, e)).ToList();
         var delivery = NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), now, NotificationBuilder.PeriodicOrderKey(subscription));
         registry.State(subscription.Tenant, subscription.Id).TryTrigger(null, now);
-        var queued = store.EnqueueAsync([delivery], []);
-        dispatcher.Post(delivery, queued);
-        await queued;
+        await QueueDurablyAsync([delivery]);
     }
 
     private async Task CountersLoopAsync(CancellationToken ct)

@@ -30,7 +30,7 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private Task WriteAsync(int n) => _store.MutateAsync(null, [new EntityMutation($"urn:ngsi-ld:Sensor:{n}", _ => new MutationOutcome.Save(new Entity
+    private Task WriteAsync(int n, string? tenant = null) => _store.MutateAsync(tenant, [new EntityMutation($"urn:ngsi-ld:Sensor:{n}", _ => new MutationOutcome.Save(new Entity
     {
         Id = $"urn:ngsi-ld:Sensor:{n}",
         Types = ["https://example.org/Sensor"],
@@ -89,6 +89,35 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
         }
         Assert.Equal(5, batches.Sum());
         Assert.Equal(5, batches.Count);
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
+    public async Task A_tenant_whose_drain_keeps_failing_is_retried_while_the_other_tenants_go_on()
+    {
+        await WriteAsync(0, "a-broken");
+        var drained = new ConcurrentQueue<int>();
+        var failures = new ConcurrentQueue<Exception>();
+        using var stop = new CancellationTokenSource();
+        var loop = ChangeFeedLoop.RunAsync(_store, _store, async (tenant, ct) =>
+        {
+            if (tenant == "a-broken") throw new IOException("the disk of a-broken is gone");
+            var changes = await _store.ReadChangesAsync(tenant, Consumer, 1000, ct);
+            if (changes.Count == 0) return false;
+            drained.Enqueue(changes.Count);
+            await _store.AcknowledgeAsync(tenant, Consumer, changes[^1].Sequence, ct);
+            return false;
+        }, failures.Enqueue, TimeProvider.System, stop.Token);
+
+        for (var n = 0; n < 3; n++)
+        {
+            await WriteAsync(n, "z-fine");
+            Assert.Equal(n + 1, await WaitForTotalAsync(drained, n + 1));
+        }
+        for (var i = 0; i < 500 && failures.Count < 2; i++) await Task.Delay(20);
+        Assert.True(failures.Count >= 2, $"the broken tenant was tried {failures.Count} times");
+        Assert.All(failures, f => Assert.Contains("a-broken", f.Message));
         await stop.CancelAsync();
         await loop;
     }
