@@ -22,6 +22,7 @@ public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList
 public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time, Microsoft.Extensions.Options.IOptions<ContextOptions> options)
 {
     private readonly EntityLimits _limits = new(options.Value.Limits);
+    private readonly QueryBudget _budget = new(options.Value.Limits, time);
 
     public DateTimeOffset Now => time.GetUtcNow();
 
@@ -35,7 +36,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var query = queries.Build(request, terms, access);
-        var page = await store.QueryAsync(tenant, query, ct);
+        var page = await _budget.RunAsync(budget => store.QueryAsync(tenant, query, budget), ct);
         return access.IsUnrestricted(Core.Security.AccessAction.Read) ? page : page with { Entities = page.Entities.Select(e => access.Visible(e)!).ToList() };
     }
 

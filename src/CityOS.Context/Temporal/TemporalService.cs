@@ -30,6 +30,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     IOptions<ContextOptions> contextOptions, TimeProvider time)
 {
     private readonly EntityLimits _limits = new(contextOptions.Value.Limits);
+    private readonly QueryBudget _budget = new(contextOptions.Value.Limits, time);
 
     public DateTimeOffset Now => time.GetUtcNow();
 
@@ -52,7 +53,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
 
     /// <summary>A temporal query, read in one snapshot of the temporal store.</summary>
     public Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct) =>
-        store.InSnapshotAsync(tenant, () => QueryInSnapshotAsync(tenant, request, query, terms, access, ct));
+        _budget.RunAsync(budget => new ValueTask<TemporalResult>(store.InSnapshotAsync(tenant, () => QueryInSnapshotAsync(tenant, request, query, terms, access, budget))), ct);
 
     private async Task<TemporalResult> QueryInSnapshotAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
@@ -67,6 +68,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var matching = new List<TemporalEntityHead>();
         foreach (var head in candidates)
         {
+            ct.ThrowIfCancellationRequested();
             if (!access.Permits(AccessAction.Read, head.Types, head.Id)) continue;
             if (restricted && !await HasReadableInstancesAsync(tenant, head, attrs, query.Time, access, ct)) continue;
             if (selectors.Count > 0 && !selectors.Any(s => s.Matches(head))) continue;
@@ -81,7 +83,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         }
         var page = matching.Skip(request.Offset).Take(request.Limit);
         var results = new List<EntityInstances>();
-        foreach (var head in page) results.Add(await ReadAsync(tenant, head, attrs, query, access, ct));
+        foreach (var head in page)
+        {
+            ct.ThrowIfCancellationRequested();
+            results.Add(await ReadAsync(tenant, head, attrs, query, access, ct));
+        }
         return Finish(results, request.Count ? matching.Count : null, query, terms) with { MoreEntities = matching.Count > request.Offset + results.Count };
     }
 

@@ -46,6 +46,9 @@ public sealed class InputLimits
     /// <summary>Most positions of all geometries in one request body together (a batch of many geometries).</summary>
     public int MaxGeometryPointsPerRequest { get; set; } = 100_000;
 
+    /// <summary>Longest time one entity query may run before it stops with 403 TooComplexQuery.</summary>
+    public TimeSpan MaxQueryTime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The full name of a setting, as problem details and the README name it.</summary>
     public static string Setting(string name) => Section + ":" + name;
 
@@ -59,6 +62,7 @@ public sealed class InputLimits
         if (MaxJsonDepth is < 4 or > HighestJsonDepth) return $"{Setting(nameof(MaxJsonDepth))} must be between 4 and {HighestJsonDepth}.";
         if (MaxIdLength is < 16 or > HighestIdLength) return $"{Setting(nameof(MaxIdLength))} must be between 16 and {HighestIdLength}.";
         if (MaxStringLength < MaxIdLength) return $"{Setting(nameof(MaxStringLength))} must be at least {Setting(nameof(MaxIdLength))}.";
+        if (MaxQueryTime <= TimeSpan.Zero) return $"{Setting(nameof(MaxQueryTime))} must be positive.";
         if (MaxAttributes < 1) return $"{Setting(nameof(MaxAttributes))} must be positive.";
         if (MaxGeometryPoints < 1 || MaxGeometryRings < 1 || MaxGeometryPointsPerRequest < MaxGeometryPoints)
         {

@@ -141,6 +141,7 @@ internal static class SqliteQuery
             for (var i = 0; i < sql.Values.Count; i++) candidates.BindValue(i + 1, sql.Values[i]);
             while (candidates.Step())
             {
+                ct.ThrowIfCancellationRequested();
                 var rowid = candidates.Int64(0);
                 if (wanted is not null && !candidates.Text(3).Split(SqliteEntityWriter.TypeSeparator).Any(wanted.Contains)) continue;
                 if (candidates.IsNull(1))
