@@ -31,13 +31,6 @@ public interface ILdContextResolver
 }
 
 /// <summary>
-/// Processes @context values (user contexts first, the core context last so that it wins) and keeps the
-/// results keyed by the JSON text of the value (and the tenant, for inline contexts, whose hosted copies are the
-/// tenant's). Remote documents come from the built-in core contexts, the <see cref="JsonLdContextStore"/>, or are
-/// fetched once and stored there: at most MaxFetchesPerRequest for one request, and a URL that could not be
-/// retrieved is not fetched again for FailureCacheDuration.
-/// </summary>
-/// <summary>
 /// The remote @context documents one request made the broker fetch, bounded by CityOS:JsonLd:MaxFetchesPerRequest.
 /// Not thread-safe: a request processes its contexts one after the other.
 /// </summary>
@@ -46,6 +39,13 @@ public sealed class ContextFetchBudget
     internal HashSet<string> Fetched { get; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>
+/// Processes @context values (user contexts first, the core context last so that it wins) and keeps the
+/// results keyed by the JSON text of the value (and the tenant, for inline contexts, whose hosted copies are the
+/// tenant's). Remote documents come from the built-in core contexts, the <see cref="JsonLdContextStore"/>, or are
+/// fetched once and stored there: at most MaxFetchesPerRequest for one request, and a URL that could not be
+/// retrieved is not fetched again for FailureCacheDuration.
+/// </summary>
 internal sealed class LdContextResolver : ILdContextResolver
 {
     private readonly ConcurrentDictionary<string, LdContext> processed = new(StringComparer.Ordinal);
