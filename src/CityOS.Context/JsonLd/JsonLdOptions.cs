@@ -24,7 +24,7 @@ public sealed class JsonLdOptions
     public int MaxCachedContexts { get; set; } = 10_000;
 
     /// <summary>
-    /// Most remote @context documents one @context value may make the broker fetch (those already kept cost nothing):
+    /// Most remote @context documents one request (every entity of a batch together) may make the broker fetch (those already kept cost nothing):
     /// a client cannot turn one request into hundreds of outbound requests.
     /// </summary>
     public int MaxFetchesPerRequest { get; set; } = 10;

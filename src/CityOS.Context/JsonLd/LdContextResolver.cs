@@ -17,17 +17,33 @@ public interface ILdContextResolver
     /// (the hosted copy of an inline context, fetched remote contexts) belong to <paramref name="tenant"/>
     /// (NGSILD-Tenant, null for the default tenant) and count against its quota.
     /// </summary>
-    ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, CancellationToken ct);
+    ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, CancellationToken ct) =>
+        ResolveAsync(context, tenant, new ContextFetchBudget(), ct);
+
+    /// <summary>
+    /// As <see cref="ResolveAsync(JsonNode?, string?, CancellationToken)"/>, with the remote documents fetched counted in
+    /// <paramref name="budget"/>, shared by all contexts of one request (e.g. every entity of a batch).
+    /// </summary>
+    ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, ContextFetchBudget budget, CancellationToken ct);
 
     /// <summary>As <see cref="ResolveAsync(JsonNode?, string?, CancellationToken)"/> in the default tenant (system settings such as the policy context).</summary>
     ValueTask<LdContext> ResolveAsync(JsonNode? context, CancellationToken ct) => ResolveAsync(context, null, ct);
 }
 
 /// <summary>
+/// The remote @context documents one request made the broker fetch, bounded by CityOS:JsonLd:MaxFetchesPerRequest.
+/// Not thread-safe: a request processes its contexts one after the other.
+/// </summary>
+public sealed class ContextFetchBudget
+{
+    internal HashSet<string> Fetched { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
 /// Processes @context values (user contexts first, the core context last so that it wins) and keeps the
 /// results keyed by the JSON text of the value (and the tenant, for inline contexts, whose hosted copies are the
 /// tenant's). Remote documents come from the built-in core contexts, the <see cref="JsonLdContextStore"/>, or are
-/// fetched once and stored there: at most MaxFetchesPerRequest for one @context value, and a URL that could not be
+/// fetched once and stored there: at most MaxFetchesPerRequest for one request, and a URL that could not be
 /// retrieved is not fetched again for FailureCacheDuration.
 /// </summary>
 internal sealed class LdContextResolver : ILdContextResolver
@@ -47,7 +63,7 @@ internal sealed class LdContextResolver : ILdContextResolver
         this.fetcher = fetcher;
         this.options = options.Value;
         this.time = time;
-        coreProcessor = new ContextProcessor(new RequestDocuments(this, tenant: null));
+        coreProcessor = new ContextProcessor(new RequestDocuments(this, tenant: null, new ContextFetchBudget()));
         store.Changed += processed.Clear;
         var coreState = new ActiveContextState();
         ApplyCore(coreState);
@@ -56,7 +72,7 @@ internal sealed class LdContextResolver : ILdContextResolver
 
     public LdContext Core { get; }
 
-    public ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, CancellationToken ct)
+    public ValueTask<LdContext> ResolveAsync(JsonNode? context, string? tenant, ContextFetchBudget budget, CancellationToken ct)
     {
         if (context is null)
         {
@@ -69,14 +85,14 @@ internal sealed class LdContextResolver : ILdContextResolver
             store.RecordUse(found.UsedUrls);
             return ValueTask.FromResult(found);
         }
-        return new ValueTask<LdContext>(BuildAsync(key, context, url, tenant, ct));
+        return new ValueTask<LdContext>(BuildAsync(key, context, url, tenant, budget, ct));
     }
 
     /// <summary>Checks that a context can be processed, without keeping anything (used before hosting it).</summary>
     public async ValueTask ValidateAsync(JsonNode? context, string? tenant, CancellationToken ct)
     {
         await store.EnsureLoadedAsync(ct);
-        await new ContextProcessor(new RequestDocuments(this, tenant)).ProcessAsync(new ActiveContextState(), context, overrideProtected: false, ct);
+        await new ContextProcessor(new RequestDocuments(this, tenant, new ContextFetchBudget())).ProcessAsync(new ActiveContextState(), context, overrideProtected: false, ct);
     }
 
     /// <summary>Fetches a cached remote context again and replaces the stored copy.</summary>
@@ -86,11 +102,11 @@ internal sealed class LdContextResolver : ILdContextResolver
         await store.PutCachedAsync(entry.Tenant, entry.Url, text, ct);
     }
 
-    private async Task<LdContext> BuildAsync(string key, JsonNode context, string? url, string? tenant, CancellationToken ct)
+    private async Task<LdContext> BuildAsync(string key, JsonNode context, string? url, string? tenant, ContextFetchBudget budget, CancellationToken ct)
     {
         await store.EnsureLoadedAsync(ct);
         var state = new ActiveContextState();
-        await new ContextProcessor(new RequestDocuments(this, tenant)).ProcessAsync(state, context, overrideProtected: false, ct);
+        await new ContextProcessor(new RequestDocuments(this, tenant, budget)).ProcessAsync(state, context, overrideProtected: false, ct);
         ApplyCore(state);
         var usedUrls = state.RemoteUrls.ToList();
         string contextUrl;
@@ -132,7 +148,7 @@ internal sealed class LdContextResolver : ILdContextResolver
         }
     }
 
-    private async Task<JsonNode?> LoadAsync(string url, string? tenant, HashSet<string> fetched, CancellationToken ct)
+    private async Task<JsonNode?> LoadAsync(string url, string? tenant, ContextFetchBudget budget, CancellationToken ct)
     {
         if (CoreContexts.TryLoad(url) is { } core)
         {
@@ -147,7 +163,7 @@ internal sealed class LdContextResolver : ILdContextResolver
         {
             throw ContextFetcher.NotAvailable(url);
         }
-        if (fetched.Add(url) && fetched.Count > options.MaxFetchesPerRequest)
+        if (budget.Fetched.Add(url) && budget.Fetched.Count > options.MaxFetchesPerRequest)
         {
             throw NgsiLdException.BadRequest(
                 $"The @context needs more than {options.MaxFetchesPerRequest} remote documents the broker does not keep yet, the most one request "
@@ -196,13 +212,11 @@ internal sealed class LdContextResolver : ILdContextResolver
     }
 
     /// <summary>
-    /// The documents of one @context value's processing: counts what it makes the broker fetch, and gives what is fetched
-    /// to the tenant it is processed for.
+    /// The documents of one request's processing: counts what it makes the broker fetch, and gives what is fetched to
+    /// the tenant it is processed for.
     /// </summary>
-    private sealed class RequestDocuments(LdContextResolver resolver, string? tenant) : IContextDocumentSource
+    private sealed class RequestDocuments(LdContextResolver resolver, string? tenant, ContextFetchBudget budget) : IContextDocumentSource
     {
-        private readonly HashSet<string> fetched = new(StringComparer.Ordinal);
-
-        public async ValueTask<JsonNode?> LoadAsync(string url, CancellationToken ct) => await resolver.LoadAsync(url, tenant, fetched, ct);
+        public async ValueTask<JsonNode?> LoadAsync(string url, CancellationToken ct) => await resolver.LoadAsync(url, tenant, budget, ct);
     }
 }

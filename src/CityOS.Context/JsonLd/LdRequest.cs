@@ -39,7 +39,7 @@ public static class LdRequest
                 {
                     throw NgsiLdException.BadRequest("A body with @context must be sent as application/ld+json; with application/json the @context goes in a Link header.");
                 }
-                var linked = await resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), ct);
+                var linked = await resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), FetchBudget(request), ct);
                 return items.Select(_ => linked).ToList();
             default:
                 if (LinkedContext(request) is not null)
@@ -53,7 +53,7 @@ public static class LdRequest
                     {
                         throw NgsiLdException.BadRequest("An application/ld+json body must contain @context.");
                     }
-                    contexts.Add(await resolver.ResolveAsync(context, Tenancy.FromRequest(request), ct));
+                    contexts.Add(await resolver.ResolveAsync(context, Tenancy.FromRequest(request), FetchBudget(request), ct));
                 }
                 return contexts;
         }
@@ -75,7 +75,19 @@ public static class LdRequest
 
     /// <summary>The context of a request without a body: from the Link header, or the core context.</summary>
     public static ValueTask<LdContext> ForReadAsync(HttpRequest request, ILdContextResolver resolver, CancellationToken ct) =>
-        resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), ct);
+        resolver.ResolveAsync(LinkedContext(request), Tenancy.FromRequest(request), FetchBudget(request), ct);
+
+    /// <summary>The request's one budget of remote @context fetches, however many contexts it carries (a batch: one per entity).</summary>
+    private static ContextFetchBudget FetchBudget(HttpRequest request)
+    {
+        if (request.HttpContext.Features.Get<ContextFetchBudget>() is { } budget)
+        {
+            return budget;
+        }
+        budget = new ContextFetchBudget();
+        request.HttpContext.Features.Set(budget);
+        return budget;
+    }
 
     /// <summary>The URL of the JSON-LD context Link header as a JSON string, or null when there is none.</summary>
     public static JsonNode? LinkedContext(HttpRequest request)

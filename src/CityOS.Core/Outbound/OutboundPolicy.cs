@@ -47,7 +47,6 @@ public sealed class OutboundPolicy
     private readonly Lazy<HashSet<IPAddress>> _machineAddresses = new(MachineAddresses);
 
     /// <summary>The policy of a host: its options and the addresses its server listens on (read when a connection is checked).</summary>
-    [ActivatorUtilitiesConstructor]
     public OutboundPolicy(IOptions<OutboundOptions> options, IServiceProvider services)
         : this(options.Value, () => services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
     {

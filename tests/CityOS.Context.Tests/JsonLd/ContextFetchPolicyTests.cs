@@ -146,6 +146,24 @@ public sealed class ContextFetchPolicyTests(FetchPolicyHost host, ContextServer 
     }
 
     [Fact]
+    public async Task The_cap_holds_for_a_whole_batch_whose_entities_each_name_another_context()
+    {
+        var folder = $"/{Guid.NewGuid():N}";
+        var paths = Enumerable.Range(0, 30).Select(i => $"{folder}/e{i}.jsonld").ToArray();
+        var batch = new JsonArray(paths.Select((p, i) => (JsonNode)new JsonObject
+        {
+            ["id"] = $"urn:ngsi-ld:Thing:{Guid.NewGuid():N}",
+            ["type"] = "Thing",
+            ["@context"] = server.Serve(p, $$$"""{"@context": {"batchTerm{{{i}}}": "https://example.org/b"}}"""),
+        }).ToArray());
+        var response = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/create", Ngsi.Json(batch, "application/ld+json")));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.MultiStatus, text);
+        Assert.Contains("MaxFetchesPerRequest", text);
+        Assert.InRange(paths.Sum(server.Hits), 1, 10);
+    }
+
+    [Fact]
     public async Task A_context_url_with_credentials_is_refused_never_fetched_and_never_listed()
     {
         var path = $"/{Guid.NewGuid():N}/private.jsonld";
