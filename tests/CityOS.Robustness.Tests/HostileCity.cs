@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using CityOS.Tests.Shared;
 
 namespace CityOS.Robustness.Tests;
 
