@@ -17,6 +17,9 @@ public sealed record Expect(string Description, Func<int, bool> AcceptsStatus, F
     /// <summary>Anything but a server error (a generated request may be valid or not).</summary>
     public static Expect NoServerError { get; } = new("no 5xx", s => s < 500);
 
+    /// <summary>No 5xx, in whatever form a 4xx comes (the OAuth endpoints answer RFC 6749 errors and the login pages HTML).</summary>
+    public static Expect NoServerErrorInAnyForm { get; } = new("no 5xx", s => s < 500, _ => null);
+
     /// <summary>Accepted, or refused with a 4xx: either is right as long as what was accepted then works.</summary>
     public static Expect AcceptedOrRefused(int accepted) => new($"{accepted} or a 4xx", s => s == accepted || s is >= 400 and < 500);
 
@@ -38,15 +41,21 @@ public sealed record Expect(string Description, Func<int, bool> AcceptsStatus, F
     public string? Check(Answer answer)
     {
         if (!AcceptsStatus(answer.Status)) return $"answered {answer.Status}, expected {Description}";
-        if (answer.Status is >= 400 and < 500 && BodyRule is null && !answer.IsProblemDetails) return $"answered {answer.Status} without problem details";
+        if (answer.Status is >= 400 and < 500 && BodyRule is null && !answer.IsProblemDetails && !answer.IsKestrelRefusal) return $"answered {answer.Status} without problem details";
         if (answer.Status is >= 200 and < 300 && answer.IsJson && answer.Json is null) return $"answered {answer.Status} with a broken JSON body";
         return BodyRule?.Invoke(answer);
     }
 }
 
 /// <summary>A response as the caller saw it: status, content type and the whole body (read to its end).</summary>
-public sealed record Answer(int Status, string? ContentType, string Body)
+public sealed record Answer(int Status, string? ContentType, string Body, bool ConnectionClosed = false)
 {
+    /// <summary>
+    /// Kestrel's own refusal of a request it cannot parse or that exceeds its protocol limits (a NUL in the path, a request
+    /// line or headers too long): an empty body and a closed connection, before any CityOS code runs.
+    /// </summary>
+    public bool IsKestrelRefusal => ConnectionClosed && Body.Length == 0 && Status is 400 or 414 or 431;
+
     public bool IsJson => ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
 
     public JsonNode? Json

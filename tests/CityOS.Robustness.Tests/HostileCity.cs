@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using CityOS.Tests.Shared;
 
 namespace CityOS.Robustness.Tests;
 
@@ -288,7 +287,7 @@ public sealed class HostileCity : IAsyncDisposable
         {
             using var response = await _client.SendAsync(request, cancel.Token);
             var body = await response.Content.ReadAsStringAsync(cancel.Token);
-            return new Answer((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, body);
+            return new Answer((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, response.Headers.ConnectionClose == true);
         }
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException or IOException)
         {

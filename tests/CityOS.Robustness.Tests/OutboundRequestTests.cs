@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using CityOS.Tests.Shared;
 
 namespace CityOS.Robustness.Tests;
 
