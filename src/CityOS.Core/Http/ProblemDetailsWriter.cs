@@ -6,21 +6,36 @@ namespace CityOS.Core.Http;
 /// <summary>Writes RFC 9457 problem details with the NGSI-LD error type URIs (ETSI GS CIM 009, 5.5.2).</summary>
 public static class ProblemDetailsWriter
 {
-    public static async Task WriteAsync(HttpContext context, NgsiLdException error)
+    public static Task WriteAsync(HttpContext context, NgsiLdException error)
+    {
+        if (error.Type == NgsiLdErrorType.Unauthorized && !context.Response.Headers.ContainsKey("WWW-Authenticate"))
+        {
+            context.Response.Headers.WWWAuthenticate = Security.CallerAuthentication.Challenge();
+        }
+        return WriteAsync(context, error.Type, error.Title, error.Status, error.Detail);
+    }
+
+    /// <summary>
+    /// The problem details of a request that routing answered without any endpoint running: 404 for a path that names no
+    /// resource, 405 for a method the resource does not offer (its Allow header is kept), and any other such answer an endpoint gave without a body.
+    /// </summary>
+    public static Task WriteUnroutedAsync(HttpContext context) => context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
+        ? WriteAsync(context, NgsiLdErrorType.InvalidRequest, "Method not allowed", StatusCodes.Status405MethodNotAllowed,
+            $"{context.Request.Method} is not an operation of {context.Request.Path}.")
+        : WriteAsync(context, NgsiLdErrorType.ResourceNotFound, NgsiLdErrors.Title(NgsiLdErrorType.ResourceNotFound), StatusCodes.Status404NotFound,
+            $"There is no resource at {context.Request.Path}.");
+
+    private static async Task WriteAsync(HttpContext context, NgsiLdErrorType type, string title, int status, string detail)
     {
         var response = context.Response;
-        response.StatusCode = error.Status;
+        response.StatusCode = status;
         response.ContentType = "application/json";
-        if (error.Type == NgsiLdErrorType.Unauthorized && !response.Headers.ContainsKey("WWW-Authenticate"))
-        {
-            response.Headers.WWWAuthenticate = Security.CallerAuthentication.Challenge();
-        }
         await using var writer = new Utf8JsonWriter(response.Body);
         writer.WriteStartObject();
-        writer.WriteString("type", NgsiLdErrors.TypeUri(error.Type));
-        writer.WriteString("title", error.Title);
-        writer.WriteNumber("status", error.Status);
-        writer.WriteString("detail", error.Detail);
+        writer.WriteString("type", NgsiLdErrors.TypeUri(type));
+        writer.WriteString("title", title);
+        writer.WriteNumber("status", status);
+        writer.WriteString("detail", detail);
         if (context.Request.Path.HasValue) writer.WriteString("instance", context.Request.Path.Value);
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted);
@@ -38,6 +53,11 @@ public sealed partial class NgsiLdErrorMiddleware(RequestDelegate next, Microsof
         try
         {
             await next(context);
+            if (!context.Response.HasStarted && context.Response.ContentType is null
+                && context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed)
+            {
+                await ProblemDetailsWriter.WriteUnroutedAsync(context);
+            }
         }
         catch (NgsiLdException error) when (!context.Response.HasStarted)
         {

@@ -45,6 +45,27 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     [Fact]
+    public async Task A_method_or_path_the_api_does_not_offer_answers_with_problem_details()
+    {
+        var id = Unique("Building");
+        await _client.CreateAsync(Building(id));
+
+        var wrongMethod = await _client.SendAsync(Request(HttpMethod.Put, $"/ngsi-ld/v1/entities/{id}/attrs", Json("""{"name": {"type": "Property", "value": "x"}}""")));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Contains(HttpMethod.Patch.Method, wrongMethod.Content.Headers.Allow);
+        var problem = await wrongMethod.BodyAsync();
+        Assert.Equal(405, problem["status"]!.GetValue<int>());
+        Assert.Contains("PUT", problem["detail"]!.GetValue<string>());
+
+        var noPath = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/no-such-resource"));
+        Assert.Equal(HttpStatusCode.NotFound, noPath.StatusCode);
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound", (await noPath.BodyAsync())["type"]!.GetValue<string>());
+
+        var unchanged = await (await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{id}"))).BodyAsync();
+        Assert.Equal("Shibuya Hikarie", unchanged["name"]!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Retrieve_as_json_ld_carries_the_context_in_the_body()
     {
         var id = Unique("Building");
