@@ -80,6 +80,53 @@ public sealed class FederationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(http, home, HttpMethod.Post, "/ngsi-ld/v1/entities", "kawasaki", token, bus)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_federated_subject_gets_the_grants_of_its_issuer_qualified_policies_not_those_of_a_local_account_of_that_id()
+    {
+        var created = await CityOsProcess.RunCommandAsync("client", "create", "--client-id", "kawasaki-bus-app", "--grant", "client_credentials",
+            "--tenant", "kawasaki", "--role", "service", "--data", _home);
+        var secret = Regex.Match(created, @"client secret \(shown once\): (\S+)").Groups[1].Value;
+        var admin = await CityOsProcess.RunCommandAsync("client", "create", "--client-id", "local-admin", "--grant", "client_credentials",
+            "--tenant", "*", "--role", "system-admin", "--data", _local);
+        var adminSecret = Regex.Match(admin, @"client secret \(shown once\): (\S+)").Groups[1].Value;
+
+        await using var home = await CityOsProcess.StartAsync(_home, arguments: ["--CityOS:Security:Enabled", "true"]);
+        var issuer = home.BaseAddress.ToString().TrimEnd('/');
+        await using var local = await CityOsProcess.StartAsync(_local, arguments: ["--CityOS:Security:Enabled", "true", "--CityOS:Identity:TrustedIssuers:0:Issuer", issuer]);
+        using var http = new HttpClient();
+        var token = await ClientTokenAsync(http, home, "kawasaki-bus-app", secret);
+        var adminToken = await ClientTokenAsync(http, local, "local-admin", adminSecret);
+
+        // "kawasaki-bus-app" is the sub of the home city's token; here it is also the id a local policy names.
+        foreach (var (policy, tenant, policyIssuer) in new[] { ("local-subject", "lookalike", (string?)null), ("federated-subject", "partners", issuer) })
+        {
+            var subject = new JsonObject { ["account"] = "kawasaki-bus-app" };
+            if (policyIssuer is not null) subject["issuer"] = policyIssuer;
+            var body = new JsonObject { ["id"] = policy, ["tenant"] = tenant, ["subject"] = subject, ["actions"] = new JsonArray("create", "read") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(local.BaseAddress, "/identity/v1/policies")) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+            var saved = await http.SendAsync(request);
+            Assert.True(saved.StatusCode == HttpStatusCode.Created, await saved.Content.ReadAsStringAsync());
+        }
+
+        const string bus = """{"id":"urn:ngsi-ld:Bus:kawasaki-8","type":"Bus"}""";
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(http, local, HttpMethod.Post, "/ngsi-ld/v1/entities", "lookalike", token, bus)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(http, local, HttpMethod.Post, "/ngsi-ld/v1/entities", "partners", token, bus)).StatusCode);
+    }
+
+    private static async Task<string> ClientTokenAsync(HttpClient http, CityOsProcess server, string clientId, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseAddress, "/identity/v1/oauth/token"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{clientId}:{secret}")));
+        var response = await http.SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(response.IsSuccessStatusCode, body?.ToJsonString());
+        return body!["access_token"]!.GetValue<string>();
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, CityOsProcess server, HttpMethod method, string path, string tenant, string? token, string? json = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(server.BaseAddress, path));

@@ -32,7 +32,7 @@ public static class OAuthApi
         return app;
     }
 
-    private static IResult Discovery(HttpRequest request, IOptions<IdentityOptions> options)
+    private static IResult Discovery(HttpRequest request)
     {
         var issuer = OAuthHttp.Issuer(request);
         return TypedResults.Json(new JsonObject
@@ -73,7 +73,7 @@ public static class OAuthApi
     }
 
     private static async Task<IResult> Authorize(HttpContext context, IIdentityStore store, SignInService signIn, TokenService tokens,
-        IOptions<IdentityOptions> options, TimeProvider time, CancellationToken ct)
+        TimeProvider time, CancellationToken ct)
     {
         var request = context.Request;
         AuthorizeRequest authorize;
@@ -118,7 +118,7 @@ public static class OAuthApi
         return Results.Redirect(QueryHelpers.AddQueryString(authorize.RedirectUri, query));
     }
 
-    private static async Task<IResult> Token(HttpContext context, ClientRegistry clients, TokenService tokens, IOptions<IdentityOptions> options, CancellationToken ct)
+    private static async Task<IResult> Token(HttpContext context, ClientRegistry clients, TokenService tokens, CancellationToken ct)
     {
         var basic = context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
         try

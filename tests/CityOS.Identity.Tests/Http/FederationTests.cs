@@ -44,4 +44,39 @@ public class FederationTests
             await home.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_trusted_issuers_subject_is_not_a_local_account_and_its_id_tokens_are_no_access_tokens()
+    {
+        var home = new IdentityTestHost();
+        IdentityTestHost? local = null;
+        try
+        {
+            await home.InitializeAsync();
+            var visitor = await home.CreateAccountAsync();
+            var (_, _, tokens) = await home.SignInTokensAsync(visitor);
+            local = IdentityTestHost.WithSettings("--CityOS:Identity:TrustedIssuers:0:Issuer", home.Issuer);
+            await local.InitializeAsync();
+            var validator = local.Services.GetRequiredService<ITokenValidator>();
+
+            var idToken = await Assert.ThrowsAsync<NgsiLdException>(() => validator.ValidateAsync(tokens["id_token"]!.GetValue<string>(), default));
+            Assert.Contains(home.Issuer, idToken.Detail);
+            var caller = await validator.ValidateAsync(tokens["access_token"]!.GetValue<string>(), default);
+            Assert.Equal(visitor.Id, caller.Subject);
+
+            // A policy for the local account of that id grants the federated caller nothing; one that names the issuer does.
+            var store = local.Services.GetRequiredService<CityOS.Identity.Storage.IIdentityStore>();
+            await store.SavePolicyAsync(new Policy { Id = "local-account", Tenant = "lookalike", Subject = new(Account: visitor.Id), Actions = [AccessAction.Read] }, default);
+            await store.SavePolicyAsync(new Policy { Id = "federated-account", Tenant = "partners", Subject = new(Account: visitor.Id, Issuer: home.Issuer), Actions = [AccessAction.Read] }, default);
+            local.Services.GetRequiredService<CityOS.Identity.Rules.AccessPolicy>().Invalidate();
+            var policy = local.Services.GetRequiredService<IAccessPolicy>();
+            Assert.False((await policy.DecideAsync(caller, AccessAction.Read, new AccessResource("lookalike", "Building"), default)).Allowed);
+            Assert.True((await policy.DecideAsync(caller, AccessAction.Read, new AccessResource("partners", "Building"), default)).Allowed);
+        }
+        finally
+        {
+            if (local is not null) await local.DisposeAsync();
+            await home.DisposeAsync();
+        }
+    }
 }
