@@ -21,7 +21,7 @@ secret=$(echo "$created" | sed -n 's/^client secret (shown once): //p')
 [ -n "$secret" ] || { echo "no client secret in: $created" >&2; exit 1; }
 authorization="Basic $(printf '%s' "bench-service:$secret" | base64 -w0)"
 
-dotnet $cityos_dll --host 127.0.0.1 --port $port --data "$data" --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
+dotnet $cityos_dll --host 127.0.0.1 --port $port --data "$data" --Logging:LogLevel:Default Warning --CityOS:Identity:TokenRequestsPerMinute 0 >"$data/cityos.log" 2>&1 & cityos_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
 token_url="http://127.0.0.1:$port/identity/v1/oauth/token"
 curl -sf -H "Authorization: $authorization" -d grant_type=client_credentials "$token_url" | grep -q '"access_token":"' \

@@ -36,7 +36,7 @@ access_token() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
 }
 
-dotnet $cityos_dll --host 127.0.0.1 --port $cityos_port --data "$data" "${common[@]}" >"$data/cityos.log" 2>&1 & cityos_pid=$!
+dotnet $cityos_dll --host 127.0.0.1 --port $cityos_port --data "$data" "${common[@]}" --CityOS:Identity:TokenRequestsPerMinute 0 >"$data/cityos.log" 2>&1 & cityos_pid=$!
 wait_healthy $cityos_port
 # cityos's first token creates the ES256 key in identity.db; the spike starts after it and signs with that key.
 access_token $cityos_port >/dev/null || { echo "cityos did not issue a token" >&2; exit 1; }
