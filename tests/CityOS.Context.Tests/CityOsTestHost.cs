@@ -38,11 +38,12 @@ public class CityOsTestHost : IAsyncLifetime
         if (SecurityOn) Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SystemAdminTokenAsync());
     }
 
-    private async Task StartAsync()
+    /// <param name="port">0 for a free port.</param>
+    private async Task StartAsync(int port = 0)
     {
         _app = CityOsHost.Build(
         [
-            "--urls", "http://127.0.0.1:0",
+            "--urls", $"http://127.0.0.1:{port}",
             "--data", DataDirectory,
             "--Logging:LogLevel:Default", "Warning",
             .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
@@ -53,8 +54,9 @@ public class CityOsTestHost : IAsyncLifetime
     }
 
     /// <summary>
-    /// Stops the host, runs <paramref name="whileStopped"/> on its files, and starts it again on the same data directory (on
-    /// another port); <see cref="Client"/> keeps its token.
+    /// Stops the host, runs <paramref name="whileStopped"/> on its files, and starts it again on the same data directory (on the
+    /// same port, as a restarted server keeps its address: the issuer, which is the listening address, stays the same);
+    /// <see cref="Client"/> keeps its token.
     /// </summary>
     public async Task RestartAsync(Action? whileStopped = null)
     {
@@ -64,7 +66,7 @@ public class CityOsTestHost : IAsyncLifetime
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         whileStopped?.Invoke();
-        await StartAsync();
+        await StartAsync(BaseAddress.Port);
         Client.DefaultRequestHeaders.Authorization = authorization;
     }
 

@@ -24,6 +24,9 @@ public static class Journal
         return $$$"""{"id":"{{{id}}}","type":["{{{DefaultContext}}}{{{type}}}"],"c":{{{now}}},"m":{{{now}}},"a":{"{{{DefaultContext}}}temperature":[{"k":0,"v":{{{temperature}}},"c":{{{now}}},"m":{{{now}}}}]}}""";
     }
 
+    /// <summary>Deeper than the readers of stored documents go (<c>InputLimits.StoredJsonMaxDepth</c>): such a change cannot be read back.</summary>
+    public const int DeeperThanStored = 300;
+
     /// <summary>An array nested <paramref name="depth"/> deep around a number.</summary>
     public static string Nested(int depth) => new string('[', depth) + "1" + new string(']', depth);
 

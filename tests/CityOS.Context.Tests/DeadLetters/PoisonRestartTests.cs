@@ -25,7 +25,7 @@ public sealed class PoisonRestartTests : IAsyncLifetime
         await _host.Receiver.WaitForAsync(poisonedPath);
         var poisonId = Ngsi.Unique(type);
 
-        await _host.RestartAsync(() => Journal.AppendCreation(_host.DataDirectory, poisoned, poisonId, Journal.Document(poisonId, type, Journal.Nested(61))));
+        await _host.RestartAsync(() => Journal.AppendCreation(_host.DataDirectory, poisoned, poisonId, Journal.Document(poisonId, type, Journal.Nested(Journal.DeeperThanStored))));
         for (var round = 1; round <= 2; round++)
         {
             var fresh = await _host.CreateEntityAsync(type, healthy);
