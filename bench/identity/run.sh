@@ -14,12 +14,8 @@ data=$(mktemp -d)
 port=5027
 trap 'kill ${cityos_pid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
 
-# A confidential client with the client_credentials grant, made by the real command line before the server starts.
-created=$(dotnet $cityos_dll client create --client-id bench-service --grant client_credentials --scope ngsi-ld \
-  --tenant city --role service --data "$data")
-secret=$(echo "$created" | sed -n 's/^client secret (shown once): //p')
-[ -n "$secret" ] || { echo "no client secret in: $created" >&2; exit 1; }
-authorization="Basic $(printf '%s' "bench-service:$secret" | base64 -w0)"
+source bench/identity/token-run.sh
+create_bench_client "$cityos_dll" "$data"
 
 dotnet $cityos_dll --host 127.0.0.1 --port $port --data "$data" --Logging:LogLevel:Default Warning --CityOS:Identity:TokenRequestsPerMinute 0 >"$data/cityos.log" 2>&1 & cityos_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
@@ -27,7 +23,6 @@ token_url="http://127.0.0.1:$port/identity/v1/oauth/token"
 curl -sf -H "Authorization: $authorization" -d grant_type=client_credentials "$token_url" | grep -q '"access_token":"' \
   || { echo "the token endpoint did not issue a token" >&2; exit 1; }
 
-source bench/identity/token-run.sh
 echo "warming up the token endpoint (3 s)..." >&2
 token_run 3 "http://127.0.0.1:$port" >/dev/null
 echo "running client_credentials tokens for ${duration}s with $connections connections..." >&2

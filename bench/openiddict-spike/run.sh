@@ -24,11 +24,8 @@ issuer="http://127.0.0.1:$cityos_port/cityos"
 common=(--CityOS:Identity:Issuer "$issuer" --Logging:LogLevel:Default Warning)
 trap 'kill ${cityos_pid:-} ${spike_pid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
 
-created=$(dotnet $cityos_dll client create --client-id bench-service --grant client_credentials --scope ngsi-ld \
-  --tenant city --role service --data "$data")
-secret=$(echo "$created" | sed -n 's/^client secret (shown once): //p')
-[ -n "$secret" ] || { echo "no client secret in: $created" >&2; exit 1; }
-authorization="Basic $(printf '%s' "bench-service:$secret" | base64 -w0)"
+source bench/identity/token-run.sh
+create_bench_client "$cityos_dll" "$data"
 
 wait_healthy() { for _ in $(seq 150); do curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.2; done; echo "port $1 did not answer" >&2; exit 1; }
 access_token() {
@@ -47,7 +44,6 @@ spike_token=$(access_token $spike_port) || { echo "the spike did not issue a tok
 curl -sf -H "Authorization: $authorization" --data-urlencode "token=$spike_token" "http://127.0.0.1:$cityos_port/identity/v1/oauth/introspect" |
   grep -q '"active":true' || { echo "cityos does not accept the spike's token" >&2; exit 1; }
 
-source bench/identity/token-run.sh
 ticks_per_second=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 echo "warming up both endpoints (${warmup} s each)..." >&2
