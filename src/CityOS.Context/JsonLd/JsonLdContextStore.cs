@@ -130,7 +130,7 @@ public sealed class JsonLdContextStore
                 await create.ExecuteNonQueryAsync(ct);
             }
             // Contexts kept before contexts belonged to tenants are the default tenant's.
-            Core.Storage.SqliteMigrations.AddColumnIfMissing(connection, "jsonld_context", "tenant", "TEXT NOT NULL DEFAULT ''");
+            global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(connection, "jsonld_context", "tenant", "TEXT NOT NULL DEFAULT ''");
             await using (var select = connection.CreateCommand())
             {
                 select.CommandText = "SELECT id, url, kind, created_at, document, tenant FROM jsonld_context";

@@ -23,7 +23,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
     private const int MaxOperationsPerCommit = 4096;
 
     private readonly SqliteConnection _write;
-    private readonly Core.Storage.SqliteStatementCache _statements;
+    private readonly global::CityOS.Storage.Sqlite.SqliteStatementCache _statements;
     private readonly string _connectionString;
     private readonly Channel<Operation> _operations = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
@@ -54,10 +54,10 @@ public sealed class SubscriptionStore : IAsyncDisposable
             CREATE TABLE IF NOT EXISTS feed_positions(tenant TEXT PRIMARY KEY, seq INTEGER NOT NULL);
             """);
         // Files written by an earlier version.
-        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
-        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
-        Core.Storage.SqliteMigrations.AddColumnIfMissing(_write, "subscriptions", "owner", "TEXT");
-        _statements = new Core.Storage.SqliteStatementCache(_write);
+        global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "notified_at_offset", "INTEGER NOT NULL DEFAULT -1");
+        global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(_write, "deliveries", "order_key", "TEXT NOT NULL DEFAULT ''");
+        global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(_write, "subscriptions", "owner", "TEXT");
+        _statements = new global::CityOS.Storage.Sqlite.SqliteStatementCache(_write);
         _writer = Task.Run(WriterLoopAsync);
     }
 

@@ -284,7 +284,7 @@ public sealed class SqliteIdentityStore : IIdentityStore
         return connection;
     }
 
-    private static void Migrate(SqliteConnection connection) => Core.Storage.SqliteMigrations.Apply(connection, Migrations);
+    private static void Migrate(SqliteConnection connection) => global::CityOS.Storage.Sqlite.SqliteMigrations.Apply(connection, Migrations);
 
     /// <summary>BEGIN IMMEDIATE takes the write lock up front, so two redeemers of one code cannot both read it unredeemed.</summary>
     private static async Task<T> InTransaction<T>(SqliteConnection connection, Func<Task<T>> work)

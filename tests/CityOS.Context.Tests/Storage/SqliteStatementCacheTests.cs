@@ -1,4 +1,4 @@
-using CityOS.Core.Storage;
+using CityOS.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Tests.Storage;

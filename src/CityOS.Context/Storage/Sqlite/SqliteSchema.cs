@@ -65,5 +65,5 @@ internal static class SqliteSchema
 
     public static int CurrentVersion => Migrations.Length;
 
-    public static void Migrate(SqliteConnection connection) => Core.Storage.SqliteMigrations.Apply(connection, Migrations);
+    public static void Migrate(SqliteConnection connection) => global::CityOS.Storage.Sqlite.SqliteMigrations.Apply(connection, Migrations);
 }

@@ -24,7 +24,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     private readonly SqliteConnection _writeConnection;
 
     /// <summary>The writer's own statements (journal acknowledgements and pruning); used only inside the writer loop.</summary>
-    private readonly Core.Storage.SqliteStatementCache _writerStatements;
+    private readonly global::CityOS.Storage.Sqlite.SqliteStatementCache _writerStatements;
     private readonly Task _writerLoop;
     private readonly SqliteConnection _checkpointConnection;
     private readonly ITimer _checkpointTimer;
@@ -60,7 +60,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             _writeConnection.Dispose();
             throw;
         }
-        _writerStatements = new Core.Storage.SqliteStatementCache(_writeConnection);
+        _writerStatements = new global::CityOS.Storage.Sqlite.SqliteStatementCache(_writeConnection);
         _checkpointConnection = Open();
         _writerLoop = Task.Factory.StartNew(WriterLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _checkpointTimer = time.CreateTimer(_ =>
@@ -285,12 +285,12 @@ internal sealed class ReadSession : IDisposable
     private readonly RawStatement _getById;
     private readonly RawStatement _getByRowId;
 
-    private readonly Core.Storage.SqliteStatementCache _statements;
+    private readonly global::CityOS.Storage.Sqlite.SqliteStatementCache _statements;
 
     public ReadSession(SqliteConnection connection)
     {
         Connection = connection;
-        _statements = new Core.Storage.SqliteStatementCache(connection);
+        _statements = new global::CityOS.Storage.Sqlite.SqliteStatementCache(connection);
         _getById = new RawStatement(connection, "SELECT doc FROM entities WHERE id = ?");
         _getByRowId = new RawStatement(connection, "SELECT doc FROM entities WHERE rowid = ?");
     }

@@ -29,7 +29,7 @@ internal sealed class TemporalDatabase : IDisposable
     private readonly Lock _writeLock = new();
     private readonly ConcurrentBag<SqliteConnection> _readers = new();
     private readonly Dictionary<(string Entity, string Attribute), long> _seriesIds = new();
-    private readonly Core.Storage.SqliteStatementCache _statements;
+    private readonly global::CityOS.Storage.Sqlite.SqliteStatementCache _statements;
 
     public TemporalDatabase(string path)
     {
@@ -39,9 +39,9 @@ internal sealed class TemporalDatabase : IDisposable
         {
             Execute(_writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
             Execute(_writer, Schema);
-            Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "entities", "deleted_at", "INTEGER");
-            Core.Storage.SqliteMigrations.AddColumnIfMissing(_writer, "instances", "deleted_at", "INTEGER");
-            _statements = new Core.Storage.SqliteStatementCache(_writer);
+            global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(_writer, "entities", "deleted_at", "INTEGER");
+            global::CityOS.Storage.Sqlite.SqliteMigrations.AddColumnIfMissing(_writer, "instances", "deleted_at", "INTEGER");
+            _statements = new global::CityOS.Storage.Sqlite.SqliteStatementCache(_writer);
         }
         catch
         {
@@ -143,7 +143,7 @@ internal sealed class TemporalDatabase : IDisposable
     }
 
     /// <summary>One write transaction; its statements come from the writer's cache (prepared once per connection).</summary>
-    internal sealed class WriteTransaction(Core.Storage.SqliteStatementCache statements, SqliteTransaction transaction, Dictionary<(string, string), long> seriesIds)
+    internal sealed class WriteTransaction(global::CityOS.Storage.Sqlite.SqliteStatementCache statements, SqliteTransaction transaction, Dictionary<(string, string), long> seriesIds)
     {
         private SqliteCommand? _insertInstance;
 

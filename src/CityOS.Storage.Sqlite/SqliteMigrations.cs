@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace CityOS.Core.Storage;
+namespace CityOS.Storage.Sqlite;
 
 /// <summary>Schema upgrades of the SQLite files every block keeps (entities, history, subscriptions, identity).</summary>
 public static class SqliteMigrations

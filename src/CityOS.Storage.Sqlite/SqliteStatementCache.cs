@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace CityOS.Core.Storage;
+namespace CityOS.Storage.Sqlite;
 
 /// <summary>
 /// The commands of one connection, kept for the connection's lifetime, so that SQLite parses and plans a statement
