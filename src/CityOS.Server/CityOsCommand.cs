@@ -28,9 +28,9 @@ public static class CityOsCommand
         var app = CityOsHost.Build(args.Where(a => a != "run").ToArray());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var data = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CityOS.Context.ContextOptions>>().Value.DataDirectory;
+            var data = app.Services.GetRequiredService<CityOS.Core.Hosting.DataDirectory>().Path;
             Console.WriteLine($"CityOS {CityOsHost.Version} listening on {string.Join(", ", app.Urls)}");
-            Console.WriteLine($"Data directory: {Path.GetFullPath(data)}");
+            Console.WriteLine($"Data directory: {data}");
             Console.WriteLine("Press Ctrl+C to stop.");
         });
         await app.RunAsync();
