@@ -33,7 +33,16 @@ public static class CityOsCommand
             Console.WriteLine($"Data directory: {data}");
             Console.WriteLine("Press Ctrl+C to stop.");
         });
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+        {
+            Console.Error.WriteLine("cityos: not started, these settings cannot work:");
+            foreach (var failure in invalid.Failures) Console.Error.WriteLine($"  {failure}");
+            return 1;
+        }
         return 0;
     }
 
