@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CityOS.Core.Context;
 using CityOS.Core.Security;
+using CityOS.Identity.Model;
+using CityOS.Identity.Rules;
+using CityOS.Identity.Storage;
 
 namespace CityOS.Blocks.Tests;
 
@@ -238,6 +241,44 @@ public sealed class SecuredContextApiTests(SecuredCounterHost host) : IClassFixt
         Assert.Equal(ContextErrorKind.Forbidden, write.Kind);
         var anonymous = await Assert.ThrowsAsync<ContextException>(() => Reader.ListTypesAsync(new ContextCall(CallerIdentity.Anonymous, "city-c"), default));
         Assert.Equal(ContextErrorKind.Unauthorized, anonymous.Kind);
+    }
+
+    [Fact]
+    public async Task A_policy_that_grants_one_attribute_of_one_type_shows_only_that()
+    {
+        const string tenant = "city-e";
+        var admin = new ContextCall(CounterHost.Administrator, tenant);
+        await Writer.CreateAsync(admin, new JsonObject
+        {
+            ["id"] = "urn:ngsi-ld:Thing:e1",
+            ["type"] = "Thing",
+            ["open"] = new JsonObject { ["type"] = "Property", ["value"] = 1 },
+            ["secret"] = new JsonObject { ["type"] = "Property", ["value"] = 2 },
+        }, default);
+        await Writer.CreateAsync(admin, new JsonObject { ["id"] = "urn:ngsi-ld:Other:e2", ["type"] = "Other" }, default);
+        await host.Services.GetRequiredService<IIdentityStore>().SavePolicyAsync(new Policy
+        {
+            Id = "open-things",
+            Tenant = tenant,
+            Subject = new PolicySubject(Role: "open-reader"),
+            Actions = [AccessAction.Read],
+            EntityTypes = ["Thing"],
+            Attributes = ["open"],
+        }, default);
+        host.Services.GetRequiredService<AccessPolicy>().Invalidate();
+        var reader = new ContextCall(Holding(tenant, "open-reader"), tenant);
+
+        var seen = await Reader.RetrieveAsync(reader, "urn:ngsi-ld:Thing:e1", null, default);
+        Assert.NotNull(seen["open"]);
+        Assert.Null(seen["secret"]);
+        Assert.Equal(ContextErrorKind.NotFound, (await Assert.ThrowsAsync<ContextException>(() => Reader.RetrieveAsync(reader, "urn:ngsi-ld:Other:e2", null, default))).Kind);
+        var all = await Reader.QueryAsync(reader, new ContextQuery { Count = true }, default);
+        Assert.Equal(1, all.TotalCount);
+        Assert.Empty((await Reader.QueryAsync(reader, new ContextQuery { Q = "secret==2" }, default)).Entities);
+        Assert.Equal(["Thing"], await Reader.ListTypesAsync(reader, default));
+        var write = await Assert.ThrowsAsync<ContextException>(() => Writer.UpdateAttributesAsync(reader, "urn:ngsi-ld:Thing:e1",
+            new JsonObject { ["open"] = new JsonObject { ["type"] = "Property", ["value"] = 3 } }, default));
+        Assert.Equal(ContextErrorKind.Forbidden, write.Kind);
     }
 
     [Fact]

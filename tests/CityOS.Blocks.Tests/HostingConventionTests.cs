@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CityOS.Blocks.Tests.SampleBlock;
+using CityOS.Core.Context;
 using CityOS.Server;
 using CityOS.Tests.Shared;
 using Microsoft.Extensions.Options;
@@ -96,5 +97,21 @@ public sealed class NotReadyTests(FailingBlockHost host) : IClassFixture<Failing
         Assert.Equal("unavailable", body["status"]!.GetValue<string>());
         Assert.Equal(["failing-store"], body["failing"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health")).StatusCode);
+    }
+}
+
+/// <summary>The one translation of context API errors to NGSI-LD's and back.</summary>
+public sealed class ContextErrorsTests
+{
+    [Fact]
+    public void Every_kind_survives_the_way_to_an_NGSI_LD_error_and_back()
+    {
+        foreach (var kind in Enum.GetValues<ContextErrorKind>())
+        {
+            var error = new ContextException(kind, "detail").ToNgsiLdException();
+
+            Assert.Equal(kind, error.ToContextException().Kind);
+            Assert.Equal("detail", error.Detail);
+        }
     }
 }
