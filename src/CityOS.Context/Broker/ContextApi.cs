@@ -65,14 +65,12 @@ public sealed class ContextApi(
         Run(call, [AccessAction.Create], async (tenant, terms, access) =>
         {
             await broker.CreateAsync(tenant, EntityParser.ParseEntity(Admit(entity), terms, broker.Now), access, ct);
-            return true;
         }, ct);
 
     public Task ReplaceAsync(ContextCall call, JsonObject entity, CancellationToken ct) =>
         Run(call, [AccessAction.Update], async (tenant, terms, access) =>
         {
             await broker.ReplaceAsync(tenant, EntityParser.ParseEntity(Admit(entity), terms, broker.Now), access, ct);
-            return true;
         }, ct);
 
     public Task<ContextUpdateResult> UpdateAttributesAsync(ContextCall call, string entityId, JsonObject attributes, CancellationToken ct) =>
@@ -97,7 +95,6 @@ public sealed class ContextApi(
             EntityIds.Validate(entityId);
             var (name, instances) = EntityPayload.SingleAttribute(attribute, Admit(fragment), terms, broker.Now, AttributeParseMode.Patch);
             await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
-            return true;
         }, ct);
 
     public Task DeleteEntityAsync(ContextCall call, string entityId, CancellationToken ct) =>
@@ -105,7 +102,6 @@ public sealed class ContextApi(
         {
             EntityIds.Validate(entityId);
             await broker.DeleteAsync(tenant, entityId, access, ct);
-            return true;
         }, ct);
 
     public Task DeleteAttributeAsync(ContextCall call, string entityId, string attribute, string? datasetId, bool deleteAll, CancellationToken ct) =>
@@ -113,7 +109,6 @@ public sealed class ContextApi(
         {
             EntityIds.Validate(entityId);
             await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attribute), string.IsNullOrEmpty(datasetId) ? null : datasetId, deleteAll, access, ct);
-            return true;
         }, ct);
 
     public Task<ContextBatchResult> CreateBatchAsync(ContextCall call, IReadOnlyList<JsonObject> entities, CancellationToken ct) =>
@@ -139,6 +134,13 @@ public sealed class ContextApi(
         }, ct);
 
     private const string ContextInBody = "An entity given to the context API carries no @context: the call names it (ContextCall.LdContext).";
+
+    private Task Run(ContextCall call, AccessAction[] actions, Func<string?, LdContext, EntityAccess, Task> operation, CancellationToken ct) =>
+        Run(call, actions, async (tenant, terms, access) =>
+        {
+            await operation(tenant, terms, access);
+            return true;
+        }, ct);
 
     /// <summary>The call's tenant, access and @context, then the operation; an NGSI-LD error becomes a <see cref="ContextException"/>.</summary>
     private async Task<T> Run<T>(ContextCall call, AccessAction[] actions, Func<string?, LdContext, EntityAccess, Task<T>> operation, CancellationToken ct)
