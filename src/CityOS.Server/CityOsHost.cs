@@ -75,6 +75,8 @@ public static class CityOsHost
             block.AddHealthChecks(health);
         }
         overrideServices?.Invoke(builder.Services);
+        // A block that needs a service no enabled block registers (a block switched off another depends on) stops the host here.
+        builder.Host.UseDefaultServiceProvider(provider => provider.ValidateOnBuild = true);
 
         var app = builder.Build();
         if (proxies.Count > 0) app.UseForwardedHeaders();

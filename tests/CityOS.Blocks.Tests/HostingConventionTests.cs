@@ -47,6 +47,15 @@ public sealed class HostingConventionTests : IDisposable
     }
 
     [Fact]
+    public void A_block_whose_services_need_a_block_switched_off_stops_the_host_and_says_what_is_missing()
+    {
+        var refused = Assert.Throws<AggregateException>(() => CityOsHost.Build(
+            ["--urls", "http://127.0.0.1:0", "--data", _data, "--CityOS:Blocks:Context:Enabled", "false"], extraBlocks: [new CounterBlock()]));
+
+        Assert.Contains(refused.InnerExceptions, e => e.Message.Contains(nameof(IContextReader)) && e.Message.Contains(nameof(Counter)));
+    }
+
+    [Fact]
     public async Task Every_block_keeps_its_files_in_the_one_data_directory()
     {
         var app = CityOsHost.Build(["--urls", "http://127.0.0.1:0", "--data", _data, "--Logging:LogLevel:Default", "Warning"]);
