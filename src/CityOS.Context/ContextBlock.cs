@@ -7,6 +7,8 @@ using CityOS.Context.Storage.Sqlite;
 using CityOS.Context.Subscriptions;
 using CityOS.Context.Temporal;
 using CityOS.Context.Temporal.Http;
+using CityOS.Core.Context;
+using CityOS.Core.Hosting;
 using CityOS.Core.Outbound;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -21,18 +23,16 @@ public static class ContextBlock
     public static IServiceCollection AddCityOsContext(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ContextOptions.Section);
-        services.AddOptions<ContextOptions>().Bind(section)
-            .Validate(o => o.Limits.Problem() is null, "Invalid CityOS:Limits settings (see the README's configuration table).")
-            .ValidateOnStart();
-        var dataDirectory = section[nameof(ContextOptions.DataDirectory)] ?? new ContextOptions().DataDirectory;
-        services.Configure<SqliteStoreOptions>(o => o.DataDirectory = dataDirectory);
+        services.AddValidatedOptions<ContextOptions, ContextOptionsValidator>(section);
+        services.AddCityOsDataDirectory(configuration);
+        services.AddOptions<SqliteStoreOptions>().Configure<DataDirectory>((o, data) => o.DataDirectory = data.Path);
         services.AddCityOsOutbound(configuration);
         services.AddCityOsJsonLd(o =>
         {
             configuration.GetSection(JsonLdOptions.Section).Bind(o);
-            o.DataDirectory = dataDirectory;
             o.PublicBaseUrl = section["PublicBaseUrl"];
         });
+        services.AddOptions<JsonLdOptions>().Configure<DataDirectory>((o, data) => o.DataDirectory = data.Path);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteEntityStore>();
         services.AddSingleton<IEntityStore>(sp => sp.GetRequiredService<SqliteEntityStore>());
@@ -42,11 +42,13 @@ public static class ContextBlock
         services.AddSingleton<DeadLetterQueue>();
         services.AddSingleton<DeadLetterRetry>();
         services.AddOptions<ChangeFeedOptions>();
-        services.Configure<CityOS.Core.Security.SecurityOptions>(configuration.GetSection(CityOS.Core.Security.SecurityOptions.Section));
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();
-        services.AddCityOsSubscriptions(configuration, dataDirectory);
+        services.AddSingleton<ContextApi>();
+        services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
+        services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
+        services.AddCityOsSubscriptions(configuration);
         services.AddCityOsTemporal(configuration);
         return services;
     }

@@ -5,9 +5,6 @@ public sealed class ContextOptions
 {
     public const string Section = "CityOS";
 
-    /// <summary>Folder of all persistent data (tenant databases, cached @contexts).</summary>
-    public string DataDirectory { get; set; } = "cityos-data";
-
     /// <summary>Largest accepted body for one entity or attribute operation (bytes).</summary>
     public long MaxEntityBytes { get; set; } = 1024 * 1024;
 

@@ -1,3 +1,4 @@
+using CityOS.Core.Hosting;
 using CityOS.Core.Security;
 using CityOS.Identity.Http;
 using CityOS.Identity.Rules;
@@ -17,8 +18,8 @@ public static class IdentityBlock
 {
     public static IServiceCollection AddCityOsIdentity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<IdentityOptions>(configuration.GetSection(IdentityOptions.Section));
-        services.Configure<IdentityOptions>(o => o.DataDirectory = configuration["CityOS:DataDirectory"] ?? o.DataDirectory);
+        services.AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(configuration.GetSection(IdentityOptions.Section));
+        services.AddCityOsDataDirectory(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(TrustedIssuers.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<SqliteIdentityStore>();

@@ -1,12 +1,9 @@
 namespace CityOS.Identity;
 
-/// <summary>Settings of the identity block (configuration section "CityOS:Identity", data directory from "CityOS").</summary>
+/// <summary>Settings of the identity block (configuration section "CityOS:Identity"; identity.db lives in the data directory).</summary>
 public sealed class IdentityOptions
 {
     public const string Section = "CityOS:Identity";
-
-    /// <summary>Folder of all persistent data; identity.db lives here.</summary>
-    public string DataDirectory { get; set; } = "cityos-data";
 
     /// <summary>
     /// Issuer URL (iss) of tokens and discovery; when unset, the first address the server listens on (http://localhost:1026

@@ -28,12 +28,21 @@ public static class CityOsCommand
         var app = CityOsHost.Build(args.Where(a => a != "run").ToArray());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var data = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CityOS.Context.ContextOptions>>().Value.DataDirectory;
+            var data = app.Services.GetRequiredService<CityOS.Core.Hosting.DataDirectory>().Path;
             Console.WriteLine($"CityOS {CityOsHost.Version} listening on {string.Join(", ", app.Urls)}");
-            Console.WriteLine($"Data directory: {Path.GetFullPath(data)}");
+            Console.WriteLine($"Data directory: {data}");
             Console.WriteLine("Press Ctrl+C to stop.");
         });
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+        {
+            Console.Error.WriteLine("cityos: not started, these settings cannot work:");
+            foreach (var failure in invalid.Failures) Console.Error.WriteLine($"  {failure}");
+            return 1;
+        }
         return 0;
     }
 

@@ -2,12 +2,14 @@ using System.Net;
 using System.Reflection;
 using Microsoft.AspNetCore.HttpOverrides;
 using CityOS.Context;
-using CityOS.Context.Storage;
+using CityOS.Core.Hosting;
 using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.Extensions.Options;
 using CityOS.Identity;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CityOS.Server;
 
@@ -24,9 +26,13 @@ public static class CityOsHost
         ["--host"] = "CityOS:Host",
     };
 
+    /// <summary>The blocks of every CityOS, in the order they are composed.</summary>
+    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule()];
+
     /// <param name="args">Command-line arguments and settings.</param>
     /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>
-    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrideServices = null)
+    /// <param name="extraBlocks">Blocks composed after the standard ones (another host's, or a test's).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrideServices = null, IEnumerable<ICityOsBlock>? extraBlocks = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
@@ -59,9 +65,18 @@ public static class CityOsHost
             forwarded.KnownIPNetworks.Clear();
             foreach (var proxy in proxies) forwarded.KnownProxies.Add(proxy);
         });
-        builder.Services.AddCityOsContext(builder.Configuration);
-        builder.Services.AddCityOsIdentity(builder.Configuration);
+        builder.Services.AddCityOsDataDirectory(builder.Configuration);
+        builder.Services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
+        var blocks = CityOsBlocks.Enabled([.. StandardBlocks(), .. extraBlocks ?? []], builder.Configuration);
+        var health = builder.Services.AddHealthChecks();
+        foreach (var block in blocks)
+        {
+            block.AddServices(builder.Services, builder.Configuration);
+            block.AddHealthChecks(health);
+        }
         overrideServices?.Invoke(builder.Services);
+        // A block that needs a service no enabled block registers (a block switched off another depends on) stops the host here.
+        builder.Host.UseDefaultServiceProvider(provider => provider.ValidateOnBuild = true);
 
         var app = builder.Build();
         if (proxies.Count > 0) app.UseForwardedHeaders();
@@ -86,12 +101,11 @@ public static class CityOsHost
 
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }))
             .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("Operations");
-        app.MapGet("/ready", Ready)
-            .WithName("Ready").WithSummary("Readiness: the store answers.").WithTags("Operations");
+        app.MapHealthChecks("/ready", new HealthCheckOptions { ResponseWriter = WriteReadiness })
+            .WithName("Ready").WithSummary("Readiness: every block's stores answer.").WithTags("Operations");
         app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
             .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
-        app.MapCityOsContext();
-        app.MapCityOsIdentity();
+        foreach (var block in blocks) block.MapRoutes(app);
         return app;
     }
 
@@ -101,8 +115,13 @@ public static class CityOsHost
             .Select(p => IPAddress.TryParse(p.Trim(), out var address) ? address : throw new InvalidOperationException($"CityOS:KnownProxies: '{p}' is not an IP address."))
             .ToArray();
 
-    private static async Task<IResult> Ready(IEntityStore store, CancellationToken ct) =>
-        await store.PingAsync(ct)
-            ? TypedResults.Ok(new { status = "ready" })
-            : TypedResults.Json(new { status = "store unavailable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>/ready's body: <c>{"status": "ready"}</c>, or (with 503) "unavailable" and the names of the checks that failed.</summary>
+    private static Task WriteReadiness(HttpContext context, HealthReport report) =>
+        report.Status == HealthStatus.Unhealthy
+            ? context.Response.WriteAsJsonAsync(new
+            {
+                status = "unavailable",
+                failing = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key).ToArray(),
+            })
+            : context.Response.WriteAsJsonAsync(new { status = "ready" });
 }

@@ -24,6 +24,9 @@ public class CityOsTestHost : IAsyncLifetime
     /// <summary>More settings of the host (command-line form).</summary>
     protected virtual string[] Settings => [];
 
+    /// <summary>Blocks the host composes after the standard ones.</summary>
+    protected virtual IEnumerable<CityOS.Core.Hosting.ICityOsBlock> Blocks => [];
+
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-test-" + Guid.NewGuid().ToString("N"));
     public HttpClient Client { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -48,7 +51,7 @@ public class CityOsTestHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
-        ]);
+        ], extraBlocks: Blocks);
         BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
         Client = new HttpClient { BaseAddress = BaseAddress };
     }

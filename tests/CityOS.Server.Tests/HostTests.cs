@@ -92,6 +92,24 @@ public sealed class HostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_setting_that_cannot_work_stops_it_before_it_listens_and_names_the_setting()
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "cityos.dll"), "--port", "0", "--data", _data, "--CityOS:Subscriptions:JournalBatch", "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("CityOS:Subscriptions:JournalBatch is 0; it must be at least 1.", error);
+        Assert.DoesNotContain("listening on", await output);
+    }
+
+    [Fact]
     public async Task Help_lists_the_options()
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "cityos.dll"), "--help"])

@@ -73,9 +73,13 @@ public sealed class AccessControl
         owner is null ? CallerIdentity.Anonymous : _principals is null ? owner : await _principals.CurrentAsync(owner, ct);
 
     /// <summary>As <see cref="ForAsync"/>, refusing at once (401/403) a caller who may do none of the actions on anything in the tenant.</summary>
-    public async ValueTask<EntityAccess> RequireAsync(HttpContext http, string? tenant, AccessAction[] actions, CancellationToken ct)
+    public ValueTask<EntityAccess> RequireAsync(HttpContext http, string? tenant, AccessAction[] actions, CancellationToken ct) =>
+        RequireAsync(http.Caller(), tenant, actions, ct);
+
+    /// <summary>As <see cref="ForCallerAsync"/>, refusing at once (401/403) a caller who may do none of the actions on anything in the tenant.</summary>
+    public async ValueTask<EntityAccess> RequireAsync(CallerIdentity caller, string? tenant, AccessAction[] actions, CancellationToken ct)
     {
-        var access = await ForAsync(http, tenant, actions, ct);
+        var access = await ForCallerAsync(caller, tenant, actions, ct);
         access.RequireAny(actions);
         return access;
     }

@@ -1,6 +1,7 @@
 using CityOS.Core.Outbound;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.JsonLd;
 
@@ -12,7 +13,8 @@ public static class JsonLdServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddCityOsJsonLd(this IServiceCollection services, Action<JsonLdOptions> configure)
     {
-        services.Configure(configure);
+        services.AddOptions<JsonLdOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JsonLdOptions>, JsonLdOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OutboundPolicy>();
         // The fetcher enforces JsonLdOptions.FetchTimeout itself; the client's own timeout only has to stay out of its way.

@@ -70,6 +70,22 @@ public sealed class SubscriptionStore : IAsyncDisposable
 
     private static string? TenantOf(string key) => key.Length == 0 ? null : key;
 
+    /// <summary>Whether subscriptions.db answers (the readiness probe).</summary>
+    public bool Ping()
+    {
+        try
+        {
+            using var connection = OpenReader();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            return Convert.ToInt64(command.ExecuteScalar()) == 1;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
     public IReadOnlyList<StoredSubscription> LoadSubscriptions()
     {
         using var connection = OpenReader();

@@ -1,5 +1,6 @@
 using CityOS.Context.DeadLetters;
 using CityOS.Context.Storage;
+using CityOS.Core.Hosting;
 using CityOS.Core.Outbound;
 using CityOS.Mqtt;
 using Microsoft.Extensions.Configuration;
@@ -12,11 +13,11 @@ namespace CityOS.Context.Subscriptions;
 /// <summary>Subscriptions and notifications: the registry, its store (subscriptions.db), the notifier and the dispatcher.</summary>
 public static class SubscriptionsBlock
 {
-    public static IServiceCollection AddCityOsSubscriptions(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddCityOsSubscriptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<SubscriptionOptions>(configuration.GetSection(SubscriptionOptions.Section));
+        services.AddValidatedOptions<SubscriptionOptions, SubscriptionOptionsValidator>(configuration.GetSection(SubscriptionOptions.Section));
         services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(Notifier.ConsumerName));
-        services.AddSingleton(sp => new SubscriptionStore(Path.Combine(dataDirectory, "subscriptions.db"),
+        services.AddSingleton(sp => new SubscriptionStore(sp.GetRequiredService<DataDirectory>().Combine("subscriptions.db"),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SubscriptionStore>()));
         services.AddSingleton<SubscriptionRegistry>();
         services.AddSingleton(sp => new MqttConnectionPool(

@@ -1,6 +1,7 @@
 using CityOS.Context.DeadLetters;
 using CityOS.Context.Storage;
 using CityOS.Context.Temporal.Storage;
+using CityOS.Core.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ public static class TemporalBlock
 {
     public static IServiceCollection AddCityOsTemporal(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<TemporalOptions>(configuration.GetSection(TemporalOptions.Section));
+        services.AddValidatedOptions<TemporalOptions, TemporalOptionsValidator>(configuration.GetSection(TemporalOptions.Section));
         services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(HistoryRecorder.Consumer));
         services.AddSingleton<SqliteTemporalStore>();
         services.AddSingleton<ITemporalStore>(sp => sp.GetRequiredService<SqliteTemporalStore>());

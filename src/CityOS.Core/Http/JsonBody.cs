@@ -26,8 +26,32 @@ public static class JsonBody
             if (buffer.WrittenCount > maxBytes) throw TooLarge(maxBytes);
         }
         if (buffer.WrittenCount == 0) throw NgsiLdException.InvalidRequest("The request body is empty; a JSON payload is required.");
-        JsonInput.Check(buffer.WrittenSpan, limits);
-        return JsonNode.Parse(buffer.WrittenSpan, documentOptions: new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth + 1 })
+        return Parse(buffer.WrittenSpan, limits);
+    }
+
+    /// <summary>
+    /// A JSON tree that did not come as a request body (another block's call of the context API), held to the same size
+    /// limit and <see cref="InputLimits"/> as a body: a copy of it, as a body of its text would have been read.
+    /// </summary>
+    public static JsonNode Admit(JsonNode node, long maxBytes, InputLimits limits)
+    {
+        byte[] utf8;
+        try
+        {
+            utf8 = JsonSerializer.SerializeToUtf8Bytes(node);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or JsonException)
+        {
+            throw NgsiLdException.InvalidRequest($"The payload cannot be written as JSON: {error.Message}");
+        }
+        if (utf8.Length > maxBytes) throw TooLarge(maxBytes);
+        return Parse(utf8, limits);
+    }
+
+    private static JsonNode Parse(ReadOnlySpan<byte> utf8, InputLimits limits)
+    {
+        JsonInput.Check(utf8, limits);
+        return JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth + 1 })
             ?? throw NgsiLdException.InvalidRequest("The request body is JSON null; a JSON payload is required.");
     }
 

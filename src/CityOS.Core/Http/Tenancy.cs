@@ -17,7 +17,12 @@ public static class Tenancy
     {
         var values = request.Headers[HeaderName];
         if (values.Count == 0) return null;
-        var tenant = values.ToString().Trim();
+        return Normalize(values.ToString().Trim());
+    }
+
+    /// <summary>The validated tenant name, or null for the default tenant (the name "default"); throws BadRequestData for an invalid name.</summary>
+    public static string? Normalize(string tenant)
+    {
         Validate(tenant);
         // Policies and roles name the default tenant "default": a tenant of that name would be a second database under one policy key.
         return tenant == Security.SecurityTenants.Default ? null : tenant;

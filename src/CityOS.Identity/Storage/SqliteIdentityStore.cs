@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using CityOS.Core;
 using CityOS.Identity.Model;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
+using CityOS.Core.Hosting;
 
 namespace CityOS.Identity.Storage;
 
@@ -43,10 +43,10 @@ public sealed class SqliteIdentityStore : IIdentityStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _accountLock = new(1, 1);
 
-    public SqliteIdentityStore(IOptions<IdentityOptions> options)
+    public SqliteIdentityStore(DataDirectory dataDirectory)
     {
-        Directory.CreateDirectory(options.Value.DataDirectory);
-        Path = System.IO.Path.Combine(options.Value.DataDirectory, "identity.db");
+        Directory.CreateDirectory(dataDirectory.Path);
+        Path = dataDirectory.Combine("identity.db");
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode=WAL;");

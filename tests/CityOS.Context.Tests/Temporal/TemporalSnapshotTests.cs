@@ -14,7 +14,7 @@ public sealed class TemporalSnapshotTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cityos-temporal-snapshot-" + Guid.NewGuid().ToString("N"));
     private readonly SqliteTemporalStore _store;
 
-    public TemporalSnapshotTests() => _store = new SqliteTemporalStore(Options.Create(new ContextOptions { DataDirectory = _directory }));
+    public TemporalSnapshotTests() => _store = new SqliteTemporalStore(new CityOS.Core.Hosting.DataDirectory(_directory));
 
     public void Dispose()
     {

@@ -106,8 +106,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        EntityIds.FragmentTypes(body, entityId, terms);
-        var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
         var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
         var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct);
         return UpdateResult(outcome, terms);
@@ -118,8 +117,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        EntityIds.FragmentTypes(body, entityId, terms);
-        var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Strict);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
         var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
         return UpdateResult(outcome, terms);
     }
@@ -129,7 +127,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
+        var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
         await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
     }
@@ -139,7 +137,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var (name, instances) = SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Strict);
+        var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Strict);
         await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
     }
@@ -153,15 +151,6 @@ public static class EntitiesApi
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
         await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, access, ct);
         return TypedResults.NoContent();
-    }
-
-    /// <summary>The one attribute of a /attrs/{attrId} body: the body is the attribute itself (one instance or an array of instances).</summary>
-    private static (string Name, List<NgsiAttribute> Instances) SingleAttribute(string attrId, JsonObject body, LdContext terms, DateTimeOffset now, AttributeParseMode mode)
-    {
-        var wrapped = new JsonObject { [attrId] = body.DeepClone() };
-        var parsed = EntityParser.ParseAttributes(wrapped, terms, now, mode);
-        var (name, instances) = parsed.Single();
-        return (name, instances);
     }
 
     private static IResult UpdateResult(UpdateOutcome outcome, LdContext terms)

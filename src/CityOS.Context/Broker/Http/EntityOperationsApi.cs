@@ -16,8 +16,6 @@ namespace CityOS.Context.Broker.Http;
 /// <summary>Batch operations and the POST query (6.14–6.18, 6.23, 6.31 of ETSI GS CIM 009 V1.8.1).</summary>
 public static class EntityOperationsApi
 {
-    private enum BatchKind { Create, Upsert, Update, Delete, Merge }
-
     public static RouteGroupBuilder MapEntityOperationsApi(this RouteGroupBuilder api)
     {
         var operations = api.MapGroup("/entityOperations").WithTags("Batch operations");
@@ -37,39 +35,9 @@ public static class EntityOperationsApi
 
     private static async Task<IResult> Batch(BatchKind kind, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
-        var access = await reader.AccessAsync(request, ct, kind switch
-        {
-            BatchKind.Create => [AccessAction.Create],
-            BatchKind.Upsert => [AccessAction.Create, AccessAction.Update],
-            BatchKind.Delete => [AccessAction.Delete],
-            _ => [AccessAction.Update],
-        });
+        var access = await reader.AccessAsync(request, ct, BatchRequest.Actions(kind));
         var (tenant, items) = await reader.ReadBatchAsync(request, ct);
-        var options = QueryParameters.Options(request.Query);
-        var now = broker.Now;
-        var batch = new List<BatchItem>(items.Count);
-        foreach (var (element, terms, error) in items)
-        {
-            var id = ElementId(element);
-            if (error is not null)
-            {
-                batch.Add(new BatchItem(id, null, error));
-                continue;
-            }
-            try
-            {
-                batch.Add(new BatchItem(id, kind switch
-                {
-                    BatchKind.Delete => DeleteMutation(element!),
-                    BatchKind.Merge => MergeMutation(EntityObject(element), terms!, now),
-                    _ => EntityMutationFor(kind, EntityParser.ParseEntity(EntityObject(element), terms!, now), options, now),
-                }, null));
-            }
-            catch (NgsiLdException parseError)
-            {
-                batch.Add(new BatchItem(id, null, parseError));
-            }
-        }
+        var batch = BatchRequest.Items(kind, items, QueryParameters.Options(request.Query), broker.Now);
         var outcome = await broker.BatchAsync(tenant, batch, access, ct);
         if (outcome.Errors.Count > 0)
         {
@@ -97,37 +65,6 @@ public static class EntityOperationsApi
             _ => TypedResults.NoContent(),
         };
     }
-
-    private static JsonObject EntityObject(JsonNode? element) =>
-        element as JsonObject ?? throw NgsiLdException.BadRequest("Each element of this batch must be an entity object.");
-
-    private static EntityMutation EntityMutationFor(BatchKind kind, Entity entity, HashSet<string> options, DateTimeOffset now) => kind switch
-    {
-        BatchKind.Create => new(entity.Id, EntityRules.Create(entity, now)),
-        BatchKind.Upsert => new(entity.Id, EntityRules.Upsert(entity, options.Contains("update"), now)),
-        _ => new(entity.Id, EntityRules.BatchUpdate(entity, options.Contains("noOverwrite"), now)),
-    };
-
-    private static EntityMutation DeleteMutation(JsonNode element)
-    {
-        var id = element is JsonValue v && v.TryGetValue<string>(out var text) ? text : ElementId(element);
-        EntityIds.Validate(id);
-        return new EntityMutation(id, EntityRules.Delete(id));
-    }
-
-    private static EntityMutation MergeMutation(JsonObject element, ITermMapper terms, DateTimeOffset now)
-    {
-        var id = ElementId(element);
-        EntityIds.Validate(id);
-        var types = EntityIds.FragmentTypes(element, id, terms);
-        var fragment = EntityParser.ParseAttributes(element, terms, now, AttributeParseMode.Patch);
-        return new EntityMutation(id, EntityRules.Merge(id, types, fragment, now));
-    }
-
-    private static string ElementId(JsonNode? element) =>
-        element is JsonObject obj && obj["id"] is JsonValue id && id.TryGetValue<string>(out var text) ? text
-        : element is JsonValue value && value.TryGetValue<string>(out var bare) ? bare
-        : "";
 
     private static async Task<IResult> Query(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
     {

@@ -15,7 +15,7 @@ public static class QueryParameters
         var type = Text(query, "type");
         var request = new QueryRequest
         {
-            Selectors = ids is null && idPattern is null && type is null ? [] : [new EntitySelector(ids, idPattern, type)],
+            Selectors = Selectors(ids, idPattern, type),
             Attrs = List(query, "attrs"),
             Q = Text(query, "q"),
             ScopeQ = Text(query, "scopeQ"),
@@ -32,6 +32,10 @@ public static class QueryParameters
         return request;
     }
 
+    /// <summary>The one entity selector of a query given by ids, an id pattern and a type (none when none is given).</summary>
+    public static IReadOnlyList<EntitySelector> Selectors(IReadOnlyList<string>? ids, string? idPattern, string? type) =>
+        ids is null && idPattern is null && type is null ? [] : [new EntitySelector(ids, idPattern, type)];
+
     public static void CheckLimit(QueryRequest request)
     {
         if (request.Limit == 0 && !request.Count) throw NgsiLdException.BadRequest("limit=0 is only allowed together with count=true.");
@@ -42,6 +46,13 @@ public static class QueryParameters
         var text = Text(query, "limit");
         if (text is null) return settings.DefaultLimit;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit)) throw NgsiLdException.BadRequest($"limit '{text}' is not a non-negative integer.");
+        return Limit(limit, settings);
+    }
+
+    /// <summary>A page size asked for: at most <see cref="ContextOptions.MaxLimit"/>.</summary>
+    public static int Limit(int limit, ContextOptions settings)
+    {
+        if (limit < 0) throw NgsiLdException.BadRequest($"limit {limit} is not a non-negative integer.");
         if (limit > settings.MaxLimit)
         {
             throw new NgsiLdException(NgsiLdErrorType.TooManyResults, $"limit {limit} is above the maximum of {settings.MaxLimit} entities per page; page with offset.");

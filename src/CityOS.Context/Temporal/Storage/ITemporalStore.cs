@@ -15,6 +15,9 @@ public readonly record struct PeriodSums(string? DatasetId, AttributeKind Kind, 
 /// </summary>
 public interface ITemporalStore
 {
+    /// <summary>Whether the store answers (the readiness probe).</summary>
+    ValueTask<bool> PingAsync(CancellationToken ct);
+
     /// <summary>Adds instances (temporal API); true when the entity was new to the temporal store.</summary>
     ValueTask<bool> AppendAsync(string? tenant, TemporalWrite write, CancellationToken ct);
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using CityOS.Context.Model;
 using CityOS.Context.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Options;
+using CityOS.Core.Hosting;
 
 namespace CityOS.Context.Temporal.Storage;
 
@@ -19,9 +19,9 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
     private readonly string _directory;
     private readonly string _tenantDirectory;
 
-    public SqliteTemporalStore(IOptions<ContextOptions> options)
+    public SqliteTemporalStore(DataDirectory dataDirectory)
     {
-        _directory = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "temporal");
+        _directory = dataDirectory.Combine("temporal");
         _tenantDirectory = Path.Combine(_directory, "tenants");
         Directory.CreateDirectory(_tenantDirectory);
     }
@@ -33,6 +33,18 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
         if (!create && !File.Exists(path)) return null;
         return _databases.GetOrAdd(key, _ => new Lazy<TemporalDatabase>(() => new TemporalDatabase(path))).Value;
+    }
+
+    public ValueTask<bool> PingAsync(CancellationToken ct)
+    {
+        try
+        {
+            return new(Database(null, create: true)!.Read(c => Scalar(c, "SELECT 1") is long one && one == 1));
+        }
+        catch (SqliteException)
+        {
+            return new(false);
+        }
     }
 
     public ValueTask<bool> AppendAsync(string? tenant, TemporalWrite write, CancellationToken ct) =>

@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+using CityOS.Context.Broker.Http;
+using CityOS.Context.Model;
+using CityOS.Context.Representation;
+
+namespace CityOS.Context.Broker;
+
+/// <summary>The attribute payloads of the entity operations, as the NGSI-LD endpoints and the context API both read them.</summary>
+public static class EntityPayload
+{
+    /// <summary>The attributes of an update or append fragment (5.6.2, 5.6.3), which may repeat the entity's id and types (both are taken out).</summary>
+    public static Dictionary<string, List<NgsiAttribute>> Attributes(JsonObject body, string entityId, ITermMapper terms, DateTimeOffset now)
+    {
+        EntityIds.FragmentTypes(body, entityId, terms);
+        return EntityParser.ParseAttributes(body, terms, now, AttributeParseMode.Strict);
+    }
+
+    /// <summary>The one attribute of a /attrs/{attrId} body: the body is the attribute itself (one instance or an array of instances).</summary>
+    public static (string Name, List<NgsiAttribute> Instances) SingleAttribute(string attrId, JsonObject body, ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
+    {
+        var wrapped = new JsonObject { [attrId] = body.DeepClone() };
+        var parsed = EntityParser.ParseAttributes(wrapped, terms, now, mode);
+        var (name, instances) = parsed.Single();
+        return (name, instances);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+
+namespace CityOS.Core.Context;
+
+/// <summary>
+/// Reads context information (entities) for any block, without HTTP and without depending on the broker's internals.
+/// Entities come back in the NGSI-LD normalized form, their names compacted under the call's @context
+/// (<see cref="ContextCall.LdContext"/>); an entity or attribute the caller may not read does not exist for it.
+/// Failures are <see cref="ContextException"/>s.
+/// </summary>
+public interface IContextReader
+{
+    /// <summary>One entity; <see cref="ContextErrorKind.NotFound"/> when it does not exist (or the caller may not read it).</summary>
+    /// <param name="attrs">Only these attributes (short names or IRIs); null for all.</param>
+    Task<JsonObject> RetrieveAsync(ContextCall call, string entityId, IReadOnlyList<string>? attrs, CancellationToken ct);
+
+    /// <summary>One page of the entities that match <paramref name="query"/>, with the total count when asked.</summary>
+    Task<ContextPage> QueryAsync(ContextCall call, ContextQuery query, CancellationToken ct);
+
+    /// <summary>The entity types of the tenant's entities the caller may read, compacted under the call's @context.</summary>
+    Task<IReadOnlyList<string>> ListTypesAsync(ContextCall call, CancellationToken ct);
+}
+
+/// <summary>
+/// A query of entities: every condition given must hold (the NGSI-LD query of 4.9 and 5.7.2). Names are short names
+/// under the call's @context or IRIs.
+/// </summary>
+public sealed record ContextQuery
+{
+    /// <summary>An entity type selection ("Building", "Building,Shop", "(A;B)|C").</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Entity ids, any of which may match.</summary>
+    public IReadOnlyList<string>? Ids { get; init; }
+
+    /// <summary>A regular expression the entity id must match.</summary>
+    public string? IdPattern { get; init; }
+
+    /// <summary>An NGSI-LD query language expression ("temperature>20;status==\"open\"").</summary>
+    public string? Q { get; init; }
+
+    /// <summary>A geo-query on a GeoProperty.</summary>
+    public ContextGeoQuery? Geo { get; init; }
+
+    /// <summary>Only entities with one of these attributes, and only these attributes of them; null for all.</summary>
+    public IReadOnlyList<string>? Attrs { get; init; }
+
+    /// <summary>Page size: at most the broker's MaxLimit; null for its DefaultLimit. 0 only with <see cref="Count"/>.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Entities to skip (in the broker's order, stable between pages).</summary>
+    public int Offset { get; init; }
+
+    /// <summary>Whether to count all matching entities (<see cref="ContextPage.TotalCount"/>).</summary>
+    public bool Count { get; init; }
+}
+
+/// <summary>A geo-query (4.10): georel ("near;maxDistance==500", "within"...), a GeoJSON geometry type and its coordinates as JSON text.</summary>
+public sealed record ContextGeoQuery(string Georel, string Geometry, string Coordinates, string? GeoProperty = null);
+
+/// <summary>One page of a query: the entities (normalized, compacted) and, when counted, how many match in all.</summary>
+public sealed record ContextPage(IReadOnlyList<JsonObject> Entities, long? TotalCount);
