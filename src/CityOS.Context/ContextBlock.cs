@@ -41,7 +41,10 @@ public static class ContextBlock
         services.AddMetrics();
         services.AddSingleton<DeadLetterQueue>();
         services.AddSingleton<DeadLetterRetry>();
-        services.AddOptions<ChangeFeedOptions>();
+        services.AddOptions<ChangeFeedOptions>().Bind(configuration.GetSection(ChangeFeedOptions.Section))
+            .Validate(o => o.Problem() is null, "Invalid CityOS:ChangeFeed settings (see the README's configuration table).").ValidateOnStart();
+        services.AddOptions<SqliteStoreOptions>().Bind(configuration.GetSection(SqliteStoreOptions.Section))
+            .Validate(o => o.Problem() is null, "Invalid CityOS:Storage settings (see the README's configuration table).").ValidateOnStart();
         services.Configure<CityOS.Core.Security.SecurityOptions>(configuration.GetSection(CityOS.Core.Security.SecurityOptions.Section));
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();

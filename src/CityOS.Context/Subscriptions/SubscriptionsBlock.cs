@@ -16,7 +16,7 @@ public static class SubscriptionsBlock
     {
         services.Configure<SubscriptionOptions>(configuration.GetSection(SubscriptionOptions.Section));
         services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(Notifier.ConsumerName));
-        services.AddSingleton(sp => new SubscriptionStore(Path.Combine(dataDirectory, "subscriptions.db"),
+        services.AddSingleton<ISubscriptionStore>(sp => new SubscriptionStore(Path.Combine(dataDirectory, "subscriptions.db"),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SubscriptionStore>()));
         services.AddSingleton<SubscriptionRegistry>();
         services.AddSingleton(sp => new MqttConnectionPool(
