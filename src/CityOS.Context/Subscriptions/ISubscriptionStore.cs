@@ -17,8 +17,11 @@ public interface ISubscriptionStore
     /// <summary>Every tenant's subscriptions, oldest first.</summary>
     ValueTask<IReadOnlyList<StoredSubscription>> LoadSubscriptionsAsync(CancellationToken ct);
 
-    /// <summary>Creates the subscription, or replaces its document and @context (its counters stay).</summary>
-    Task SaveSubscriptionAsync(Subscription subscription);
+    /// <summary>
+    /// Creates the subscription with no deliveries counted, or replaces its document, @context and modification time. The
+    /// counters of <paramref name="subscription"/> are not written: they change only through <see cref="SaveCounters"/>.
+    /// </summary>
+    Task SaveSubscriptionAsync(StoredSubscription subscription);
 
     Task DeleteSubscriptionAsync(string? tenant, string id);
 

@@ -87,7 +87,7 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
         try
         {
             if (For(tenant).ById.ContainsKey(id)) throw new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"Subscription {id} already exists.");
-            await store.SaveSubscriptionAsync(subscription);
+            await store.SaveSubscriptionAsync(StoredSubscription.Of(subscription));
             _states[(ISubscriptionStore.KeyOf(tenant), id)] = new SubscriptionState();
             Replace(tenant, subscription, null);
         }
@@ -125,7 +125,7 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
                 checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
             await RequireAllowedEndpointAsync(updated, ct);
             if (fragment.ContainsKey("timeInterval")) CheckTimeInterval(updated);
-            await store.SaveSubscriptionAsync(updated);
+            await store.SaveSubscriptionAsync(StoredSubscription.Of(updated));
             Replace(tenant, updated, id);
         }
         finally

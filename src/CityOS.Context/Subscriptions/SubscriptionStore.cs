@@ -11,7 +11,12 @@ namespace CityOS.Context.Subscriptions;
 public sealed record StoredSubscription(
     string? Tenant, string Id, JsonObject Document, JsonNode? Context, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt,
     long TimesSent, long TimesFailed, DateTimeOffset? LastNotification, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure,
-    Core.Security.CallerIdentity? Owner = null);
+    Core.Security.CallerIdentity? Owner = null)
+{
+    /// <summary>The subscription as it is saved (no deliveries counted).</summary>
+    public static StoredSubscription Of(Subscription subscription) => new(subscription.Tenant, subscription.Id, subscription.Document,
+        subscription.Context, subscription.CreatedAt, subscription.ModifiedAt, 0, 0, null, null, null, subscription.Owner);
+}
 
 /// <summary>
 /// The embedded <see cref="ISubscriptionStore"/>: subscriptions.db in the data directory (SQLite, WAL, synchronous=FULL).
@@ -151,7 +156,7 @@ public sealed class SubscriptionStore : ISubscriptionStore, IAsyncDisposable
         return positions;
     }
 
-    public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, transaction =>
+    public Task SaveSubscriptionAsync(StoredSubscription subscription) => Submit(true, transaction =>
     {
         var command = Command(transaction, """
             INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at, owner) VALUES($t, $id, $doc, $ctx, $c, $m, $o)
