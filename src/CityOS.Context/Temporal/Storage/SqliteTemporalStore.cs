@@ -19,8 +19,11 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
     private readonly string _directory;
     private readonly string _tenantDirectory;
 
-    public SqliteTemporalStore(IOptions<ContextOptions> options)
+    private readonly int _maxReaders;
+
+    public SqliteTemporalStore(IOptions<ContextOptions> options, IOptions<SqliteStoreOptions>? storage = null)
     {
+        _maxReaders = (storage?.Value ?? new SqliteStoreOptions()).MaxReadConnections;
         _directory = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "temporal");
         _tenantDirectory = Path.Combine(_directory, "tenants");
         Directory.CreateDirectory(_tenantDirectory);
@@ -32,7 +35,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         if (_databases.TryGetValue(key, out var existing)) return existing.Value;
         var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
         if (!create && !File.Exists(path)) return null;
-        return _databases.GetOrAdd(key, _ => new Lazy<TemporalDatabase>(() => new TemporalDatabase(path))).Value;
+        return _databases.GetOrAdd(key, _ => new Lazy<TemporalDatabase>(() => new TemporalDatabase(path, _maxReaders))).Value;
     }
 
     public ValueTask<bool> AppendAsync(string? tenant, TemporalWrite write, CancellationToken ct) =>
