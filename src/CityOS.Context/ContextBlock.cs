@@ -41,7 +41,8 @@ public static class ContextBlock
         services.AddMetrics();
         services.AddSingleton<DeadLetterQueue>();
         services.AddSingleton<DeadLetterRetry>();
-        services.AddOptions<ChangeFeedOptions>();
+        services.AddValidatedOptions<ChangeFeedOptions, ChangeFeedOptionsValidator>(configuration.GetSection(ChangeFeedOptions.Section));
+        services.AddValidatedOptions<SqliteStoreOptions, SqliteStoreOptionsValidator>(configuration.GetSection(SqliteStoreOptions.Section));
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();

@@ -18,7 +18,7 @@ public sealed class ContextBlockModule : ICityOsBlock
     public void AddHealthChecks(IHealthChecksBuilder checks) => checks
         .AddPing<IEntityStore>("entities", (store, ct) => store.PingAsync(ct))
         .AddPing<ITemporalStore>("temporal", (store, ct) => store.PingAsync(ct))
-        .AddPing<SubscriptionStore>("subscriptions", (store, _) => ValueTask.FromResult(store.Ping()));
+        .AddPing<ISubscriptionStore>("subscriptions", (store, ct) => store.PingAsync(ct));
 
     public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCityOsContext();
 }

@@ -1,4 +1,6 @@
 using CityOS.Context.JsonLd;
+using CityOS.Context.Storage;
+using CityOS.Context.Storage.Sqlite;
 using CityOS.Context.Subscriptions;
 using CityOS.Context.Temporal;
 using CityOS.Core.Hosting;
@@ -78,5 +80,27 @@ internal sealed class TemporalOptionsValidator : OptionsValidator<TemporalOption
                 if (policy.Retention is { } kept) checks.Positive($"{group}:{name}:{nameof(policy.Retention)}", kept);
             }
         }
+    }
+}
+
+/// <summary>The change-journal lease settings that cannot work (an empty node name, a lease that never lasts).</summary>
+internal sealed class ChangeFeedOptionsValidator : OptionsValidator<ChangeFeedOptions>
+{
+    protected override string Section => ChangeFeedOptions.Section;
+
+    protected override void Check(ChangeFeedOptions o, OptionChecks checks)
+    {
+        if (o.Problem() is { } problem) checks.Require(false, problem);
+    }
+}
+
+/// <summary>The tenant database settings that cannot work (no read connection, tenants closed as they open).</summary>
+internal sealed class SqliteStoreOptionsValidator : OptionsValidator<SqliteStoreOptions>
+{
+    protected override string Section => SqliteStoreOptions.Section;
+
+    protected override void Check(SqliteStoreOptions o, OptionChecks checks)
+    {
+        if (o.Problem() is { } problem) checks.Require(false, problem);
     }
 }

@@ -13,6 +13,9 @@ public sealed class SubscriptionOptions
     /// <summary>Notifications in flight at once to one receiver (endpoint URI), each about another entity (or periodic subscription).</summary>
     public int MaxInFlightPerReceiver { get; set; } = 16;
 
+    /// <summary>How long a receiver's queue (and its workers) stays after its last delivery; the next notification to it makes a new one.</summary>
+    public TimeSpan IdleReceiverTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// Deliveries held in memory per receiver (queued, in flight or waiting to retry); beyond it they wait in the durable outbox
     /// only, and are read back from it as the receiver catches up, so a receiver that is down for hours costs no memory.
@@ -56,33 +59,60 @@ public sealed class SubscriptionOptions
 /// <summary>
 /// Sends queued notifications: one queue per receiver with its own workers, so a receiver that is slow or down
 /// only delays its own notifications, and the notifications of one entity reach a receiver in order. A failed delivery is retried with exponential backoff; a delivery leaves
-/// the durable outbox only once its receiver took it (at-least-once) or it was given up.
+/// the durable outbox only once its receiver took it (at-least-once) or it was given up. A queue that has had nothing
+/// to do for <see cref="SubscriptionOptions.IdleReceiverTimeout"/> is removed, so receivers used once cost nothing after.
 /// </summary>
-public sealed partial class DeliveryDispatcher(
-    SubscriptionStore store,
-    SubscriptionRegistry registry,
-    IHttpClientFactory httpClients,
-    MqttConnectionPool mqtt,
-    TimeProvider time,
-    IOptions<SubscriptionOptions> options,
-    ILogger<DeliveryDispatcher> logger) : IAsyncDisposable
+public sealed partial class DeliveryDispatcher : IAsyncDisposable
 {
     public const string HttpClientName = "cityos-notifier";
 
     private readonly ConcurrentDictionary<string, ReceiverQueue> _queues = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SubscriptionOptions _options = options.Value;
-    private readonly SubscriptionStore _store = store;
+    private readonly SubscriptionOptions _options;
+    private readonly ISubscriptionStore _store;
+    private readonly SubscriptionRegistry _registry;
+    private readonly IHttpClientFactory _httpClients;
+    private readonly MqttConnectionPool _mqtt;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DeliveryDispatcher> _logger;
+    private readonly ITimer _sweep;
+
+    public DeliveryDispatcher(ISubscriptionStore store, SubscriptionRegistry registry, IHttpClientFactory httpClients, MqttConnectionPool mqtt,
+        TimeProvider time, IOptions<SubscriptionOptions> options, ILogger<DeliveryDispatcher> logger)
+    {
+        _store = store;
+        _registry = registry;
+        _httpClients = httpClients;
+        _mqtt = mqtt;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, _options.IdleReceiverTimeout.Ticks));
+        _sweep = time.CreateTimer(_ => RemoveIdleQueues(), null, period, period);
+    }
 
     /// <summary>Raised after each delivery attempt, with the delivery and whether it succeeded (used by benchmarks and tests).</summary>
     public event Action<Delivery, bool>? Attempted;
 
     /// <summary>Queues a delivery whose insert into the outbox was submitted and is durable once <paramref name="committed"/> completes.</summary>
-    public void Post(Delivery delivery, Task committed) =>
-        _queues.GetOrAdd(delivery.Receiver, receiver => new ReceiverQueue(this, receiver)).Post(delivery, committed);
+    public void Post(Delivery delivery, Task committed)
+    {
+        // A queue removed meanwhile refuses the delivery, and the next look-up makes a new one.
+        while (!_queues.GetOrAdd(delivery.Receiver, receiver => new ReceiverQueue(this, receiver)).TryPost(delivery, committed))
+        {
+        }
+    }
 
     /// <summary>Deliveries held in memory (queued, in flight or waiting to retry), all receivers together; those beyond a receiver's cap are in the outbox only.</summary>
     public int Pending => _queues.Values.Sum(q => q.Pending);
+
+    /// <summary>Receivers with a queue now.</summary>
+    internal int ReceiverCount => _queues.Count;
+
+    private void RemoveIdleQueues()
+    {
+        foreach (var queue in _queues.Values) queue.RemoveIfIdle(_options.IdleReceiverTimeout);
+    }
 
     private async Task DeliverAsync(ReceiverQueue queue, Delivery delivery)
     {
@@ -91,8 +121,8 @@ public sealed partial class DeliveryDispatcher(
         {
             var success = await SendAsync(queue, delivery, ct);
             delivery.Attempts++;
-            var now = time.GetUtcNow();
-            if (registry.TryGetState(delivery.Tenant, delivery.SubscriptionId, out var state)) state.Sent(success, now);
+            var now = _time.GetUtcNow();
+            if (_registry.TryGetState(delivery.Tenant, delivery.SubscriptionId, out var state)) state.Sent(success, now);
             Attempted?.Invoke(delivery, success);
             if (success)
             {
@@ -101,7 +131,7 @@ public sealed partial class DeliveryDispatcher(
             }
             if (delivery.Attempts >= _options.MaxAttempts)
             {
-                LogGivenUp(logger, delivery.SubscriptionId, delivery.Attempts, delivery.Receiver);
+                LogGivenUp(_logger, delivery.SubscriptionId, delivery.Attempts, delivery.Receiver);
                 _store.Finished(delivery);
                 return;
             }
@@ -110,7 +140,7 @@ public sealed partial class DeliveryDispatcher(
                 _options.InitialRetryDelay.Ticks * (1L << Math.Min(delivery.Attempts - 1, 30))));
             try
             {
-                await Task.Delay(delay, time, ct);
+                await Task.Delay(delay, _time, ct);
             }
             catch (OperationCanceledException)
             {
@@ -125,10 +155,10 @@ public sealed partial class DeliveryDispatcher(
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
         {
-            var payload = NotificationBuilder.PayloadAt(delivery, time.GetUtcNow());
+            var payload = NotificationBuilder.PayloadAt(delivery, _time.GetUtcNow());
             if (queue.Mqtt is { } endpoint)
             {
-                await mqtt.PublishAsync(endpoint, payload, (MqttQualityOfService)delivery.Qos, retain: false, timeout.Token);
+                await _mqtt.PublishAsync(endpoint, payload, (MqttQualityOfService)delivery.Qos, retain: false, timeout.Token);
                 return true;
             }
             using var request = new HttpRequestMessage(HttpMethod.Post, queue.Uri) { Content = new ByteArrayContent(payload) };
@@ -137,24 +167,25 @@ public sealed partial class DeliveryDispatcher(
                 if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(value);
                 else if (!request.Headers.TryAddWithoutValidation(name, value)) request.Content.Headers.TryAddWithoutValidation(name, value);
             }
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode) LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, $"HTTP {(int)response.StatusCode}");
+            using var response = await _httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode) LogFailed(_logger, delivery.SubscriptionId, delivery.Receiver, $"HTTP {(int)response.StatusCode}");
             return response.IsSuccessStatusCode;
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, "timeout");
+            LogFailed(_logger, delivery.SubscriptionId, delivery.Receiver, "timeout");
             return false;
         }
         catch (Exception e) when (e is HttpRequestException or MqttException or IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            LogFailed(logger, delivery.SubscriptionId, delivery.Receiver, e.Message);
+            LogFailed(_logger, delivery.SubscriptionId, delivery.Receiver, e.Message);
             return false;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _sweep.DisposeAsync();
         await _stopping.CancelAsync();
         await Task.WhenAll(_queues.Values.Select(q => q.Completion));
         _stopping.Dispose();
@@ -166,13 +197,17 @@ public sealed partial class DeliveryDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "Notification of subscription {SubscriptionId} given up after {Attempts} attempts to {Receiver}")]
     private static partial void LogGivenUp(ILogger logger, string subscriptionId, int attempts, string receiver);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the outbox back for {Receiver} failed; retried with its next delivery")]
+    private static partial void LogRefillFailed(ILogger logger, Exception error, string receiver);
+
     /// <summary>
     /// The deliveries of one receiver: up to MaxInFlightPerReceiver in flight at once, but never two of the same
     /// <see cref="Delivery.OrderKey"/>, so the notifications of one entity arrive in the order they were queued while
     /// different entities go in parallel. A key whose delivery is in flight (or waiting to retry) holds back the rest of its key.
     /// At most MaxQueuedPerReceiver deliveries are held in memory: past that the queue overflows, new deliveries stay in the
     /// outbox only (from <c>_reloadFrom</c> on), and once half the room is free again and every overflowed delivery is durably
-    /// queued, the queue reads them back from the outbox in queueing order, until the outbox has no more of them.
+    /// queued, the queue reads them back from the outbox in queueing order, until the outbox has no more of them. The outbox
+    /// is read outside the queue's lock, and what was read is merged under it.
     /// </summary>
     private sealed class ReceiverQueue
     {
@@ -183,10 +218,18 @@ public sealed partial class DeliveryDispatcher(
         private readonly Dictionary<string, Queue<Delivery>> _byKey = new(StringComparer.Ordinal);
         private readonly Queue<string> _ready = new();
         private readonly SemaphoreSlim _readyCount = new(0);
+        private readonly CancellationTokenSource _stopping;
         private int _held;
         private bool _overflowing;
         private long _reloadFrom;
         private int _uncommittedOverflow;
+
+        /// <summary>An outbox read is in progress; <c>_refillAgain</c>: something that may need another read happened meanwhile.</summary>
+        private bool _refilling, _refillAgain;
+
+        /// <summary>When the queue last took or finished a delivery; <c>_removed</c>: it is no longer the receiver's queue.</summary>
+        private long _lastActivity;
+        private bool _removed;
 
         /// <summary>Deliveries read back from the outbox before their own Post came (posted just after their commit): not held twice.</summary>
         private readonly HashSet<long> _readBack = [];
@@ -196,6 +239,8 @@ public sealed partial class DeliveryDispatcher(
             _dispatcher = dispatcher;
             _receiver = receiver;
             _capacity = Math.Max(1, dispatcher._options.MaxQueuedPerReceiver);
+            _stopping = CancellationTokenSource.CreateLinkedTokenSource(dispatcher._stopping.Token);
+            _lastActivity = dispatcher._time.GetTimestamp();
             Uri = new Uri(receiver);
             Mqtt = Uri.Scheme is "mqtt" or "mqtts" ? MqttEndpoint.Parse(receiver) : null;
             Completion = Task.WhenAll(Enumerable.Range(0, Math.Max(1, dispatcher._options.MaxInFlightPerReceiver))
@@ -207,36 +252,55 @@ public sealed partial class DeliveryDispatcher(
         public Task Completion { get; }
         public int Pending => Volatile.Read(ref _held);
 
-        public void Post(Delivery delivery, Task committed)
+        /// <summary>Queues the delivery; false when the queue was removed (the caller posts to the receiver's new queue).</summary>
+        public bool TryPost(Delivery delivery, Task committed)
         {
             bool uncommitted;
             lock (_gate)
             {
-                if (_readBack.Contains(delivery.Seq)) return;
+                if (_removed) return false;
+                _lastActivity = _dispatcher._time.GetTimestamp();
+                if (_readBack.Contains(delivery.Seq)) return true;
                 // A delivery below the read-back point was durably queued after later ones: hold it, or nothing would.
                 if (_overflowing ? delivery.Seq < _reloadFrom : _held < _capacity)
                 {
                     Hold(delivery);
-                    return;
+                    return true;
                 }
                 if (!_overflowing)
                 {
                     _overflowing = true;
                     _reloadFrom = delivery.Seq;
                 }
+                // A read in progress may have missed it.
+                if (_refilling) _refillAgain = true;
                 uncommitted = !committed.IsCompleted;
                 if (uncommitted) _uncommittedOverflow++;
             }
             if (!uncommitted)
             {
-                Refill();
-                return;
+                _ = RefillAsync();
+                return true;
             }
             committed.ContinueWith(_ =>
             {
                 lock (_gate) _uncommittedOverflow--;
-                Refill();
+                return RefillAsync();
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return true;
+        }
+
+        /// <summary>Removes the queue and stops its workers when it holds nothing and has had nothing to do for <paramref name="idle"/>.</summary>
+        public void RemoveIfIdle(TimeSpan idle)
+        {
+            lock (_gate)
+            {
+                if (_held > 0 || _overflowing || _uncommittedOverflow > 0 || _refilling || _dispatcher._time.GetElapsedTime(_lastActivity) < idle) return;
+                _removed = true;
+                _dispatcher._queues.TryRemove(new KeyValuePair<string, ReceiverQueue>(_receiver, this));
+            }
+            _stopping.Cancel();
+            Completion.ContinueWith(_ => _stopping.Dispose(), TaskScheduler.Default);
         }
 
         private void Hold(Delivery delivery)
@@ -255,26 +319,57 @@ public sealed partial class DeliveryDispatcher(
         }
 
         /// <summary>Reads overflowed deliveries back from the outbox when there is room and all of them are committed (so none is skipped).</summary>
-        private void Refill()
+        private async Task RefillAsync()
         {
-            lock (_gate)
+            while (true)
             {
-                if (!_overflowing || _uncommittedOverflow > 0 || _held > _capacity / 2) return;
-                var room = _capacity - _held;
-                var deliveries = _dispatcher._store.LoadDeliveries(_receiver, _reloadFrom, room);
-                foreach (var delivery in deliveries)
+                long from;
+                int room;
+                lock (_gate)
                 {
-                    _readBack.Add(delivery.Seq);
-                    Hold(delivery);
+                    if (_refilling)
+                    {
+                        _refillAgain = true;
+                        return;
+                    }
+                    if (!_overflowing || _uncommittedOverflow > 0 || _held > _capacity / 2) return;
+                    _refilling = true;
+                    _refillAgain = false;
+                    from = _reloadFrom;
+                    room = _capacity - _held;
                 }
-                if (deliveries.Count > 0) _reloadFrom = deliveries[^1].Seq + 1;
-                if (deliveries.Count < room) _overflowing = false;
+                IReadOnlyList<Delivery> deliveries = [];
+                try
+                {
+                    deliveries = await _dispatcher._store.LoadDeliveriesAsync(_receiver, from, room, _stopping.Token);
+                }
+                catch (Exception error)
+                {
+                    if (!_stopping.IsCancellationRequested) LogRefillFailed(_dispatcher._logger, error, _receiver);
+                    lock (_gate) _refilling = false;
+                    return;
+                }
+                lock (_gate)
+                {
+                    _refilling = false;
+                    // Deliveries held meanwhile (posted below the read-back point) leave less room than there was.
+                    var taken = Math.Min(deliveries.Count, Math.Max(0, _capacity - _held));
+                    for (var i = 0; i < taken; i++)
+                    {
+                        _readBack.Add(deliveries[i].Seq);
+                        Hold(deliveries[i]);
+                    }
+                    if (taken > 0) _reloadFrom = deliveries[taken - 1].Seq + 1;
+                    // The outbox has no more of them, unless one was posted while it was read.
+                    if (taken == deliveries.Count && deliveries.Count < room && !_refillAgain) _overflowing = false;
+                    if (!_refillAgain) return;
+                }
             }
         }
 
         private async Task WorkAsync()
         {
-            var stopping = _dispatcher._stopping.Token;
+            var stopping = _stopping.Token;
             try
             {
                 while (true)
@@ -292,6 +387,7 @@ public sealed partial class DeliveryDispatcher(
                     lock (_gate)
                     {
                         _held--;
+                        _lastActivity = _dispatcher._time.GetTimestamp();
                         _readBack.Remove(delivery.Seq);
                         var queue = _byKey[key];
                         queue.Dequeue();
@@ -305,12 +401,12 @@ public sealed partial class DeliveryDispatcher(
                             _byKey.Remove(key);
                         }
                     }
-                    Refill();
+                    await RefillAsync();
                 }
             }
             catch (OperationCanceledException)
             {
-                // Stopping: what is left stays in the outbox for the next start.
+                // Stopping (or removed, holding nothing): what is left stays in the outbox for the next start.
             }
         }
     }

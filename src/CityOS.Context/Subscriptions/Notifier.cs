@@ -23,12 +23,13 @@ public sealed partial class Notifier(
     IChangeFeed feed,
     IEntityStore entities,
     SubscriptionRegistry registry,
-    SubscriptionStore store,
+    ISubscriptionStore store,
     DeliveryDispatcher dispatcher,
     AccessControl access,
     TimeProvider time,
     IOptions<SubscriptionOptions> options,
     DeadLetterQueue deadLetters,
+    IOptions<ChangeFeedOptions> feedOptions,
     ILogger<Notifier> logger) : BackgroundService, IChangeReprocessor
 {
     public const string ConsumerName = "notifier";
@@ -39,7 +40,7 @@ public sealed partial class Notifier(
     private readonly Dictionary<(string Tenant, string Id), DateTimeOffset> _periodicDue = [];
 
     /// <summary>A tenant's deliveries of one journal batch, in memory until written to the outbox.</summary>
-    private sealed record Unwritten(string? Tenant, IReadOnlyList<Delivery> Deliveries, long Last, long ComputedAt, TaskCompletionSource Written);
+    private sealed record Unwritten(ChangeFeedLease Lease, IReadOnlyList<Delivery> Deliveries, long Last, long ComputedAt, TaskCompletionSource Written);
 
     private readonly Lock _unwrittenGate = new();
     private readonly List<Unwritten> _unwritten = [];
@@ -53,9 +54,9 @@ public sealed partial class Notifier(
     {
         await Task.Yield();
         await registry.EnsureLoadedAsync(stoppingToken);
-        _positions = store.LoadPositions();
-        _nextSeq = store.MaxDeliverySeq();
-        foreach (var delivery in store.LoadDeliveries()) dispatcher.Post(delivery, Task.CompletedTask);
+        _positions = new(await store.LoadPositionsAsync(stoppingToken), StringComparer.Ordinal);
+        _nextSeq = await store.MaxDeliverySeqAsync(stoppingToken);
+        await foreach (var delivery in store.LoadDeliveriesAsync(stoppingToken)) dispatcher.Post(delivery, Task.CompletedTask);
         var periodic = Task.Run(() => PeriodicLoopAsync(stoppingToken), stoppingToken);
         var counters = Task.Run(() => CountersLoopAsync(stoppingToken), stoppingToken);
         var outbox = Task.Run(() => OutboxLoopAsync(stoppingToken), stoppingToken);
@@ -73,17 +74,18 @@ public sealed partial class Notifier(
     }
 
     private Task JournalLoopAsync(CancellationToken ct) =>
-        ChangeFeedLoop.RunAsync(feed, entities, ProcessTenantAsync, error => LogJournalError(logger, error), time, ct);
+        ChangeFeedLoop.RunAsync(feed, entities, ConsumerName, feedOptions.Value, ProcessTenantAsync, error => LogJournalError(logger, error), time, ct);
 
-    /// <summary>Handles one batch of a tenant's changes; true when the batch was full (more may be waiting).</summary>
-    private async Task<bool> ProcessTenantAsync(string? tenant, CancellationToken ct)
+    /// <summary>Handles one batch of the changes of the lease's tenant; true when the batch was full (more may be waiting).</summary>
+    private async Task<bool> ProcessTenantAsync(ChangeFeedLease lease, CancellationToken ct)
     {
-        if (Interlocked.Exchange(ref _reload, 0) == 1) _positions = store.LoadPositions();
+        var tenant = lease.Tenant;
+        if (Interlocked.Exchange(ref _reload, 0) == 1) _positions = new(await store.LoadPositionsAsync(ct), StringComparer.Ordinal);
         if (Volatile.Read(ref _unwrittenDeliveries) > _options.MaxUnwrittenDeliveries) await WriteOutboxAsync(all: true, ct);
-        var key = SubscriptionStore.KeyOf(tenant);
+        var key = ISubscriptionStore.KeyOf(tenant);
         // Reads on from what this notifier has computed, while the outbox writes of earlier batches wait or run.
         var position = _positions.GetValueOrDefault(key);
-        var changes = await feed.ReadChangesAsync(tenant, ConsumerName, _options.JournalBatch, ct, after: position);
+        var changes = await feed.ReadChangesAsync(lease, _options.JournalBatch, ct, after: position);
         if (changes.Count == 0) return false;
         var last = changes[^1].Sequence;
         var subscriptions = registry.For(tenant);
@@ -117,7 +119,7 @@ public sealed partial class Notifier(
         }
         if (last > position)
         {
-            var batch = new Unwritten(tenant, deliveries, last, time.GetTimestamp(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            var batch = new Unwritten(lease, deliveries, last, time.GetTimestamp(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             lock (_unwrittenGate)
             {
                 _unwritten.Add(batch);
@@ -237,8 +239,8 @@ public sealed partial class Notifier(
                 _unwrittenDeliveries -= taken.Sum(b => b.Deliveries.Count);
             }
             if (taken.Count == 0) return;
-            var positions = taken.GroupBy(b => SubscriptionStore.KeyOf(b.Tenant))
-                .Select(g => new KeyValuePair<string?, long>(g.First().Tenant, g.Max(b => b.Last))).ToList();
+            var byTenant = taken.GroupBy(b => ISubscriptionStore.KeyOf(b.Lease.Tenant)).Select(g => (g.Last().Lease, Last: g.Max(b => b.Last))).ToList();
+            var positions = byTenant.ConvertAll(t => new KeyValuePair<string?, long>(t.Lease.Tenant, t.Last));
             try
             {
                 await store.EnqueueAsync(taken.SelectMany(b => b.Deliveries).ToList(), positions);
@@ -260,7 +262,17 @@ public sealed partial class Notifier(
                 foreach (var batch in taken) batch.Written.TrySetResult();
             }
             // The journal is acknowledged only once the deliveries (and the position) are durably in the outbox.
-            foreach (var (tenant, position) in positions) await feed.AcknowledgeAsync(tenant, ConsumerName, position, ct);
+            foreach (var (lease, position) in byTenant)
+            {
+                try
+                {
+                    await feed.AcknowledgeAsync(lease, position, ct);
+                }
+                catch (ChangeFeedLeaseLostException)
+                {
+                    // Another node drains the tenant now and reads on from the last acknowledgement (at-least-once).
+                }
+            }
         }
         finally
         {
@@ -278,7 +290,7 @@ public sealed partial class Notifier(
             {
                 foreach (var subscription in tenant.Periodic)
                 {
-                    var key = (SubscriptionStore.KeyOf(subscription.Tenant), subscription.Id);
+                    var key = (ISubscriptionStore.KeyOf(subscription.Tenant), subscription.Id);
                     if (!subscription.IsLive(now))
                     {
                         _periodicDue.Remove(key);

@@ -12,9 +12,9 @@ namespace CityOS.Context.Subscriptions;
 
 /// <summary>
 /// The subscriptions of every tenant, cached in memory as immutable per-tenant snapshots (rebuilt on each change,
-/// read without locks by the notifier) and indexed by entity type; writes go to <see cref="SubscriptionStore"/> first.
+/// read without locks by the notifier) and indexed by entity type; writes go to <see cref="ISubscriptionStore"/> first.
 /// </summary>
-public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextResolver resolver, OutboundPolicy outbound, TimeProvider time,
+public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextResolver resolver, OutboundPolicy outbound, TimeProvider time,
     IOptions<SubscriptionOptions> options, ILogger<SubscriptionRegistry> logger)
 {
     private readonly ConcurrentDictionary<string, TenantSubscriptions> _tenants = new(StringComparer.Ordinal);
@@ -34,13 +34,13 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
         {
             if (_loaded) return;
             var byTenant = new Dictionary<string, List<Subscription>>(StringComparer.Ordinal);
-            foreach (var stored in store.LoadSubscriptions())
+            foreach (var stored in await store.LoadSubscriptionsAsync(ct))
             {
                 try
                 {
                     var terms = await resolver.ResolveAsync(stored.Context, stored.Tenant, ct);
                     var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false, stored.Owner);
-                    var key = SubscriptionStore.KeyOf(stored.Tenant);
+                    var key = ISubscriptionStore.KeyOf(stored.Tenant);
                     if (!byTenant.TryGetValue(key, out var list)) byTenant[key] = list = [];
                     list.Add(subscription);
                     _states[(key, stored.Id)] = new SubscriptionState(stored.TimesSent, stored.TimesFailed, stored.LastNotification, stored.LastSuccess, stored.LastFailure);
@@ -60,17 +60,17 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
     }
 
     public TenantSubscriptions For(string? tenant) =>
-        _tenants.TryGetValue(SubscriptionStore.KeyOf(tenant), out var found) ? found : TenantSubscriptions.Empty;
+        _tenants.TryGetValue(ISubscriptionStore.KeyOf(tenant), out var found) ? found : TenantSubscriptions.Empty;
 
-    public bool HasTenant(string? tenant) => _tenants.TryGetValue(SubscriptionStore.KeyOf(tenant), out var found) && found.ById.Count > 0;
+    public bool HasTenant(string? tenant) => _tenants.TryGetValue(ISubscriptionStore.KeyOf(tenant), out var found) && found.ById.Count > 0;
 
     public IEnumerable<TenantSubscriptions> All => _tenants.Values;
 
     public SubscriptionState State(string? tenant, string id) =>
-        _states.GetOrAdd((SubscriptionStore.KeyOf(tenant), id), _ => new SubscriptionState());
+        _states.GetOrAdd((ISubscriptionStore.KeyOf(tenant), id), _ => new SubscriptionState());
 
     public bool TryGetState(string? tenant, string id, out SubscriptionState state) =>
-        _states.TryGetValue((SubscriptionStore.KeyOf(tenant), id), out state!);
+        _states.TryGetValue((ISubscriptionStore.KeyOf(tenant), id), out state!);
 
     public IEnumerable<(string? Tenant, string Id, SubscriptionState State)> States =>
         _states.Select(s => (s.Key.Tenant.Length == 0 ? null : s.Key.Tenant, s.Key.Id, s.Value));
@@ -87,8 +87,8 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
         try
         {
             if (For(tenant).ById.ContainsKey(id)) throw new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"Subscription {id} already exists.");
-            await store.SaveSubscriptionAsync(subscription);
-            _states[(SubscriptionStore.KeyOf(tenant), id)] = new SubscriptionState();
+            await store.SaveSubscriptionAsync(StoredSubscription.Of(subscription));
+            _states[(ISubscriptionStore.KeyOf(tenant), id)] = new SubscriptionState();
             Replace(tenant, subscription, null);
         }
         finally
@@ -125,7 +125,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
                 checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
             await RequireAllowedEndpointAsync(updated, ct);
             if (fragment.ContainsKey("timeInterval")) CheckTimeInterval(updated);
-            await store.SaveSubscriptionAsync(updated);
+            await store.SaveSubscriptionAsync(StoredSubscription.Of(updated));
             Replace(tenant, updated, id);
         }
         finally
@@ -161,7 +161,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
             Get(tenant, id);
             await store.DeleteSubscriptionAsync(tenant, id);
             Replace(tenant, null, id);
-            _states.TryRemove((SubscriptionStore.KeyOf(tenant), id), out _);
+            _states.TryRemove((ISubscriptionStore.KeyOf(tenant), id), out _);
         }
         finally
         {
@@ -189,7 +189,7 @@ public sealed class SubscriptionRegistry(SubscriptionStore store, ILdContextReso
 
     private void Replace(string? tenant, Subscription? added, string? removedId)
     {
-        var key = SubscriptionStore.KeyOf(tenant);
+        var key = ISubscriptionStore.KeyOf(tenant);
         var list = For(tenant).Ordered.Where(s => s.Id != removedId && s.Id != added?.Id).ToList();
         if (added is not null)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -10,16 +11,19 @@ namespace CityOS.Context.Subscriptions;
 public sealed record StoredSubscription(
     string? Tenant, string Id, JsonObject Document, JsonNode? Context, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt,
     long TimesSent, long TimesFailed, DateTimeOffset? LastNotification, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure,
-    Core.Security.CallerIdentity? Owner = null);
+    Core.Security.CallerIdentity? Owner = null)
+{
+    /// <summary>The subscription as it is saved (no deliveries counted).</summary>
+    public static StoredSubscription Of(Subscription subscription) => new(subscription.Tenant, subscription.Id, subscription.Document,
+        subscription.Context, subscription.CreatedAt, subscription.ModifiedAt, 0, 0, null, null, null, subscription.Owner);
+}
 
 /// <summary>
-/// subscriptions.db in the data directory (SQLite, WAL, synchronous=FULL): the subscriptions of every tenant, the
-/// outbox of deliveries not yet acknowledged by their receiver, and the journal position of each tenant up to
-/// which deliveries are durably queued. All writes go through one writer that groups them into one commit.
+/// The embedded <see cref="ISubscriptionStore"/>: subscriptions.db in the data directory (SQLite, WAL, synchronous=FULL).
+/// All writes go through one writer that groups them into one commit.
 /// </summary>
-public sealed class SubscriptionStore : IAsyncDisposable
+public sealed class SubscriptionStore : ISubscriptionStore, IAsyncDisposable
 {
-    private const string DefaultTenantKey = "";
     private const int MaxOperationsPerCommit = 4096;
 
     private readonly SqliteConnection _write;
@@ -63,15 +67,16 @@ public sealed class SubscriptionStore : IAsyncDisposable
 
     private long _deliveriesWritten;
 
-    /// <summary>Delivery rows written to the outbox since start (a delivery its receiver took before the outbox write is not).</summary>
     public long DeliveriesWritten => Interlocked.Read(ref _deliveriesWritten);
 
-    public static string KeyOf(string? tenant) => tenant ?? DefaultTenantKey;
+    private static string KeyOf(string? tenant) => ISubscriptionStore.KeyOf(tenant);
 
     private static string? TenantOf(string key) => key.Length == 0 ? null : key;
 
     /// <summary>Whether subscriptions.db answers (the readiness probe).</summary>
-    public bool Ping()
+    public ValueTask<bool> PingAsync(CancellationToken ct) => ValueTask.FromResult(Ping());
+
+    private bool Ping()
     {
         try
         {
@@ -86,14 +91,14 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
     }
 
-    public IReadOnlyList<StoredSubscription> LoadSubscriptions()
+    public async ValueTask<IReadOnlyList<StoredSubscription>> LoadSubscriptionsAsync(CancellationToken ct)
     {
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
         command.CommandText = "SELECT tenant, id, doc, context, created_at, modified_at, times_sent, times_failed, last_notification, last_success, last_failure, owner FROM subscriptions ORDER BY created_at, id";
-        using var reader = command.ExecuteReader();
+        await using var reader = await command.ExecuteReaderAsync(ct);
         var list = new List<StoredSubscription>();
-        while (reader.Read())
+        while (await reader.ReadAsync(ct))
         {
             list.Add(new StoredSubscription(TenantOf(reader.GetString(0)), reader.GetString(1), JsonNode.Parse(reader.GetString(2))!.AsObject(),
                 reader.IsDBNull(3) ? null : JsonNode.Parse(reader.GetString(3)),
@@ -104,33 +109,33 @@ public sealed class SubscriptionStore : IAsyncDisposable
         return list;
     }
 
-    /// <summary>Every delivery of the outbox in queueing order, read as it is enumerated (the outbox can be larger than memory).</summary>
-    public IEnumerable<Delivery> LoadDeliveries()
+    public async IAsyncEnumerable<Delivery> LoadDeliveriesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries ORDER BY seq";
-        foreach (var delivery in ReadDeliveries(command)) yield return delivery;
+        await foreach (var delivery in ReadDeliveriesAsync(command, ct)) yield return delivery;
     }
 
-    /// <summary>Up to <paramref name="max"/> deliveries to one receiver from <paramref name="fromSeq"/> on, in queueing order.</summary>
-    public IReadOnlyList<Delivery> LoadDeliveries(string receiver, long fromSeq, int max)
+    public async ValueTask<IReadOnlyList<Delivery>> LoadDeliveriesAsync(string receiver, long fromSeq, int max, CancellationToken ct)
     {
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {DeliveryColumns} FROM deliveries WHERE seq >= $from AND receiver = $r ORDER BY seq LIMIT $max";
         command.Parameters.AddWithValue("$from", fromSeq);
         command.Parameters.AddWithValue("$r", receiver);
         command.Parameters.AddWithValue("$max", max);
-        return ReadDeliveries(command).ToList();
+        var deliveries = new List<Delivery>();
+        await foreach (var delivery in ReadDeliveriesAsync(command, ct)) deliveries.Add(delivery);
+        return deliveries;
     }
 
     private const string DeliveryColumns = "seq, tenant, subscription_id, receiver, headers, qos, payload, attempts, caused_at, notified_at_offset, order_key";
 
-    private static IEnumerable<Delivery> ReadDeliveries(SqliteCommand command)
+    private static async IAsyncEnumerable<Delivery> ReadDeliveriesAsync(SqliteCommand command, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
             yield return new Delivery
             {
@@ -150,26 +155,26 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
     }
 
-    public long MaxDeliverySeq()
+    public async ValueTask<long> MaxDeliverySeqAsync(CancellationToken ct)
     {
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
         command.CommandText = "SELECT coalesce(max(seq), 0) FROM deliveries";
-        return Convert.ToInt64(command.ExecuteScalar());
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
     }
 
-    public Dictionary<string, long> LoadPositions()
+    public async ValueTask<IReadOnlyDictionary<string, long>> LoadPositionsAsync(CancellationToken ct)
     {
-        using var connection = OpenReader();
-        using var command = connection.CreateCommand();
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
         command.CommandText = "SELECT tenant, seq FROM feed_positions";
-        using var reader = command.ExecuteReader();
+        await using var reader = await command.ExecuteReaderAsync(ct);
         var positions = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (reader.Read()) positions[reader.GetString(0)] = reader.GetInt64(1);
+        while (await reader.ReadAsync(ct)) positions[reader.GetString(0)] = reader.GetInt64(1);
         return positions;
     }
 
-    public Task SaveSubscriptionAsync(Subscription subscription) => Submit(true, transaction =>
+    public Task SaveSubscriptionAsync(StoredSubscription subscription) => Submit(true, transaction =>
     {
         var command = Command(transaction, """
             INSERT INTO subscriptions(tenant, id, doc, context, created_at, modified_at, owner) VALUES($t, $id, $doc, $ctx, $c, $m, $o)
@@ -193,10 +198,6 @@ public sealed class SubscriptionStore : IAsyncDisposable
         command.ExecuteNonQuery();
     })!;
 
-    /// <summary>
-    /// Durably queues the deliveries not already done (<see cref="Delivery.ClaimForOutbox"/>: one that its receiver took before
-    /// this commit is never written) and, in the same commit, the journal position of each tenant they were computed up to.
-    /// </summary>
     public Task EnqueueAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<KeyValuePair<string?, long>> journalPositions) => Submit(true, transaction =>
     {
         if (deliveries.Count > 0)
@@ -243,11 +244,7 @@ public sealed class SubscriptionStore : IAsyncDisposable
         }
     })!;
 
-    /// <summary>
-    /// The receiver took it (or it was given up): drop its row, if it was ever written (<see cref="Delivery.FinishAndNeedsDelete"/>).
-    /// Not awaited, and grouped: one writer operation removes every delivery finished since the last one; a lost delete
-    /// only means one more delivery after a crash.
-    /// </summary>
+    /// <summary>Grouped: one writer operation removes every delivery finished since the last one; a lost delete only means one more delivery after a crash.</summary>
     public void Finished(Delivery delivery)
     {
         if (!delivery.FinishAndNeedsDelete()) return;

@@ -17,7 +17,7 @@ public static class SubscriptionsBlock
     {
         services.AddValidatedOptions<SubscriptionOptions, SubscriptionOptionsValidator>(configuration.GetSection(SubscriptionOptions.Section));
         services.Configure<ChangeFeedOptions>(o => o.Consumers.Add(Notifier.ConsumerName));
-        services.AddSingleton(sp => new SubscriptionStore(sp.GetRequiredService<DataDirectory>().Combine("subscriptions.db"),
+        services.AddSingleton<ISubscriptionStore>(sp => new SubscriptionStore(sp.GetRequiredService<DataDirectory>().Combine("subscriptions.db"),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<SubscriptionStore>()));
         services.AddSingleton<SubscriptionRegistry>();
         services.AddSingleton(sp => new MqttConnectionPool(

@@ -80,7 +80,7 @@ public static class HistoryDiff
 /// A change that cannot be recorded is set aside as a dead letter and the recorder goes on with the next.
 /// </summary>
 public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITemporalStore store, DeadLetterQueue deadLetters, IOptions<TemporalOptions> options,
-    ILogger<HistoryRecorder> logger) : BackgroundService, IChangeReprocessor
+    IOptions<ChangeFeedOptions> feedOptions, ILogger<HistoryRecorder> logger) : BackgroundService, IChangeReprocessor
 {
     public const string Consumer = "history";
     // Changes are read (and their documents parsed) a chunk at a time, but recorded up to CommitBatch per commit: a commit
@@ -92,18 +92,19 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
     string IChangeReprocessor.Consumer => Consumer;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ChangeFeedLoop.RunAsync(feed, entities, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken,
+        ChangeFeedLoop.RunAsync(feed, entities, Consumer, feedOptions.Value, DrainAsync, error => logger.LogError(error, "Recording history failed; retrying"), TimeProvider.System, stoppingToken,
             gather: options.Value.HistoryCommitDelay);
 
-    private async Task<bool> DrainAsync(string? tenant, CancellationToken ct)
+    private async Task<bool> DrainAsync(ChangeFeedLease lease, CancellationToken ct)
     {
+        var tenant = lease.Tenant;
         var recorded = -1L;
         var writes = new List<(EntityChange Change, TemporalWrite Write)>();
         var read = 0;
         var last = 0L;
         while (read < CommitBatch)
         {
-            var changes = await feed.ReadChangesAsync(tenant, Consumer, ReadChunk, ct, after: last);
+            var changes = await feed.ReadChangesAsync(lease, ReadChunk, ct, after: last);
             if (changes.Count == 0) break;
             if (recorded < 0) recorded = await store.RecordedPositionAsync(tenant, ct);
             foreach (var change in changes)
@@ -129,7 +130,7 @@ public sealed class HistoryRecorder(IChangeFeed feed, IEntityStore entities, ITe
         }
         if (read == 0) return false;
         await RecordAsync(tenant, writes, last, ct);
-        await feed.AcknowledgeAsync(tenant, Consumer, last, ct);
+        await feed.AcknowledgeAsync(lease, last, ct);
         // A full batch means a backlog: go on at once; otherwise let the next changes gather (see HistoryCommitDelay).
         return read >= CommitBatch;
     }

@@ -13,12 +13,11 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     private const string Consumer = "test";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cityos-feedloop-" + Guid.NewGuid().ToString("N"));
     private SqliteEntityStore _store = null!;
+    private readonly ChangeFeedOptions _feed = new() { Consumers = { Consumer } };
 
     public Task InitializeAsync()
     {
-        var feed = new ChangeFeedOptions();
-        feed.Consumers.Add(Consumer);
-        _store = new SqliteEntityStore(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), Options.Create(feed), TimeProvider.System,
+        _store = new SqliteEntityStore(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), Options.Create(_feed), TimeProvider.System,
             NullLogger<SqliteEntityStore>.Instance);
         return Task.CompletedTask;
     }
@@ -43,12 +42,12 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     {
         var batches = new ConcurrentQueue<int>();
         var stop = new CancellationTokenSource();
-        var loop = ChangeFeedLoop.RunAsync(_store, _store, async (tenant, ct) =>
+        var loop = ChangeFeedLoop.RunAsync(_store, _store, Consumer, _feed, async (lease, ct) =>
         {
-            var changes = await _store.ReadChangesAsync(tenant, Consumer, 1000, ct);
+            var changes = await _store.ReadChangesAsync(lease, 1000, ct);
             if (changes.Count == 0) return false;
             batches.Enqueue(changes.Count);
-            await _store.AcknowledgeAsync(tenant, Consumer, changes[^1].Sequence, ct);
+            await _store.AcknowledgeAsync(lease, changes[^1].Sequence, ct);
             return false;
         }, error => throw error, TimeProvider.System, stop.Token, gather);
         return (loop, batches, stop);
@@ -100,13 +99,13 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
         var drained = new ConcurrentQueue<int>();
         var failures = new ConcurrentQueue<Exception>();
         using var stop = new CancellationTokenSource();
-        var loop = ChangeFeedLoop.RunAsync(_store, _store, async (tenant, ct) =>
+        var loop = ChangeFeedLoop.RunAsync(_store, _store, Consumer, _feed, async (lease, ct) =>
         {
-            if (tenant == "a-broken") throw new IOException("the disk of a-broken is gone");
-            var changes = await _store.ReadChangesAsync(tenant, Consumer, 1000, ct);
+            if (lease.Tenant == "a-broken") throw new IOException("the disk of a-broken is gone");
+            var changes = await _store.ReadChangesAsync(lease, 1000, ct);
             if (changes.Count == 0) return false;
             drained.Enqueue(changes.Count);
-            await _store.AcknowledgeAsync(tenant, Consumer, changes[^1].Sequence, ct);
+            await _store.AcknowledgeAsync(lease, changes[^1].Sequence, ct);
             return false;
         }, failures.Enqueue, TimeProvider.System, stop.Token);
 

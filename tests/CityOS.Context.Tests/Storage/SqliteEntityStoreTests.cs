@@ -284,14 +284,16 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
     {
         await _store.DisposeAsync();
         _store = Open("notifier", "history");
-        var seen = _store.Version;
+        var seen = _store.Signal.Version;
         await Save("cityA", Sensor("urn:j:1", 1));
         await _store.MutateAsync("cityA", [new EntityMutation("urn:j:1", _ => MutationOutcome.DeleteEntity)], default);
-        await _store.WaitForChangesAsync(seen, default).WaitAsync(TimeSpan.FromSeconds(5));
+        await _store.Signal.WaitForChangesAsync(seen, default).WaitAsync(TimeSpan.FromSeconds(5));
 
         await _store.DisposeAsync();
         _store = Open("notifier", "history");
-        var changes = await _store.ReadChangesAsync("cityA", "notifier", 10, default);
+        var notifier = (await _store.TryTakeLeaseAsync("cityA", "notifier", "test", TimeSpan.FromMinutes(10), default))!;
+        var history = (await _store.TryTakeLeaseAsync("cityA", "history", "test", TimeSpan.FromMinutes(10), default))!;
+        var changes = await _store.ReadChangesAsync(notifier, 10, default);
         Assert.Equal(2, changes.Count);
         Assert.Null(changes[0].Before);
         Assert.Equal("urn:j:1", changes[0].After!.Id);
@@ -300,15 +302,15 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         Assert.Equal("cityA", changes[0].Tenant);
         Assert.True(changes[1].Sequence > changes[0].Sequence);
 
-        await _store.AcknowledgeAsync("cityA", "notifier", changes[0].Sequence, default);
-        Assert.Single(await _store.ReadChangesAsync("cityA", "notifier", 10, default));
-        Assert.Equal(2, (await _store.ReadChangesAsync("cityA", "history", 10, default)).Count);
+        await _store.AcknowledgeAsync(notifier, changes[0].Sequence, default);
+        Assert.Single(await _store.ReadChangesAsync(notifier, 10, default));
+        Assert.Equal(2, (await _store.ReadChangesAsync(history, 10, default)).Count);
 
-        await _store.AcknowledgeAsync("cityA", "history", changes[1].Sequence, default);
-        await _store.AcknowledgeAsync("cityA", "notifier", changes[1].Sequence, default);
+        await _store.AcknowledgeAsync(history, changes[1].Sequence, default);
+        await _store.AcknowledgeAsync(notifier, changes[1].Sequence, default);
         await _store.DisposeAsync();
         _store = Open("notifier", "history");
-        Assert.Empty(await _store.ReadChangesAsync("cityA", "notifier", 10, default));
+        Assert.Empty(await _store.ReadChangesAsync(notifier, 10, default));
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "tenants", "city^a.db")};Pooling=False");
         connection.Open();
         using var count = connection.CreateCommand();
@@ -321,7 +323,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
     {
         await Save(null, Sensor("urn:nj:1", 1));
 
-        Assert.Empty(await _store.ReadChangesAsync(null, "anyone", 10, default));
-        Assert.Equal(0, _store.Version);
+        Assert.False(await _store.HasPendingAsync(null, "anyone", default));
+        Assert.Equal(0, _store.Signal.Version);
     }
 }

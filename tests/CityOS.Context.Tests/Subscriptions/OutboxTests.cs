@@ -19,13 +19,13 @@ public sealed class OutboxHost : SubscriptionHost
 /// </summary>
 public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
 {
-    private SubscriptionStore Store => host.Services.GetRequiredService<SubscriptionStore>();
+    private ISubscriptionStore Store => host.Services.GetRequiredService<ISubscriptionStore>();
 
-    private int RowsFor(string receiverUrl) => Store.LoadDeliveries().Count(d => d.Receiver == receiverUrl);
+    private async Task<int> RowsForAsync(string receiverUrl) => await Store.LoadDeliveriesAsync(default).CountAsync(d => d.Receiver == receiverUrl);
 
-    /// <summary>Changes of the default tenant the notifier has not acknowledged in the journal.</summary>
-    private async Task<int> UnacknowledgedAsync() =>
-        (await host.Services.GetRequiredService<IChangeFeed>().ReadChangesAsync(null, Notifier.ConsumerName, 10_000, default)).Count;
+    /// <summary>Whether the notifier has acknowledged every change of the default tenant in the journal.</summary>
+    private async Task<bool> AcknowledgedAsync() =>
+        !await host.Services.GetRequiredService<IChangeFeed>().HasPendingAsync(null, Notifier.ConsumerName, default);
 
     private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
     {
@@ -57,8 +57,8 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         for (var i = 0; i < 20; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
         await host.Receiver.WaitForAsync(path, 20);
 
-        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged");
-        Assert.Equal(0, RowsFor(url));
+        Assert.True(await EventuallyAsync(AcknowledgedAsync), "the journal was not acknowledged");
+        Assert.Equal(0, await RowsForAsync(url));
         Assert.Equal(written, Store.DeliveriesWritten);
     }
 
@@ -70,12 +70,12 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         var written = Store.DeliveriesWritten;
         for (var i = 0; i < 3; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
 
-        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 3)), "the unsent notifications were not written to the outbox");
+        Assert.True(await EventuallyAsync(async () => await RowsForAsync(url) == 3), "the unsent notifications were not written to the outbox");
         Assert.True(Store.DeliveriesWritten >= written + 3);
-        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged after the outbox write");
+        Assert.True(await EventuallyAsync(AcknowledgedAsync), "the journal was not acknowledged after the outbox write");
 
         host.Receiver.FailNext(path, 0);
         await host.Receiver.WaitForAsync(path, 3);
-        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 0)), "delivered notifications stayed in the outbox");
+        Assert.True(await EventuallyAsync(async () => await RowsForAsync(url) == 0), "delivered notifications stayed in the outbox");
     }
 }

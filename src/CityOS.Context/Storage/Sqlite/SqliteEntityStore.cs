@@ -8,19 +8,42 @@ using Microsoft.Extensions.Options;
 
 namespace CityOS.Context.Storage.Sqlite;
 
+/// <summary>Settings of the embedded engine (configuration section "CityOS:Storage"; the data directory is CityOS:DataDirectory).</summary>
 public sealed class SqliteStoreOptions
 {
+    public const string Section = "CityOS:Storage";
+
     /// <summary>Folder of the tenant databases: default.db for the default tenant, tenants/NAME.db for the others.</summary>
     public string DataDirectory { get; set; } = "cityos-data";
+
+    /// <summary>Read connections one tenant database keeps at most; a read past them waits until another is done with one.</summary>
+    public int MaxReadConnections { get; set; } = 64;
+
+    /// <summary>How long a tenant database goes unused before it closes its writer and connections (it opens again on the next use).</summary>
+    public TimeSpan TenantIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Why the settings cannot be used, or null.</summary>
+    public string? Problem() =>
+        MaxReadConnections < 1 ? "CityOS:Storage:MaxReadConnections must be at least 1."
+        : TenantIdleTimeout <= TimeSpan.Zero ? "CityOS:Storage:TenantIdleTimeout must be positive."
+        : null;
 }
 
-/// <summary>The embedded engine: one SQLite file per tenant, so tenants never share a table.</summary>
+/// <summary>
+/// The embedded engine: one SQLite file per tenant, so tenants never share a table. One scheduler round every half second
+/// checkpoints the open files and closes those idle for <see cref="SqliteStoreOptions.TenantIdleTimeout"/>, so that a
+/// tenant used once costs no connection, writer or timer of its own afterwards.
+/// </summary>
 public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterStore, IAsyncDisposable
 {
+    private static readonly TimeSpan SchedulerPeriod = TimeSpan.FromMilliseconds(500);
+
     private readonly IReadOnlyCollection<string> _consumers;
     private readonly TimeProvider _time;
-    private long _version;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SqliteStoreOptions _options;
+    private readonly InProcessChangeSignal _signal = new();
+    private readonly ITimer _scheduler;
+    private int _scheduling;
 
     private readonly ConcurrentDictionary<string, Lazy<SqliteTenantDatabase>> _databases = new(StringComparer.Ordinal);
     private readonly string _directory;
@@ -33,11 +56,38 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
         _logger = logger;
         _consumers = feed.Value.Consumers.ToArray();
         _time = time;
-        _directory = Path.GetFullPath(options.Value.DataDirectory);
+        _options = options.Value;
+        if (_options.Problem() is { } problem) throw new ArgumentException(problem, nameof(options));
+        _directory = Path.GetFullPath(_options.DataDirectory);
         _tenantDirectory = Path.Combine(_directory, "tenants");
         Directory.CreateDirectory(_tenantDirectory);
         Database(null, create: true);
+        _scheduler = time.CreateTimer(_ => Schedule(), null, SchedulerPeriod, SchedulerPeriod);
     }
+
+    /// <summary>The scheduler's round over every tenant database (skipped while the previous one still runs).</summary>
+    private void Schedule()
+    {
+        if (Interlocked.Exchange(ref _scheduling, 1) == 1) return;
+        try
+        {
+            foreach (var database in _databases.Values)
+            {
+                if (database.IsValueCreated) database.Value.Tick(_options.TenantIdleTimeout);
+            }
+        }
+        catch (Exception exception) when (exception is SqliteException or InvalidOperationException)
+        {
+            _logger.LogWarning(exception, "A storage scheduler round failed; the next one retries");
+        }
+        finally
+        {
+            Volatile.Write(ref _scheduling, 0);
+        }
+    }
+
+    /// <summary>Tenant databases open now (with their writer and connections); the others are closed until used again.</summary>
+    internal int OpenTenantCount => _databases.Values.Count(d => d.IsValueCreated && d.Value.IsOpen);
 
     public string DataDirectory => _directory;
 
@@ -47,7 +97,7 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
         if (_databases.TryGetValue(key, out var existing)) return existing.Value;
         var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
         if (!create && !File.Exists(path)) return null;
-        return _databases.GetOrAdd(key, _ => new Lazy<SqliteTenantDatabase>(() => new SqliteTenantDatabase(path, _consumers, _time, Committed, _logger))).Value;
+        return _databases.GetOrAdd(key, _ => new Lazy<SqliteTenantDatabase>(() => new SqliteTenantDatabase(path, _options.MaxReadConnections, _consumers, _time, _signal.Notify, _logger))).Value;
     }
 
     private SqliteTenantDatabase ExistingDatabase(string? tenant) =>
@@ -111,30 +161,33 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
         }
     }
 
-    public long Version => Interlocked.Read(ref _version);
+    public IChangeSignal Signal => _signal;
 
-    private void Committed()
+    public ValueTask<bool> HasPendingAsync(string? tenant, string consumer, CancellationToken ct) =>
+        ValueTask.FromResult(Database(tenant, create: false)?.HasPending(consumer) ?? false);
+
+    public async ValueTask<ChangeFeedLease?> TryTakeLeaseAsync(string? tenant, string consumer, string holder, TimeSpan duration, CancellationToken ct)
     {
-        Interlocked.Increment(ref _version);
-        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        RequireConsumer(consumer);
+        return await ExistingDatabase(tenant).TryTakeLeaseAsync(consumer, holder, duration).ConfigureAwait(false) is { } expires
+            ? new ChangeFeedLease(tenant, consumer, holder, expires)
+            : null;
     }
 
-    public Task WaitForChangesAsync(long seenVersion, CancellationToken ct)
+    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(ChangeFeedLease lease, int max, CancellationToken ct, long after = 0) =>
+        ValueTask.FromResult(ExistingDatabase(lease.Tenant).Read(session => session.HoldsLease(lease.Consumer, lease.Holder, _time.GetUtcNow())
+            ? session.ReadChanges(lease.Tenant, lease.Consumer, max, after)
+            : throw new ChangeFeedLeaseLostException(lease)));
+
+    public async ValueTask AcknowledgeAsync(ChangeFeedLease lease, long sequence, CancellationToken ct)
     {
-        var changed = Volatile.Read(ref _changed);
-        return Version != seenVersion ? Task.CompletedTask : changed.Task.WaitAsync(ct);
+        RequireConsumer(lease.Consumer);
+        if (!await ExistingDatabase(lease.Tenant).AcknowledgeAsync(lease.Consumer, lease.Holder, sequence).ConfigureAwait(false)) throw new ChangeFeedLeaseLostException(lease);
     }
 
-    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(string? tenant, string consumer, int max, CancellationToken ct, long after = 0)
-    {
-        var database = Database(tenant, create: false);
-        return ValueTask.FromResult(database is null ? [] : database.Read(session => session.ReadChanges(tenant, consumer, max, after)));
-    }
-
-    public async ValueTask AcknowledgeAsync(string? tenant, string consumer, long sequence, CancellationToken ct)
+    private void RequireConsumer(string consumer)
     {
         if (!_consumers.Contains(consumer)) throw new InvalidOperationException($"'{consumer}' is not a registered change consumer.");
-        await ExistingDatabase(tenant).AcknowledgeAsync(consumer, sequence).ConfigureAwait(false);
     }
 
     public async ValueTask SetAsideAsync(string? tenant, string consumer, long position, string? subscriptionId, string error, DateTimeOffset failedAt, CancellationToken ct) =>
@@ -157,6 +210,8 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
 
     public async ValueTask DisposeAsync()
     {
+        await _scheduler.DisposeAsync().ConfigureAwait(false);
+        while (Volatile.Read(ref _scheduling) == 1) await Task.Delay(10).ConfigureAwait(false);
         foreach (var database in _databases.Values)
         {
             if (database.IsValueCreated) await database.Value.DisposeAsync().ConfigureAwait(false);

@@ -61,6 +61,13 @@ internal static class SqliteSchema
             attempts INTEGER NOT NULL,
             UNIQUE(consumer, seq, subscription_id));
         """,
+        // Which node drains each consumer's changes, until when (unix milliseconds).
+        """
+        CREATE TABLE change_leases(
+            consumer TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at INTEGER NOT NULL);
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CityOS.Context.Model;
@@ -19,8 +20,11 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
     private readonly string _directory;
     private readonly string _tenantDirectory;
 
-    public SqliteTemporalStore(DataDirectory dataDirectory)
+    private readonly int _maxReaders;
+
+    public SqliteTemporalStore(DataDirectory dataDirectory, IOptions<SqliteStoreOptions>? storage = null)
     {
+        _maxReaders = (storage?.Value ?? new SqliteStoreOptions()).MaxReadConnections;
         _directory = dataDirectory.Combine("temporal");
         _tenantDirectory = Path.Combine(_directory, "tenants");
         Directory.CreateDirectory(_tenantDirectory);
@@ -32,7 +36,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
         if (_databases.TryGetValue(key, out var existing)) return existing.Value;
         var path = tenant is null ? Path.Combine(_directory, "default.db") : Path.Combine(_tenantDirectory, TenantNames.FileName(tenant));
         if (!create && !File.Exists(path)) return null;
-        return _databases.GetOrAdd(key, _ => new Lazy<TemporalDatabase>(() => new TemporalDatabase(path))).Value;
+        return _databases.GetOrAdd(key, _ => new Lazy<TemporalDatabase>(() => new TemporalDatabase(path, _maxReaders))).Value;
     }
 
     public ValueTask<bool> PingAsync(CancellationToken ct)

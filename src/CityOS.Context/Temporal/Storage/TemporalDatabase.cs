@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using CityOS.Context.Model;
 using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Temporal.Storage;
 
-/// <summary>One tenant's temporal SQLite file: one writer at a time, readers concurrent with it (WAL).</summary>
+/// <summary>One tenant's temporal SQLite file: one writer at a time, readers (a bounded pool of connections) concurrent with it (WAL).</summary>
 internal sealed class TemporalDatabase : IDisposable
 {
     private const string Schema = """
@@ -27,13 +26,14 @@ internal sealed class TemporalDatabase : IDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly Lock _writeLock = new();
-    private readonly ConcurrentBag<SqliteConnection> _readers = new();
+    private readonly global::CityOS.Storage.Sqlite.BoundedPool<SqliteConnection> _readers;
     private readonly Dictionary<(string Entity, string Attribute), long> _seriesIds = new();
     private readonly global::CityOS.Storage.Sqlite.SqliteStatementCache _statements;
 
-    public TemporalDatabase(string path)
+    public TemporalDatabase(string path, int maxReaders)
     {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
+        _readers = new(maxReaders, Open);
         _writer = Open();
         try
         {
@@ -75,7 +75,7 @@ internal sealed class TemporalDatabase : IDisposable
     public async Task<T> InSnapshotAsync<T>(Func<Task<T>> read)
     {
         if (_snapshot.Value is not null) return await read().ConfigureAwait(false);
-        if (!_readers.TryTake(out var connection)) connection = Open();
+        var connection = _readers.Take();
         try
         {
             // A plain BEGIN (not BeginTransaction) so that the read commands need no transaction object; WAL pins the
@@ -94,21 +94,21 @@ internal sealed class TemporalDatabase : IDisposable
         }
         finally
         {
-            _readers.Add(connection);
+            _readers.Return(connection);
         }
     }
 
     public T Read<T>(Func<SqliteConnection, T> read)
     {
         if (_snapshot.Value is { } pinned) return read(pinned);
-        if (!_readers.TryTake(out var connection)) connection = Open();
+        var connection = _readers.Take();
         try
         {
             return read(connection);
         }
         finally
         {
-            _readers.Add(connection);
+            _readers.Return(connection);
         }
     }
 
@@ -139,7 +139,7 @@ internal sealed class TemporalDatabase : IDisposable
             _statements.Dispose();
             _writer.Dispose();
         }
-        while (_readers.TryTake(out var reader)) reader.Dispose();
+        _readers.Dispose();
     }
 
     /// <summary>One write transaction; its statements come from the writer's cache (prepared once per connection).</summary>
