@@ -1,3 +1,4 @@
+using CityOS.Core.Http;
 using CityOS.Core.Security;
 using CityOS.Identity.Http;
 using CityOS.Identity.Rules;
@@ -18,6 +19,8 @@ public static class IdentityBlock
     public static IServiceCollection AddCityOsIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<IdentityOptions>(configuration.GetSection(IdentityOptions.Section));
+        services.Configure<SecurityOptions>(configuration.GetSection(SecurityOptions.Section));
+        services.AddCityOsHttpEdge();
         services.Configure<IdentityOptions>(o => o.DataDirectory = configuration["CityOS:DataDirectory"] ?? o.DataDirectory);
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(TrustedIssuers.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));

@@ -19,7 +19,8 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var letters = app.MapGroup(Path).WithTags("Operations");
+        var letters = app.MapGroup(Path).WithTags("Operations")
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
         letters.MapGet("/", List).WithName("ListDeadLetters").WithSummary("Journal changes the notifier or the history could not process, oldest first.");
         letters.MapGet("/{id}", Get).WithName("GetDeadLetter").WithSummary("One dead letter.");
         letters.MapPost("/{id}/retry", Retry).WithName("RetryDeadLetter").WithSummary("Processes the change again; removed when it succeeds, 409 when it still fails.");

@@ -33,7 +33,8 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/identity/v1").WithTags("Identity administration").DisableAntiforgery();
+        var api = app.MapGroup("/identity/v1").WithTags("Identity administration").DisableAntiforgery()
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.AccountPolicy);
         api.MapGet("/accounts", ListAccounts).WithName("ListAccounts").WithSummary("Accounts the caller administers.");
         api.MapPost("/accounts", CreateAccount).WithName("CreateAccount").WithSummary("Creates an account.");
         api.MapGet("/accounts/{id}", GetAccount).WithName("GetAccount").WithSummary("One account.");
@@ -61,14 +62,14 @@ public static class AdminApi
 
     private static async Task<IResult> ListAccounts(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var accounts = await store.ListAccountsAsync(ct);
         return TypedResults.Json(new JsonArray(accounts.Where(admin.CanRead).Select(a => (JsonNode)View(a, request)).ToArray()));
     }
 
     private static async Task<IResult> CreateAccount(HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var draft = await BodyAsync<AccountDraft>(request, ct);
         if (!admin.IsSystemAdmin && (draft.Memberships is not { Count: > 0 } || !draft.Memberships.All(m => admin.AdministersTenant(m.Tenant))))
         {
@@ -80,7 +81,7 @@ public static class AdminApi
 
     private static async Task<IResult> GetAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var account = await accounts.GetAsync(id, ct);
         if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
         return TypedResults.Json(View(account, request));
@@ -142,7 +143,7 @@ public static class AdminApi
 
     private static async Task<IResult> GrantRole(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var membership = await BodyAsync<TenantMembership>(request, ct);
         if (!admin.AdministersTenant(membership.Tenant)) throw Forbidden($"The caller does not administer tenant '{membership.Tenant}'.");
         var account = await accounts.GetAsync(id, ct);
@@ -154,14 +155,14 @@ public static class AdminApi
 
     private static async Task<IResult> RevokeRole(string id, string tenant, string role, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         return TypedResults.Json(View(await accounts.RevokeRoleAsync(id, new TenantMembership(tenant, role), ct), request));
     }
 
     private static async Task<IResult> ListRoles(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         var custom = await store.ListRolesAsync(tenant, ct);
         var roles = BuiltInRoles.All.Select(r => new JsonObject { ["name"] = r, ["builtIn"] = true })
@@ -171,7 +172,7 @@ public static class AdminApi
 
     private static async Task<IResult> CreateRole(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         Tenancy.Validate(tenant);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         var body = await BodyAsync<RoleBody>(request, ct);
@@ -184,7 +185,7 @@ public static class AdminApi
 
     private static async Task<IResult> DeleteRole(string tenant, string name, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         if (!await store.DeleteRoleAsync(tenant, name, ct)) throw NgsiLdException.NotFound($"No custom role '{name}' in tenant '{tenant}'.");
         return TypedResults.NoContent();
@@ -192,14 +193,14 @@ public static class AdminApi
 
     private static async Task<IResult> ListPolicies(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var policies = (await store.ListPoliciesAsync(ct)).Where(p => admin.AdministersTenant(p.Tenant));
         return TypedResults.Json(policies, Json);
     }
 
     private static async Task<IResult> SavePolicy(HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var body = await BodyAsync<PolicyBody>(request, ct);
         var policy = new Policy
         {
@@ -225,7 +226,7 @@ public static class AdminApi
 
     private static async Task<IResult> DeletePolicy(string id, HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var policy = await store.GetPolicyAsync(id, ct);
         if (policy is null || !admin.AdministersTenant(policy.Tenant)) throw NgsiLdException.NotFound($"No policy '{id}'.");
         await store.DeletePolicyAsync(id, ct);
@@ -235,13 +236,13 @@ public static class AdminApi
 
     private static async Task<IResult> ListClients(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
+        SystemAdmin(request);
         return TypedResults.Json(new JsonArray((await store.ListClientsAsync(ct)).Select(c => (JsonNode)ClientView(c)).ToArray()));
     }
 
     private static async Task<IResult> RegisterClient(HttpRequest request, ClientRegistry clients, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
+        SystemAdmin(request);
         var (client, secret) = await clients.RegisterAsync(await BodyAsync<ClientDraft>(request, ct), ct);
         var view = ClientView(client);
         if (secret is not null) view["clientSecret"] = secret;
@@ -250,7 +251,7 @@ public static class AdminApi
 
     private static async Task<IResult> DeleteClient(string id, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
+        SystemAdmin(request);
         if (!await store.DeleteClientAsync(id, ct)) throw NgsiLdException.NotFound($"No client '{id}'.");
         return TypedResults.NoContent();
     }
@@ -293,23 +294,22 @@ public static class AdminApi
         client.Created,
     }, Json)!.AsObject();
 
-    private static async Task<AdminCaller> AdminAsync(HttpRequest request, CancellationToken ct)
+    private static AdminCaller Admin(HttpRequest request)
     {
-        var bearer = OAuthHttp.BearerToken(request) ?? throw new NgsiLdException(NgsiLdErrorType.Unauthorized, "A bearer token of an administrator is required.");
-        var validator = request.HttpContext.RequestServices.GetRequiredService<ITokenValidator>();
-        var admin = new AdminCaller(await validator.ValidateAsync(bearer, ct));
+        // The group's policy established the caller from its bearer token (401 without a valid one).
+        var admin = new AdminCaller(request.HttpContext.Caller());
         if (!admin.IsSystemAdmin && admin.Tenants.Count == 0) throw Forbidden("Only a system-admin or a tenant-admin may administer identities.");
         return admin;
     }
 
-    private static async Task SystemAdminAsync(HttpRequest request, CancellationToken ct)
+    private static void SystemAdmin(HttpRequest request)
     {
-        if (!(await AdminAsync(request, ct)).IsSystemAdmin) throw Forbidden("Only a system-admin may do this.");
+        if (!(Admin(request)).IsSystemAdmin) throw Forbidden("Only a system-admin may do this.");
     }
 
     private static async Task<AdminCaller> ManagedAsync(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var account = await accounts.GetAsync(id, ct);
         if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
         if (!admin.CanManage(account)) throw Forbidden("The account is also a member of tenants the caller does not administer.");
