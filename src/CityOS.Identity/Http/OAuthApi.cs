@@ -282,12 +282,10 @@ public static class OAuthApi
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            var response = httpContext.Response;
-            response.StatusCode = status;
-            response.Headers.WWWAuthenticate = error is null
+            httpContext.Response.Headers.WWWAuthenticate = error is null
                 ? "Bearer realm=\"cityos\""
                 : $"Bearer realm=\"cityos\", error=\"{error}\", error_description=\"{description.Replace("\"", "'", StringComparison.Ordinal)}\"";
-            await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = error ?? "invalid_request", ["error_description"] = description }, httpContext.RequestAborted);
+            await OAuthHttp.WriteErrorAsync(httpContext, status, error ?? "invalid_request", description);
         }
     }
 }

@@ -121,18 +121,22 @@ public static class OAuthHttp
         response.Headers.Pragma = "no-cache";
     }
 
+    /// <summary>Answers an OAuth error through the problem details service, whose OAuth surface writer gives it the RFC 6749 5.2 form.</summary>
+    public static ValueTask WriteErrorAsync(HttpContext context, int status, string error, string description) =>
+        ProblemResponses.WriteAsync(context, new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Detail = description,
+            Extensions = { [OAuthProblemWriter.ErrorMember] = error },
+        });
+
     /// <summary>The error through the problem details service, whose OAuth surface writer gives it the RFC 6749 5.2 form.</summary>
     private sealed class OAuthErrorResult(OAuthException error, bool basic) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             if (error.Status == 401) httpContext.Response.Headers.WWWAuthenticate = basic ? "Basic realm=\"cityos\"" : "Bearer realm=\"cityos\"";
-            await ProblemResponses.WriteAsync(httpContext, new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Status = error.Status,
-                Detail = error.Description,
-                Extensions = { [OAuthProblemWriter.ErrorMember] = error.Error },
-            });
+            await WriteErrorAsync(httpContext, error.Status, error.Error, error.Description);
         }
     }
 }

@@ -25,7 +25,7 @@ public static class DiscoveryApi
         return api;
     }
 
-    private static async Task<IResult> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -48,7 +48,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -73,7 +73,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -90,7 +90,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
