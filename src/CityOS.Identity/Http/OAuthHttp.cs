@@ -130,7 +130,7 @@ public static class OAuthHttp
             Extensions = { [OAuthProblemWriter.ErrorMember] = error },
         });
 
-    /// <summary>The error through the problem details service, whose OAuth surface writer gives it the RFC 6749 5.2 form.</summary>
+    /// <summary>An <see cref="OAuthException"/> as the answer of an OAuth endpoint, with its challenge on a 401.</summary>
     private sealed class OAuthErrorResult(OAuthException error, bool basic) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)

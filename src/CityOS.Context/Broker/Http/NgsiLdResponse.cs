@@ -26,13 +26,13 @@ public enum ResponseMediaType
 public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMediaType mediaType, int status = StatusCodes.Status200OK)
     : IResult, IEndpointMetadataProvider
 {
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(JsonNode), ["application/json", "application/ld+json"]));
-
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Links { get; } = [];
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(JsonNode), ["application/json", "application/ld+json"]));
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
