@@ -1,4 +1,5 @@
 using CityOS.Core.Hosting;
+using CityOS.Core.Http;
 using CityOS.Core.Security;
 using CityOS.Identity.Http;
 using CityOS.Identity.Rules;
@@ -20,6 +21,7 @@ public static class IdentityBlock
     {
         services.AddValidatedOptions<IdentityOptions, IdentityOptionsValidator>(configuration.GetSection(IdentityOptions.Section));
         services.AddCityOsDataDirectory(configuration);
+        services.AddCityOsHttpEdge();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(TrustedIssuers.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<SqliteIdentityStore>();

@@ -87,14 +87,13 @@ public static class CityOsHost
             return next(context);
         });
         app.UseMiddleware<RequestLogMiddleware>();
-        app.UseMiddleware<NgsiLdErrorMiddleware>();
+        app.UseMiddleware<ErrorResponseMiddleware>();
+        app.UseStatusCodePages(ProblemResponses.WriteUnroutedAsync);
         app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
-        if (security.Enabled)
-        {
-            app.UseWhen(c => c.Request.Path.StartsWithSegments("/ngsi-ld") || c.Request.Path.StartsWithSegments("/cityos"), secured => secured.UseMiddleware<CallerAuthenticationMiddleware>());
-        }
-        else
+        if (!security.Enabled)
         {
             app.Logger.LogWarning("Security is off: anyone who reaches this port may read and write every tenant. Set CityOS:Security:Enabled=true to require tokens and policies.");
         }

@@ -1,9 +1,11 @@
 using CityOS.Context.Access;
+using CityOS.Context.Storage;
 using CityOS.Core;
 using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace CityOS.Context.DeadLetters;
@@ -19,7 +21,8 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var letters = app.MapGroup(Path).WithTags("Operations");
+        var letters = app.MapGroup(Path).WithTags("Operations")
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
         letters.MapGet("/", List).WithName("ListDeadLetters").WithSummary("Journal changes the notifier or the history could not process, oldest first.");
         letters.MapGet("/{id}", Get).WithName("GetDeadLetter").WithSummary("One dead letter.");
         letters.MapPost("/{id}/retry", Retry).WithName("RetryDeadLetter").WithSummary("Processes the change again; removed when it succeeds, 409 when it still fails.");
@@ -27,19 +30,19 @@ public static class DeadLettersApi
         return app;
     }
 
-    private static async Task<IResult> List(HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct) =>
+    private static async Task<Ok<IReadOnlyList<DeadLetter>>> List(HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct) =>
         TypedResults.Ok(await letters.ListAsync(await AdministeredTenantAsync(request, access, ct), ct));
 
-    private static async Task<IResult> Get(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct) =>
+    private static async Task<Ok<DeadLetter>> Get(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct) =>
         TypedResults.Ok(await letters.GetAsync(await AdministeredTenantAsync(request, access, ct), LetterId(id), ct));
 
-    private static async Task<IResult> Retry(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct)
+    private static async Task<NoContent> Retry(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct)
     {
         await letters.RetryAsync(await AdministeredTenantAsync(request, access, ct), LetterId(id), ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Delete(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct)
+    private static async Task<NoContent> Delete(string id, HttpRequest request, DeadLetterRetry letters, AccessControl access, CancellationToken ct)
     {
         await letters.DeleteAsync(await AdministeredTenantAsync(request, access, ct), LetterId(id), ct);
         return TypedResults.NoContent();

@@ -22,7 +22,8 @@ public static class JsonLdContextsApi
 
     public static IEndpointRouteBuilder MapJsonLdContextsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(JsonLdContextStore.ApiPath).WithTags(Tag).AddEndpointFilter(NgsiLdErrorsAsProblems);
+        var group = app.MapGroup(JsonLdContextStore.ApiPath).WithTags(Tag)
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
 
         group.MapPost("/", AddContext)
             .WithName("AddJsonLdContext")
@@ -175,19 +176,6 @@ public static class JsonLdContextsApi
         catch (JsonException e)
         {
             throw NgsiLdException.InvalidRequest($"The body is not valid JSON: {e.Message}");
-        }
-    }
-
-    /// <summary>Turns rule violations into RFC 9457 problem details, so this API behaves the same in any host.</summary>
-    private static async ValueTask<object?> NgsiLdErrorsAsProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (NgsiLdException e)
-        {
-            return TypedResults.Problem(e.Detail, statusCode: e.Status, title: e.Title, type: NgsiLdErrors.TypeUri(e.Type));
         }
     }
 }

@@ -1,3 +1,4 @@
+using CityOS.Core.Http;
 using CityOS.Core.Outbound;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,8 @@ public static class JsonLdServiceCollectionExtensions
         services.AddSingleton<ILdContextResolver>(sp => sp.GetRequiredService<LdContextResolver>());
         // The enforcement point (off unless CityOS:Security:Enabled): hosting and deleting @contexts are writes.
         services.TryAddSingleton<Access.AccessControl>();
+        // The API's route group declares its caller policy and its problem details surface.
+        services.AddCityOsHttpEdge();
         return services;
     }
 }

@@ -6,6 +6,7 @@ using CityOS.Context.Storage;
 using CityOS.Core;
 using CityOS.Core.Security;
 using CityOS.Context.Access;
+using CityOS.Core.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +19,8 @@ public static class SubscriptionsApi
 {
     public static RouteGroupBuilder MapSubscriptionsApi(this RouteGroupBuilder api)
     {
-        var subscriptions = api.MapGroup("/subscriptions").WithTags("Subscriptions");
+        var subscriptions = api.MapGroup("/subscriptions").WithTags("Subscriptions")
+            .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         subscriptions.MapPost("/", Create).WithName("CreateSubscription").WithSummary("Create a subscription (5.8.1).");
         subscriptions.MapGet("/", QuerySubscriptions).WithName("QuerySubscriptions").WithSummary("Query subscriptions (5.8.4).");
         subscriptions.MapGet("/{subscriptionId}", Retrieve).WithName("RetrieveSubscription").WithSummary("Retrieve a subscription (5.8.3).");

@@ -11,6 +11,7 @@ using CityOS.Identity.Storage;
 using CityOS.Identity.Tokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,7 +34,8 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/identity/v1").WithTags("Identity administration").DisableAntiforgery();
+        var api = app.MapGroup("/identity/v1").WithTags("Identity administration").DisableAntiforgery()
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.AccountPolicy);
         api.MapGet("/accounts", ListAccounts).WithName("ListAccounts").WithSummary("Accounts the caller administers.");
         api.MapPost("/accounts", CreateAccount).WithName("CreateAccount").WithSummary("Creates an account.");
         api.MapGet("/accounts/{id}", GetAccount).WithName("GetAccount").WithSummary("One account.");
@@ -50,8 +52,8 @@ public static class AdminApi
         api.MapGet("/tenants/{tenant}/roles", ListRoles).WithName("ListRoles").WithSummary("Built-in and custom roles of a tenant.");
         api.MapPost("/tenants/{tenant}/roles", CreateRole).WithName("CreateRole").WithSummary("Creates a custom role.");
         api.MapDelete("/tenants/{tenant}/roles/{name}", DeleteRole).WithName("DeleteRole").WithSummary("Deletes a custom role.");
-        api.MapGet("/policies", ListPolicies).WithName("ListPolicies").WithSummary("Access policies of the caller's tenants.");
-        api.MapPost("/policies", SavePolicy).WithName("SavePolicy").WithSummary("Creates or replaces an access policy.");
+        api.MapGet("/policies", ListPolicies).Produces<Policy[]>().WithName("ListPolicies").WithSummary("Access policies of the caller's tenants.");
+        api.MapPost("/policies", SavePolicy).Produces<Policy>(StatusCodes.Status201Created).WithName("SavePolicy").WithSummary("Creates or replaces an access policy.");
         api.MapDelete("/policies/{id}", DeletePolicy).WithName("DeletePolicy").WithSummary("Deletes an access policy.");
         api.MapGet("/clients", ListClients).WithName("ListClients").WithSummary("Registered OAuth clients (system-admin).");
         api.MapPost("/clients", RegisterClient).WithName("RegisterClient").WithSummary("Registers an OAuth client; returns its secret once (system-admin).");
@@ -59,16 +61,16 @@ public static class AdminApi
         return app;
     }
 
-    private static async Task<IResult> ListAccounts(HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<Ok<JsonArray>> ListAccounts(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var accounts = await store.ListAccountsAsync(ct);
-        return TypedResults.Json(new JsonArray(accounts.Where(admin.CanRead).Select(a => (JsonNode)View(a, request)).ToArray()));
+        return TypedResults.Ok(new JsonArray(accounts.Where(admin.CanRead).Select(a => (JsonNode)View(a, request)).ToArray()));
     }
 
-    private static async Task<IResult> CreateAccount(HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<Created<JsonObject>> CreateAccount(HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var draft = await BodyAsync<AccountDraft>(request, ct);
         if (!admin.IsSystemAdmin && (draft.Memberships is not { Count: > 0 } || !draft.Memberships.All(m => admin.AdministersTenant(m.Tenant))))
         {
@@ -78,15 +80,15 @@ public static class AdminApi
         return TypedResults.Created($"/identity/v1/accounts/{account.Id}", View(account, request));
     }
 
-    private static async Task<IResult> GetAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<Ok<JsonObject>> GetAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var account = await accounts.GetAsync(id, ct);
         if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
-        return TypedResults.Json(View(account, request));
+        return TypedResults.Ok(View(account, request));
     }
 
-    private static async Task<IResult> UpdateAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<Ok<JsonObject>> UpdateAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         var admin = await ManagedAsync(id, request, accounts, ct);
         var draft = await BodyAsync<AccountDraft>(request, ct);
@@ -94,10 +96,10 @@ public static class AdminApi
         {
             throw Forbidden("A tenant-admin grants roles in its own tenants only.");
         }
-        return TypedResults.Json(View(await accounts.UpdateAsync(id, draft, ct), request));
+        return TypedResults.Ok(View(await accounts.UpdateAsync(id, draft, ct), request));
     }
 
-    private static async Task<IResult> SetPassword(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> SetPassword(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         var body = await BodyAsync<PasswordBody>(request, ct);
@@ -105,73 +107,73 @@ public static class AdminApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Disable(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> Disable(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         await accounts.SetDisabledAsync(id, true, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Enable(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> Enable(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         await accounts.SetDisabledAsync(id, false, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> SignOutEverywhere(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> SignOutEverywhere(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         await accounts.SignOutEverywhereAsync(id, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ResetMfa(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> ResetMfa(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         await accounts.ResetMfaAsync(id, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> DeleteAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<NoContent> DeleteAccount(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
         await ManagedAsync(id, request, accounts, ct);
         await accounts.DeleteAsync(id, ct);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> GrantRole(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<Ok<JsonObject>> GrantRole(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var membership = await BodyAsync<TenantMembership>(request, ct);
         if (!admin.AdministersTenant(membership.Tenant)) throw Forbidden($"The caller does not administer tenant '{membership.Tenant}'.");
         var account = await accounts.GetAsync(id, ct);
         // A tenant-admin may not pull another tenant's user (or a system-admin) into its tenants: it would then read and manage them.
         if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
         if (!admin.CanManage(account)) throw Forbidden("The account is also a member of tenants the caller does not administer.");
-        return TypedResults.Json(View(await accounts.GrantRoleAsync(id, membership, ct), request));
+        return TypedResults.Ok(View(await accounts.GrantRoleAsync(id, membership, ct), request));
     }
 
-    private static async Task<IResult> RevokeRole(string id, string tenant, string role, HttpRequest request, AccountManager accounts, CancellationToken ct)
+    private static async Task<Ok<JsonObject>> RevokeRole(string id, string tenant, string role, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
-        return TypedResults.Json(View(await accounts.RevokeRoleAsync(id, new TenantMembership(tenant, role), ct), request));
+        return TypedResults.Ok(View(await accounts.RevokeRoleAsync(id, new TenantMembership(tenant, role), ct), request));
     }
 
-    private static async Task<IResult> ListRoles(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<Ok<JsonArray>> ListRoles(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         var custom = await store.ListRolesAsync(tenant, ct);
         var roles = BuiltInRoles.All.Select(r => new JsonObject { ["name"] = r, ["builtIn"] = true })
             .Concat(custom.Select(r => new JsonObject { ["name"] = r.Name, ["description"] = r.Description, ["builtIn"] = false }));
-        return TypedResults.Json(new JsonArray(roles.Select(r => (JsonNode)r).ToArray()));
+        return TypedResults.Ok(new JsonArray(roles.Select(r => (JsonNode)r).ToArray()));
     }
 
-    private static async Task<IResult> CreateRole(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<Created<RoleView>> CreateRole(string tenant, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         Tenancy.Validate(tenant);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         var body = await BodyAsync<RoleBody>(request, ct);
@@ -179,27 +181,27 @@ public static class AdminApi
         if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) throw NgsiLdException.BadRequest("A role name is 1 to 64 letters, digits, '-' or '_'.");
         if (BuiltInRoles.IsBuiltIn(name)) throw new NgsiLdException(NgsiLdErrorType.AlreadyExists, $"'{name}' is a built-in role.");
         await store.SaveRoleAsync(new Role(tenant, name, body.Description ?? ""), ct);
-        return TypedResults.Created($"/identity/v1/tenants/{tenant}/roles/{name}", new { name, description = body.Description ?? "", builtIn = false });
+        return TypedResults.Created($"/identity/v1/tenants/{tenant}/roles/{name}", new RoleView(name, body.Description ?? "", BuiltIn: false));
     }
 
-    private static async Task<IResult> DeleteRole(string tenant, string name, HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<NoContent> DeleteRole(string tenant, string name, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         if (!admin.AdministersTenant(tenant)) throw Forbidden($"The caller does not administer tenant '{tenant}'.");
         if (!await store.DeleteRoleAsync(tenant, name, ct)) throw NgsiLdException.NotFound($"No custom role '{name}' in tenant '{tenant}'.");
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ListPolicies(HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<JsonHttpResult<IEnumerable<Policy>>> ListPolicies(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var policies = (await store.ListPoliciesAsync(ct)).Where(p => admin.AdministersTenant(p.Tenant));
         return TypedResults.Json(policies, Json);
     }
 
-    private static async Task<IResult> SavePolicy(HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
+    private static async Task<JsonHttpResult<Policy>> SavePolicy(HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var body = await BodyAsync<PolicyBody>(request, ct);
         var policy = new Policy
         {
@@ -223,9 +225,9 @@ public static class AdminApi
         return TypedResults.Json(policy, Json, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> DeletePolicy(string id, HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
+    private static async Task<NoContent> DeletePolicy(string id, HttpRequest request, IIdentityStore store, AccessPolicy access, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var policy = await store.GetPolicyAsync(id, ct);
         if (policy is null || !admin.AdministersTenant(policy.Tenant)) throw NgsiLdException.NotFound($"No policy '{id}'.");
         await store.DeletePolicyAsync(id, ct);
@@ -233,24 +235,24 @@ public static class AdminApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ListClients(HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<Ok<JsonArray>> ListClients(HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
-        return TypedResults.Json(new JsonArray((await store.ListClientsAsync(ct)).Select(c => (JsonNode)ClientView(c)).ToArray()));
+        SystemAdmin(request);
+        return TypedResults.Ok(new JsonArray((await store.ListClientsAsync(ct)).Select(c => (JsonNode)ClientView(c)).ToArray()));
     }
 
-    private static async Task<IResult> RegisterClient(HttpRequest request, ClientRegistry clients, CancellationToken ct)
+    private static async Task<Created<JsonObject>> RegisterClient(HttpRequest request, ClientRegistry clients, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
+        SystemAdmin(request);
         var (client, secret) = await clients.RegisterAsync(await BodyAsync<ClientDraft>(request, ct), ct);
         var view = ClientView(client);
         if (secret is not null) view["clientSecret"] = secret;
         return TypedResults.Created($"/identity/v1/clients/{client.Id}", view);
     }
 
-    private static async Task<IResult> DeleteClient(string id, HttpRequest request, IIdentityStore store, CancellationToken ct)
+    private static async Task<NoContent> DeleteClient(string id, HttpRequest request, IIdentityStore store, CancellationToken ct)
     {
-        await SystemAdminAsync(request, ct);
+        SystemAdmin(request);
         if (!await store.DeleteClientAsync(id, ct)) throw NgsiLdException.NotFound($"No client '{id}'.");
         return TypedResults.NoContent();
     }
@@ -293,23 +295,22 @@ public static class AdminApi
         client.Created,
     }, Json)!.AsObject();
 
-    private static async Task<AdminCaller> AdminAsync(HttpRequest request, CancellationToken ct)
+    private static AdminCaller Admin(HttpRequest request)
     {
-        var bearer = OAuthHttp.BearerToken(request) ?? throw new NgsiLdException(NgsiLdErrorType.Unauthorized, "A bearer token of an administrator is required.");
-        var validator = request.HttpContext.RequestServices.GetRequiredService<ITokenValidator>();
-        var admin = new AdminCaller(await validator.ValidateAsync(bearer, ct));
+        // The group's policy established the caller from its bearer token (401 without a valid one).
+        var admin = new AdminCaller(request.HttpContext.Caller());
         if (!admin.IsSystemAdmin && admin.Tenants.Count == 0) throw Forbidden("Only a system-admin or a tenant-admin may administer identities.");
         return admin;
     }
 
-    private static async Task SystemAdminAsync(HttpRequest request, CancellationToken ct)
+    private static void SystemAdmin(HttpRequest request)
     {
-        if (!(await AdminAsync(request, ct)).IsSystemAdmin) throw Forbidden("Only a system-admin may do this.");
+        if (!(Admin(request)).IsSystemAdmin) throw Forbidden("Only a system-admin may do this.");
     }
 
     private static async Task<AdminCaller> ManagedAsync(string id, HttpRequest request, AccountManager accounts, CancellationToken ct)
     {
-        var admin = await AdminAsync(request, ct);
+        var admin = Admin(request);
         var account = await accounts.GetAsync(id, ct);
         if (!admin.CanRead(account)) throw NgsiLdException.NotFound($"No account '{id}'.");
         if (!admin.CanManage(account)) throw Forbidden("The account is also a member of tenants the caller does not administer.");
@@ -335,6 +336,9 @@ public static class AdminApi
     private sealed record PasswordBody(string? Password);
 
     private sealed record RoleBody(string? Name, string? Description);
+
+    /// <summary>A custom role as the API returns it.</summary>
+    public sealed record RoleView(string Name, string Description, bool BuiltIn);
 
     private sealed record PolicyBody(
         string? Id, string? Tenant, PolicySubject? Subject, List<AccessAction>? Actions, List<string>? EntityTypes, List<string>? IdPatterns,

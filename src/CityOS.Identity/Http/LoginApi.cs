@@ -1,3 +1,4 @@
+using CityOS.Core.Http;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,8 @@ public static class LoginApi
 {
     public static IEndpointRouteBuilder MapLoginApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/identity/v1").WithTags("Identity sign-in").ExcludeFromDescription();
+        var group = app.MapGroup("/identity/v1").WithTags("Identity sign-in").ExcludeFromDescription()
+            .WithSurface(ApiSurface.Html).AllowAnonymous();
         group.MapGet("/login", ShowSignIn).WithName("SignInPage").WithSummary("The sign-in form.");
         group.MapPost("/login", SignIn).WithName("SignIn").WithSummary("Checks user name and password; opens the SSO session.").DisableAntiforgery()
             .RequireRateLimiting(IdentityRateLimits.SignIn);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CityOS.Core.Http;
 using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
@@ -20,8 +21,9 @@ public static class OAuthApi
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/.well-known/openid-configuration", Discovery).WithTags("Identity").WithName("OpenIdConfiguration")
-            .WithSummary("OpenID Connect Discovery 1.0 provider metadata.");
-        var group = app.MapGroup(Base).WithTags("Identity").DisableAntiforgery();
+            .WithSummary("OpenID Connect Discovery 1.0 provider metadata.").WithSurface(ApiSurface.OAuth).AllowAnonymous();
+        // Clients authenticate here with their own credentials (or the token the endpoint inspects), not with the caller's scheme.
+        var group = app.MapGroup(Base).WithTags("Identity").DisableAntiforgery().WithSurface(ApiSurface.OAuth).AllowAnonymous();
         group.MapGet("/jwks", Jwks).WithName("Jwks").WithSummary("The public signing keys (JWKS, RFC 7517).");
         group.MapGet("/authorize", Authorize).WithName("Authorize").WithSummary("Authorization endpoint: code flow with PKCE (RFC 6749 4.1, RFC 7636).");
         group.MapPost("/token", Token).WithName("Token").WithSummary("Token endpoint: authorization_code, client_credentials, refresh_token.").RequireRateLimiting(IdentityRateLimits.Token);
@@ -280,12 +282,10 @@ public static class OAuthApi
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            var response = httpContext.Response;
-            response.StatusCode = status;
-            response.Headers.WWWAuthenticate = error is null
+            httpContext.Response.Headers.WWWAuthenticate = error is null
                 ? "Bearer realm=\"cityos\""
                 : $"Bearer realm=\"cityos\", error=\"{error}\", error_description=\"{description.Replace("\"", "'", StringComparison.Ordinal)}\"";
-            await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = error ?? "invalid_request", ["error_description"] = description }, httpContext.RequestAborted);
+            await OAuthHttp.WriteErrorAsync(httpContext, status, error ?? "invalid_request", description);
         }
     }
 }

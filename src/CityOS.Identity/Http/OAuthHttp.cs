@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using CityOS.Core.Http;
 using CityOS.Identity.Model;
 using CityOS.Identity.Rules;
 using CityOS.Identity.Services;
@@ -120,15 +121,22 @@ public static class OAuthHttp
         response.Headers.Pragma = "no-cache";
     }
 
+    /// <summary>Answers an OAuth error through the problem details service, whose OAuth surface writer gives it the RFC 6749 5.2 form.</summary>
+    public static ValueTask WriteErrorAsync(HttpContext context, int status, string error, string description) =>
+        ProblemResponses.WriteAsync(context, new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Detail = description,
+            Extensions = { [OAuthProblemWriter.ErrorMember] = error },
+        });
+
+    /// <summary>An <see cref="OAuthException"/> as the answer of an OAuth endpoint, with its challenge on a 401.</summary>
     private sealed class OAuthErrorResult(OAuthException error, bool basic) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
-            var response = httpContext.Response;
-            response.StatusCode = error.Status;
-            NoStore(response);
-            if (error.Status == 401) response.Headers.WWWAuthenticate = basic ? "Basic realm=\"cityos\"" : "Bearer realm=\"cityos\"";
-            await response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = error.Error, ["error_description"] = error.Description }, httpContext.RequestAborted);
+            if (error.Status == 401) httpContext.Response.Headers.WWWAuthenticate = basic ? "Basic realm=\"cityos\"" : "Bearer realm=\"cityos\"";
+            await WriteErrorAsync(httpContext, error.Status, error.Error, error.Description);
         }
     }
 }

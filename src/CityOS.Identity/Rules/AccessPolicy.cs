@@ -10,11 +10,17 @@ namespace CityOS.Identity.Rules;
 /// policies, rebuilt when a policy changes through this process (and at most every few seconds otherwise,
 /// for changes made by the CLI).
 /// </summary>
+/// <remarks>
+/// The decision point in use is one immutable snapshot behind one reference: a decision reads the reference once
+/// (<see cref="Volatile"/>) and decides on that snapshot alone, a reload publishes a whole new one. <see cref="Invalidate"/>
+/// moves to a new generation, so a reload that read the store before the change can never pass for the current one.
+/// </remarks>
 public sealed class AccessPolicy(IIdentityStore store, IssuerUrl issuer, IOptions<IdentityOptions> options, TimeProvider time) : IAccessPolicy
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _reload = new(1, 1);
-    private (PolicyDecisionPoint Pdp, DateTimeOffset Loaded)? _current;
+    private Snapshot? _current;
+    private long _generation;
 
     public async ValueTask<AccessDecision> DecideAsync(CallerIdentity caller, AccessAction action, AccessResource resource, CancellationToken ct)
     {
@@ -29,18 +35,19 @@ public sealed class AccessPolicy(IIdentityStore store, IssuerUrl issuer, IOption
     }
 
     /// <summary>Forgets the loaded policies so the next decision reads them again.</summary>
-    public void Invalidate() => _current = null;
+    public void Invalidate() => Interlocked.Increment(ref _generation);
 
     private async ValueTask<PolicyDecisionPoint> CurrentAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (_current is { } fresh && now - fresh.Loaded < MaxAge) return fresh.Pdp;
+        if (Fresh(now) is { } fresh) return fresh;
         await _reload.WaitAsync(ct);
         try
         {
-            if (_current is { } loaded && now - loaded.Loaded < MaxAge) return loaded.Pdp;
+            if (Fresh(now) is { } loaded) return loaded;
+            var generation = Volatile.Read(ref _generation);
             var pdp = new PolicyDecisionPoint(await store.ListPoliciesAsync(ct), options.Value.AnonymousReadTenants, issuer.Value);
-            _current = (pdp, now);
+            Volatile.Write(ref _current, new Snapshot(pdp, now, generation));
             return pdp;
         }
         finally
@@ -48,4 +55,12 @@ public sealed class AccessPolicy(IIdentityStore store, IssuerUrl issuer, IOption
             _reload.Release();
         }
     }
+
+    private PolicyDecisionPoint? Fresh(DateTimeOffset now) =>
+        Volatile.Read(ref _current) is { } snapshot && snapshot.Generation == Volatile.Read(ref _generation) && now - snapshot.Loaded < MaxAge
+            ? snapshot.Pdp
+            : null;
+
+    /// <summary>The decision point built from the policies of one generation, and when they were read.</summary>
+    private sealed record Snapshot(PolicyDecisionPoint Pdp, DateTimeOffset Loaded, long Generation);
 }

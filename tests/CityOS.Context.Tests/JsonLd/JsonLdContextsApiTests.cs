@@ -30,6 +30,8 @@ public sealed class JsonLdContextsApiTests(ContextServer server) : IClassFixture
             options.PublicBaseUrl = "http://broker.test";
         });
         app = builder.Build();
+        app.UseMiddleware<CityOS.Core.Http.ErrorResponseMiddleware>();
+        app.UseAuthorization();
         app.MapJsonLdContextsApi();
         await app.StartAsync();
         client = app.GetTestClient();

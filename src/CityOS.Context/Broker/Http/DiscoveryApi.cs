@@ -3,6 +3,7 @@ using CityOS.Context.Access;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Core;
+using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -15,14 +16,16 @@ public static class DiscoveryApi
 {
     public static RouteGroupBuilder MapDiscoveryApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/types", ListTypes).WithTags("Discovery").WithName("ListTypes").WithSummary("Available entity types (5.7.5, 5.7.6).");
-        api.MapGet("/types/{type}", TypeDetails).WithTags("Discovery").WithName("TypeInfo").WithSummary("Details of one entity type (5.7.7).");
-        api.MapGet("/attributes", ListAttributes).WithTags("Discovery").WithName("ListAttributes").WithSummary("Available attributes (5.7.8, 5.7.9).");
-        api.MapGet("/attributes/{attrId}", AttributeDetails).WithTags("Discovery").WithName("AttributeInfo").WithSummary("Details of one attribute (5.7.10).");
+        var discovery = api.MapGroup("").WithTags("Discovery")
+            .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
+        discovery.MapGet("/types", ListTypes).WithName("ListTypes").WithSummary("Available entity types (5.7.5, 5.7.6).");
+        discovery.MapGet("/types/{type}", TypeDetails).WithName("TypeInfo").WithSummary("Details of one entity type (5.7.7).");
+        discovery.MapGet("/attributes", ListAttributes).WithName("ListAttributes").WithSummary("Available attributes (5.7.8, 5.7.9).");
+        discovery.MapGet("/attributes/{attrId}", AttributeDetails).WithName("AttributeInfo").WithSummary("Details of one attribute (5.7.10).");
         return api;
     }
 
-    private static async Task<IResult> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -45,7 +48,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -70,7 +73,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -87,7 +90,7 @@ public static class DiscoveryApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
+    private static async Task<NgsiLdResponse> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);

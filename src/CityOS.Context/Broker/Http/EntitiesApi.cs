@@ -17,7 +17,8 @@ public static class EntitiesApi
 {
     public static RouteGroupBuilder MapEntitiesApi(this RouteGroupBuilder api)
     {
-        var entities = api.MapGroup("/entities").WithTags("Entities");
+        var entities = api.MapGroup("/entities").WithTags("Entities")
+            .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         entities.MapPost("/", CreateEntity).WithName("CreateEntity").WithSummary("Create an entity (5.6.1).");
         entities.MapGet("/", QueryEntities).WithName("QueryEntities").WithSummary("Query entities (5.7.2).");
         entities.MapGet("/{entityId}", RetrieveEntity).WithName("RetrieveEntity").WithSummary("Retrieve an entity (5.7.1).");

@@ -18,7 +18,8 @@ public static class EntityOperationsApi
 {
     public static RouteGroupBuilder MapEntityOperationsApi(this RouteGroupBuilder api)
     {
-        var operations = api.MapGroup("/entityOperations").WithTags("Batch operations");
+        var operations = api.MapGroup("/entityOperations").WithTags("Batch operations")
+            .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         operations.MapPost("/create", (HttpRequest r, BrokerRequestReader reader, EntityBroker b, CancellationToken ct) => Batch(BatchKind.Create, r, reader, b, ct))
             .WithName("BatchCreate").WithSummary("Create entities in one request (5.6.7).");
         operations.MapPost("/upsert", (HttpRequest r, BrokerRequestReader reader, EntityBroker b, CancellationToken ct) => Batch(BatchKind.Upsert, r, reader, b, ct))

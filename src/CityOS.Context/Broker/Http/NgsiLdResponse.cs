@@ -1,8 +1,11 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.JsonLd;
 using CityOS.Core;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace CityOS.Context.Broker.Http;
@@ -17,14 +20,19 @@ public enum ResponseMediaType
 
 /// <summary>
 /// A JSON response with its JSON-LD context where the spec puts it: in the body for
-/// application/ld+json, in a Link header for application/json and application/geo+json.
+/// application/ld+json, in a Link header for application/json and application/geo+json. A handler declared to return it
+/// is described in the OpenAPI document as answering 200 with a JSON document.
 /// </summary>
-public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMediaType mediaType, int status = StatusCodes.Status200OK) : IResult
+public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMediaType mediaType, int status = StatusCodes.Status200OK)
+    : IResult, IEndpointMetadataProvider
 {
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Links { get; } = [];
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(JsonNode), ["application/json", "application/ld+json"]));
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {

@@ -7,6 +7,7 @@ using CityOS.Context.Model;
 using CityOS.Context.Representation;
 using CityOS.Core;
 using CityOS.Core.Security;
+using CityOS.Core.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -21,7 +22,8 @@ public static class TemporalApi
 
     public static RouteGroupBuilder MapTemporalApi(this RouteGroupBuilder api)
     {
-        var temporal = api.MapGroup("/temporal").WithTags("Temporal");
+        var temporal = api.MapGroup("/temporal").WithTags("Temporal")
+            .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         temporal.MapPost("/entities", CreateOrUpdate).WithName("CreateTemporalEntity").WithSummary("Create or update the temporal evolution of an entity (5.6.11).");
         temporal.MapGet("/entities", Query).WithName("QueryTemporalEntities").WithSummary("Query the temporal evolution of entities (5.7.4).");
         temporal.MapGet("/entities/{entityId}", Retrieve).WithName("RetrieveTemporalEntity").WithSummary("Retrieve the temporal evolution of an entity (5.7.3).");
