@@ -13,13 +13,15 @@ namespace CityOS.Context.Broker.Http;
 /// <summary>Discovery of entity types and attributes (5.7.5–5.7.10, 6.25–6.28).</summary>
 public static class DiscoveryApi
 {
-    public static RouteGroupBuilder MapDiscoveryApi(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapDiscoveryApi(this RouteGroupBuilder root)
     {
+        // These routes read the store directly: its errors become NGSI-LD errors here.
+        var api = root.MapGroup("").AddEndpointFilter(StorageErrorMapping.Filter);
         api.MapGet("/types", ListTypes).WithTags("Discovery").WithName("ListTypes").WithSummary("Available entity types (5.7.5, 5.7.6).");
         api.MapGet("/types/{type}", TypeDetails).WithTags("Discovery").WithName("TypeInfo").WithSummary("Details of one entity type (5.7.7).");
         api.MapGet("/attributes", ListAttributes).WithTags("Discovery").WithName("ListAttributes").WithSummary("Available attributes (5.7.8, 5.7.9).");
         api.MapGet("/attributes/{attrId}", AttributeDetails).WithTags("Discovery").WithName("AttributeInfo").WithSummary("Details of one attribute (5.7.10).");
-        return api;
+        return root;
     }
 
     private static async Task<IResult> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)

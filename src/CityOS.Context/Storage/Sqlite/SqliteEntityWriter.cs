@@ -1,5 +1,4 @@
 using CityOS.Context.Model;
-using CityOS.Core;
 using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Storage.Sqlite;
@@ -62,7 +61,7 @@ internal sealed class SqliteEntityWriter : IDisposable
         try
         {
             var (rowid, before, beforeDocument) = Load(mutation.EntityId);
-            var outcome = mutation.Apply(before?.Clone());
+            var outcome = mutation.Decide(before?.Clone());
             MutationResult result;
             switch (outcome)
             {
@@ -96,11 +95,6 @@ internal sealed class SqliteEntityWriter : IDisposable
             }
             _release.Execute();
             return result;
-        }
-        catch (NgsiLdException error)
-        {
-            RollBack();
-            return new MutationResult(mutation.EntityId, null, null, error);
         }
         catch (Exception) when (RollBackAndContinue())
         {
