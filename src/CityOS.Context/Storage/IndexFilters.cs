@@ -26,6 +26,12 @@ public sealed record ValueFilter(string AttributeIri)
     public bool MaxInclusive { get; init; } = true;
     public IReadOnlyList<double>? NumberAnyOf { get; init; }
     public IReadOnlyList<string>? TextAnyOf { get; init; }
+
+    /// <summary>
+    /// A range whose bounds come from several q comparisons: each may be met by another number of the attribute (an
+    /// array element, another instance), so an entity holding several numbers of it is a candidate outside the range too.
+    /// </summary>
+    public bool FromSeveralTerms { get; init; }
 }
 
 /// <summary>
@@ -85,7 +91,8 @@ public static class IndexFilters
 
     /// <summary>
     /// One filter per attribute: q terms on the same attribute (a range written as two comparisons)
-    /// become one index range, so the store reads the matching slice instead of two half-tables.
+    /// become one index range, so the store reads the matching slice instead of two half-tables
+    /// (and the entities holding several numbers of the attribute, see <see cref="ValueFilter.FromSeveralTerms"/>).
     /// </summary>
     public static IReadOnlyList<ValueFilter> Combine(IEnumerable<ValueFilter> filters) =>
         filters.GroupBy(f => f.AttributeIri, StringComparer.Ordinal).Select(Intersect).ToList();
@@ -98,6 +105,7 @@ public static class IndexFilters
             if (filter.TextAnyOf is not null || filter.NumberAnyOf is not null) return filter;
             merged = merged is null ? filter : merged with
             {
+                FromSeveralTerms = true,
                 Min = Tighter(merged.Min, merged.MinInclusive, filter.Min, filter.MinInclusive, lower: true, out var minInclusive),
                 MinInclusive = minInclusive,
                 Max = Tighter(merged.Max, merged.MaxInclusive, filter.Max, filter.MaxInclusive, lower: false, out var maxInclusive),

@@ -75,7 +75,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         foreach (var (table, columns) in new[]
         {
             ("entity_types", "type"), ("entity_attrs", "attr || ' ' || kind"), ("attr_numbers", "attr || ' ' || num"),
-            ("attr_texts", "attr || ' ' || txt"), ("geo_rtree", "attr || ' ' || minx || ' ' || maxx || ' ' || miny || ' ' || maxy || ' ' || ifnull(x, '') || ' ' || ifnull(y, '') || ' ' || types"),
+            ("attr_texts", "attr || ' ' || txt"), ("attr_multi", "attr"), ("geo_rtree", "attr || ' ' || minx || ' ' || maxx || ' ' || miny || ' ' || maxy || ' ' || ifnull(x, '') || ' ' || ifnull(y, '') || ' ' || types"),
         })
         {
             using var command = connection.CreateCommand();

@@ -223,6 +223,8 @@ internal static class SqliteQuery
                 sql.Append(" AND " + entity + " IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri);
                 if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Parameter(min);
                 if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Parameter(max);
+                // Inside the one IN list, so that the scan still runs in rowid order and stops when the page is full.
+                if (filter is { FromSeveralTerms: true, Min: not null, Max: not null }) sql.Append(" UNION ALL SELECT entity FROM attr_multi WHERE attr = ").Parameter(filter.AttributeIri);
             }
             sql.Append(")");
         }
