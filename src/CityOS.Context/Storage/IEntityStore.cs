@@ -65,8 +65,10 @@ public interface IEntityStore
     /// <remarks>
     /// What an engine must guarantee for each mutation: it reads the entity's committed state and holds it against
     /// concurrent writers of the same entity until its commit (SQLite's single writer; PostgreSQL
-    /// <c>SELECT … FOR UPDATE</c>); it calls <see cref="EntityMutation.Decide"/> exactly once, with a private copy of
-    /// that state (null when absent), which runs the mutator and then checks the caller's write grants
+    /// <c>SELECT … FOR UPDATE</c>); it calls <see cref="EntityMutation.Decide"/> with a private copy of that state
+    /// (null when absent) and writes the outcome of its last call (it may call it again on the same state, as SQLite
+    /// does for the first write to a new tenant: a mutator depends only on the state it is given); Decide runs the
+    /// mutator and then checks the caller's write grants
     /// (<see cref="EntityMutation.Authorization"/>) on its outcome; it writes a <see cref="MutationOutcome.Save"/> or
     /// <see cref="MutationOutcome.Delete"/> outcome with every index entry, and nothing for
     /// <see cref="MutationOutcome.Unchanged"/> or <see cref="MutationOutcome.Fail"/>, whose error it returns
