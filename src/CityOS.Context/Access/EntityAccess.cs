@@ -19,6 +19,7 @@ public sealed class EntityAccess
 
     private readonly IReadOnlyDictionary<AccessAction, AccessScope> _scopes;
     private readonly bool _unrestricted;
+    private WriteAuthorization? _writes;
 
     private EntityAccess(CallerIdentity caller, string tenant, IReadOnlyDictionary<AccessAction, AccessScope> scopes, bool unrestricted)
     {
@@ -52,9 +53,13 @@ public sealed class EntityAccess
     }
 
     /// <summary>Whether any grant for <paramref name="action"/> covers an entity of these types and this id.</summary>
-    public bool Permits(AccessAction action, IReadOnlyList<string> types, string id)
+    public bool Permits(AccessAction action, IReadOnlyList<string> types, string id) => Permits(Scope(action), types, id);
+
+    /// <summary>The attributes of such an entity the caller may <paramref name="action"/>: null for all.</summary>
+    public IReadOnlySet<string>? AttributesFor(AccessAction action, IReadOnlyList<string> types, string id) => AttributesFor(Scope(action), types, id);
+
+    private static bool Permits(AccessScope scope, IReadOnlyList<string> types, string id)
     {
-        var scope = Scope(action);
         if (scope.Unrestricted) return true;
         foreach (var type in types)
         {
@@ -63,10 +68,8 @@ public sealed class EntityAccess
         return false;
     }
 
-    /// <summary>The attributes of such an entity the caller may <paramref name="action"/>: null for all.</summary>
-    public IReadOnlySet<string>? AttributesFor(AccessAction action, IReadOnlyList<string> types, string id)
+    private static HashSet<string>? AttributesFor(AccessScope scope, IReadOnlyList<string> types, string id)
     {
-        var scope = Scope(action);
         if (scope.Unrestricted) return null;
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var type in types)
@@ -83,12 +86,15 @@ public sealed class EntityAccess
     /// The entity as the caller may read it: itself when everything is readable, a copy without the
     /// attributes the caller may not read, or null when the caller may not read the entity at all.
     /// </summary>
-    public Entity? Visible(Entity entity)
+    public Entity? Visible(Entity entity) => View(Scope(AccessAction.Read), entity);
+
+    /// <summary>The entity as a caller with this read scope may read it (see <see cref="Visible"/>).</summary>
+    public static Entity? View(AccessScope readable, Entity entity)
     {
-        if (IsUnrestricted(AccessAction.Read)) return entity;
-        if (!Permits(AccessAction.Read, entity.Types, entity.Id)) return null;
-        var readable = Readable(entity.Types, entity.Id, entity.Attributes.Keys);
-        if (readable.Count == entity.Attributes.Count) return entity;
+        if (readable.Unrestricted) return entity;
+        if (!Permits(readable, entity.Types, entity.Id)) return null;
+        var allowed = AttributesFor(readable, entity.Types, entity.Id);
+        if (allowed is null) return entity;
         var view = new Entity
         {
             Id = entity.Id,
@@ -97,8 +103,11 @@ public sealed class EntityAccess
             CreatedAt = entity.CreatedAt,
             ModifiedAt = entity.ModifiedAt,
         };
-        foreach (var name in readable) view.Attributes[name] = entity.Attributes[name];
-        return view;
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            if (allowed.Contains(name)) view.Attributes[name] = instances;
+        }
+        return view.Attributes.Count == entity.Attributes.Count ? entity : view;
     }
 
     /// <summary>
@@ -123,31 +132,13 @@ public sealed class EntityAccess
     }
 
     /// <summary>
-    /// The mutation with the caller's write grants checked on the outcome: creating needs Create on the new
-    /// entity and each of its attributes; changing needs Update on the entity (and on each type a merge adds)
-    /// and on each attribute added, changed or removed; deleting the entity
-    /// needs Delete. A refused mutation fails and the store changes nothing.
+    /// The mutation with the caller's write grants attached as data (<see cref="WriteAuthorization"/>), checked by the
+    /// store on the mutator's outcome; itself when the caller may create, update and delete everything.
     /// </summary>
     public EntityMutation Guard(EntityMutation mutation)
     {
         if (IsUnrestricted(AccessAction.Create) && IsUnrestricted(AccessAction.Update) && IsUnrestricted(AccessAction.Delete)) return mutation;
-        var inner = mutation.Apply;
-        return mutation with
-        {
-            Apply = current =>
-            {
-                var before = current is null ? null : Snapshot.Of(current);
-                var outcome = inner(current);
-                var refusal = outcome switch
-                {
-                    MutationOutcome.Save save when before is null => CheckCreate(save.Entity),
-                    MutationOutcome.Save save => CheckUpdate(before, save.Entity),
-                    MutationOutcome.Delete when before is not null => CheckDelete(before),
-                    _ => null,
-                };
-                return refusal is null ? outcome : new MutationOutcome.Fail(refusal);
-            },
-        };
+        return mutation with { Authorization = _writes ??= new WriteAuthorization(this) };
     }
 
     /// <summary>
@@ -168,62 +159,5 @@ public sealed class EntityAccess
         ? new NgsiLdException(NgsiLdErrorType.Unauthorized, $"A bearer token is required to {what} in tenant {Tenant}.")
         : new NgsiLdException(NgsiLdErrorType.Forbidden, $"{Caller.Subject} may not {what} in tenant {Tenant}.");
 
-    private NgsiLdException? CheckCreate(Entity created)
-    {
-        if (!Permits(AccessAction.Create, created.Types, created.Id)) return Denied($"create entity {created.Id}");
-        var allowed = AttributesFor(AccessAction.Create, created.Types, created.Id);
-        var refused = allowed is null ? null : created.Attributes.Keys.FirstOrDefault(a => !allowed.Contains(a));
-        return refused is null ? null : Denied($"create attribute {refused} of entity {created.Id}");
-    }
-
-    private NgsiLdException? CheckUpdate(Snapshot before, Entity after)
-    {
-        if (!Permits(AccessAction.Update, before.Types, before.Id)) return Denied($"update entity {before.Id}");
-        var added = after.Types.FirstOrDefault(t => !before.Types.Contains(t) && !Permits(AccessAction.Update, [t], after.Id));
-        if (added is not null) return Denied($"give entity {before.Id} the type {added}");
-        var allowedBefore = AttributesFor(AccessAction.Update, before.Types, before.Id);
-        var allowedAfter = AttributesFor(AccessAction.Update, after.Types, after.Id);
-        if (allowedBefore is null && allowedAfter is null) return null;
-        foreach (var name in before.Touched(after))
-        {
-            if (allowedBefore?.Contains(name) == false || allowedAfter?.Contains(name) == false)
-            {
-                return Denied($"update attribute {name} of entity {before.Id}");
-            }
-        }
-        return null;
-    }
-
-    private NgsiLdException? CheckDelete(Snapshot before) =>
-        Permits(AccessAction.Delete, before.Types, before.Id) ? null : Denied($"delete entity {before.Id}");
-
     private static string Name(AccessAction action) => action.ToString().ToLowerInvariant();
-
-    /// <summary>An entity's types and attribute instances before a mutator ran (mutators change lists in place but never instances).</summary>
-    private sealed class Snapshot
-    {
-        public required string Id { get; init; }
-        public required string[] Types { get; init; }
-        public required Dictionary<string, NgsiAttribute[]> Attributes { get; init; }
-
-        public static Snapshot Of(Entity entity) => new()
-        {
-            Id = entity.Id,
-            Types = entity.Types.ToArray(),
-            Attributes = entity.Attributes.ToDictionary(a => a.Key, a => a.Value.ToArray(), StringComparer.Ordinal),
-        };
-
-        /// <summary>Attributes added, removed, or with an instance added, removed or replaced.</summary>
-        public IEnumerable<string> Touched(Entity after)
-        {
-            foreach (var (name, instances) in after.Attributes)
-            {
-                if (!Attributes.TryGetValue(name, out var old) || !old.SequenceEqual(instances, ReferenceEqualityComparer.Instance)) yield return name;
-            }
-            foreach (var name in Attributes.Keys)
-            {
-                if (!after.Attributes.ContainsKey(name)) yield return name;
-            }
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using CityOS.Context.Broker;
 using CityOS.Context.Model;
 using CityOS.Context.Storage;
 using CityOS.Core.Security;
@@ -8,7 +9,7 @@ namespace CityOS.Context.Access;
 /// The entity types and attributes a caller may discover (5.7.5–5.7.10). A caller who may read everything gets
 /// the store's index summaries; one with restricted grants gets summaries computed from the entities and
 /// attributes it may read, so that neither names nor counts reveal the rest (this scans those entities; the
-/// scan is narrowed to the granted types when every grant names its types).
+/// store narrows the scan to the granted types when every grant names its types).
 /// </summary>
 public static class VisibleCatalog
 {
@@ -52,14 +53,9 @@ public static class VisibleCatalog
 
     private static async ValueTask<IEnumerable<Entity>> VisibleEntitiesAsync(IEntityStore store, string? tenant, EntityAccess access, CancellationToken ct)
     {
-        var grants = access.Scope(AccessAction.Read).Grants;
-        if (grants.Count == 0) return [];
-        var page = await store.QueryAsync(tenant, new EntityQuery
-        {
-            TypeAnyOf = grants.All(g => g.EntityTypes.Count > 0) ? grants.SelectMany(g => g.EntityTypes).Distinct(StringComparer.Ordinal).ToList() : null,
-            Predicate = e => access.Visible(e) is not null,
-            Limit = int.MaxValue,
-        }, ct);
+        var readable = access.Scope(AccessAction.Read);
+        if (readable.Grants.Count == 0) return [];
+        var page = await EntityMatcher.QueryAsync(store, tenant, new EntityQuery { Readable = readable, Limit = int.MaxValue }, ct);
         return page.Entities.Select(e => access.Visible(e)!);
     }
 }

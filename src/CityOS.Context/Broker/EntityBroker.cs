@@ -15,9 +15,11 @@ public sealed record BatchOutcome(IReadOnlyList<string> Succeeded, IReadOnlyList
 
 /// <summary>
 /// The broker's operations on the store: each runs its rule (<see cref="EntityRules"/>) as one
-/// atomic, durable mutation and turns the store's answer into the operation's result or error.
+/// atomic, durable mutation and turns the store's answer into the operation's result or error
+/// (storage errors as NGSI-LD errors, <see cref="StorageErrorMapping"/>).
 /// Every operation runs as the caller's <see cref="EntityAccess"/> allows: reads see only what it may
-/// read, writes outside its grants fail and change nothing; every write is held to the <see cref="EntityLimits"/>.
+/// read (the read scope goes to the store as part of the query), writes outside its grants fail and change
+/// nothing (the write grants go to the store with each mutation); every write is held to the <see cref="EntityLimits"/>.
 /// </summary>
 public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries, TimeProvider time, Microsoft.Extensions.Options.IOptions<ContextOptions> options)
 {
@@ -29,14 +31,30 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     /// <summary>The entity as the caller may see it; one it may not read does not exist for it.</summary>
     public async Task<Entity> RetrieveAsync(string? tenant, string id, EntityAccess access, CancellationToken ct)
     {
-        var entity = await store.GetAsync(tenant, id, ct);
+        Entity? entity;
+        try
+        {
+            entity = await store.GetAsync(tenant, id, ct);
+        }
+        catch (StorageException error) when (StorageErrorMapping.ToNgsiLd(error) is { } mapped)
+        {
+            throw mapped;
+        }
         return (entity is null ? null : access.Visible(entity)) ?? throw NgsiLdException.NotFound($"Entity {id} does not exist.");
     }
 
     public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var query = queries.Build(request, terms, access);
-        var page = await _budget.RunAsync(budget => store.QueryAsync(tenant, query, budget), ct);
+        QueryPage page;
+        try
+        {
+            page = await _budget.RunAsync(budget => EntityMatcher.QueryAsync(store, tenant, query, budget), ct);
+        }
+        catch (StorageException error) when (StorageErrorMapping.ToNgsiLd(error) is { } mapped)
+        {
+            throw mapped;
+        }
         return access.IsUnrestricted(Core.Security.AccessAction.Read) ? page : page with { Entities = page.Entities.Select(e => access.Visible(e)!).ToList() };
     }
 
@@ -81,8 +99,8 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     /// </summary>
     public async Task<BatchOutcome> BatchAsync(string? tenant, IReadOnlyList<BatchItem> items, EntityAccess access, CancellationToken ct)
     {
-        var mutations = items.Where(i => i.Mutation is not null).Select(i => access.Guard(_limits.Guard(i.Mutation!))).ToList();
-        var results = mutations.Count > 0 ? await store.MutateAsync(tenant, mutations, ct) : [];
+        var mutations = items.Where(i => i.Mutation is not null).Select(i => Prepare(i.Mutation!, access)).ToList();
+        var results = mutations.Count > 0 ? await MutateAsync(tenant, mutations, ct) : [];
         var succeeded = new List<string>();
         var created = new List<string>();
         var errors = new List<BatchEntityError>();
@@ -97,7 +115,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
             var result = results[next++];
             if (result.Error is { } error)
             {
-                errors.Add(new BatchEntityError(result.EntityId, error));
+                errors.Add(new BatchEntityError(result.EntityId, error as NgsiLdException ?? throw error));
                 continue;
             }
             succeeded.Add(result.EntityId);
@@ -108,7 +126,46 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
 
     private async Task RunAsync(string? tenant, EntityAccess access, string id, EntityMutator mutator, CancellationToken ct)
     {
-        var results = await store.MutateAsync(tenant, [access.Guard(_limits.Guard(new EntityMutation(id, mutator)))], ct);
+        var results = await MutateAsync(tenant, [Prepare(new EntityMutation(id, mutator), access)], ct);
         if (results[0].Error is { } error) throw error;
+    }
+
+    private async Task<IReadOnlyList<MutationResult>> MutateAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, CancellationToken ct)
+    {
+        try
+        {
+            return await store.MutateAsync(tenant, mutations, ct);
+        }
+        catch (StorageException error) when (StorageErrorMapping.ToNgsiLd(error) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>
+    /// The mutation as the store runs it: a rule's NGSI-LD error (returned or thrown) fails it, the entity it would
+    /// save is held to the limits, and the caller's write grants go with it.
+    /// </summary>
+    private EntityMutation Prepare(EntityMutation mutation, EntityAccess access)
+    {
+        var rule = mutation.Apply;
+        return access.Guard(mutation with
+        {
+            Apply = current =>
+            {
+                MutationOutcome outcome;
+                try
+                {
+                    outcome = rule(current);
+                }
+                catch (NgsiLdException error)
+                {
+                    return new MutationOutcome.Fail(error);
+                }
+                return outcome is MutationOutcome.Save save && _limits.Check(save.Entity.Id, save.Entity.Types, save.Entity.Attributes) is { } refusal
+                    ? new MutationOutcome.Fail(refusal)
+                    : outcome;
+            },
+        });
     }
 }

@@ -13,22 +13,6 @@ namespace CityOS.Context.Broker;
 /// </summary>
 public sealed class EntityLimits(InputLimits limits)
 {
-    /// <summary>The mutation, failing with 400 when the entity it would save breaks a limit.</summary>
-    public EntityMutation Guard(EntityMutation mutation)
-    {
-        var inner = mutation.Apply;
-        return mutation with
-        {
-            Apply = current =>
-            {
-                var outcome = inner(current);
-                return outcome is MutationOutcome.Save save && Check(save.Entity.Id, save.Entity.Types, save.Entity.Attributes) is { } refusal
-                    ? new MutationOutcome.Fail(refusal)
-                    : outcome;
-            },
-        };
-    }
-
     /// <summary>Why an entity of this id, these types and attributes breaks a limit, or null when it does not.</summary>
     public NgsiLdException? Check(string id, IReadOnlyList<string> types, IReadOnlyDictionary<string, List<NgsiAttribute>> attributes)
     {

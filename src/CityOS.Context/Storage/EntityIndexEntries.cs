@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Context.Model;
@@ -13,6 +14,33 @@ namespace CityOS.Context.Storage;
 public static class EntityIndexEntries
 {
     public readonly record struct ScalarValue(string Attribute, double? Number, string? Text);
+
+    /// <summary>
+    /// Finds, fed the <see cref="Scalars"/> of an entity in their order, the attributes holding more than one distinct
+    /// number (an array, several instances): two q comparisons on such an attribute may be met by two of its numbers.
+    /// </summary>
+    public struct SeveralNumbers
+    {
+        private string? _attribute;
+        private double _first;
+        private bool _reported;
+
+        /// <summary>The attribute, once, when this scalar makes it hold several numbers; null otherwise.</summary>
+        public string? Add(ScalarValue scalar)
+        {
+            if (scalar.Number is not { } number) return null;
+            if (!string.Equals(scalar.Attribute, _attribute, StringComparison.Ordinal))
+            {
+                _attribute = scalar.Attribute;
+                _first = number;
+                _reported = false;
+                return null;
+            }
+            if (_reported || number == _first) return null;
+            _reported = true;
+            return _attribute;
+        }
+    }
 
     /// <summary>The bounding box of one GeoProperty instance; a Point's exact position is its box.</summary>
     public readonly record struct GeoBox(string Attribute, Envelope Box, bool IsPoint);
@@ -48,7 +76,7 @@ public static class EntityIndexEntries
                     if (candidate is not JsonValue value) continue;
                     switch (value.GetValueKind())
                     {
-                        case JsonValueKind.Number when value.TryGetValue<double>(out var number) || TryGetLong(value, out number):
+                        case JsonValueKind.Number when TryGetNumber(value, out var number):
                             yield return new ScalarValue(name, number, null);
                             break;
                         case JsonValueKind.String:
@@ -60,11 +88,16 @@ public static class EntityIndexEntries
         }
     }
 
-    private static bool TryGetLong(JsonValue value, out double number)
+    private static bool TryGetNumber(JsonValue value, out double number)
     {
-        var ok = value.TryGetValue<long>(out var integer);
-        number = integer;
-        return ok;
+        if (value.TryGetValue<double>(out number)) return true;
+        if (value.TryGetValue<long>(out var integer))
+        {
+            number = integer;
+            return true;
+        }
+        // A value built in code (an int, a decimal) rather than parsed: its JSON text is the number the evaluator compares.
+        return value.GetValueKind() == JsonValueKind.Number && double.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
 
     public static IEnumerable<GeoBox> GeoBoxes(Entity entity)
@@ -93,7 +126,7 @@ public static class EntityIndexEntries
         if (coordinates is not JsonArray array || array.Count == 0) return;
         if (array[0] is JsonValue && array.Count >= 2 && array[1] is JsonValue)
         {
-            if (array[0] is JsonValue x && x.TryGetValue<double>(out var lon) && array[1] is JsonValue y && y.TryGetValue<double>(out var lat)) box.ExpandToInclude(lon, lat);
+            if (array[0] is JsonValue x && TryGetNumber(x, out var lon) && array[1] is JsonValue y && TryGetNumber(y, out var lat)) box.ExpandToInclude(lon, lat);
             return;
         }
         foreach (var item in array)

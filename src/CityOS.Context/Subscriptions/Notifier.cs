@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CityOS.Context.Access;
+using CityOS.Context.Broker;
 using CityOS.Context.DeadLetters;
 using CityOS.Context.Model;
 using CityOS.Core.Security;
@@ -316,10 +317,12 @@ public sealed partial class Notifier(
     private async Task NotifyCurrentAsync(Subscription subscription, DateTimeOffset now, CancellationToken ct)
     {
         if (!await entities.TenantExistsAsync(subscription.Tenant, ct)) return;
-        var page = await entities.QueryAsync(subscription.Tenant, new EntityQuery
+        var page = await EntityMatcher.QueryAsync(entities, subscription.Tenant, new EntityQuery
         {
-            TypeAnyOf = subscription.IndexTypes,
-            Predicate = entity => SubscriptionMatcher.SelectsEntity(subscription, entity),
+            Entities = subscription.Entities.Select(s => new EntitySelection(s.Id is null ? null : [s.Id], s.IdPattern, s.Type)).ToList(),
+            Q = subscription.Q,
+            Scope = subscription.ScopeQ,
+            Geo = subscription.GeoQ is { } geo ? new GeoFilter(geo, subscription.GeoPropertyIri!) : null,
             Limit = _options.MaxEntitiesPerPeriodicNotification,
         }, ct);
         var reader = await access.ForOwnerAsync(subscription.Owner, subscription.Tenant, [AccessAction.Read], ct);

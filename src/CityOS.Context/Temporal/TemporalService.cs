@@ -62,7 +62,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         var candidates = await store.FindEntitiesAsync(tenant, ids, attrs, query.Time, ct);
         var selectors = request.Selectors.Select(s => new Selector(s, terms)).ToList();
         var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ);
-        var current = request.Q is null && request.Geo is null ? null : queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms, access).Predicate;
+        var current = request.Q is null && request.Geo is null ? null : new EntityMatcher(queries.Build(new QueryRequest { Q = request.Q, Geo = request.Geo }, terms, access));
         var currentExists = current is not null && await entities.TenantExistsAsync(tenant, ct);
         var restricted = !access.IsUnrestricted(AccessAction.Read);
         var matching = new List<TemporalEntityHead>();
@@ -76,7 +76,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
             if (current is not null)
             {
                 var entity = currentExists ? await entities.GetAsync(tenant, head.Id, ct) : null;
-                var matches = entity is null ? await HistoryMatchesAsync(tenant, head, query, current, ct) : current(entity);
+                var matches = entity is null ? await HistoryMatchesAsync(tenant, head, query, current.Matches, ct) : current.Matches(entity);
                 if (!matches) continue;
             }
             matching.Add(head);

@@ -59,12 +59,12 @@ public sealed class EntityAccessTests
     public void A_guarded_create_fails_on_an_attribute_outside_the_grant_and_passes_within_it()
     {
         var access = Access(Resident, (AccessAction.Create, Grant([Spot], attributes: [Status, Occupant])));
-        Assert.IsType<MutationOutcome.Save>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Create(ParkingSpot(), Now))).Apply(null));
+        Assert.IsType<MutationOutcome.Save>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Create(ParkingSpot(), Now))).Decide(null));
 
         var narrow = Access(Resident, (AccessAction.Create, Grant([Spot], attributes: [Status])));
-        var refused = Assert.IsType<MutationOutcome.Fail>(narrow.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Create(ParkingSpot(), Now))).Apply(null));
-        Assert.Equal(NgsiLdErrorType.Forbidden, refused.Error.Type);
-        Assert.Contains(Occupant, refused.Error.Detail);
+        var refused = Assert.IsType<MutationOutcome.Fail>(narrow.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Create(ParkingSpot(), Now))).Decide(null));
+        Assert.Equal(NgsiLdErrorType.Forbidden, Assert.IsType<NgsiLdException>(refused.Error).Type);
+        Assert.Contains(Occupant, ((NgsiLdException)refused.Error).Detail);
     }
 
     [Fact]
@@ -72,26 +72,26 @@ public sealed class EntityAccessTests
     {
         var access = Access(Resident, (AccessAction.Update, Grant([Spot], attributes: [Status])));
         var statusOnly = new Dictionary<string, List<NgsiAttribute>> { [Status] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = "taken" }] };
-        var outcome = access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.UpdateAttributes("urn:ngsi-ld:ParkingSpot:1", statusOnly, Now, new UpdateOutcome()))).Apply(ParkingSpot());
+        var outcome = access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.UpdateAttributes("urn:ngsi-ld:ParkingSpot:1", statusOnly, Now, new UpdateOutcome()))).Decide(ParkingSpot());
         Assert.IsType<MutationOutcome.Save>(outcome);
 
         var occupant = new Dictionary<string, List<NgsiAttribute>> { [Occupant] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = "Hanako" }] };
-        Assert.IsType<MutationOutcome.Fail>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", null, occupant, Now))).Apply(ParkingSpot()));
-        Assert.IsType<MutationOutcome.Fail>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.DeleteAttribute("urn:ngsi-ld:ParkingSpot:1", Occupant, null, true, Now))).Apply(ParkingSpot()));
-        Assert.IsType<MutationOutcome.Save>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", null, statusOnly, Now))).Apply(ParkingSpot()));
+        Assert.IsType<MutationOutcome.Fail>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", null, occupant, Now))).Decide(ParkingSpot()));
+        Assert.IsType<MutationOutcome.Fail>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.DeleteAttribute("urn:ngsi-ld:ParkingSpot:1", Occupant, null, true, Now))).Decide(ParkingSpot()));
+        Assert.IsType<MutationOutcome.Save>(access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", null, statusOnly, Now))).Decide(ParkingSpot()));
 
         var spotOnly = Access(Resident, (AccessAction.Update, Grant([Spot])));
         var retype = Access(Resident, (AccessAction.Update, Grant([Spot])), (AccessAction.Update, Grant([Building], attributes: [Status])));
-        Assert.IsType<MutationOutcome.Fail>(spotOnly.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", [Building], occupant, Now))).Apply(ParkingSpot()));
-        Assert.IsType<MutationOutcome.Save>(retype.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", [Building], occupant, Now))).Apply(ParkingSpot()));
+        Assert.IsType<MutationOutcome.Fail>(spotOnly.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", [Building], occupant, Now))).Decide(ParkingSpot()));
+        Assert.IsType<MutationOutcome.Save>(retype.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Merge("urn:ngsi-ld:ParkingSpot:1", [Building], occupant, Now))).Decide(ParkingSpot()));
     }
 
     [Fact]
     public void Deleting_needs_delete_and_an_anonymous_caller_gets_unauthorized()
     {
         var updater = Access(Resident, (AccessAction.Update, Grant([Spot])));
-        var refused = Assert.IsType<MutationOutcome.Fail>(updater.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Delete("urn:ngsi-ld:ParkingSpot:1"))).Apply(ParkingSpot()));
-        Assert.Equal(NgsiLdErrorType.Forbidden, refused.Error.Type);
+        var refused = Assert.IsType<MutationOutcome.Fail>(updater.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.Delete("urn:ngsi-ld:ParkingSpot:1"))).Decide(ParkingSpot()));
+        Assert.Equal(NgsiLdErrorType.Forbidden, Assert.IsType<NgsiLdException>(refused.Error).Type);
 
         var anonymous = Access(CallerIdentity.Anonymous, (AccessAction.Read, Grant([Spot])));
         var error = Assert.Throws<NgsiLdException>(() => anonymous.RequireAny(AccessAction.Create));

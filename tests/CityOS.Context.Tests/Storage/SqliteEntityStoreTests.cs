@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using CityOS.Context.Model;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
-using CityOS.Core;
+using CityOS.Storage.Contracts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -12,7 +12,7 @@ namespace CityOS.Context.Tests.Storage;
 
 public sealed class SqliteEntityStoreTests : IAsyncLifetime
 {
-    private const string Ns = "https://example.org/";
+    private const string Ns = ContractEntities.Ns;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cityos-store-" + Guid.NewGuid().ToString("N"));
     private SqliteEntityStore _store = null!;
 
@@ -36,114 +36,13 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         return new(Options.Create(new SqliteStoreOptions { DataDirectory = _directory }), Options.Create(feed), TimeProvider.System, NullLogger<SqliteEntityStore>.Instance);
     }
 
-    private static Entity Sensor(string id, double temperature, double lon = 139.767, double lat = 35.681, string type = "Sensor") => new()
-    {
-        Id = id,
-        Types = [Ns + type],
-        CreatedAt = DateTimeOffset.UnixEpoch,
-        ModifiedAt = DateTimeOffset.UnixEpoch,
-        Attributes =
-        {
-            [Ns + "temperature"] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = temperature, UnitCode = "CEL" }],
-            [Ns + "name"] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = "sensor " + id }],
-            [Ns + "location"] = [new NgsiAttribute { Kind = AttributeKind.GeoProperty, Value = JsonNode.Parse($$"""{"type":"Point","coordinates":[{{lon}},{{lat}}]}""") }],
-        },
-    };
-
     private Task<IReadOnlyList<MutationResult>> Save(string? tenant, params Entity[] entities) =>
         _store.MutateAsync(tenant, entities.Select(e => new EntityMutation(e.Id, _ => new MutationOutcome.Save(e))).ToList(), default).AsTask();
 
     [Fact]
-    public async Task Saved_entity_is_read_back_identically_after_reopening_the_file()
-    {
-        var entity = Sensor("urn:ngsi-ld:Sensor:1", 21.5);
-        entity.Attributes[Ns + "temperature"][0].ObservedAt = new DateTimeOffset(2026, 11, 22, 1, 2, 3, 456, TimeSpan.Zero);
-        entity.Attributes[Ns + "temperature"][0].SubAttributes[Ns + "accuracy"] = new NgsiAttribute { Kind = AttributeKind.Property, Value = 0.5 };
-        await Save(null, entity);
-
-        await _store.DisposeAsync();
-        _store = Open();
-
-        var read = await _store.GetAsync(null, entity.Id, default);
-        Assert.NotNull(read);
-        Assert.Equal(entity.Types, read.Types);
-        var temperature = Assert.Single(read.Attributes[Ns + "temperature"]);
-        Assert.Equal(21.5, temperature.Value!.GetValue<double>());
-        Assert.Equal("CEL", temperature.UnitCode);
-        Assert.Equal(entity.Attributes[Ns + "temperature"][0].ObservedAt, temperature.ObservedAt);
-        Assert.Equal(0.5, temperature.SubAttributes[Ns + "accuracy"].Value!.GetValue<double>());
-        Assert.Equal(AttributeKind.GeoProperty, read.Attributes[Ns + "location"][0].Kind);
-    }
-
-    [Fact]
-    public async Task A_failing_mutation_leaves_the_others_of_the_batch_applied()
-    {
-        var results = await _store.MutateAsync(null,
-        [
-            new EntityMutation("urn:a", _ => new MutationOutcome.Save(Sensor("urn:a", 1))),
-            new EntityMutation("urn:b", _ => new MutationOutcome.Fail(NgsiLdException.BadRequest("no"))),
-            new EntityMutation("urn:c", _ => new MutationOutcome.Save(Sensor("urn:c", 3))),
-        ], default);
-
-        Assert.True(results[0].Succeeded);
-        Assert.Equal(NgsiLdErrorType.BadRequestData, results[1].Error!.Type);
-        Assert.True(results[2].Succeeded);
-        Assert.NotNull(await _store.GetAsync(null, "urn:a", default));
-        Assert.Null(await _store.GetAsync(null, "urn:b", default));
-        Assert.NotNull(await _store.GetAsync(null, "urn:c", default));
-    }
-
-    [Fact]
-    public async Task Mutator_sees_the_current_state_and_deletes_remove_every_index_row()
-    {
-        await Save(null, Sensor("urn:x", 5));
-        Entity? seen = null;
-        await _store.MutateAsync(null, [new EntityMutation("urn:x", current => { seen = current; return MutationOutcome.DeleteEntity; })], default);
-
-        Assert.Equal("urn:x", seen!.Id);
-        Assert.Null(await _store.GetAsync(null, "urn:x", default));
-        var page = await _store.QueryAsync(null, new EntityQuery { TypeAnyOf = [Ns + "Sensor"], Count = true }, default);
-        Assert.Equal(0, page.TotalCount);
-        Assert.Empty(await _store.ListTypesAsync(null, default));
-    }
-
-    [Fact]
-    public async Task Value_type_and_geo_prefilters_narrow_to_the_matching_entities()
-    {
-        var entities = Enumerable.Range(0, 200)
-            .Select(i => Sensor($"urn:s:{i}", i, 139.0 + i * 0.01, 35.0, i % 2 == 0 ? "Sensor" : "Other"))
-            .ToArray();
-        await Save(null, entities);
-
-        var warm = await _store.QueryAsync(null, new EntityQuery
-        {
-            TypeAnyOf = [Ns + "Sensor"],
-            ValueFilters = [new ValueFilter(Ns + "temperature") { Min = 100, MinInclusive = false, Max = 110 }],
-            Limit = 100,
-            Count = true,
-        }, default);
-        Assert.Equal(["urn:s:102", "urn:s:104", "urn:s:106", "urn:s:108", "urn:s:110"], warm.Entities.Select(e => e.Id));
-        Assert.Equal(5, warm.TotalCount);
-
-        var named = await _store.QueryAsync(null, new EntityQuery
-        {
-            ValueFilters = [new ValueFilter(Ns + "name") { TextAnyOf = ["sensor urn:s:7", "sensor urn:s:9"] }],
-        }, default);
-        Assert.Equal(["urn:s:7", "urn:s:9"], named.Entities.Select(e => e.Id));
-
-        var boxed = await _store.QueryAsync(null, new EntityQuery
-        {
-            GeoPropertyIri = Ns + "location",
-            GeoEnvelope = new Envelope(139.095, 139.125, 34.9, 35.1),
-            Limit = 100,
-        }, default);
-        Assert.Equal(["urn:s:10", "urn:s:11", "urn:s:12"], boxed.Entities.Select(e => e.Id));
-    }
-
-    [Fact]
     public async Task Updates_leave_exactly_the_index_rows_a_fresh_write_of_the_final_state_would()
     {
-        await Save(null, Sensor("urn:updated", 1, 139.1, 35.1));
+        await Save(null, ContractEntities.Sensor("urn:updated", 1, 139.1, 35.1));
         var steps = new Func<Entity, Entity>[]
         {
             e => { e.Attributes[Ns + "temperature"][0].Value = 2; return e; },
@@ -176,7 +75,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         foreach (var (table, columns) in new[]
         {
             ("entity_types", "type"), ("entity_attrs", "attr || ' ' || kind"), ("attr_numbers", "attr || ' ' || num"),
-            ("attr_texts", "attr || ' ' || txt"), ("geo_rtree", "attr || ' ' || minx || ' ' || maxx || ' ' || miny || ' ' || maxy || ' ' || ifnull(x, '') || ' ' || ifnull(y, '') || ' ' || types"),
+            ("attr_texts", "attr || ' ' || txt"), ("attr_multi", "attr"), ("geo_rtree", "attr || ' ' || minx || ' ' || maxx || ' ' || miny || ' ' || maxy || ' ' || ifnull(x, '') || ' ' || ifnull(y, '') || ' ' || types"),
         })
         {
             using var command = connection.CreateCommand();
@@ -190,69 +89,12 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Paging_applies_after_the_exact_predicate()
+    public async Task Tenants_are_separate_files()
     {
-        await Save(null, Enumerable.Range(0, 50).Select(i => Sensor($"urn:p:{i:D2}", i)).ToArray());
+        await Save("cityA", ContractEntities.Sensor("urn:shared", 1));
 
-        var page = await _store.QueryAsync(null, new EntityQuery
-        {
-            TypeAnyOf = [Ns + "Sensor"],
-            Predicate = e => e.Attributes[Ns + "temperature"][0].Value!.GetValue<double>() % 5 == 0,
-            Offset = 2,
-            Limit = 3,
-            Count = true,
-        }, default);
-
-        Assert.Equal(["urn:p:10", "urn:p:15", "urn:p:20"], page.Entities.Select(e => e.Id));
-        Assert.Equal(10, page.TotalCount);
-    }
-
-    [Fact]
-    public async Task Tenants_are_separate_files_and_an_unknown_tenant_does_not_exist()
-    {
-        await Save("cityA", Sensor("urn:shared", 1));
-
-        Assert.True(await _store.TenantExistsAsync("cityA", default));
-        Assert.False(await _store.TenantExistsAsync("cityB", default));
-        Assert.Null(await _store.GetAsync(null, "urn:shared", default));
-        var error = await Assert.ThrowsAsync<NgsiLdException>(() => _store.GetAsync("cityB", "urn:shared", default).AsTask());
-        Assert.Equal(NgsiLdErrorType.NonexistentTenant, error.Type);
-        Assert.Equal(404, error.Status);
         Assert.True(File.Exists(Path.Combine(_directory, "tenants", "city^a.db")));
         Assert.Equal(["cityA"], await _store.ListTenantsAsync(default));
-    }
-
-    [Fact]
-    public async Task A_write_that_fails_does_not_create_its_tenant()
-    {
-        var results = await _store.MutateAsync("ghost", [new EntityMutation("urn:g", _ => new MutationOutcome.Fail(NgsiLdException.NotFound("missing")))], default);
-
-        Assert.Equal(NgsiLdErrorType.ResourceNotFound, results[0].Error!.Type);
-        Assert.False(await _store.TenantExistsAsync("ghost", default));
-    }
-
-    [Fact]
-    public async Task Concurrent_writers_are_all_committed()
-    {
-        var writes = Enumerable.Range(0, 300).Select(i => Save(null, Sensor($"urn:c:{i}", i)));
-        await Task.WhenAll(writes);
-
-        var page = await _store.QueryAsync(null, new EntityQuery { TypeAnyOf = [Ns + "Sensor"], Limit = 0, Count = true }, default);
-        Assert.Equal(300, page.TotalCount);
-    }
-
-    [Fact]
-    public async Task Discovery_lists_types_and_attributes_with_their_kinds()
-    {
-        await Save(null, Sensor("urn:d:1", 1), Sensor("urn:d:2", 2, type: "Other"));
-
-        var types = await _store.ListTypesAsync(null, default);
-        Assert.Equal([Ns + "Other", Ns + "Sensor"], types.Select(t => t.Type));
-        Assert.Contains(types[1].Attributes, a => a.Attribute == Ns + "location" && a.Kinds.SequenceEqual([AttributeKind.GeoProperty]));
-        var attributes = await _store.ListAttributesAsync(null, default);
-        var temperature = Assert.Single(attributes, a => a.Attribute == Ns + "temperature");
-        Assert.Equal(2, temperature.EntityCount);
-        Assert.Equal([Ns + "Other", Ns + "Sensor"], temperature.Types);
     }
 
     [Fact]
@@ -285,7 +127,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
         await _store.DisposeAsync();
         _store = Open("notifier", "history");
         var seen = _store.Signal.Version;
-        await Save("cityA", Sensor("urn:j:1", 1));
+        await Save("cityA", ContractEntities.Sensor("urn:j:1", 1));
         await _store.MutateAsync("cityA", [new EntityMutation("urn:j:1", _ => MutationOutcome.DeleteEntity)], default);
         await _store.Signal.WaitForChangesAsync(seen, default).WaitAsync(TimeSpan.FromSeconds(5));
 
@@ -321,7 +163,7 @@ public sealed class SqliteEntityStoreTests : IAsyncLifetime
     [Fact]
     public async Task Without_consumers_nothing_is_journaled()
     {
-        await Save(null, Sensor("urn:nj:1", 1));
+        await Save(null, ContractEntities.Sensor("urn:nj:1", 1));
 
         Assert.False(await _store.HasPendingAsync(null, "anyone", default));
         Assert.Equal(0, _store.Signal.Version);

@@ -16,7 +16,8 @@ public static class DiscoveryApi
 {
     public static RouteGroupBuilder MapDiscoveryApi(this RouteGroupBuilder api)
     {
-        var discovery = api.MapGroup("").WithTags("Discovery")
+        // These routes read the store directly: its errors become NGSI-LD errors here.
+        var discovery = api.MapGroup("").WithTags("Discovery").AddEndpointFilter(StorageErrorMapping.Filter)
             .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         discovery.MapGet("/types", ListTypes).WithName("ListTypes").WithSummary("Available entity types (5.7.5, 5.7.6).");
         discovery.MapGet("/types/{type}", TypeDetails).WithName("TypeInfo").WithSummary("Details of one entity type (5.7.7).");

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
 using CityOS.Context.Model;
-using CityOS.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -101,7 +101,29 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
     }
 
     private SqliteTenantDatabase ExistingDatabase(string? tenant) =>
-        Database(tenant, create: false) ?? throw new NgsiLdException(NgsiLdErrorType.NonexistentTenant, $"Tenant '{tenant}' does not exist.");
+        Database(tenant, create: false) ?? throw new TenantNotFoundException(tenant!);
+
+    /// <summary>A read of an existing tenant's entities, with SQLite's and the document codec's errors as the store contract's.</summary>
+    private ValueTask<T> ReadEntities<T>(string? tenant, Func<ReadSession, T> read)
+    {
+        var database = ExistingDatabase(tenant);
+        try
+        {
+            return ValueTask.FromResult(database.Read(read));
+        }
+        catch (SqliteException error)
+        {
+            throw Translate(error);
+        }
+        catch (Exception error) when (error is JsonException or FormatException or OverflowException)
+        {
+            throw new UnreadableDocumentException($"A stored entity of {database.Path} cannot be read: {error.Message}", error);
+        }
+    }
+
+    private static StorageException Translate(SqliteException error) => error.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED
+        ? new StorageBusyException($"The database is busy: {error.Message}", error)
+        : new StorageUnavailableException($"The database failed: {error.Message}", error);
 
     public ValueTask<bool> TenantExistsAsync(string? tenant, CancellationToken ct) =>
         ValueTask.FromResult(Database(tenant, create: false) is not null);
@@ -116,7 +138,7 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
     }
 
     public ValueTask<Entity?> GetAsync(string? tenant, string id, CancellationToken ct) =>
-        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => session.GetById(id)));
+        ReadEntities(tenant, session => session.GetById(id));
 
     public async ValueTask<IReadOnlyList<MutationResult>> MutateAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, CancellationToken ct)
     {
@@ -124,7 +146,7 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
         if (database is null)
         {
             // Create the tenant only for a write that will change something, so a failed write leaves no empty tenant behind.
-            var probe = mutations.Select(m => m.Apply(null)).ToList();
+            var probe = mutations.Select(m => m.Decide(null)).ToList();
             if (!probe.Any(outcome => outcome is MutationOutcome.Save))
             {
                 return mutations.Select((m, i) => new MutationResult(m.EntityId, null, null,
@@ -132,17 +154,26 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
             }
             database = Database(tenant, create: true)!;
         }
-        return await database.MutateAsync(mutations, ct).ConfigureAwait(false);
+        try
+        {
+            return await database.MutateAsync(mutations, ct).ConfigureAwait(false);
+        }
+        catch (SqliteException error)
+        {
+            throw Translate(error);
+        }
     }
 
-    public ValueTask<QueryPage> QueryAsync(string? tenant, EntityQuery query, CancellationToken ct) =>
-        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Run(session, query, ct)));
+    public QueryParts Applies(EntityQuery query) => SqliteQuery.Applies(query);
+
+    public ValueTask<QueryPage> QueryAsync(string? tenant, EntityQuery query, IResidualFilter? residual, CancellationToken ct) =>
+        ReadEntities(tenant, session => SqliteQuery.Run(session, query, residual, ct));
 
     public ValueTask<IReadOnlyList<TypeSummary>> ListTypesAsync(string? tenant, CancellationToken ct) =>
-        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Types(session.Connection)));
+        ReadEntities(tenant, session => SqliteQuery.Types(session.Connection));
 
     public ValueTask<IReadOnlyList<AttributeSummary>> ListAttributesAsync(string? tenant, CancellationToken ct) =>
-        ValueTask.FromResult(ExistingDatabase(tenant).Read(session => SqliteQuery.Attributes(session.Connection)));
+        ReadEntities(tenant, session => SqliteQuery.Attributes(session.Connection));
 
     public ValueTask<bool> PingAsync(CancellationToken ct)
     {

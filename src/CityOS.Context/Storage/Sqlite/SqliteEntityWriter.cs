@@ -1,5 +1,4 @@
 using CityOS.Context.Model;
-using CityOS.Core;
 using Microsoft.Data.Sqlite;
 
 namespace CityOS.Context.Storage.Sqlite;
@@ -22,6 +21,8 @@ internal sealed class SqliteEntityWriter : IDisposable
     private readonly RawStatement _deleteNumber;
     private readonly RawStatement _insertText;
     private readonly RawStatement _deleteText;
+    private readonly RawStatement _insertMulti;
+    private readonly RawStatement _deleteMulti;
     private readonly RawStatement _insertBox;
     private readonly RawStatement _deleteBox;
     private readonly RawStatement _insertChange;
@@ -48,6 +49,8 @@ internal sealed class SqliteEntityWriter : IDisposable
         _deleteNumber = Prepare("DELETE FROM attr_numbers WHERE attr = ?1 AND num = ?2 AND entity = ?3");
         _insertText = Prepare("INSERT OR IGNORE INTO attr_texts(attr, txt, entity) VALUES(?1, ?2, ?3)");
         _deleteText = Prepare("DELETE FROM attr_texts WHERE attr = ?1 AND txt = ?2 AND entity = ?3");
+        _insertMulti = Prepare("INSERT OR IGNORE INTO attr_multi(attr, entity) VALUES(?1, ?2)");
+        _deleteMulti = Prepare("DELETE FROM attr_multi WHERE attr = ?1 AND entity = ?2");
         _insertBox = Prepare("INSERT INTO geo_rtree(id, minx, maxx, miny, maxy, entity, attr, x, y, types) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         _deleteBox = Prepare("DELETE FROM geo_rtree WHERE id = ?1");
         _insertChange = Prepare("INSERT INTO changes(entity_id, at, before, after) VALUES(?1, ?2, ?3, ?4)");
@@ -62,7 +65,7 @@ internal sealed class SqliteEntityWriter : IDisposable
         try
         {
             var (rowid, before, beforeDocument) = Load(mutation.EntityId);
-            var outcome = mutation.Apply(before?.Clone());
+            var outcome = mutation.Decide(before?.Clone());
             MutationResult result;
             switch (outcome)
             {
@@ -96,11 +99,6 @@ internal sealed class SqliteEntityWriter : IDisposable
             }
             _release.Execute();
             return result;
-        }
-        catch (NgsiLdException error)
-        {
-            RollBack();
-            return new MutationResult(mutation.EntityId, null, null, error);
         }
         catch (Exception) when (RollBackAndContinue())
         {
@@ -152,8 +150,10 @@ internal sealed class SqliteEntityWriter : IDisposable
     {
         foreach (var type in indexed.Types) _deleteType.Bind(1, type).Bind(2, rowid).Execute();
         foreach (var (attribute, _) in EntityIndexEntries.Attributes(indexed)) _deleteAttr.Bind(1, attribute).Bind(2, rowid).Execute();
+        var several = new EntityIndexEntries.SeveralNumbers();
         foreach (var scalar in EntityIndexEntries.Scalars(indexed))
         {
+            if (several.Add(scalar) is { } multi) _deleteMulti.Bind(1, multi).Bind(2, rowid).Execute();
             if (scalar.Number is { } number) _deleteNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
             else _deleteText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
         }
@@ -182,8 +182,16 @@ internal sealed class SqliteEntityWriter : IDisposable
         }
         foreach (var attribute in oldAttributes.Keys) _deleteAttr.Bind(1, attribute).Bind(2, rowid).Execute();
 
-        var oldScalars = EntityIndexEntries.Scalars(before).ToHashSet();
-        var newScalars = EntityIndexEntries.Scalars(after).ToHashSet();
+        var oldScalars = ScalarsOf(before, out var oldMulti);
+        var newScalars = ScalarsOf(after, out var newMulti);
+        foreach (var attribute in oldMulti ?? [])
+        {
+            if (newMulti?.Contains(attribute) != true) _deleteMulti.Bind(1, attribute).Bind(2, rowid).Execute();
+        }
+        foreach (var attribute in newMulti ?? [])
+        {
+            if (oldMulti?.Contains(attribute) != true) _insertMulti.Bind(1, attribute).Bind(2, rowid).Execute();
+        }
         foreach (var scalar in oldScalars)
         {
             if (newScalars.Contains(scalar)) continue;
@@ -204,12 +212,28 @@ internal sealed class SqliteEntityWriter : IDisposable
         InsertBoxes(rowid, after, newBoxes);
     }
 
+    /// <summary>The entity's scalars, and the attributes of which it holds several numbers (null when none).</summary>
+    private static HashSet<EntityIndexEntries.ScalarValue> ScalarsOf(Entity entity, out List<string>? several)
+    {
+        var scalars = new HashSet<EntityIndexEntries.ScalarValue>();
+        var tracker = new EntityIndexEntries.SeveralNumbers();
+        several = null;
+        foreach (var scalar in EntityIndexEntries.Scalars(entity))
+        {
+            scalars.Add(scalar);
+            if (tracker.Add(scalar) is { } multi) (several ??= []).Add(multi);
+        }
+        return scalars;
+    }
+
     private void Index(long rowid, Entity entity)
     {
         foreach (var type in entity.Types) _insertType.Bind(1, type).Bind(2, rowid).Execute();
         foreach (var (attribute, kind) in EntityIndexEntries.Attributes(entity)) _insertAttr.Bind(1, attribute).Bind(2, rowid).Bind(3, (long)kind).Execute();
+        var several = new EntityIndexEntries.SeveralNumbers();
         foreach (var scalar in EntityIndexEntries.Scalars(entity))
         {
+            if (several.Add(scalar) is { } multi) _insertMulti.Bind(1, multi).Bind(2, rowid).Execute();
             if (scalar.Number is { } number) _insertNumber.Bind(1, scalar.Attribute).Bind(2, number).Bind(3, rowid).Execute();
             else _insertText.Bind(1, scalar.Attribute).Bind(2, scalar.Text).Bind(3, rowid).Execute();
         }
@@ -231,7 +255,7 @@ internal sealed class SqliteEntityWriter : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _select, _insert, _update, _deleteEntity, _insertType, _deleteType, _insertAttr, _deleteAttr, _insertNumber, _deleteNumber, _insertText, _deleteText, _insertBox, _deleteBox, _insertChange, _savepoint, _release, _rollbackTo })
+        foreach (var statement in new[] { _select, _insert, _update, _deleteEntity, _insertType, _deleteType, _insertAttr, _deleteAttr, _insertNumber, _deleteNumber, _insertText, _deleteText, _insertMulti, _deleteMulti, _insertBox, _deleteBox, _insertChange, _savepoint, _release, _rollbackTo })
         {
             statement.Dispose();
         }

@@ -7,15 +7,22 @@ using NetTopologySuite.Geometries;
 
 namespace CityOS.Context.Storage.Sqlite;
 
-/// <summary>Turns the prefilters of an <see cref="EntityQuery"/> into SQL and applies the exact predicate to what it returns.</summary>
+/// <summary>
+/// Turns the index prefilters of an <see cref="EntityQuery"/> (<see cref="IndexFilters.Of"/>) into SQL, orders by
+/// distance when asked, and gives what they return to the residual filter. Of the query's parts it applies exactly
+/// only the entity selector, when the prefilters select it exactly (one selector of ids and plain type names).
+/// </summary>
 internal static class SqliteQuery
 {
-    public static QueryPage Run(ReadSession session, EntityQuery query, CancellationToken ct)
+    public static QueryParts Applies(EntityQuery query) => IndexFilters.SelectsEntitiesExactly(query) ? QueryParts.Entities : QueryParts.None;
+
+    public static QueryPage Run(ReadSession session, EntityQuery query, IResidualFilter? residual, CancellationToken ct)
     {
         var sql = new SqlBuilder();
-        return query is { NearPoint: { } near, OrderBy: not null, GeoEnvelope.IsNull: false, GeoPropertyIri: not null, Ids: null or { Count: 0 } }
-            ? RunNear(session, sql, query, near, ct)
-            : RunScan(session.Connection, sql, query, ct);
+        var prefilter = IndexFilters.Of(query);
+        return query is { NearPoint: { } near, Geo: { } geo } && prefilter is { GeoEnvelope.IsNull: false, Ids: null or { Count: 0 } }
+            ? RunNear(session, sql, query, prefilter, geo, near, residual, ct)
+            : RunScan(session.Connection, sql, query, prefilter, residual, ct);
     }
 
     /// <summary>Builds the SQL text and its parameters ($p0, $p1, … in order, so the n-th is bound at index n + 1).</summary>
@@ -64,12 +71,12 @@ internal static class SqliteQuery
     // geo) are written that way; type and attribute filters become correlated EXISTS probes on
     // their primary keys. With nothing selective, a single type or attribute drives the scan in
     // rowid order from its own index, so a page costs its size, not the table's.
-    private static QueryPage RunScan(SqliteConnection connection, SqlBuilder sql, EntityQuery query, CancellationToken ct)
+    private static QueryPage RunScan(SqliteConnection connection, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, IResidualFilter? residual, CancellationToken ct)
     {
         using var command = connection.CreateCommand();
-        var selective = query.Ids is { Count: > 0 } || query.ValueFilters.Count > 0 || query.GeoEnvelope is { IsNull: false };
-        var types = query.TypeAnyOf is { Count: > 0 } t ? t : null;
-        var attributes = query.HasAnyAttribute is { Count: > 0 } a ? a : null;
+        var selective = prefilter.Ids is { Count: > 0 } || prefilter.ValueFilters.Count > 0 || prefilter.GeoEnvelope is { IsNull: false };
+        var types = prefilter.TypeAnyOf is { Count: > 0 } t ? t : null;
+        var attributes = prefilter.HasAnyAttribute is { Count: > 0 } a ? a : null;
         string order;
         if (!selective && types is { Count: 1 })
         {
@@ -88,22 +95,30 @@ internal static class SqliteQuery
             sql.Append("SELECT e.doc FROM entities e WHERE 1=1");
             order = " ORDER BY e.rowid";
         }
-        Conditions(sql, query, types, attributes, geo: true, entity: "e.rowid");
+        Conditions(sql, prefilter, types, attributes, geo: true, entity: "e.rowid");
         sql.Append(order);
         sql.ApplyTo(command);
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
         long matched = 0;
-        var ordered = query.OrderBy is not null ? new List<(double Key, long Sequence, Entity Entity)>() : null;
+        var near = query.Order == EntityOrder.Distance ? query.Geo : null;
+        var ordered = near is not null ? new List<(double Key, long Sequence, Entity Entity)>() : null;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
+            if (residual is null && ordered is null && (matched < query.Offset || page.Count >= query.Limit))
+            {
+                // Nothing left to decide: rows before the offset (or, counting, after the page) are counted unread.
+                matched++;
+                if (!query.Count && page.Count >= query.Limit) break;
+                continue;
+            }
             var entity = EntityDocument.Deserialize(((byte[])reader[0]).AsSpan());
-            if (query.Predicate is { } predicate && !predicate(entity)) continue;
+            if (residual is not null && !residual.Matches(entity)) continue;
             if (ordered is not null)
             {
-                ordered.Add((query.OrderBy!(entity), matched++, entity));
+                ordered.Add((EntityGeometry.NearestDistance(entity, near!.PropertyIri, near.Query), matched++, entity));
                 continue;
             }
             if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
@@ -122,16 +137,17 @@ internal static class SqliteQuery
     /// are ordered by geodesic distance without reading their documents, and documents are read in
     /// that order only until the page is full (or, with count, until all are checked).
     /// </summary>
-    private static QueryPage RunNear(ReadSession session, SqlBuilder sql, EntityQuery query, Coordinate near, CancellationToken ct)
+    private static QueryPage RunNear(ReadSession session, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, GeoFilter geo, Coordinate near,
+        IResidualFilter? residual, CancellationToken ct)
     {
-        var box = query.GeoEnvelope!;
+        var box = prefilter.GeoEnvelope!;
         // The R*Tree rows carry the entity's types, so the type filter costs no index probe per candidate.
         sql.Append("SELECT r.entity, r.x, r.y, r.types FROM geo_rtree r WHERE r.attr = ")
-            .Parameter(query.GeoPropertyIri!)
+            .Parameter(geo.PropertyIri)
             .Append(" AND r.minx <= ").Parameter(box.MaxX).Append(" AND r.maxx >= ").Parameter(box.MinX)
             .Append(" AND r.miny <= ").Parameter(box.MaxY).Append(" AND r.maxy >= ").Parameter(box.MinY);
-        Conditions(sql, query, types: null, query.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
-        var wanted = query.TypeAnyOf is { Count: > 0 } t ? new HashSet<string>(t, StringComparer.Ordinal) : null;
+        Conditions(sql, prefilter, types: null, prefilter.HasAnyAttribute is { Count: > 0 } a ? a : null, geo: false, entity: "r.entity");
+        var wanted = prefilter.TypeAnyOf is { Count: > 0 } t ? new HashSet<string>(t, StringComparer.Ordinal) : null;
 
         var distances = new Dictionary<long, double>();
         var loaded = new Dictionary<long, Entity>();
@@ -150,7 +166,7 @@ internal static class SqliteQuery
                     var entity = session.GetByRowId(rowid);
                     if (entity is null) continue;
                     loaded[rowid] = entity;
-                    distances[rowid] = query.OrderBy!(entity);
+                    distances[rowid] = EntityGeometry.NearestDistance(entity, geo.PropertyIri, geo.Query);
                     continue;
                 }
                 var distance = GeoMetrics.HaversineMetres(near.X, near.Y, candidates.Double(1), candidates.Double(2));
@@ -164,7 +180,7 @@ internal static class SqliteQuery
         {
             ct.ThrowIfCancellationRequested();
             var entity = loaded.TryGetValue(rowid, out var found) ? found : session.GetByRowId(rowid);
-            if (entity is null || (query.Predicate is { } predicate && !predicate(entity))) continue;
+            if (entity is null || (residual is not null && !residual.Matches(entity))) continue;
             if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
             matched++;
             if (!query.Count && page.Count >= query.Limit) break;
@@ -173,7 +189,7 @@ internal static class SqliteQuery
     }
 
     /// <summary>The prefilters as conditions on <paramref name="entity"/>, the expression that names the candidate's rowid.</summary>
-    private static void Conditions(SqlBuilder sql, EntityQuery query, IReadOnlyList<string>? types, IReadOnlyList<string>? attributes, bool geo, string entity)
+    private static void Conditions(SqlBuilder sql, IndexPrefilter query, IReadOnlyList<string>? types, IReadOnlyList<string>? attributes, bool geo, string entity)
     {
         if (query.Ids is { Count: > 0 } ids) sql.Append(" AND e.id IN (").List(ids).Append(")");
         if (types is not null)
@@ -207,6 +223,8 @@ internal static class SqliteQuery
                 sql.Append(" AND " + entity + " IN (SELECT entity FROM attr_numbers WHERE attr = ").Parameter(filter.AttributeIri);
                 if (filter.Min is { } min) sql.Append(filter.MinInclusive ? " AND num >= " : " AND num > ").Parameter(min);
                 if (filter.Max is { } max) sql.Append(filter.MaxInclusive ? " AND num <= " : " AND num < ").Parameter(max);
+                // Inside the one IN list, so that the scan still runs in rowid order and stops when the page is full.
+                if (filter is { FromSeveralTerms: true, Min: not null, Max: not null }) sql.Append(" UNION ALL SELECT entity FROM attr_multi WHERE attr = ").Parameter(filter.AttributeIri);
             }
             sql.Append(")");
         }

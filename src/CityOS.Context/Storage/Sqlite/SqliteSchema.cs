@@ -61,6 +61,15 @@ internal static class SqliteSchema
             attempts INTEGER NOT NULL,
             UNIQUE(consumer, seq, subscription_id));
         """,
+        // The attributes of which an entity holds more than one number (an array, several instances): a range merged
+        // from two q comparisons may be met by two of them, so these entities are candidates of such a range too.
+        """
+        CREATE TABLE attr_multi(
+            attr TEXT NOT NULL,
+            entity INTEGER NOT NULL,
+            PRIMARY KEY(attr, entity)) WITHOUT ROWID;
+        INSERT INTO attr_multi SELECT attr, entity FROM attr_numbers GROUP BY attr, entity HAVING count(*) > 1;
+        """,
         // Which node drains each consumer's changes, until when (unix milliseconds).
         """
         CREATE TABLE change_leases(
