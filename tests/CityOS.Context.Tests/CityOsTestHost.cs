@@ -24,6 +24,11 @@ public class CityOsTestHost : IAsyncLifetime
     /// <summary>More settings of the host (command-line form).</summary>
     protected virtual string[] Settings => [];
 
+    /// <summary>Services in place of the host's own, registered after the blocks' (e.g. a fake clock).</summary>
+    protected virtual void OverrideServices(IServiceCollection services)
+    {
+    }
+
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-test-" + Guid.NewGuid().ToString("N"));
     public HttpClient Client { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -48,8 +53,8 @@ public class CityOsTestHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
-        ]);
-        BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
+        ], OverrideServices);
+        BaseAddress = await InProcessHost.StartAsync(_app);
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
@@ -73,7 +78,7 @@ public class CityOsTestHost : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         Client.Dispose();
-        await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
+        await InProcessHost.StopAsync(_app, DataDirectory);
     }
 
     private Task<string> SystemAdminTokenAsync() => TokenAsync("broker-tests", new TenantMembership(SecurityTenants.All, BuiltInRoles.SystemAdmin));

@@ -23,19 +23,6 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
 
     private int RowsFor(string receiverUrl) => Store.LoadDeliveries().Count(d => d.Receiver == receiverUrl);
 
-    /// <summary>Changes of the default tenant the notifier has not acknowledged in the journal.</summary>
-    private async Task<int> UnacknowledgedAsync() =>
-        (await host.Services.GetRequiredService<IChangeFeed>().ReadChangesAsync(null, Notifier.ConsumerName, 10_000, default)).Count;
-
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (await condition()) return true;
-            await Task.Delay(50);
-        }
-        return await condition();
-    }
 
     private async Task<(string Type, string Url, string Path)> SubscribeAsync()
     {
@@ -57,7 +44,7 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         for (var i = 0; i < 20; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
         await host.Receiver.WaitForAsync(path, 20);
 
-        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged");
+        await host.Services.CaughtUpAsync(Notifier.ConsumerName);
         Assert.Equal(0, RowsFor(url));
         Assert.Equal(written, Store.DeliveriesWritten);
     }
@@ -70,12 +57,12 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         var written = Store.DeliveriesWritten;
         for (var i = 0; i < 3; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
 
-        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 3)), "the unsent notifications were not written to the outbox");
+        Assert.True(await Eventually.TrueAsync(() => RowsFor(url) == 3), "the unsent notifications were not written to the outbox");
         Assert.True(Store.DeliveriesWritten >= written + 3);
-        Assert.True(await EventuallyAsync(async () => await UnacknowledgedAsync() == 0), "the journal was not acknowledged after the outbox write");
+        await host.Services.CaughtUpAsync(Notifier.ConsumerName);
 
         host.Receiver.FailNext(path, 0);
         await host.Receiver.WaitForAsync(path, 3);
-        Assert.True(await EventuallyAsync(() => Task.FromResult(RowsFor(url) == 0)), "delivered notifications stayed in the outbox");
+        Assert.True(await Eventually.TrueAsync(() => RowsFor(url) == 0), "delivered notifications stayed in the outbox");
     }
 }

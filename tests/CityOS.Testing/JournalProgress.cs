@@ -1,0 +1,49 @@
+using CityOS.Context.Storage;
+using CityOS.Context.Subscriptions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CityOS.Testing;
+
+/// <summary>
+/// The positive signal that lets a test assert that something did NOT happen: a journal consumer (the notifier, the history)
+/// has acknowledged every change written so far, so it has processed past them. The notifier acknowledges a batch only once
+/// the deliveries it computed are taken by their receivers or durably in the outbox, so after its acknowledgement a
+/// notification that would fire has either arrived or is in the outbox.
+/// </summary>
+public static class JournalProgress
+{
+    /// <summary>
+    /// Waits until <paramref name="consumer"/> has acknowledged every change of each tenant (null: the default one) written so
+    /// far. With a fake clock, the clock is moved on a little between polls, for the timers that lead to the acknowledgement.
+    /// </summary>
+    public static async Task CaughtUpAsync(this IServiceProvider services, string consumer, IEnumerable<string?> tenants, FakeTimeProvider? clock = null)
+    {
+        var feed = services.GetRequiredService<IChangeFeed>();
+        foreach (var tenant in tenants)
+        {
+            Assert.True(await Eventually.TrueAsync(async () => (await feed.ReadChangesAsync(tenant, consumer, 1, default)).Count == 0, between: Tick(clock)),
+                $"the {consumer} did not acknowledge the journal of tenant {tenant ?? "(default)"}");
+        }
+    }
+
+    public static Task CaughtUpAsync(this IServiceProvider services, string consumer, string? tenant = null, FakeTimeProvider? clock = null) =>
+        services.CaughtUpAsync(consumer, [tenant], clock);
+
+    /// <summary>
+    /// Waits until the notifier has processed every change written so far in the tenants and <paramref name="receiverUrl"/>
+    /// has nothing left in the outbox: every notification these changes fire for it has then arrived.
+    /// </summary>
+    public static async Task NotificationsSettledAsync(this IServiceProvider services, string receiverUrl, IEnumerable<string?> tenants, FakeTimeProvider? clock = null)
+    {
+        await services.CaughtUpAsync(Notifier.ConsumerName, tenants, clock);
+        var store = services.GetRequiredService<SubscriptionStore>();
+        Assert.True(await Eventually.TrueAsync(() => !store.LoadDeliveries().Any(d => d.Receiver == receiverUrl), between: Tick(clock)),
+            $"notifications to {receiverUrl} stayed in the outbox");
+    }
+
+    public static Task NotificationsSettledAsync(this IServiceProvider services, string receiverUrl, string? tenant = null, FakeTimeProvider? clock = null) =>
+        services.NotificationsSettledAsync(receiverUrl, [tenant], clock);
+
+    private static Action? Tick(FakeTimeProvider? clock) => clock is null ? null : () => clock.Advance(TimeSpan.FromMilliseconds(10));
+}
