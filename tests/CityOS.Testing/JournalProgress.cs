@@ -1,7 +1,6 @@
 using CityOS.Context.Storage;
 using CityOS.Context.Subscriptions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace CityOS.Testing;
 
@@ -15,35 +14,30 @@ public static class JournalProgress
 {
     /// <summary>
     /// Waits until <paramref name="consumer"/> has acknowledged every change of each tenant (null: the default one) written so
-    /// far. With a fake clock, the clock is moved on a little between polls, for the timers that lead to the acknowledgement.
+    /// far. On a fake clock, <paramref name="advanceClock"/> moves it on between polls, for the timers that lead to the acknowledgement.
     /// </summary>
-    public static async Task CaughtUpAsync(this IServiceProvider services, string consumer, IEnumerable<string?> tenants, FakeTimeProvider? clock = null)
+    public static async Task CaughtUpAsync(this IServiceProvider services, string consumer, IEnumerable<string?> tenants, Action? advanceClock = null)
     {
         var feed = services.GetRequiredService<IChangeFeed>();
         foreach (var tenant in tenants)
         {
-            Assert.True(await Eventually.TrueAsync(async () => (await feed.ReadChangesAsync(tenant, consumer, 1, default)).Count == 0, between: Tick(clock)),
+            Assert.True(await Eventually.TrueAsync(async () => (await feed.ReadChangesAsync(tenant, consumer, 1, default)).Count == 0, between: advanceClock),
                 $"the {consumer} did not acknowledge the journal of tenant {tenant ?? "(default)"}");
         }
     }
 
-    public static Task CaughtUpAsync(this IServiceProvider services, string consumer, string? tenant = null, FakeTimeProvider? clock = null) =>
-        services.CaughtUpAsync(consumer, [tenant], clock);
+    public static Task CaughtUpAsync(this IServiceProvider services, string consumer, string? tenant = null, Action? advanceClock = null) =>
+        services.CaughtUpAsync(consumer, [tenant], advanceClock);
 
     /// <summary>
     /// Waits until the notifier has processed every change written so far in the tenants and <paramref name="receiverUrl"/>
     /// has nothing left in the outbox: every notification these changes fire for it has then arrived.
     /// </summary>
-    public static async Task NotificationsSettledAsync(this IServiceProvider services, string receiverUrl, IEnumerable<string?> tenants, FakeTimeProvider? clock = null)
+    public static async Task NotificationsSettledAsync(this IServiceProvider services, string receiverUrl, IEnumerable<string?> tenants, Action? advanceClock = null)
     {
-        await services.CaughtUpAsync(Notifier.ConsumerName, tenants, clock);
+        await services.CaughtUpAsync(Notifier.ConsumerName, tenants, advanceClock);
         var store = services.GetRequiredService<SubscriptionStore>();
-        Assert.True(await Eventually.TrueAsync(() => !store.LoadDeliveries().Any(d => d.Receiver == receiverUrl), between: Tick(clock)),
+        Assert.True(await Eventually.TrueAsync(() => !store.LoadDeliveries().Any(d => d.Receiver == receiverUrl), between: advanceClock),
             $"notifications to {receiverUrl} stayed in the outbox");
     }
-
-    public static Task NotificationsSettledAsync(this IServiceProvider services, string receiverUrl, string? tenant = null, FakeTimeProvider? clock = null) =>
-        services.NotificationsSettledAsync(receiverUrl, [tenant], clock);
-
-    private static Action? Tick(FakeTimeProvider? clock) => clock is null ? null : () => clock.Advance(TimeSpan.FromMilliseconds(10));
 }

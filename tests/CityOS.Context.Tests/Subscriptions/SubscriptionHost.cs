@@ -79,15 +79,15 @@ public class SubscriptionHost : CityOsTestHost
         return JsonNode.Parse(text)!.AsObject();
     }
 
-    /// <summary>The test's clock when the host runs on one (see <see cref="FakeClockSubscriptionHost"/>), otherwise null.</summary>
-    public virtual FakeTimeProvider? Clock => null;
+    /// <summary>Moves the host's clock on a step when it is the test's (see <see cref="FakeClockSubscriptionHost"/>); null on the system clock.</summary>
+    public virtual Action? AdvanceClock => null;
 
     /// <summary>
     /// Waits until the notifier has processed every change written so far in the tenants and nothing for the path is left in
     /// the outbox: every notification those changes fire for the path has then arrived (the signal to check that one did not).
     /// </summary>
     public Task SettledAsync(string path, params string?[] tenants) =>
-        Services.NotificationsSettledAsync(Receiver.Url(path), tenants.Length == 0 ? [null] : tenants, Clock);
+        Services.NotificationsSettledAsync(Receiver.Url(path), tenants.Length == 0 ? [null] : tenants, AdvanceClock);
 
     public async Task SendAsync(HttpMethod method, string url, string? json = null, string? tenant = null)
     {
@@ -100,11 +100,14 @@ public class SubscriptionHost : CityOsTestHost
 /// The subscription host on a <see cref="FakeTimeProvider"/>: expiry, throttling and periodic notifications move with the
 /// test's clock, not with the machine's. The clock's timers fire only when the test advances it.
 /// </summary>
-public sealed class FakeClockSubscriptionHost : SubscriptionHost
+public class FakeClockSubscriptionHost : SubscriptionHost
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    public override FakeTimeProvider Clock => _clock;
+    /// <summary>How far <see cref="AdvanceClock"/> moves the clock (a quarter of the default outbox delay).</summary>
+    protected virtual TimeSpan ClockStep => TimeSpan.FromMilliseconds(50);
 
-    protected override void OverrideServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(_clock);
+    public override Action AdvanceClock => () => Clock.Advance(ClockStep);
+
+    protected override void OverrideServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
 }
