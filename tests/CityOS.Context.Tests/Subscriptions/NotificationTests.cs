@@ -3,7 +3,7 @@ using CityOS.Context.Tests.Broker;
 
 namespace CityOS.Context.Tests.Subscriptions;
 
-/// <summary>Notifications (5.11) to a real HTTP receiver: triggers, selection, content, throttling, periodic, expiry and counters.</summary>
+/// <summary>Notifications (5.11) to a real HTTP receiver: triggers, selection, content, pausing, retries, order and counters (the rules that depend on time: <see cref="NotificationClockTests"/>).</summary>
 public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<SubscriptionHost>
 {
     private const string Entities = "/ngsi-ld/v1/entities";
@@ -84,7 +84,7 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
         await host.SendAsync(HttpMethod.Patch, Attrs(id), """{"temperature": {"type": "Property", "value": 25}}""");
         await host.SendAsync(HttpMethod.Post, Attrs(id), """{"humidity": {"type": "Property", "value": 40}}""");
         // One entity's notifications arrive in the order of its changes: had the temperature change notified, it would be first.
-        var notification = (await host.Receiver.WaitForAsync(path)).First();
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
         Assert.Equal(40, notification.Entity["humidity"]!["value"]!.GetValue<int>());
     }
 
