@@ -1,5 +1,5 @@
 using CityOS.Blocks.Tests.SampleBlock;
-using CityOS.Context.Tests;
+using CityOS.Testing;
 using CityOS.Core.Hosting;
 using CityOS.Core.Security;
 using Microsoft.AspNetCore.Routing;

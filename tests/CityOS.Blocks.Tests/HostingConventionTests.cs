@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using CityOS.Blocks.Tests.SampleBlock;
 using CityOS.Core.Context;
 using CityOS.Server;
-using CityOS.Tests.Shared;
+using CityOS.Testing;
 using Microsoft.Extensions.Options;
 
 namespace CityOS.Blocks.Tests;

@@ -8,16 +8,6 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace CityOS.Identity.Tests;
 
-/// <summary>A clock the tests move by hand.</summary>
-public sealed class TestClock : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    public void Advance(TimeSpan by) => Now += by;
-}
-
 /// <summary>
 /// The real cityos host (all blocks) on a free loopback port with its own data directory and a test clock
 /// in place of the system clock, plus helpers that create accounts and clients and sign in over HTTP.
@@ -65,12 +55,12 @@ public class IdentityTestHost : IAsyncLifetime
         {
             if (_testClock) services.AddSingleton<TimeProvider>(Clock);
         });
-        BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
+        BaseAddress = await InProcessHost.StartAsync(_app);
     }
 
     public async Task DisposeAsync()
     {
-        await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
+        await InProcessHost.StopAsync(_app, DataDirectory);
     }
 
     /// <summary>A browser: its own cookies, redirects not followed so the tests see every hop.</summary>

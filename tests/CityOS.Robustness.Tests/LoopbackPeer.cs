@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using CityOS.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -8,22 +9,23 @@ using Microsoft.Extensions.Logging;
 namespace CityOS.Robustness.Tests;
 
 /// <summary>
-/// The test's own HTTP server on loopback, in three roles: notification receiver (/notify/{channel}), @context server
-/// (/contexts/{name}, counting fetches; /contexts/answers-400 and /contexts/not-json fail on purpose), and the HTTP proxy
-/// that cityos is started with, so that a request it makes to any address but loopback ends here (recorded, answered 502)
-/// instead of leaving the machine.
+/// The test's own HTTP servers on loopback, in three roles: notification receiver (the shared
+/// <see cref="NotificationReceiver"/>, a path per channel), @context server (/contexts/{name}, counting fetches;
+/// /contexts/answers-400 and /contexts/not-json fail on purpose), and the HTTP proxy that cityos is started with, so that a
+/// request it makes to any address but loopback ends here (recorded, answered 502) instead of leaving the machine.
 /// </summary>
 public sealed class LoopbackPeer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<JsonNode>> _notifications = new(StringComparer.Ordinal);
+    private readonly NotificationReceiver _receiver;
     private readonly ConcurrentDictionary<string, int> _contextFetches = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _proxied = new();
 
-    private LoopbackPeer(WebApplication app, Uri baseAddress)
+    private LoopbackPeer(WebApplication app, Uri baseAddress, NotificationReceiver receiver)
     {
         _app = app;
         BaseAddress = baseAddress;
+        _receiver = receiver;
     }
 
     public Uri BaseAddress { get; }
@@ -54,7 +56,7 @@ public sealed class LoopbackPeer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var peer = new LoopbackPeer(app, new Uri($"http://127.0.0.1:{port}/"));
+        var peer = new LoopbackPeer(app, new Uri($"http://127.0.0.1:{port}/"), await NotificationReceiver.StartNewAsync());
         app.Use(async (context, next) =>
         {
             if (context.Request.Host.Port == port && context.Request.Host.Host == "127.0.0.1")
@@ -64,12 +66,6 @@ public sealed class LoopbackPeer : IAsyncDisposable
             }
             peer._proxied.Enqueue($"{context.Request.Method} {context.Request.Scheme}://{context.Request.Host}{context.Request.Path}");
             context.Response.StatusCode = StatusCodes.Status502BadGateway;
-        });
-        app.MapPost("/notify/{channel}", async (string channel, HttpContext context) =>
-        {
-            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-            if (body is not null) peer._notifications.GetOrAdd(channel, _ => new()).Enqueue(body);
-            return Results.NoContent();
         });
         app.MapGet("/contexts/answers-400", () => Results.BadRequest());
         app.MapGet("/contexts/not-json", () => Results.Text("<html>not a context</html>", "text/html"));
@@ -82,12 +78,13 @@ public sealed class LoopbackPeer : IAsyncDisposable
         return peer;
     }
 
-    public Uri Notify(string channel) => new(BaseAddress, $"notify/{channel}");
+    public Uri Notify(string channel) => new(_receiver.Url(ChannelPath(channel)));
 
     public Uri Context(string name) => new(BaseAddress, $"contexts/{name}");
 
-    public IReadOnlyList<JsonNode> Notifications(string channel) =>
-        _notifications.TryGetValue(channel, out var queue) ? queue.ToArray() : [];
+    public IReadOnlyList<JsonNode> Notifications(string channel) => [.. _receiver.Received(ChannelPath(channel)).Select(n => n.Body)];
+
+    private static string ChannelPath(string channel) => $"/notify/{channel}";
 
     /// <summary>How many times cityos fetched the contexts whose names start with <paramref name="prefix"/>.</summary>
     public int ContextFetches(string prefix) => _contextFetches.Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal)).Sum(f => f.Value);
@@ -96,5 +93,6 @@ public sealed class LoopbackPeer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _receiver.DisposeAsync();
     }
 }

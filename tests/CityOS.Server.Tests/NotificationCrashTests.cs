@@ -1,14 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CityOS.Server.Tests;
 
@@ -16,33 +8,22 @@ namespace CityOS.Server.Tests;
 public sealed class NotificationCrashTests : IAsyncLifetime
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "cityos-notify-crash-" + Guid.NewGuid().ToString("N"));
-    private readonly ConcurrentDictionary<string, int> _notified = new(StringComparer.Ordinal);
-    private WebApplication _receiver = null!;
+    private const string NotifyPath = "/notify";
+    private NotificationReceiver _receiver = null!;
     private string _receiverUrl = "";
-
-    /// <summary>While set, the receiver answers 503: notifications wait for retries, so the outbox holds them at the crash.</summary>
-    private volatile bool _refusing;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _receiver = builder.Build();
-        _receiver.MapPost("/notify", async (HttpContext context) =>
-        {
-            if (_refusing) return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
-            var body = await JsonNode.ParseAsync(context.Request.Body);
-            foreach (var entity in body!["data"]!.AsArray()) _notified.AddOrUpdate(entity!["id"]!.GetValue<string>(), 1, (_, n) => n + 1);
-            return Results.NoContent();
-        });
-        await _receiver.StartAsync();
-        _receiverUrl = _receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/notify";
+        _receiver = await NotificationReceiver.StartNewAsync();
+        _receiverUrl = _receiver.Url(NotifyPath);
     }
+
+    /// <summary>The ids of the entities notified so far.</summary>
+    private HashSet<string> Notified() =>
+        [.. _receiver.Received(NotifyPath).SelectMany(n => n.Data).Select(entity => entity!["id"]!.GetValue<string>())];
 
     public async Task DisposeAsync()
     {
-        await _receiver.StopAsync();
         await _receiver.DisposeAsync();
         try
         {
@@ -58,7 +39,8 @@ public sealed class NotificationCrashTests : IAsyncLifetime
     [InlineData(true)]
     public async Task Every_acknowledged_matching_write_is_notified_after_kill_9_and_restart(bool receiverDownUntilRestart)
     {
-        _refusing = receiverDownUntilRestart;
+        // While refused, notifications wait for retries, so the outbox holds them at the crash.
+        if (receiverDownUntilRestart) _receiver.FailNext(NotifyPath, int.MaxValue);
         var acknowledged = new ConcurrentBag<string>();
         await using (var server = await CityOsProcess.StartAsync(_data))
         {
@@ -77,17 +59,18 @@ public sealed class NotificationCrashTests : IAsyncLifetime
             }, () => acknowledged.Count >= 1500);
         }
 
-        var notifiedBeforeRestart = _notified.Count;
+        var notifiedBeforeRestart = Notified().Count;
         if (receiverDownUntilRestart)
         {
             Assert.Equal(0, notifiedBeforeRestart);
-            _refusing = false;
+            _receiver.FailNext(NotifyPath, 0);
         }
         await using var restarted = await CityOsProcess.StartAsync(_data);
         var expected = acknowledged.ToHashSet();
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !expected.All(_notified.ContainsKey)) await Task.Delay(100);
-        var missing = expected.Where(id => !_notified.ContainsKey(id)).ToList();
+        while (DateTime.UtcNow < deadline && !expected.IsSubsetOf(Notified())) await Task.Delay(100);
+        var notified = Notified();
+        var missing = expected.Where(id => !notified.Contains(id)).ToList();
         Assert.True(missing.Count == 0,
             $"{missing.Count} of {expected.Count} acknowledged writes were never notified (notified before the restart: {notifiedBeforeRestart}), e.g. {string.Join(", ", missing.Take(5))}");
     }

@@ -5,12 +5,15 @@ using CityOS.Context.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityOS.Context.Tests.Storage;
 
+/// <summary>The journal consumers' loop, on the test's clock: gathering and retry delays pass only when a test advances it.</summary>
 public sealed class ChangeFeedLoopTests : IAsyncLifetime
 {
     private const string Consumer = "test";
+    private readonly FakeTimeProvider _clock = new();
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "cityos-feedloop-" + Guid.NewGuid().ToString("N"));
     private SqliteEntityStore _store = null!;
     private readonly ChangeFeedOptions _feed = new() { Consumers = { Consumer } };
@@ -37,20 +40,28 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
         ModifiedAt = DateTimeOffset.UnixEpoch,
     }))], default).AsTask();
 
-    /// <summary>Runs the loop; each drain reads what is waiting, records how many it got and acknowledges them.</summary>
-    private (Task Loop, ConcurrentQueue<int> Batches, CancellationTokenSource Stop) Run(TimeSpan gather)
+    /// <summary>
+    /// Runs the loop; each drain reads what is waiting, records how many it got and acknowledges them. Idle completes once a
+    /// drain found nothing: from then on the loop wakes up for the next write.
+    /// </summary>
+    private (Task Loop, ConcurrentQueue<int> Batches, Task Idle, CancellationTokenSource Stop) Run(TimeSpan gather)
     {
         var batches = new ConcurrentQueue<int>();
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stop = new CancellationTokenSource();
         var loop = ChangeFeedLoop.RunAsync(_store, _store, Consumer, _feed, async (lease, ct) =>
         {
             var changes = await _store.ReadChangesAsync(lease, 1000, ct);
-            if (changes.Count == 0) return false;
+            if (changes.Count == 0)
+            {
+                idle.TrySetResult();
+                return false;
+            }
             batches.Enqueue(changes.Count);
             await _store.AcknowledgeAsync(lease, changes[^1].Sequence, ct);
             return false;
-        }, error => throw error, TimeProvider.System, stop.Token, gather);
-        return (loop, batches, stop);
+        }, error => throw error, _clock, stop.Token, gather);
+        return (loop, batches, idle.Task, stop);
     }
 
     private static async Task<int> WaitForTotalAsync(ConcurrentQueue<int> batches, int total)
@@ -62,15 +73,11 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     [Fact]
     public async Task With_a_gathering_delay_changes_arriving_within_it_are_handled_together()
     {
-        // Long enough that the five writes (each an fsync, slow on a loaded machine) all land within it.
-        var (loop, batches, stop) = Run(TimeSpan.FromSeconds(2));
-        await Task.Delay(100);
-        for (var n = 0; n < 5; n++)
-        {
-            await WriteAsync(n);
-            await Task.Delay(20);
-        }
-        Assert.Equal(5, await WaitForTotalAsync(batches, 5));
+        var (loop, batches, idle, stop) = Run(TimeSpan.FromSeconds(2));
+        await idle.WaitAsync(TimeSpan.FromSeconds(10));
+        for (var n = 0; n < 5; n++) await WriteAsync(n);
+        // The gathering delay passes on the test's clock only, after all five writes.
+        Assert.True(await Eventually.TrueAsync(() => batches.Sum() >= 5, between: () => _clock.Advance(TimeSpan.FromSeconds(2))));
         Assert.Equal([5], batches.ToArray());
         await stop.CancelAsync();
         await loop;
@@ -79,8 +86,8 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     [Fact]
     public async Task Without_a_gathering_delay_each_change_is_handled_as_it_comes()
     {
-        var (loop, batches, stop) = Run(TimeSpan.Zero);
-        await Task.Delay(100);
+        var (loop, batches, idle, stop) = Run(TimeSpan.Zero);
+        await idle.WaitAsync(TimeSpan.FromSeconds(10));
         for (var n = 0; n < 5; n++)
         {
             await WriteAsync(n);
@@ -107,14 +114,15 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
             drained.Enqueue(changes.Count);
             await _store.AcknowledgeAsync(lease, changes[^1].Sequence, ct);
             return false;
-        }, failures.Enqueue, TimeProvider.System, stop.Token);
+        }, failures.Enqueue, _clock, stop.Token);
 
         for (var n = 0; n < 3; n++)
         {
             await WriteAsync(n, "z-fine");
             Assert.Equal(n + 1, await WaitForTotalAsync(drained, n + 1));
         }
-        for (var i = 0; i < 500 && failures.Count < 2; i++) await Task.Delay(20);
+        // Tried again once the retry delay has passed on the test's clock.
+        await Eventually.TrueAsync(() => failures.Count >= 2, between: () => _clock.Advance(TimeSpan.FromSeconds(1)));
         Assert.True(failures.Count >= 2, $"the broken tenant was tried {failures.Count} times");
         Assert.All(failures, f => Assert.Contains("a-broken", f.Message));
         await stop.CancelAsync();

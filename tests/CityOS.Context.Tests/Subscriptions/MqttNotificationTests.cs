@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using CityOS.Context.Tests.Broker;
-using CityOS.Mqtt.Tests.Infrastructure;
 
 namespace CityOS.Context.Tests.Subscriptions;
 

@@ -1,16 +1,17 @@
-using CityOS.Context.Storage;
 using CityOS.Context.Subscriptions;
 using CityOS.Context.Tests.Broker;
 
 namespace CityOS.Context.Tests.Subscriptions;
 
 /// <summary>
-/// A host whose outbox delay (3 s) is far longer than a delivery to a local receiver takes even on a loaded machine, so
-/// that "taken before the outbox write" is certain, not a race.
+/// A host on the test's clock with an outbox delay of 3 s: the delay passes only when a test advances the clock (a second at
+/// a time), so that "taken before the outbox write" is certain, not a race with the machine's speed.
 /// </summary>
-public sealed class OutboxHost : SubscriptionHost
+public sealed class OutboxHost : FakeClockSubscriptionHost
 {
     protected override IEnumerable<string> MoreSettings => ["--CityOS:Subscriptions:OutboxDelay", "00:00:03"];
+
+    protected override TimeSpan ClockStep => TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -23,19 +24,6 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
 
     private async Task<int> RowsForAsync(string receiverUrl) => await Store.LoadDeliveriesAsync(default).CountAsync(d => d.Receiver == receiverUrl);
 
-    /// <summary>Whether the notifier has acknowledged every change of the default tenant in the journal.</summary>
-    private async Task<bool> AcknowledgedAsync() =>
-        !await host.Services.GetRequiredService<IChangeFeed>().HasPendingAsync(null, Notifier.ConsumerName, default);
-
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
-    {
-        for (var waited = 0; waited < timeoutMs; waited += 50)
-        {
-            if (await condition()) return true;
-            await Task.Delay(50);
-        }
-        return await condition();
-    }
 
     private async Task<(string Type, string Url, string Path)> SubscribeAsync()
     {
@@ -57,7 +45,7 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         for (var i = 0; i < 20; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
         await host.Receiver.WaitForAsync(path, 20);
 
-        Assert.True(await EventuallyAsync(AcknowledgedAsync), "the journal was not acknowledged");
+        await host.Services.CaughtUpAsync(Notifier.ConsumerName, advanceClock: host.AdvanceClock);
         Assert.Equal(0, await RowsForAsync(url));
         Assert.Equal(written, Store.DeliveriesWritten);
     }
@@ -70,12 +58,13 @@ public sealed class OutboxTests(OutboxHost host) : IClassFixture<OutboxHost>
         var written = Store.DeliveriesWritten;
         for (var i = 0; i < 3; i++) await host.SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$"""{"id": "{{{Ngsi.Unique(type)}}}", "type": "{{{type}}}"}""");
 
-        Assert.True(await EventuallyAsync(async () => await RowsForAsync(url) == 3), "the unsent notifications were not written to the outbox");
+        Assert.True(await Eventually.TrueAsync(async () => await RowsForAsync(url) == 3, between: host.AdvanceClock), "the unsent notifications were not written to the outbox");
         Assert.True(Store.DeliveriesWritten >= written + 3);
-        Assert.True(await EventuallyAsync(AcknowledgedAsync), "the journal was not acknowledged after the outbox write");
+        await host.Services.CaughtUpAsync(Notifier.ConsumerName, advanceClock: host.AdvanceClock);
 
         host.Receiver.FailNext(path, 0);
-        await host.Receiver.WaitForAsync(path, 3);
-        Assert.True(await EventuallyAsync(async () => await RowsForAsync(url) == 0), "delivered notifications stayed in the outbox");
+        // Delivered by the retries, whose delays pass on the test's clock.
+        Assert.True(await Eventually.TrueAsync(() => host.Receiver.Received(path).Count >= 3, between: host.AdvanceClock), "the notifications were not delivered");
+        Assert.True(await Eventually.TrueAsync(async () => await RowsForAsync(url) == 0), "delivered notifications stayed in the outbox");
     }
 }

@@ -1,10 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using CityOS.Context.Tests.Broker;
-using CityOS.Server;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityOS.Context.Tests.Subscriptions;
 
@@ -49,6 +45,32 @@ public class SubscriptionHost : CityOsTestHost
         return Uri.UnescapeDataString(location[(location.LastIndexOf('/') + 1)..]);
     }
 
+    public static string NewType() => "T" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>
+    /// A subscription on the type (a fresh one unless given) notifying a fresh receiver path; <paramref name="members"/> are extra
+    /// JSON members of the subscription, <paramref name="notification"/> extra members of its notification.
+    /// </summary>
+    public async Task<(string Type, string Path, string Id)> SubscribeOnNewPathAsync(string members = "", string notification = "", string? type = null, string? tenant = null)
+    {
+        type ??= NewType();
+        var path = Receiver.NewPath();
+        var uri = Receiver.Url(path);
+        var id = await SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}] {{{{(members.Length > 0 ? "," + members : "")}}}},
+             "notification": { {{{{(notification.Length > 0 ? notification + "," : "")}}}} "endpoint": {"uri": "{{{{uri}}}}"}}}
+            """, tenant);
+        return (type, path, id);
+    }
+
+    /// <summary>Creates an entity of the type with the attributes (JSON members); returns its id.</summary>
+    public async Task<string> CreateWithAttributesAsync(string type, string attributes = """ "temperature": {"type": "Property", "value": 20} """, string? tenant = null)
+    {
+        var id = Ngsi.Unique(type);
+        await SendAsync(HttpMethod.Post, "/ngsi-ld/v1/entities", $$$$"""{"id": "{{{{id}}}}", "type": "{{{{type}}}}", {{{{attributes}}}} }""", tenant);
+        return id;
+    }
+
     public async Task<JsonObject> GetSubscriptionAsync(string id, string? tenant = null, string query = "")
     {
         var response = await Client.SendAsync(Ngsi.Request(HttpMethod.Get, $"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(id)}{query}", tenant: tenant));
@@ -57,6 +79,16 @@ public class SubscriptionHost : CityOsTestHost
         return JsonNode.Parse(text)!.AsObject();
     }
 
+    /// <summary>Moves the host's clock on a step when it is the test's (see <see cref="FakeClockSubscriptionHost"/>); null on the system clock.</summary>
+    public virtual Action? AdvanceClock => null;
+
+    /// <summary>
+    /// Waits until the notifier has processed every change written so far in the tenants and nothing for the path is left in
+    /// the outbox: every notification those changes fire for the path has then arrived (the signal to check that one did not).
+    /// </summary>
+    public Task SettledAsync(string path, params string?[] tenants) =>
+        Services.NotificationsSettledAsync(Receiver.Url(path), tenants.Length == 0 ? [null] : tenants, AdvanceClock);
+
     public async Task SendAsync(HttpMethod method, string url, string? json = null, string? tenant = null)
     {
         var response = await Client.SendAsync(Ngsi.Request(method, url, json is null ? null : Ngsi.Json(json), tenant));
@@ -64,87 +96,18 @@ public class SubscriptionHost : CityOsTestHost
     }
 }
 
-public sealed record ReceivedNotification(string Path, IReadOnlyDictionary<string, string> Headers, JsonObject Body, DateTimeOffset At)
+/// <summary>
+/// The subscription host on a <see cref="FakeTimeProvider"/>: expiry, throttling and periodic notifications move with the
+/// test's clock, not with the machine's. The clock's timers fire only when the test advances it.
+/// </summary>
+public class FakeClockSubscriptionHost : SubscriptionHost
 {
-    public JsonArray Data => Body["data"]!.AsArray();
-    public JsonObject Entity => Data.Single()!.AsObject();
-}
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
-/// <summary>A small Kestrel app on 127.0.0.1:0 that records every POST; a path can be told to fail a number of times first.</summary>
-public sealed class NotificationReceiver : IAsyncDisposable
-{
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceivedNotification>> _received = new();
-    private readonly ConcurrentDictionary<string, int> _failures = new();
-    private readonly ConcurrentDictionary<string, TimeSpan> _delays = new();
-    private readonly SemaphoreSlim _arrived = new(0);
-    private WebApplication? _app;
+    /// <summary>How far <see cref="AdvanceClock"/> moves the clock (a quarter of the default outbox delay).</summary>
+    protected virtual TimeSpan ClockStep => TimeSpan.FromMilliseconds(50);
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public override Action AdvanceClock => () => Clock.Advance(ClockStep);
 
-    public string Url(string path) => new Uri(BaseAddress, path).ToString();
-
-    /// <summary>A fresh path on the receiver, so that each test reads only its own notifications.</summary>
-    public string NewPath() => "/notify/" + Guid.NewGuid().ToString("N");
-
-    public void FailNext(string path, int times) => _failures[path] = times;
-
-    /// <summary>The next notification to the path is answered (and recorded) only after <paramref name="delay"/>.</summary>
-    public void DelayNext(string path, TimeSpan delay) => _delays[path] = delay;
-
-    public async Task StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.MapPost("/{**path}", async (HttpContext context) =>
-        {
-            var path = context.Request.Path.Value!;
-            var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
-            if (_delays.TryRemove(path, out var delay)) await Task.Delay(delay);
-            if (_failures.TryGetValue(path, out var left) && left > 0)
-            {
-                _failures[path] = left - 1;
-                return Results.StatusCode(500);
-            }
-            var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-            _received.GetOrAdd(path, _ => new()).Enqueue(new ReceivedNotification(path, headers, body, DateTimeOffset.UtcNow));
-            _arrived.Release();
-            return Results.NoContent();
-        });
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-    }
-
-    public IReadOnlyList<ReceivedNotification> Received(string path) =>
-        _received.TryGetValue(path, out var queue) ? queue.ToArray() : [];
-
-    /// <summary>Waits until the path has received at least <paramref name="count"/> notifications.</summary>
-    public async Task<IReadOnlyList<ReceivedNotification>> WaitForAsync(string path, int count = 1, int timeoutMs = 10_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (Received(path).Count < count)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) Assert.Fail($"{path} received {Received(path).Count} notifications, expected {count}");
-            await _arrived.WaitAsync(TimeSpan.FromMilliseconds(Math.Min(50, left.TotalMilliseconds)));
-        }
-        return Received(path);
-    }
-
-    /// <summary>Asserts that the path receives nothing (more than <paramref name="count"/>) within a short while.</summary>
-    public async Task ExpectNoMoreAsync(string path, int count = 0, int waitMs = 700)
-    {
-        await Task.Delay(waitMs);
-        Assert.Equal(count, Received(path).Count);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    protected override void OverrideServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
 }

@@ -150,7 +150,7 @@ public sealed class HistoryPolicyTests(PolicyHost host) : IClassFixture<PolicyHo
         await _client.CreateAsync($$$"""{"id": "{{{quiet}}}", "type": "Visible", "code": {"type": "Property", "value": 1}}""", tenant: "quiet");
         await _client.CreateAsync($$$"""{"id": "{{{visible}}}", "type": "Visible", "code": {"type": "Property", "value": 1}}""");
         await _client.WaitForHistoryAsync(visible, "code", 1);
-        await Task.Delay(200);
+        await host.Services.CaughtUpAsync(CityOS.Context.Temporal.HistoryRecorder.Consumer, [null, "quiet"]);
         await (await _client.GetAsync($"{Temporal.Url}/{secret}")).AssertProblemAsync(404, "ResourceNotFound");
         await (await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{quiet}", tenant: "quiet"))).AssertProblemAsync(404, "ResourceNotFound");
     }

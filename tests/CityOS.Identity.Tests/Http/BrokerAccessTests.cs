@@ -297,20 +297,22 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
     [Fact]
     public async Task Notifications_carry_only_what_the_subscriber_may_read_and_subscriptions_are_private_to_their_owner()
     {
-        using var receiver = new Receiver();
+        await using var receiver = await NotificationReceiver.StartNewAsync();
+        var path = receiver.NewPath();
+        var url = receiver.Url(path);
         var spot = "urn:ngsi-ld:ParkingSpot:" + Guid.NewGuid().ToString("N");
         var created = await fixture.SendAsync("system-admin", HttpMethod.Post, "/ngsi-ld/v1/entities",
             $$$"""{"id":"{{{spot}}}","type":"ParkingSpot","status":{"type":"Property","value":"free"},"occupant":{"type":"Property","value":"nobody"}}""");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var subscribed = await fixture.SendAsync("resident", HttpMethod.Post, "/ngsi-ld/v1/subscriptions",
-            $$$$"""{"type":"Subscription","entities":[{"id":"{{{{spot}}}}","type":"ParkingSpot"}],"notification":{"endpoint":{"uri":"{{{{receiver.Url}}}}"}}}""");
+            $$$$"""{"type":"Subscription","entities":[{"id":"{{{{spot}}}}","type":"ParkingSpot"}],"notification":{"endpoint":{"uri":"{{{{url}}}}"}}}""");
         Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
         var subscription = subscribed.Headers.Location!.OriginalString;
 
         var occupied = await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs",
             """{"status":{"type":"Property","value":"taken"},"occupant":{"type":"Property","value":"Hanako Suzuki"}}""");
         Assert.Equal(HttpStatusCode.NoContent, occupied.StatusCode);
-        var notification = await receiver.NextAsync();
+        var notification = (await receiver.NextAsync(path)).Body;
         var data = notification["data"]!.AsArray().Single()!;
         Assert.Equal("taken", data["status"]!["value"]!.GetValue<string>());
         Assert.Null(data["occupant"]);
@@ -319,7 +321,7 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
         // A change of an attribute the owner may not read does not notify it at all.
         await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs", """{"occupant":{"type":"Property","value":"Jiro"}}""");
         await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{spot}/attrs", """{"status":{"type":"Property","value":"free"}}""");
-        var next = await receiver.NextAsync();
+        var next = (await receiver.NextAsync(path)).Body;
         Assert.Equal("free", next["data"]![0]!["status"]!["value"]!.GetValue<string>());
         Assert.DoesNotContain("Jiro", next.ToJsonString());
 
@@ -327,9 +329,9 @@ public sealed class BrokerAccessTests(SecuredBrokerFixture fixture) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.SendAsync("service", HttpMethod.Get, subscription)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await fixture.SendAsync("service", HttpMethod.Delete, subscription)).StatusCode);
         var listed = await fixture.SendAsync("service", HttpMethod.Get, "/ngsi-ld/v1/subscriptions");
-        Assert.DoesNotContain(receiver.Url, await listed.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(url, await listed.Content.ReadAsStringAsync());
         var adminList = await fixture.SendAsync("tenant-admin", HttpMethod.Get, "/ngsi-ld/v1/subscriptions");
-        Assert.Contains(receiver.Url, await adminList.Content.ReadAsStringAsync());
+        Assert.Contains(url, await adminList.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NoContent, (await fixture.SendAsync("resident", HttpMethod.Delete, subscription)).StatusCode);
     }
 

@@ -54,15 +54,16 @@ public sealed class OffboardingTests(OffboardingTests.Fixture fixture) : IClassF
         var (controlClient, controlSecret) = await fixture.Host.CreateClientAsync(memberships: new TenantMembership(Tenant, BuiltInRoles.Service));
         var control = await fixture.ClientTokenAsync(controlClient, controlSecret!);
 
-        using var receiver = new Receiver();
+        await using var receiver = await NotificationReceiver.StartNewAsync();
+        var path = receiver.NewPath();
         var entity = "urn:ngsi-ld:Building:" + Guid.NewGuid().ToString("N");
         Assert.Equal(HttpStatusCode.Created, (await fixture.SendAsync(fixture.Admin, HttpMethod.Post, "/ngsi-ld/v1/entities",
             $$$"""{"id":"{{{entity}}}","type":"Building","name":{"type":"Property","value":"v0"}}""")).StatusCode);
-        var owned = await SubscribeAsync(owner, entity, receiver.Url);
-        var controlled = await SubscribeAsync(control, entity, receiver.Url);
+        var owned = await SubscribeAsync(owner, entity, receiver.Url(path));
+        var controlled = await SubscribeAsync(control, entity, receiver.Url(path));
 
         await RenameAsync(entity, "v1");
-        var before = await ReceiveUntilAsync(receiver, controlled, "v1");
+        var before = await ReceiveUntilAsync(receiver, path, controlled, "v1");
         Assert.Contains(before, n => From(n, owned) && Name(n) == "v1");
 
         var ownerId = ownerAccount?.Id;
@@ -78,7 +79,7 @@ public sealed class OffboardingTests(OffboardingTests.Fixture fixture) : IClassF
         // Two changes later the control subscription has heard both: the owner's would have heard the first by then.
         await RenameAsync(entity, "v2");
         await RenameAsync(entity, "v3");
-        var after = await ReceiveUntilAsync(receiver, controlled, "v3");
+        var after = await ReceiveUntilAsync(receiver, path, controlled, "v3");
         Assert.DoesNotContain(after, n => From(n, owned));
 
         var shown = JsonNode.Parse(await (await fixture.SendAsync(fixture.Admin, HttpMethod.Get, "/ngsi-ld/v1/subscriptions/" + Uri.EscapeDataString(owned))).Content.ReadAsStringAsync())!;
@@ -150,12 +151,12 @@ public sealed class OffboardingTests(OffboardingTests.Fixture fixture) : IClassF
     }
 
     /// <summary>Every notification received until the one of <paramref name="subscription"/> with this name (included).</summary>
-    private static async Task<List<JsonNode>> ReceiveUntilAsync(Receiver receiver, string subscription, string name)
+    private static async Task<List<JsonNode>> ReceiveUntilAsync(NotificationReceiver receiver, string path, string subscription, string name)
     {
         var received = new List<JsonNode>();
         while (true)
         {
-            var notification = await receiver.NextAsync();
+            JsonNode notification = (await receiver.NextAsync(path)).Body;
             received.Add(notification);
             if (From(notification, subscription) && Name(notification) == name) return received;
         }

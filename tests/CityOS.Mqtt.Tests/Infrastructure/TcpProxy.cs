@@ -14,6 +14,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Pair> _pairs = [];
     private readonly Task _acceptLoop;
+    private long _bytesFromBroker;
 
     public TcpProxy(int targetPort)
     {
@@ -32,6 +33,9 @@ public sealed class TcpProxy : IAsyncDisposable
                 return _pairs.Count;
         }
     }
+
+    /// <summary>Bytes the broker sent through the proxy so far, all connections together.</summary>
+    public long BytesFromBroker => Interlocked.Read(ref _bytesFromBroker);
 
     /// <summary>Existing connections stop carrying bytes in both directions but stay open; new ones work.</summary>
     public void SilenceExistingConnections()
@@ -65,8 +69,8 @@ public sealed class TcpProxy : IAsyncDisposable
                 var pair = new Pair(client, server);
                 lock (_pairs)
                     _pairs.Add(pair);
-                _ = PumpAsync(pair, client.GetStream(), server.GetStream());
-                _ = PumpAsync(pair, server.GetStream(), client.GetStream());
+                _ = PumpAsync(pair, client.GetStream(), server.GetStream(), fromBroker: false);
+                _ = PumpAsync(pair, server.GetStream(), client.GetStream(), fromBroker: true);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -75,7 +79,7 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Pair pair, NetworkStream from, NetworkStream to)
+    private async Task PumpAsync(Pair pair, NetworkStream from, NetworkStream to, bool fromBroker)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -85,8 +89,11 @@ public sealed class TcpProxy : IAsyncDisposable
                 var read = await from.ReadAsync(buffer, _stop.Token);
                 if (read == 0)
                     break;
-                if (!pair.Silenced)
-                    await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                if (pair.Silenced)
+                    continue;
+                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                if (fromBroker)
+                    Interlocked.Add(ref _bytesFromBroker, read);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)

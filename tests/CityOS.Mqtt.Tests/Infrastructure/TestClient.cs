@@ -30,18 +30,16 @@ public static class TestClient
     public static async Task<MqttMessage> NextAsync(this MqttSubscription subscription, int seconds = 10) =>
         await subscription.Messages.ReadAsync(Timeout(seconds));
 
-    /// <summary>True when no message arrives within <paramref name="milliseconds"/>.</summary>
-    public static async Task<bool> StaysEmptyAsync(this ChannelReader<MqttMessage> messages, int milliseconds)
+    /// <summary>
+    /// Asserts that nothing more reached the subscription: <paramref name="publisher"/> publishes a marker (QoS 1) to
+    /// <paramref name="topic"/>, which the subscription matches, and the marker must be the next message. The broker forwards
+    /// what it has taken to a subscriber in order, so a message it sent before the marker would have arrived first.
+    /// </summary>
+    public static async Task AssertNothingBeforeMarkerAsync(this MqttSubscription subscription, MqttClient publisher, string topic)
     {
-        using var wait = new CancellationTokenSource(milliseconds);
-        try
-        {
-            await messages.WaitToReadAsync(wait.Token);
-            return !messages.TryPeek(out _);
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        await publisher.PublishAsync(topic, Utf8(marker), MqttQualityOfService.AtLeastOnce, cancellationToken: Timeout());
+        var next = await subscription.NextAsync();
+        Assert.Equal((topic, marker), (next.Topic, Encoding.UTF8.GetString(next.Payload.Span)));
     }
 }

@@ -36,5 +36,6 @@ public static class LogEvents
 {
     public const int Connected = 1;
     public const int ConnectionLost = 2;
+    public const int ReconnectFailed = 4;
     public const int Reconnected = 5;
 }

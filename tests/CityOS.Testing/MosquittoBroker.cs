@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CityOS.Mqtt.Tests.Infrastructure;
+namespace CityOS.Testing;
 
 /// <summary>A real mosquitto broker on a free loopback port, started and killed by the test.</summary>
 public sealed class MosquittoBroker : IAsyncDisposable

@@ -6,8 +6,10 @@ using CityOS.Core.Security;
 using CityOS.Identity.Model;
 using CityOS.Identity.Services;
 using CityOS.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace CityOS.Context.Tests;
+namespace CityOS.Testing;
 
 /// <summary>
 /// The real cityos host, in-process on a free loopback port, with its own data directory. With the environment
@@ -26,6 +28,11 @@ public class CityOsTestHost : IAsyncLifetime
 
     /// <summary>Blocks the host composes after the standard ones.</summary>
     protected virtual IEnumerable<CityOS.Core.Hosting.ICityOsBlock> Blocks => [];
+
+    /// <summary>Services in place of the host's own, registered after the blocks' (e.g. a fake clock).</summary>
+    protected virtual void OverrideServices(IServiceCollection services)
+    {
+    }
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "cityos-test-" + Guid.NewGuid().ToString("N"));
     public HttpClient Client { get; private set; } = null!;
@@ -51,8 +58,8 @@ public class CityOsTestHost : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
             .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
-        ], extraBlocks: Blocks);
-        BaseAddress = await CityOS.Tests.Shared.InProcessHost.StartAsync(_app);
+        ], OverrideServices, extraBlocks: Blocks);
+        BaseAddress = await InProcessHost.StartAsync(_app);
         Client = new HttpClient { BaseAddress = BaseAddress };
     }
 
@@ -76,7 +83,7 @@ public class CityOsTestHost : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         Client.Dispose();
-        await CityOS.Tests.Shared.InProcessHost.StopAsync(_app, DataDirectory);
+        await InProcessHost.StopAsync(_app, DataDirectory);
     }
 
     private Task<string> SystemAdminTokenAsync() => TokenAsync("broker-tests", new TenantMembership(SecurityTenants.All, BuiltInRoles.SystemAdmin));

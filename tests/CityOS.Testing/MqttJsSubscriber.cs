@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
-namespace CityOS.Mqtt.Tests.Infrastructure;
+namespace CityOS.Testing;
 
 /// <summary>One message as MQTT.js received it.</summary>
 public sealed record ReceivedMessage(string Topic, int Qos, bool Retain, byte[] Payload);
@@ -76,7 +76,7 @@ public sealed class MqttJsSubscriber : IAsyncDisposable
     }
 
     private static string ScriptDirectory([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "js"));
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "js"));
 
     public async ValueTask DisposeAsync()
     {

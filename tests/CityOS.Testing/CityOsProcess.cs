@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace CityOS.Tests.Shared;
+namespace CityOS.Testing;
 
 /// <summary>A real `cityos` process on a free loopback port, as an operator would run it.</summary>
 public sealed class CityOsProcess : IAsyncDisposable
