@@ -34,7 +34,9 @@ public sealed class CounterBlock : ICityOsBlock
 
     public void MapRoutes(IEndpointRouteBuilder routes)
     {
-        var counter = routes.MapGroup("/cityos/counter/v1").WithTags("Counter");
+        var counter = routes.MapGroup("/cityos/counter/v1").WithTags("Counter")
+            // Each block declares who may call its routes: here any caller the host authenticates (the context API then checks its grants).
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
         counter.MapPost("/{entityId}", Increment).WithName("IncrementCounter").WithSummary("Add one to the count of an entity (created at 1).");
         counter.MapGet("/{entityId}", Read).WithName("ReadCounter").WithSummary("The count of an entity.");
     }

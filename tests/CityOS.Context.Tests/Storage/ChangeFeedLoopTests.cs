@@ -41,22 +41,18 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
     }))], default).AsTask();
 
     /// <summary>
-    /// Runs the loop; each drain reads what is waiting, records how many it got and acknowledges them. Idle completes once a
-    /// drain found nothing: from then on the loop wakes up for the next write.
+    /// Runs the loop; each drain reads what is waiting, records how many it got and acknowledges them. Idle completes once the
+    /// loop waits for the change signal with nothing pending: from then on it wakes up for the next write.
     /// </summary>
     private (Task Loop, ConcurrentQueue<int> Batches, Task Idle, CancellationTokenSource Stop) Run(TimeSpan gather)
     {
         var batches = new ConcurrentQueue<int>();
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stop = new CancellationTokenSource();
-        var loop = ChangeFeedLoop.RunAsync(_store, _store, Consumer, _feed, async (lease, ct) =>
+        var loop = ChangeFeedLoop.RunAsync(new WatchedFeed(_store, idle), _store, Consumer, _feed, async (lease, ct) =>
         {
             var changes = await _store.ReadChangesAsync(lease, 1000, ct);
-            if (changes.Count == 0)
-            {
-                idle.TrySetResult();
-                return false;
-            }
+            if (changes.Count == 0) return false;
             batches.Enqueue(changes.Count);
             await _store.AcknowledgeAsync(lease, changes[^1].Sequence, ct);
             return false;
@@ -127,5 +123,29 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
         Assert.All(failures, f => Assert.Contains("a-broken", f.Message));
         await stop.CancelAsync();
         await loop;
+    }
+
+    /// <summary>The store's feed, telling the test when the loop goes to sleep on the change signal with nothing new since its round.</summary>
+    private sealed class WatchedFeed(IChangeFeed inner, TaskCompletionSource idle) : IChangeFeed, IChangeSignal
+    {
+        public IChangeSignal Signal => this;
+
+        public long Version => inner.Signal.Version;
+
+        public Task WaitForChangesAsync(long seenVersion, CancellationToken ct)
+        {
+            if (seenVersion == inner.Signal.Version) idle.TrySetResult();
+            return inner.Signal.WaitForChangesAsync(seenVersion, ct);
+        }
+
+        public ValueTask<bool> HasPendingAsync(string? tenant, string consumer, CancellationToken ct) => inner.HasPendingAsync(tenant, consumer, ct);
+
+        public ValueTask<ChangeFeedLease?> TryTakeLeaseAsync(string? tenant, string consumer, string holder, TimeSpan duration, CancellationToken ct) =>
+            inner.TryTakeLeaseAsync(tenant, consumer, holder, duration, ct);
+
+        public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(ChangeFeedLease lease, int max, CancellationToken ct, long after = 0) =>
+            inner.ReadChangesAsync(lease, max, ct, after);
+
+        public ValueTask AcknowledgeAsync(ChangeFeedLease lease, long sequence, CancellationToken ct) => inner.AcknowledgeAsync(lease, sequence, ct);
     }
 }
