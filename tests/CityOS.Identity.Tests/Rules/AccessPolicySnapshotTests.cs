@@ -42,14 +42,17 @@ public class AccessPolicySnapshotTests(IdentityTestHost host) : IClassFixture<Id
         var seen = new System.Collections.Concurrent.ConcurrentBag<(AccessDecision Old, AccessDecision New, string Scope)>();
         var deciders = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
-            while (!replacing.IsCancellationRequested)
+            do
             {
                 seen.Add((
                     await policy.DecideAsync(caller, AccessAction.Read, new(tenant, "Old"), default),
                     await policy.DecideAsync(caller, AccessAction.Read, new(tenant, "New"), default),
                     string.Join(",", (await policy.ScopeAsync(caller, tenant, AccessAction.Read, default)).Grants.SelectMany(g => g.EntityTypes))));
             }
+            while (!replacing.IsCancellationRequested);
         })).ToArray();
+        // The replacements start once the deciders run (on a busy machine the pool may start them late).
+        for (var waited = 0; seen.Count < deciders.Length && waited < 10_000; waited += 10) await Task.Delay(10);
         for (var i = 1; i <= 40; i++)
         {
             await store.SavePolicyAsync(sets[i % 2], default);
