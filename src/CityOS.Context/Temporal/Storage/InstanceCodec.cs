@@ -21,7 +21,8 @@ internal static class InstanceCodec
         if (attribute.Value is not JsonValue value) return null;
         return value.GetValueKind() switch
         {
-            JsonValueKind.Number => value.GetValue<double>(),
+            // A value parsed from JSON reads as a double; one built in code (an int, a decimal) is read from its JSON text.
+            JsonValueKind.Number => value.TryGetValue<double>(out var number) ? number : double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
             JsonValueKind.True => 1,
             JsonValueKind.False => 0,
             _ => null,
