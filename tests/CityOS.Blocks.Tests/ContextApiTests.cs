@@ -169,6 +169,7 @@ public sealed class ContextApiTests(CounterHost host) : IClassFixture<CounterHos
         Assert.Equal(ContextErrorKind.AlreadyExists, await KindOf(() => Writer.CreateAsync(Call(tenant), Sensor("urn:ngsi-ld:Sensor:e", 2), default)));
         Assert.Equal(ContextErrorKind.NotFound, await KindOf(() => Reader.RetrieveAsync(Call(tenant), "urn:ngsi-ld:Sensor:none", null, default)));
         Assert.Equal(ContextErrorKind.TenantNotFound, await KindOf(() => Reader.RetrieveAsync(Call(Tenant()), "urn:ngsi-ld:Sensor:e", null, default)));
+        Assert.Equal(ContextErrorKind.TenantNotFound, await KindOf(() => Reader.ListTypesAsync(Call(Tenant()), default)));
         Assert.Equal(ContextErrorKind.BadRequest, await KindOf(() => Writer.CreateAsync(Call(tenant), new JsonObject { ["id"] = "urn:ngsi-ld:Sensor:f" }, default)));
         Assert.Equal(ContextErrorKind.BadRequest, await KindOf(() => Reader.RetrieveAsync(Call(tenant), "not a uri", null, default)));
         Assert.Equal(ContextErrorKind.BadRequest, await KindOf(() => Reader.QueryAsync(Call(tenant), new ContextQuery { Q = "temperature>>" }, default)));

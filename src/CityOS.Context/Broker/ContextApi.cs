@@ -124,7 +124,7 @@ public sealed class ContextApi(
         Run(call, BatchRequest.Actions(kind), async (tenant, terms, access) =>
         {
             if (elements.Count == 0) throw NgsiLdException.BadRequest("The batch is empty: give at least one element.");
-            var admitted = (JsonArray)JsonBody.Admit(new JsonArray(elements.Select(e => e.DeepClone()).ToArray()), _settings.MaxBatchBytes, _settings.Limits);
+            var admitted = (JsonArray)JsonBody.Admit(elements, _settings.MaxBatchBytes, _settings.Limits);
             var items = admitted.Select(element => element is JsonObject o && o.ContainsKey("@context")
                 ? (element, (LdContext?)null, NgsiLdException.BadRequest(ContextInBody))
                 : (element, terms, (NgsiLdException?)null)).ToList();
@@ -142,7 +142,7 @@ public sealed class ContextApi(
             return true;
         }, ct);
 
-    /// <summary>The call's tenant, access and @context, then the operation; an NGSI-LD error becomes a <see cref="ContextException"/>.</summary>
+    /// <summary>The call's tenant, access and @context, then the operation; an NGSI-LD or client's storage error becomes a <see cref="ContextException"/>.</summary>
     private async Task<T> Run<T>(ContextCall call, AccessAction[] actions, Func<string?, LdContext, EntityAccess, Task<T>> operation, CancellationToken ct)
     {
         try
@@ -155,6 +155,11 @@ public sealed class ContextApi(
         catch (NgsiLdException error)
         {
             throw error.ToContextException();
+        }
+        catch (StorageException error) when (StorageErrorMapping.ToNgsiLd(error) is { } mapped)
+        {
+            // The catalogue reads the store directly (not through the broker, which maps these itself).
+            throw mapped.ToContextException();
         }
     }
 

@@ -33,7 +33,8 @@ public static class JsonBody
     /// A JSON tree that did not come as a request body (another block's call of the context API), held to the same size
     /// limit and <see cref="InputLimits"/> as a body: a copy of it, as a body of its text would have been read.
     /// </summary>
-    public static JsonNode Admit(JsonNode node, long maxBytes, InputLimits limits)
+    /// <param name="node">A JSON tree, or a list of them (a batch; admitted as one array, without copying the elements first).</param>
+    public static JsonNode Admit<T>(T node, long maxBytes, InputLimits limits) where T : class
     {
         byte[] utf8;
         try
