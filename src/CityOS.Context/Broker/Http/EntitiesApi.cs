@@ -55,9 +55,14 @@ public static class EntitiesApi
             var selector = Query.TypeSelector.Parse(type.ToString()).Expand(terms.ExpandTerm);
             if (!selector.Matches(entity.Types)) throw NgsiLdException.NotFound($"Entity {entityId} of type {type} does not exist.");
         }
-        JsonNode body = mediaType == ResponseMediaType.GeoJson
-            ? EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms)
-            : EntityRenderer.Render(entity, options, terms);
+        if (mediaType == ResponseMediaType.GeoJson)
+        {
+            return new NgsiLdResponse(EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms), terms, mediaType);
+        }
+        var linked = await broker.LinkedAsync(tenant, [entity], options, access, ct);
+        var rendered = EntityRenderer.RenderAll([entity], options, terms, linked);
+        if (rendered[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
+        JsonNode body = options.Join == JoinMode.Flat ? new JsonArray([.. rendered]) : rendered[0];
         return new NgsiLdResponse(body, terms, mediaType);
     }
 

@@ -18,7 +18,7 @@ internal static class QueryResponse
         var page = await broker.QueryAsync(tenant, query, terms, access, ct);
         JsonNode body = mediaType == ResponseMediaType.GeoJson
             ? EntityRenderer.RenderFeatureCollection(page.Entities, options, EntitiesApi.GeometryProperty(request, terms), terms)
-            : new JsonArray(page.Entities.Select(e => (JsonNode)EntityRenderer.Render(e, options, terms)).ToArray());
+            : new JsonArray([.. EntityRenderer.RenderAll(page.Entities, options, terms, await broker.LinkedAsync(tenant, page.Entities, options, access, ct))]);
         var response = new NgsiLdResponse(body, terms, mediaType);
         if (page.TotalCount is { } total) response.Headers[ResultsCountHeader] = total.ToString(CultureInfo.InvariantCulture);
         var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
