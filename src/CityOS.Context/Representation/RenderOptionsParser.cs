@@ -41,7 +41,8 @@ internal static class RenderOptionsParser
             }
             else if (!WriteOptions.Contains(option))
             {
-                throw NgsiLdException.BadRequest($"Unknown value '{option}' in the options parameter");
+                // A value the parameter does not define (6.3.20).
+                throw NgsiLdException.InvalidRequest($"Unknown value '{option}' in the options parameter");
             }
         }
 
@@ -52,7 +53,7 @@ internal static class RenderOptionsParser
             "normalized" => RepresentationFormat.Normalized,
             "concise" => RepresentationFormat.Concise,
             "simplified" or "keyValues" => RepresentationFormat.Simplified,
-            _ => throw NgsiLdException.BadRequest($"Invalid format '{formatValue}': expected normalized, concise, simplified or keyValues"),
+            _ => throw NgsiLdException.InvalidRequest($"Invalid format '{formatValue}': expected normalized, concise, simplified or keyValues"),
         };
 
         var pick = Projection.Parse(query, "pick", terms);
@@ -60,6 +61,10 @@ internal static class RenderOptionsParser
         if (pick is not null && omit is not null)
         {
             throw NgsiLdException.BadRequest("The pick and omit parameters cannot be used together");
+        }
+        if ((pick is not null || omit is not null) && query.ContainsKey("attrs"))
+        {
+            throw NgsiLdException.BadRequest("The attrs parameter cannot be used together with pick or omit");
         }
         var join = Join(query);
         if (join == JoinMode.None && (pick?.Nested.Count > 0 || omit?.Nested.Count > 0))
@@ -183,45 +188,47 @@ internal static class RenderOptionsParser
                 position = end;
                 if (name.Length == 0)
                 {
-                    if (position < text.Length && text[position] == '{')
-                    {
-                        throw NgsiLdException.BadRequest($"'{{' without a relationship name in the {parameter} parameter");
-                    }
+                    throw NgsiLdException.BadRequest($"An empty member name in the {parameter} parameter '{text}'");
                 }
-                else
+                if (!NgsiLdSyntax.IsValidName(name))
                 {
-                    if (!NgsiLdSyntax.IsValidName(name))
+                    throw NgsiLdException.BadRequest($"Invalid attribute name '{name}' in the {parameter} parameter");
+                }
+                var member = CoreMembers.Contains(name) ? name : terms.ExpandTerm(name);
+                if (position < text.Length && text[position] == '{')
+                {
+                    position++;
+                    var nested = ParseList(text, ref position, parameter, terms, isPick);
+                    if (position >= text.Length)
                     {
-                        throw NgsiLdException.BadRequest($"Invalid attribute name '{name}' in the {parameter} parameter");
+                        throw NgsiLdException.BadRequest($"Unbalanced '{{' in the {parameter} parameter");
                     }
-                    var member = CoreMembers.Contains(name) ? name : terms.ExpandTerm(name);
-                    if (position < text.Length && text[position] == '{')
+                    position++;
+                    if (nested.Members.Count == 0 && nested.Nested.Count == 0)
                     {
-                        position++;
-                        var nested = ParseList(text, ref position, parameter, terms, isPick);
-                        if (position >= text.Length)
-                        {
-                            throw NgsiLdException.BadRequest($"Unbalanced '{{' in the {parameter} parameter");
-                        }
-                        position++;
-                        if (nested.Members.Count == 0 && nested.Nested.Count == 0)
-                        {
-                            throw NgsiLdException.BadRequest($"'{name}{{}}' selects nothing in the {parameter} parameter");
-                        }
-                        projection.Nested[member] = nested;
-                        if (isPick)
-                        {
-                            projection.Members.Add(member);
-                        }
+                        throw NgsiLdException.BadRequest($"'{name}{{}}' selects nothing in the {parameter} parameter");
                     }
-                    else
+                    projection.Nested[member] = nested;
+                    if (isPick)
                     {
                         projection.Members.Add(member);
                     }
                 }
+                else
+                {
+                    projection.Members.Add(member);
+                }
                 if (position < text.Length && text[position] == ',')
                 {
                     position++;
+                    if (position == text.Length || text[position] == '}')
+                    {
+                        throw NgsiLdException.BadRequest($"An empty member name in the {parameter} parameter '{text}'");
+                    }
+                }
+                else if (position < text.Length && text[position] != '}')
+                {
+                    throw NgsiLdException.BadRequest($"Expected ',' after '}}' in the {parameter} parameter '{text}'");
                 }
             }
             return projection;

@@ -65,7 +65,7 @@ public sealed class LinkedEntityRetrievalTests(BrokerHost host) : IClassFixture<
     {
         var (building, city, _) = await CreateChainAsync();
 
-        var entities = await _client.QueryAsync($"id={Uri.EscapeDataString(building)}&join=flat&options=keyValues");
+        var entities = await _client.QueryAsync($"type=Building&id={Uri.EscapeDataString(building)}&join=flat&options=keyValues");
 
         Assert.Equal([building, city], entities.Ids());
         Assert.Equal(city, entities[0]!["locatedAt"]!.GetValue<string>());

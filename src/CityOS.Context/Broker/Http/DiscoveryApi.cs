@@ -29,6 +29,7 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "details", "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var types = await VisibleCatalog.TypesAsync(store, tenant, access, ct);
@@ -52,9 +53,10 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var iri = terms.ExpandTerm(type);
+        var iri = terms.ExpandTerm(Uri.UnescapeDataString(type));
         var found = (await VisibleCatalog.TypesAsync(store, tenant, access, ct)).FirstOrDefault(t => t.Type == iri)
             ?? throw NgsiLdException.NotFound($"No entity of type {type} exists.");
         var body = new JsonObject
@@ -77,6 +79,7 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "details", "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var attributes = await VisibleCatalog.AttributesAsync(store, tenant, access, ct);
@@ -94,9 +97,10 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var iri = terms.ExpandTerm(attrId);
+        var iri = terms.ExpandTerm(Uri.UnescapeDataString(attrId));
         var found = (await VisibleCatalog.AttributesAsync(store, tenant, access, ct)).FirstOrDefault(a => a.Attribute == iri)
             ?? throw NgsiLdException.NotFound($"No entity has an attribute {attrId}.");
         return new NgsiLdResponse(AttributeObject(found, terms), terms, mediaType);

@@ -49,6 +49,7 @@ public static class EntitiesApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
+        CheckGeometryProperty(options, mediaType);
         var entity = await broker.RetrieveAsync(tenant, entityId, access, ct);
         if (request.Query.TryGetValue("type", out var type) && type.Count > 0)
         {
@@ -58,6 +59,10 @@ public static class EntitiesApi
         if (mediaType == ResponseMediaType.GeoJson)
         {
             return new NgsiLdResponse(EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms), terms, mediaType);
+        }
+        if (options.Attrs is { } attrs && !entity.Attributes.Keys.Any(attrs.Contains))
+        {
+            throw NgsiLdException.NotFound($"Entity {entityId} has none of the attributes asked for.");
         }
         var linked = await broker.LinkedAsync(tenant, [entity], options, access, ct);
         var rendered = EntityRenderer.RenderAll([entity], options, terms, linked);
@@ -172,6 +177,15 @@ public static class EntitiesApi
             }).ToArray()),
         };
         return new NgsiLdResponse(body, terms, ResponseMediaType.Json, StatusCodes.Status207MultiStatus);
+    }
+
+    /// <summary>geometryProperty only shapes a GeoJSON representation: with another Accept it is BadRequestData (5.7.1.4, 5.7.2.4).</summary>
+    internal static void CheckGeometryProperty(RenderOptions options, ResponseMediaType mediaType)
+    {
+        if (options.GeometryProperty is not null && mediaType != ResponseMediaType.GeoJson)
+        {
+            throw NgsiLdException.BadRequest("The geometryProperty parameter needs Accept: application/geo+json.");
+        }
     }
 
     internal static string GeometryProperty(HttpRequest request, ITermMapper terms)

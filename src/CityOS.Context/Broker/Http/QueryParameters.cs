@@ -11,8 +11,18 @@ public static class QueryParameters
     public static QueryRequest FromQueryString(IQueryCollection query, ContextOptions settings)
     {
         var ids = List(query, "id");
+        ids?.ForEach(EntityIds.Validate);
         var idPattern = Text(query, "idPattern");
         var type = Text(query, "type");
+        if (type == "*" && query.ContainsKey("local") && !Flag(query, "local"))
+        {
+            throw NgsiLdException.BadRequest("type=* implies local=true; it cannot be combined with local=false (6.4.3.2).");
+        }
+        if (Text(query, "csf") is { } csf)
+        {
+            // The context source filter uses the query language (4.9); only its syntax matters to the local store.
+            Query.QExpression.Parse(csf);
+        }
         var request = new QueryRequest
         {
             Selectors = Selectors(ids, idPattern, type),
@@ -67,6 +77,18 @@ public static class QueryParameters
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
             ? offset
             : throw NgsiLdException.BadRequest($"offset '{text}' is not a non-negative integer.");
+    }
+
+    /// <summary>A query parameter the operation does not define is InvalidRequest (6.3.20).</summary>
+    public static void AllowOnly(IQueryCollection query, params string[] names)
+    {
+        foreach (var key in query.Keys)
+        {
+            if (Array.IndexOf(names, key) < 0)
+            {
+                throw NgsiLdException.InvalidRequest($"The query parameter '{key}' is not defined for this operation (it takes {string.Join(", ", names)}).");
+            }
+        }
     }
 
     public static bool Flag(IQueryCollection query, string name)
