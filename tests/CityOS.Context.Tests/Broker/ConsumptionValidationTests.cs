@@ -27,6 +27,10 @@ public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<
     [InlineData("type=Building&geometryProperty=location")]
     [InlineData("type=Building&attrs=name&pick=name")]
     [InlineData("type=Building&pick=id,,name")]
+    [InlineData("attrs=id,type")]
+    [InlineData("type=Building&attrs=type")]
+    [InlineData("attrs=createdAt")]
+    [InlineData("q=modifiedAt%3E%222020-01-01T00:00:00Z%22")]
     public async Task Query_parameters_the_spec_refuses_are_BadRequestData(string query)
     {
         var response = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?" + query));
@@ -46,6 +50,7 @@ public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<
 
     [Theory]
     [InlineData("""{"type": "Query", "entities": []}""")]
+    [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "attrs": ["id"]}""")]
     [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "attrs": []}""")]
     [InlineData("""{"type": "Query", "entities": [{"id": "urn:ngsi-ld:Building:1"}]}""")]
     [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "temporalQ": {"timerel": "after", "timeAt": "2020-01-01T00:00:00Z"}}""")]

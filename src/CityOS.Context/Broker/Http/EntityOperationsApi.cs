@@ -119,6 +119,7 @@ internal static class QueryPayload
             Offset = QueryParameters.Offset(query),
             Count = QueryParameters.Flag(query, "count"),
         };
+        QueryParameters.CheckAttributeNames(request.Attrs);
         QueryParameters.CheckLimit(request);
         return request;
     }
