@@ -94,8 +94,16 @@ internal static class RenderOptionsParser
             ContainedBy = ContainedBy(query),
         };
         var nested = pick?.Nested ?? omit?.Nested;
+        if (nested is { Count: > 0 } && Depth(nested) > options.JoinLevel)
+        {
+            throw NgsiLdException.BadRequest($"pick or omit selects linked entities {Depth(nested)} levels deep, deeper than joinLevel {options.JoinLevel}");
+        }
         return nested is { Count: > 0 } ? options with { Linked = Linked(nested, options.WithoutProjection(), isPick: pick is not null) } : options;
     }
+
+    /// <summary>How many relationship hops a nested pick/omit reaches.</summary>
+    private static int Depth(Dictionary<string, Projection> nested) =>
+        nested.Count == 0 ? 0 : 1 + nested.Values.Max(p => Depth(p.Nested));
 
     private static Dictionary<string, RenderOptions> Linked(Dictionary<string, Projection> nested, RenderOptions unprojected, bool isPick)
     {
@@ -112,7 +120,10 @@ internal static class RenderOptionsParser
         return linked;
     }
 
-    private static JoinMode Join(IQueryCollection query) => Single(query, "join") switch
+    private static JoinMode Join(IQueryCollection query) => Join(Single(query, "join"));
+
+    /// <summary>The join parameter (or the join member of a Query, 5.2.23): inline, flat, @none or absent.</summary>
+    public static JoinMode Join(string? text) => text switch
     {
         null or "@none" => JoinMode.None,
         "inline" => JoinMode.Inline,
@@ -120,9 +131,11 @@ internal static class RenderOptionsParser
         var other => throw NgsiLdException.BadRequest($"Invalid join '{other}': expected inline, flat or @none"),
     };
 
-    private static int JoinLevel(IQueryCollection query)
+    private static int JoinLevel(IQueryCollection query) => JoinLevel(Single(query, "joinLevel"));
+
+    /// <summary>The joinLevel parameter (or member of a Query): a positive integer, 1 when absent.</summary>
+    public static int JoinLevel(string? text)
     {
-        var text = Single(query, "joinLevel");
         if (text is null)
         {
             return 1;

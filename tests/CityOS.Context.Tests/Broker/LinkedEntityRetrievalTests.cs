@@ -82,8 +82,8 @@ public sealed class LinkedEntityRetrievalTests(BrokerHost host) : IClassFixture<
         Assert.Equal(nowhere, inline["locatedAt"]!["object"]!.GetValue<string>());
         Assert.Null(inline["locatedAt"]!["entity"]);
 
-        var flat = (await (await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{building}?join=flat"))).BodyAsync()).AsArray();
-        Assert.Equal([building], flat.Ids());
+        var flat = await _client.GetEntityAsync(building, "?join=flat");
+        Assert.Equal(building, flat["id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -130,6 +130,8 @@ public sealed class LinkedEntityRetrievalTests(BrokerHost host) : IClassFixture<
     [InlineData("?join=inline&pick=id,locatedAt%7Bname")]
     [InlineData("?join=inline&pick=id%7D")]
     [InlineData("?join=inline&pick=locatedAt%7B%7D")]
+    [InlineData("?join=inline&joinLevel=1&pick=locatedAt%7BisInCountry%7Bname%7D%7D")]
+    [InlineData("?join=flat&joinLevel=1&omit=locatedAt%7BisInCountry%7Bname%7D%7D")]
     [InlineData("?join=sideways")]
     [InlineData("?join=inline&joinLevel=0")]
     [InlineData("?join=inline&joinLevel=two")]
@@ -153,5 +155,26 @@ public sealed class LinkedEntityRetrievalTests(BrokerHost host) : IClassFixture<
 
         var everything = await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{building}?omit=id,type,name,locatedAt"));
         await everything.AssertProblemAsync(404, "ResourceNotFound");
+    }
+
+    [Fact]
+    public async Task Post_query_takes_join_and_joinLevel_from_the_Query_payload()
+    {
+        var (building, city, country) = await CreateChainAsync();
+
+        var response = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/query", Json($$"""
+            {"type": "Query", "entities": [{"id": "{{building}}", "type": "Building"}], "join": "flat", "joinLevel": 2}
+            """)));
+        Assert.Equal([building, city, country], (await response.BodyAsync()).AsArray().Ids());
+
+        var inline = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/query", Json($$"""
+            {"type": "Query", "entities": [{"id": "{{building}}", "type": "Building"}], "join": "inline"}
+            """)));
+        Assert.Equal(city, (await inline.BodyAsync())[0]!["locatedAt"]!["entity"]!["id"]!.GetValue<string>());
+
+        var bad = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/query", Json("""
+            {"type": "Query", "entities": [{"type": "Building"}], "join": "inline", "joinLevel": 0}
+            """)));
+        await bad.AssertProblemAsync(400, "BadRequestData");
     }
 }

@@ -67,7 +67,8 @@ public static class EntitiesApi
         var linked = await broker.LinkedAsync(tenant, [entity], options, access, ct);
         var rendered = EntityRenderer.RenderAll([entity], options, terms, linked);
         if (rendered[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
-        JsonNode body = options.Join == JoinMode.Flat ? new JsonArray([.. rendered]) : rendered[0];
+        // join=flat answers an array only when linked entities were found; else the entity alone, as without join.
+        JsonNode body = rendered.Count > 1 ? new JsonArray([.. rendered]) : rendered[0];
         return new NgsiLdResponse(body, terms, mediaType);
     }
 

@@ -74,7 +74,7 @@ public static class EntityOperationsApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         if (body.ContainsKey("temporalQ")) throw NgsiLdException.BadRequest("temporalQ belongs to the temporal query (POST /temporal/entityOperations/query), not to Query Entities.");
         var query = QueryPayload.Parse(body, request.Query, settings.Value);
-        var options = EntityRenderer.ParseOptions(request.Query, terms);
+        var options = QueryPayload.WithJoin(body, EntityRenderer.ParseOptions(request.Query, terms));
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 }
@@ -122,6 +122,20 @@ internal static class QueryPayload
         QueryParameters.CheckAttributeNames(request.Attrs);
         QueryParameters.CheckLimit(request);
         return request;
+    }
+
+    /// <summary>The join and joinLevel members of the Query (linked entity retrieval, 4.5.23) over those of the query string.</summary>
+    public static RenderOptions WithJoin(JsonObject body, RenderOptions options)
+    {
+        if (!body.ContainsKey("join") && !body.ContainsKey("joinLevel")) return options;
+        var join = body.ContainsKey("join") ? RenderOptionsParser.Join(String(body, "join")) : options.Join;
+        var level = body["joinLevel"] switch
+        {
+            null => options.JoinLevel,
+            JsonValue v when v.TryGetValue<int>(out var n) => RenderOptionsParser.JoinLevel(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => throw NgsiLdException.BadRequest("joinLevel must be a positive integer."),
+        };
+        return options with { Join = join, JoinLevel = level };
     }
 
     private static string? String(JsonObject obj, string name) => obj[name] switch
