@@ -84,7 +84,7 @@ public static class DiscoveryApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var attributes = await VisibleCatalog.AttributesAsync(store, tenant, access, ct);
         JsonNode body = QueryParameters.Flag(request.Query, "details")
-            ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms)).ToArray())
+            ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms, withCounts: false)).ToArray())
             : new JsonObject
             {
                 ["id"] = "urn:ngsi-ld:AttributeList:" + Guid.NewGuid(),
@@ -103,18 +103,29 @@ public static class DiscoveryApi
         var iri = terms.ExpandTerm(Uri.UnescapeDataString(attrId));
         var found = (await VisibleCatalog.AttributesAsync(store, tenant, access, ct)).FirstOrDefault(a => a.Attribute == iri)
             ?? throw NgsiLdException.NotFound($"No entity has an attribute {attrId}.");
-        return new NgsiLdResponse(AttributeObject(found, terms), terms, mediaType);
+        return new NgsiLdResponse(AttributeObject(found, terms, withCounts: true), terms, mediaType);
     }
 
-    private static JsonObject AttributeObject(AttributeSummary attribute, LdContext terms) => new()
+    /// <summary>
+    /// The Attribute data type (5.2.28). attributeCount and attributeTypes belong to the details of one attribute (5.7.10);
+    /// the detailed list (5.7.9) gives id, attributeName and typeNames.
+    /// </summary>
+    private static JsonObject AttributeObject(AttributeSummary attribute, LdContext terms, bool withCounts)
     {
-        ["id"] = attribute.Attribute,
-        ["type"] = "Attribute",
-        ["attributeName"] = terms.CompactIri(attribute.Attribute),
-        ["attributeCount"] = attribute.EntityCount,
-        ["attributeTypes"] = new JsonArray(attribute.Kinds.Select(k => (JsonNode)k.ToString()).ToArray()),
-        ["typeNames"] = Names(attribute.Types, terms),
-    };
+        var result = new JsonObject
+        {
+            ["id"] = attribute.Attribute,
+            ["type"] = "Attribute",
+            ["attributeName"] = terms.CompactIri(attribute.Attribute),
+        };
+        if (withCounts)
+        {
+            result["attributeCount"] = attribute.EntityCount;
+            result["attributeTypes"] = new JsonArray(attribute.Kinds.Select(k => (JsonNode)k.ToString()).ToArray());
+        }
+        result["typeNames"] = Names(attribute.Types, terms);
+        return result;
+    }
 
     private static JsonArray Names(IEnumerable<string> iris, LdContext terms) =>
         new(iris.Select(i => (JsonNode)terms.CompactIri(i)).ToArray());
