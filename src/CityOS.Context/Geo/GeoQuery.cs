@@ -17,8 +17,8 @@ namespace CityOS.Context.Geo;
 /// plane (as RFC 7946 defines lines): within and contains exclude a geometry that only touches the
 /// reference geometry's boundary. near measures geodesic distance on a sphere (see
 /// <see cref="GeoMetrics"/>); to a line or an area it is the distance to its nearest point.
-/// As in Orion-LD, near takes a Point and within a Polygon or MultiPolygon. Both distance
-/// modifiers may be given together (near;minDistance==100;maxDistance==500) to ask for a ring.
+/// As in Orion-LD, near takes a Point and within a Polygon or MultiPolygon. near takes exactly one
+/// distance modifier, a positive number of metres (nearRel and PositiveNumber of 4.10).
 /// </remarks>
 public sealed class GeoQuery
 {
@@ -269,8 +269,8 @@ public sealed class GeoQuery
     }
 
     /// <summary>
-    /// Parses georel of the query language: a relationship name, and for near one or both of
-    /// maxDistance==N and minDistance==N (metres, a non-negative decimal number) after ';'.
+    /// Parses georel of the query language: a relationship name, and for near one of
+    /// maxDistance==N and minDistance==N (metres, a positive decimal number) after ';'.
     /// </summary>
     private static (string Georel, double? Max, double? Min) ParseGeorel(string text)
     {
@@ -288,30 +288,17 @@ public sealed class GeoQuery
 
         if (parts.Length == 1)
             throw Bad("georel 'near' needs a distance: near;maxDistance==N or near;minDistance==N (metres)");
-        double? max = null, min = null;
-        for (var i = 1; i < parts.Length; i++)
-        {
-            var modifier = parts[i];
-            var eq = modifier.IndexOf("==", StringComparison.Ordinal);
-            var name = eq < 0 ? modifier : modifier[..eq];
-            if (name is not ("maxDistance" or "minDistance") || eq < 0)
-                throw Bad($"georel 'near' modifier '{modifier}' is not maxDistance==N or minDistance==N");
-            var distance = ParseDistance(modifier[(eq + 2)..], name);
-            if (name == "maxDistance")
-            {
-                if (max is not null)
-                    throw Bad("georel 'near' gives maxDistance twice");
-                max = distance;
-            }
-            else
-            {
-                if (min is not null)
-                    throw Bad("georel 'near' gives minDistance twice");
-                min = distance;
-            }
-        }
-        if (max < min)
-            throw Bad($"georel 'near' has maxDistance {Format(max!.Value)} below minDistance {Format(min!.Value)}: nothing can match");
+        // nearRel = nearOp andOp distance equal PositiveNumber (4.10): exactly one distance modifier.
+        if (parts.Length > 2)
+            throw Bad($"georel 'near' takes exactly one distance modifier (maxDistance==N or minDistance==N), got '{text}'");
+        var modifier = parts[1];
+        var eq = modifier.IndexOf("==", StringComparison.Ordinal);
+        var name = eq < 0 ? modifier : modifier[..eq];
+        if (name is not ("maxDistance" or "minDistance") || eq < 0)
+            throw Bad($"georel 'near' modifier '{modifier}' is not maxDistance==N or minDistance==N");
+        var distance = ParseDistance(modifier[(eq + 2)..], name);
+        double? max = name == "maxDistance" ? distance : null;
+        double? min = name == "minDistance" ? distance : null;
         return (georel, max, min);
     }
 
@@ -328,8 +315,9 @@ public sealed class GeoQuery
             else if (!char.IsAsciiDigit(c))
                 valid = false;
         }
-        if (!valid || dots > 1 || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var metres) || !double.IsFinite(metres))
-            throw Bad($"georel 'near' {name} '{text}' is not a non-negative number of metres");
+        // PositiveNumber (4.10) excludes 0.
+        if (!valid || dots > 1 || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var metres) || !double.IsFinite(metres) || metres <= 0)
+            throw Bad($"georel 'near' {name} '{text}' is not a positive number of metres");
         return metres;
     }
 

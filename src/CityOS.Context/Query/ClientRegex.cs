@@ -14,7 +14,7 @@ public static class ClientRegex
     public const int MaxLength = QParser.MaxPatternLength;
 
     /// <summary>A last guard on a match; with the linear engine and bounded ids it is never reached in practice.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     /// <param name="member">The member the pattern came in, for the error (e.g. "idPattern").</param>
     public static Regex Compile(string pattern, string member)

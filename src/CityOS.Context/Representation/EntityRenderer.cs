@@ -14,8 +14,150 @@ public static class EntityRenderer
     public static JsonObject Render(Entity entity, RenderOptions options, ITermMapper terms)
     {
         var result = new JsonObject();
-        RenderInto(result, entity, options, terms, includeId: true);
+        RenderInto(result, entity, options, terms, includeId: true, inlining: null);
         return result;
+    }
+
+    /// <summary>
+    /// The entities asked for with their linked entities (4.5.23): with join=inline each one with the entities its relationships
+    /// point to inside them, with join=flat the entities and then every linked entity once (in the order they are reached);
+    /// without join just the entities. <paramref name="linked"/> holds the linked entities the caller may see, by id.
+    /// </summary>
+    public static List<JsonObject> RenderAll(IReadOnlyList<Entity> entities, RenderOptions options, ITermMapper terms, IReadOnlyDictionary<string, Entity> linked)
+    {
+        var rendered = new List<JsonObject>(entities.Count);
+        if (options.Join == JoinMode.Inline)
+        {
+            foreach (var entity in entities)
+            {
+                var result = new JsonObject();
+                RenderInto(result, entity, options, terms, includeId: true, new Inlining(linked, options.JoinLevel, [entity.Id]));
+                rendered.Add(result);
+            }
+            return rendered;
+        }
+        foreach (var entity in entities)
+        {
+            rendered.Add(Render(entity, options, terms));
+        }
+        if (options.Join == JoinMode.Flat)
+        {
+            var listed = new HashSet<string>(entities.Select(e => e.Id), StringComparer.Ordinal);
+            foreach (var (entity, entityOptions, _) in Walk(entities, options, linked))
+            {
+                if (listed.Add(entity.Id))
+                {
+                    rendered.Add(Render(entity, entityOptions, terms));
+                }
+            }
+        }
+        return rendered;
+    }
+
+    /// <summary>
+    /// The linked entities reached from <paramref name="entities"/> breadth first, up to joinLevel hops, each with the options it is
+    /// rendered with and its number of hops; <paramref name="linked"/> resolves ids, and ids it does not know (or in containedBy) are not followed.
+    /// </summary>
+    public static IEnumerable<(Entity Entity, RenderOptions Options, int Hops)> Walk(IEnumerable<Entity> entities, RenderOptions options, IReadOnlyDictionary<string, Entity> linked)
+    {
+        var frontier = entities.Select(e => (Entity: e, Options: options)).ToList();
+        var seen = new HashSet<(string, RenderOptions)>(frontier.Select(f => (f.Entity.Id, f.Options)));
+        for (var level = 0; level < options.JoinLevel && frontier.Count > 0; level++)
+        {
+            var next = new List<(Entity, RenderOptions)>();
+            foreach (var (entity, entityOptions) in frontier)
+            {
+                foreach (var (relationship, target) in LinkedIds(entity, entityOptions))
+                {
+                    if (options.ContainedBy?.Contains(target) == true || !linked.TryGetValue(target, out var found))
+                    {
+                        continue;
+                    }
+                    var targetOptions = entityOptions.ForLinked(relationship);
+                    if (seen.Add((target, targetOptions)))
+                    {
+                        next.Add((found, targetOptions));
+                        yield return (found, targetOptions, level + 1);
+                    }
+                }
+            }
+            frontier = next;
+        }
+    }
+
+    /// <summary>The ids the rendered relationships of an entity point to (Relationship objects and ListRelationship objectLists), with the relationship's name.</summary>
+    public static IEnumerable<(string Relationship, string Target)> LinkedIds(Entity entity, RenderOptions options)
+    {
+        foreach (var (name, instances) in entity.Attributes)
+        {
+            if ((options.Attrs is { } attrs && !attrs.Contains(name)) || !IsMemberIncluded(name, options))
+            {
+                continue;
+            }
+            foreach (var instance in instances)
+            {
+                if (options.DatasetIds is { } wanted && !wanted.Contains(instance.DatasetId ?? NgsiLdSyntax.NoneKey))
+                {
+                    continue;
+                }
+                foreach (var target in Targets(instance))
+                {
+                    yield return (name, target);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> Targets(NgsiAttribute attribute)
+    {
+        if (attribute.Kind is not (AttributeKind.Relationship or AttributeKind.ListRelationship))
+        {
+            yield break;
+        }
+        var values = attribute.Value is JsonArray array ? (IEnumerable<JsonNode?>)array : [attribute.Value];
+        foreach (var value in values)
+        {
+            var target = value is JsonObject o && o.TryGetPropertyValue("object", out var inner) ? inner : value;
+            if (target is JsonValue v && v.TryGetValue<string>(out var id))
+            {
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>Inlining linked entities (join=inline): the entities by id, the hops left, and the ids on the path so far (never inlined again).</summary>
+    private sealed record Inlining(IReadOnlyDictionary<string, Entity> Linked, int HopsLeft, IReadOnlyList<string> Path)
+    {
+        public JsonNode? Inline(string relationship, string target, RenderOptions options, ITermMapper terms)
+        {
+            if (HopsLeft <= 0 || options.ContainedBy?.Contains(target) == true || Path.Contains(target) || !Linked.TryGetValue(target, out var entity))
+            {
+                return null;
+            }
+            var result = new JsonObject();
+            RenderInto(result, entity, options.ForLinked(relationship), terms, includeId: true, this with { HopsLeft = HopsLeft - 1, Path = [.. Path, target] });
+            return result;
+        }
+
+        /// <summary>The linked entities of a relationship instance: one for a Relationship with one object, an array otherwise; null when none is found.</summary>
+        public JsonNode? InlineAll(string relationship, NgsiAttribute attribute, RenderOptions options, ITermMapper terms)
+        {
+            var many = attribute.Kind == AttributeKind.ListRelationship || attribute.Value is JsonArray;
+            JsonArray? list = null;
+            foreach (var target in Targets(attribute))
+            {
+                if (Inline(relationship, target, options, terms) is not { } entity)
+                {
+                    continue;
+                }
+                if (!many)
+                {
+                    return entity;
+                }
+                (list ??= []).Add(entity);
+            }
+            return list;
+        }
     }
 
     /// <summary>A GeoJSON Feature: the entity id, its geometry from <paramref name="geometryPropertyIri"/> (null when absent) and its other members as properties.</summary>
@@ -29,7 +171,7 @@ public static class EntityRenderer
         feature["type"] = "Feature";
         feature["geometry"] = Geometry(entity, geometryPropertyIri);
         var properties = new JsonObject();
-        RenderInto(properties, entity, options, terms, includeId: false);
+        RenderInto(properties, entity, options, terms, includeId: false, inlining: null);
         feature["properties"] = properties;
         return feature;
     }
@@ -47,7 +189,7 @@ public static class EntityRenderer
     /// <summary>Reads format, options, attrs, pick, omit, lang, datasetId and geometryProperty from the query string.</summary>
     public static RenderOptions ParseOptions(IQueryCollection query, ITermMapper terms) => RenderOptionsParser.Parse(query, terms);
 
-    private static void RenderInto(JsonObject target, Entity entity, RenderOptions options, ITermMapper terms, bool includeId)
+    private static void RenderInto(JsonObject target, Entity entity, RenderOptions options, ITermMapper terms, bool includeId, Inlining? inlining)
     {
         if (includeId && IsMemberIncluded("id", options))
         {
@@ -67,7 +209,7 @@ public static class EntityRenderer
             {
                 continue;
             }
-            if (RenderAttribute(instances, options, terms) is { } rendered)
+            if (RenderAttribute(name, instances, options, terms, inlining) is { } rendered)
             {
                 target[terms.CompactIri(name)] = rendered;
             }
@@ -110,7 +252,7 @@ public static class EntityRenderer
     /// One instance renders as itself; several (datasetIds, 4.5.5) as an array, whose concise members keep
     /// their object form so that the array cannot be read as a Property value. Null when the datasetId filter leaves none.
     /// </summary>
-    private static JsonNode? RenderAttribute(List<NgsiAttribute> instances, RenderOptions options, ITermMapper terms)
+    private static JsonNode? RenderAttribute(string name, List<NgsiAttribute> instances, RenderOptions options, ITermMapper terms, Inlining? inlining)
     {
         var wanted = options.DatasetIds;
         var count = instances.Count;
@@ -136,7 +278,14 @@ public static class EntityRenderer
             {
                 continue;
             }
-            var rendered = RenderInstance(instance, options, terms, bareValueAllowed: many is null);
+            var linked = inlining?.InlineAll(name, instance, options, terms);
+            var rendered = linked is not null && options.Format == RepresentationFormat.Simplified
+                ? linked
+                : RenderInstance(instance, options, terms, bareValueAllowed: many is null);
+            if (linked is not null && rendered is JsonObject relationship && !ReferenceEquals(rendered, linked))
+            {
+                relationship[instance.Kind == AttributeKind.ListRelationship ? "entityList" : "entity"] = linked;
+            }
             if (many is null)
             {
                 return rendered;

@@ -11,6 +11,14 @@ public enum RepresentationFormat
     Simplified,
 }
 
+/// <summary>Linked entity retrieval (4.5.23): none, entities inlined in their relationships, or a flat array after the entities asked for.</summary>
+public enum JoinMode
+{
+    None,
+    Inline,
+    Flat,
+}
+
 /// <summary>What a retrieval asks to see of an entity. Names are expanded IRIs, except "id", "type" and "scope" in <see cref="Pick"/>/<see cref="Omit"/>.</summary>
 public sealed record RenderOptions
 {
@@ -37,6 +45,30 @@ public sealed record RenderOptions
 
     /// <summary>The GeoProperty (expanded) that gives a GeoJSON Feature its geometry, from the geometryProperty parameter.</summary>
     public string? GeometryProperty { get; init; }
+
+    /// <summary>Linked entity retrieval (4.5.23), from the join parameter.</summary>
+    public JoinMode Join { get; init; }
+
+    /// <summary>How many relationship hops linked entity retrieval follows, from joinLevel (1 by default).</summary>
+    public int JoinLevel { get; init; } = 1;
+
+    /// <summary>Entity ids already retrieved by the client (containedBy, 4.5.23): they are not retrieved again as linked entities.</summary>
+    public IReadOnlySet<string>? ContainedBy { get; init; }
+
+    /// <summary>The projections (pick/omit with {…}, 4.21) of entities linked through a relationship, by its expanded name.</summary>
+    public IReadOnlyDictionary<string, RenderOptions>? Linked { get; init; }
+
+    /// <summary>
+    /// How an entity reached through <paramref name="relationship"/> is rendered: in the same format, with sysAttrs and lang,
+    /// projected by the nested pick/omit given for that relationship, unprojected otherwise.
+    /// </summary>
+    public RenderOptions ForLinked(string relationship) =>
+        Linked is not null && Linked.TryGetValue(relationship, out var nested) ? nested : WithoutProjection();
+
+    internal RenderOptions WithoutProjection() =>
+        Attrs is null && Pick is null && Omit is null && DatasetIds is null && Linked is null
+            ? this
+            : this with { Attrs = null, Pick = null, Omit = null, DatasetIds = null, Linked = null };
 
     /// <summary>
     /// Preferred languages (4.15) as in the lang parameter: "en", "ja,en", "fr;q=0.9,en;q=0.5" or "*".

@@ -58,7 +58,10 @@ public sealed class DiscoveryApiTests(BrokerHost host) : IClassFixture<BrokerHos
 
         var details = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/attributes?details=true", tenant: tenant));
         Assert.Equal(HttpStatusCode.OK, details.StatusCode);
-        Assert.Equal(3, (await details.BodyAsync()).AsArray().Count);
+        var detailed = (await details.BodyAsync()).AsArray();
+        Assert.Equal(3, detailed.Count);
+        var speedDetails = detailed.Single(a => a!["attributeName"]!.GetValue<string>() == "speed")!.AsObject();
+        Assert.Equal(["id", "type", "attributeName", "typeNames"], speedDetails.Select(p => p.Key));
 
         await (await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/attributes/color", tenant: tenant))).AssertProblemAsync(404, "ResourceNotFound");
     }

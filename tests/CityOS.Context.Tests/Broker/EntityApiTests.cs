@@ -139,6 +139,8 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.Equal(id, feature["id"]!.GetValue<string>());
         Assert.Equal(139.7036, feature["geometry"]!["coordinates"]![0]!.GetValue<double>());
         Assert.Equal("Building", feature["properties"]!["type"]!.GetValue<string>());
+        Assert.Contains(BrokerHost.CoreContext, feature["@context"]!.ToJsonString());
+        Assert.False(response.Headers.Contains("Link"));
     }
 
     [Fact]

@@ -177,6 +177,8 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.Equal("FeatureCollection", collection["type"]!.GetValue<string>());
         Assert.Equal(3, collection["features"]!.AsArray().Count);
         Assert.Equal("Point", collection["features"]![0]!["geometry"]!["type"]!.GetValue<string>());
+        Assert.NotNull(collection["@context"]);
+        Assert.Null(collection["features"]![0]!["@context"]);
     }
 
     [Fact]

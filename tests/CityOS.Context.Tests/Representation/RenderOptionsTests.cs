@@ -38,11 +38,13 @@ public class RenderOptionsTests
     }
 
     [Theory]
-    [InlineData("?format=xml", "xml")]
     [InlineData("?format=concise&format=normalized", "format")]
     [InlineData("?options=keyValues,concise", "options")]
-    [InlineData("?options=fast", "fast")]
     [InlineData("?pick=id&omit=speed", "pick")]
+    [InlineData("?pick=id,,speed", "empty member name")]
+    [InlineData("?omit=speed,", "empty member name")]
+    [InlineData("?attrs=speed&pick=id", "attrs")]
+    [InlineData("?attrs=speed&omit=brand", "attrs")]
     [InlineData("?attrs=", "attrs")]
     [InlineData("?attrs=sp(eed", "sp(eed")]
     [InlineData("?pick=a b", "a b")]
@@ -59,10 +61,21 @@ public class RenderOptionsTests
     [Fact]
     public void Attribute_names_are_expanded_and_core_members_are_kept_as_they_are()
     {
-        var options = Parse("?attrs=speed,https://other.example/brand&pick=id,type,scope,speed");
-        Assert.Equal(new HashSet<string> { TestTerms.E("speed"), "https://other.example/brand" }, options.Attrs);
+        Assert.Equal(new HashSet<string> { TestTerms.E("speed"), "https://other.example/brand" }, Parse("?attrs=speed,https://other.example/brand").Attrs);
+        var options = Parse("?pick=id,type,scope,speed");
         Assert.Equal(new HashSet<string> { "id", "type", "scope", TestTerms.E("speed") }, options.Pick);
         Assert.Null(options.Omit);
+    }
+
+    [Theory]
+    [InlineData("?format=xml", "xml")]
+    [InlineData("?options=fast", "fast")]
+    [InlineData("?options=keyValues,invalid", "invalid")]
+    public void Values_the_format_and_options_parameters_do_not_define_are_InvalidRequest(string query, string named)
+    {
+        var error = Assert.Throws<CityOS.Core.NgsiLdException>(() => Parse(query));
+        Assert.Equal(CityOS.Core.NgsiLdErrorType.InvalidRequest, error.Type);
+        Assert.Contains(named, error.Message);
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> ListTypes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "details", "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var types = await VisibleCatalog.TypesAsync(store, tenant, access, ct);
@@ -52,9 +53,10 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> TypeDetails(string type, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var iri = terms.ExpandTerm(type);
+        var iri = terms.ExpandTerm(Uri.UnescapeDataString(type));
         var found = (await VisibleCatalog.TypesAsync(store, tenant, access, ct)).FirstOrDefault(t => t.Type == iri)
             ?? throw NgsiLdException.NotFound($"No entity of type {type} exists.");
         var body = new JsonObject
@@ -77,11 +79,12 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> ListAttributes(HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "details", "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var attributes = await VisibleCatalog.AttributesAsync(store, tenant, access, ct);
         JsonNode body = QueryParameters.Flag(request.Query, "details")
-            ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms)).ToArray())
+            ? new JsonArray(attributes.Select(a => (JsonNode)AttributeObject(a, terms, withCounts: false)).ToArray())
             : new JsonObject
             {
                 ["id"] = "urn:ngsi-ld:AttributeList:" + Guid.NewGuid(),
@@ -94,23 +97,35 @@ public static class DiscoveryApi
     private static async Task<NgsiLdResponse> AttributeDetails(string attrId, HttpRequest request, BrokerRequestReader reader, IEntityStore store, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
+        QueryParameters.AllowOnly(request.Query, "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        var iri = terms.ExpandTerm(attrId);
+        var iri = terms.ExpandTerm(Uri.UnescapeDataString(attrId));
         var found = (await VisibleCatalog.AttributesAsync(store, tenant, access, ct)).FirstOrDefault(a => a.Attribute == iri)
             ?? throw NgsiLdException.NotFound($"No entity has an attribute {attrId}.");
-        return new NgsiLdResponse(AttributeObject(found, terms), terms, mediaType);
+        return new NgsiLdResponse(AttributeObject(found, terms, withCounts: true), terms, mediaType);
     }
 
-    private static JsonObject AttributeObject(AttributeSummary attribute, LdContext terms) => new()
+    /// <summary>
+    /// The Attribute data type (5.2.28). attributeCount and attributeTypes belong to the details of one attribute (5.7.10);
+    /// the detailed list (5.7.9) gives id, attributeName and typeNames.
+    /// </summary>
+    private static JsonObject AttributeObject(AttributeSummary attribute, LdContext terms, bool withCounts)
     {
-        ["id"] = attribute.Attribute,
-        ["type"] = "Attribute",
-        ["attributeName"] = terms.CompactIri(attribute.Attribute),
-        ["attributeCount"] = attribute.EntityCount,
-        ["attributeTypes"] = new JsonArray(attribute.Kinds.Select(k => (JsonNode)k.ToString()).ToArray()),
-        ["typeNames"] = Names(attribute.Types, terms),
-    };
+        var result = new JsonObject
+        {
+            ["id"] = attribute.Attribute,
+            ["type"] = "Attribute",
+            ["attributeName"] = terms.CompactIri(attribute.Attribute),
+        };
+        if (withCounts)
+        {
+            result["attributeCount"] = attribute.EntityCount;
+            result["attributeTypes"] = new JsonArray(attribute.Kinds.Select(k => (JsonNode)k.ToString()).ToArray());
+        }
+        result["typeNames"] = Names(attribute.Types, terms);
+        return result;
+    }
 
     private static JsonArray Names(IEnumerable<string> iris, LdContext terms) =>
         new(iris.Select(i => (JsonNode)terms.CompactIri(i)).ToArray());

@@ -49,15 +49,26 @@ public static class EntitiesApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
+        CheckGeometryProperty(options, mediaType);
         var entity = await broker.RetrieveAsync(tenant, entityId, access, ct);
         if (request.Query.TryGetValue("type", out var type) && type.Count > 0)
         {
             var selector = Query.TypeSelector.Parse(type.ToString()).Expand(terms.ExpandTerm);
             if (!selector.Matches(entity.Types)) throw NgsiLdException.NotFound($"Entity {entityId} of type {type} does not exist.");
         }
-        JsonNode body = mediaType == ResponseMediaType.GeoJson
-            ? EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms)
-            : EntityRenderer.Render(entity, options, terms);
+        if (mediaType == ResponseMediaType.GeoJson)
+        {
+            return new NgsiLdResponse(EntityRenderer.RenderFeature(entity, options, GeometryProperty(request, terms), terms), terms, mediaType);
+        }
+        if (options.Attrs is { } attrs && !entity.Attributes.Keys.Any(attrs.Contains))
+        {
+            throw NgsiLdException.NotFound($"Entity {entityId} has none of the attributes asked for.");
+        }
+        var linked = await broker.LinkedAsync(tenant, [entity], options, access, ct);
+        var rendered = EntityRenderer.RenderAll([entity], options, terms, linked);
+        if (rendered[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
+        // join=flat answers an array only when linked entities were found; else the entity alone, as without join.
+        JsonNode body = rendered.Count > 1 ? new JsonArray([.. rendered]) : rendered[0];
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
@@ -167,6 +178,15 @@ public static class EntitiesApi
             }).ToArray()),
         };
         return new NgsiLdResponse(body, terms, ResponseMediaType.Json, StatusCodes.Status207MultiStatus);
+    }
+
+    /// <summary>geometryProperty only shapes a GeoJSON representation: with another Accept it is BadRequestData (5.7.1.4, 5.7.2.4).</summary>
+    internal static void CheckGeometryProperty(RenderOptions options, ResponseMediaType mediaType)
+    {
+        if (options.GeometryProperty is not null && mediaType != ResponseMediaType.GeoJson)
+        {
+            throw NgsiLdException.BadRequest("The geometryProperty parameter needs Accept: application/geo+json.");
+        }
     }
 
     internal static string GeometryProperty(HttpRequest request, ITermMapper terms)

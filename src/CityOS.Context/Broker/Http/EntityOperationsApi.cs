@@ -72,8 +72,9 @@ public static class EntityOperationsApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        if (body.ContainsKey("temporalQ")) throw NgsiLdException.BadRequest("temporalQ belongs to the temporal query (POST /temporal/entityOperations/query), not to Query Entities.");
         var query = QueryPayload.Parse(body, request.Query, settings.Value);
-        var options = EntityRenderer.ParseOptions(request.Query, terms);
+        var options = QueryPayload.WithJoin(body, EntityRenderer.ParseOptions(request.Query, terms));
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 }
@@ -91,9 +92,11 @@ internal static class QueryPayload
         if (body["entities"] is { } entities)
         {
             if (entities is not JsonArray array) throw NgsiLdException.BadRequest("entities must be an array of EntitySelector objects.");
+            if (array.Count == 0) throw NgsiLdException.BadRequest("entities must not be an empty array.");
             foreach (var item in array)
             {
                 if (item is not JsonObject selector) throw NgsiLdException.BadRequest("Each element of entities must be an object with id, idPattern and/or type.");
+                if (String(selector, "type") is null) throw NgsiLdException.BadRequest("Each EntitySelector needs a type (5.2.33).");
                 var id = String(selector, "id");
                 if (id is not null) EntityIds.Validate(id);
                 selectors.Add(new EntitySelector(id is null ? null : [id], String(selector, "idPattern"), String(selector, "type")));
@@ -105,6 +108,7 @@ internal static class QueryPayload
             Attrs = body["attrs"] switch
             {
                 null => null,
+                JsonArray { Count: 0 } => throw NgsiLdException.BadRequest("attrs must not be an empty array."),
                 JsonArray attrs when attrs.All(a => a is JsonValue v && v.TryGetValue<string>(out _)) => attrs.Select(a => a!.GetValue<string>()).ToList(),
                 _ => throw NgsiLdException.BadRequest("attrs must be an array of attribute names."),
             },
@@ -115,8 +119,23 @@ internal static class QueryPayload
             Offset = QueryParameters.Offset(query),
             Count = QueryParameters.Flag(query, "count"),
         };
+        QueryParameters.CheckAttributeNames(request.Attrs);
         QueryParameters.CheckLimit(request);
         return request;
+    }
+
+    /// <summary>The join and joinLevel members of the Query (linked entity retrieval, 4.5.23) over those of the query string.</summary>
+    public static RenderOptions WithJoin(JsonObject body, RenderOptions options)
+    {
+        if (!body.ContainsKey("join") && !body.ContainsKey("joinLevel")) return options;
+        var join = body.ContainsKey("join") ? RenderOptionsParser.Join(String(body, "join")) : options.Join;
+        var level = body["joinLevel"] switch
+        {
+            null => options.JoinLevel,
+            JsonValue v when v.TryGetValue<int>(out var n) => RenderOptionsParser.JoinLevel(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _ => throw NgsiLdException.BadRequest("joinLevel must be a positive integer."),
+        };
+        return options with { Join = join, JoinLevel = level };
     }
 
     private static string? String(JsonObject obj, string name) => obj[name] switch

@@ -20,7 +20,8 @@ public enum ResponseMediaType
 
 /// <summary>
 /// A JSON response with its JSON-LD context where the spec puts it: in the body for
-/// application/ld+json, in a Link header for application/json and application/geo+json. A handler declared to return it
+/// application/ld+json and application/geo+json (the Feature or FeatureCollection carries "@context", as in Orion-LD),
+/// in a Link header for application/json. A handler declared to return it
 /// is described in the OpenAPI document as answering 200 with a JSON document.
 /// </summary>
 public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMediaType mediaType, int status = StatusCodes.Status200OK)
@@ -40,7 +41,7 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
         response.StatusCode = status;
         foreach (var (name, value) in Headers) response.Headers[name] = value;
         var links = new List<string>(Links);
-        if (mediaType != ResponseMediaType.JsonLd) links.Insert(0, context.LinkHeader);
+        if (mediaType == ResponseMediaType.Json) links.Insert(0, context.LinkHeader);
         if (links.Count > 0) response.Headers.Link = string.Join(", ", links);
         if (body is null) return;
         response.ContentType = mediaType switch
@@ -50,7 +51,7 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
             _ => "application/json",
         };
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
-        if (mediaType == ResponseMediaType.JsonLd) WriteWithContext(writer, body, context.ResponseContext);
+        if (mediaType is ResponseMediaType.JsonLd or ResponseMediaType.GeoJson) WriteWithContext(writer, body, context.ResponseContext);
         else body.WriteTo(writer);
         await writer.FlushAsync(httpContext.RequestAborted);
     }

@@ -11,8 +11,18 @@ public static class QueryParameters
     public static QueryRequest FromQueryString(IQueryCollection query, ContextOptions settings)
     {
         var ids = List(query, "id");
+        ids?.ForEach(EntityIds.Validate);
         var idPattern = Text(query, "idPattern");
         var type = Text(query, "type");
+        if (type == "*" && query.ContainsKey("local") && !Flag(query, "local"))
+        {
+            throw NgsiLdException.BadRequest("type=* implies local=true; it cannot be combined with local=false (6.4.3.2).");
+        }
+        if (Text(query, "csf") is { } csf)
+        {
+            // The context source filter uses the query language (4.9); only its syntax matters to the local store.
+            Query.QExpression.Parse(csf);
+        }
         var request = new QueryRequest
         {
             Selectors = Selectors(ids, idPattern, type),
@@ -24,12 +34,39 @@ public static class QueryParameters
             Offset = Offset(query),
             Count = Flag(query, "count"),
         };
-        if (request.IsEmpty && !Flag(query, "local"))
+        CheckAttributeNames(request.Attrs);
+        if (IsTooBroad(request) && !Flag(query, "local"))
         {
             throw NgsiLdException.BadRequest("Too broad query: give at least one of type, id, idPattern, attrs, q, a geo-query or scopeQ (or local=true).");
         }
         CheckLimit(request);
         return request;
+    }
+
+    /// <summary>Entity members that are not attributes, so not names attrs may list (4.5.1).</summary>
+    private static readonly HashSet<string> EntityMembers = new(StringComparer.Ordinal) { "id", "type", "@id", "@type", "@context" };
+
+    /// <summary>The system attributes of 6.3.11: they do not narrow a query on their own (5.7.2.4).</summary>
+    private static readonly HashSet<string> SystemAttributes = new(StringComparer.Ordinal) { "createdAt", "modifiedAt", "deletedAt" };
+
+    public static void CheckAttributeNames(IReadOnlyList<string>? attrs)
+    {
+        if (attrs?.FirstOrDefault(EntityMembers.Contains) is { } member)
+        {
+            throw NgsiLdException.BadRequest($"attrs lists '{member}', an entity member, not an attribute name.");
+        }
+    }
+
+    /// <summary>
+    /// Too broad (5.7.2.4): no selector, geo-query or scopeQ, and neither attrs nor q names at least one non-system attribute.
+    /// </summary>
+    private static bool IsTooBroad(QueryRequest request)
+    {
+        if (request.IsEmpty) return true;
+        if (request.Selectors.Count > 0 || request.Geo is not null || request.ScopeQ is not null) return false;
+        var attrsNarrow = request.Attrs?.Any(a => !SystemAttributes.Contains(a)) == true;
+        var qNarrows = request.Q is { } q && Query.QExpression.Parse(q).AttributeNames.Any(a => !SystemAttributes.Contains(a));
+        return !attrsNarrow && !qNarrows;
     }
 
     /// <summary>The one entity selector of a query given by ids, an id pattern and a type (none when none is given).</summary>
@@ -67,6 +104,18 @@ public static class QueryParameters
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
             ? offset
             : throw NgsiLdException.BadRequest($"offset '{text}' is not a non-negative integer.");
+    }
+
+    /// <summary>A query parameter the operation does not define is InvalidRequest (6.3.20).</summary>
+    public static void AllowOnly(IQueryCollection query, params string[] names)
+    {
+        foreach (var key in query.Keys)
+        {
+            if (Array.IndexOf(names, key) < 0)
+            {
+                throw NgsiLdException.InvalidRequest($"The query parameter '{key}' is not defined for this operation (it takes {string.Join(", ", names)}).");
+            }
+        }
     }
 
     public static bool Flag(IQueryCollection query, string name)

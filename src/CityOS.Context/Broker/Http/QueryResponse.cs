@@ -15,15 +15,24 @@ internal static class QueryResponse
     public static async Task<IResult> CreateAsync(HttpRequest request, string? tenant, QueryRequest query, RenderOptions options,
         LdContext terms, ResponseMediaType mediaType, EntityBroker broker, Access.EntityAccess access, CancellationToken ct)
     {
+        EntitiesApi.CheckGeometryProperty(options, mediaType);
         var page = await broker.QueryAsync(tenant, query, terms, access, ct);
         JsonNode body = mediaType == ResponseMediaType.GeoJson
             ? EntityRenderer.RenderFeatureCollection(page.Entities, options, EntitiesApi.GeometryProperty(request, terms), terms)
-            : new JsonArray(page.Entities.Select(e => (JsonNode)EntityRenderer.Render(e, options, terms)).ToArray());
+            : new JsonArray([.. (await RenderAsync(tenant, page.Entities, options, terms, broker, access, ct))]);
         var response = new NgsiLdResponse(body, terms, mediaType);
         if (page.TotalCount is { } total) response.Headers[ResultsCountHeader] = total.ToString(CultureInfo.InvariantCulture);
         var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
         AddPageLinks(response, request, query, more);
         return response;
+    }
+
+    /// <summary>The page's entities (and linked entities); one that pick or omit leaves without a member is not listed.</summary>
+    private static async Task<IEnumerable<JsonObject>> RenderAsync(string? tenant, IReadOnlyList<Model.Entity> entities, RenderOptions options,
+        LdContext terms, EntityBroker broker, Access.EntityAccess access, CancellationToken ct)
+    {
+        var linked = await broker.LinkedAsync(tenant, entities, options, access, ct);
+        return EntityRenderer.RenderAll(entities, options, terms, linked).Where(e => e.Count > 0);
     }
 
     /// <summary>Links to the previous page (unless this is the first) and to the next one (when more entities match).</summary>

@@ -1,0 +1,137 @@
+using System.Net;
+using static CityOS.Context.Tests.Broker.Ngsi;
+
+namespace CityOS.Context.Tests.Broker;
+
+/// <summary>Parameters of retrieval, query and discovery that the spec refuses (5.7.1.4, 5.7.2.4, 4.10, 4.21, 6.3.20), and their edges.</summary>
+public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<BrokerHost>
+{
+    private readonly HttpClient _client = host.Client;
+
+    private async Task<string> BuildingAsync()
+    {
+        var id = Unique("Building");
+        await _client.CreateAsync($$$$"""
+            {"id": "{{{{id}}}}", "type": "Building", "name": {"type": "Property", "value": "Hall"},
+             "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [8, 40]}}}
+            """);
+        return id;
+    }
+
+    [Theory]
+    [InlineData("type=Building&id=thisisaninvaliduri")]
+    [InlineData("type=*&local=false")]
+    [InlineData("type=Building&csf=))bad((")]
+    [InlineData("type=Building&georel=near%3BmaxDistance%3D%3D0&geometry=Point&coordinates=%5B8%2C40%5D")]
+    [InlineData("type=Building&georel=near%3BmaxDistance%3D%3D5%3BminDistance%3D%3D1&geometry=Point&coordinates=%5B8%2C40%5D")]
+    [InlineData("type=Building&geometryProperty=location")]
+    [InlineData("type=Building&attrs=name&pick=name")]
+    [InlineData("type=Building&pick=id,,name")]
+    [InlineData("attrs=id,type")]
+    [InlineData("type=Building&attrs=type")]
+    [InlineData("attrs=createdAt")]
+    [InlineData("q=modifiedAt%3E%222020-01-01T00:00:00Z%22")]
+    public async Task Query_parameters_the_spec_refuses_are_BadRequestData(string query)
+    {
+        var response = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?" + query));
+
+        await response.AssertProblemAsync(400, "BadRequestData");
+    }
+
+    [Fact]
+    public async Task A_valid_context_source_filter_and_a_single_distance_are_accepted()
+    {
+        var id = await BuildingAsync();
+
+        var found = await _client.QueryAsync($"type=Building&id={Uri.EscapeDataString(id)}&csf=name%3D%3D%22x%22&georel=near%3BmaxDistance%3D%3D10&geometry=Point&coordinates=%5B8%2C40%5D");
+
+        Assert.Equal([id], found.Ids());
+    }
+
+    [Theory]
+    [InlineData("""{"type": "Query", "entities": []}""")]
+    [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "attrs": ["id"]}""")]
+    [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "attrs": []}""")]
+    [InlineData("""{"type": "Query", "entities": [{"id": "urn:ngsi-ld:Building:1"}]}""")]
+    [InlineData("""{"type": "Query", "entities": [{"type": "Building"}], "temporalQ": {"timerel": "after", "timeAt": "2020-01-01T00:00:00Z"}}""")]
+    public async Task Query_payloads_the_spec_refuses_are_BadRequestData(string body)
+    {
+        var response = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entityOperations/query", Json(body)));
+
+        await response.AssertProblemAsync(400, "BadRequestData");
+    }
+
+    [Theory]
+    [InlineData("?format=invalidFormat")]
+    [InlineData("?options=invalidOptions")]
+    [InlineData("?format=keyValues&options=invalid")]
+    public async Task Retrieve_with_an_undefined_format_or_option_is_InvalidRequest_before_the_entity_is_looked_up(string query)
+    {
+        var response = await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{Unique("Building")}{query}"));
+
+        await response.AssertProblemAsync(400, "InvalidRequest");
+    }
+
+    [Fact]
+    public async Task Retrieve_with_geometryProperty_needs_a_GeoJSON_Accept()
+    {
+        var id = await BuildingAsync();
+
+        var json = await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{id}?geometryProperty=location", accept: "application/ld+json"));
+        await json.AssertProblemAsync(400, "BadRequestData");
+
+        var geo = await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{id}?geometryProperty=location", accept: "application/geo+json"));
+        Assert.Equal(HttpStatusCode.OK, geo.StatusCode);
+    }
+
+    [Fact]
+    public async Task Retrieve_with_attrs_the_entity_has_none_of_is_ResourceNotFound()
+    {
+        var id = await BuildingAsync();
+
+        var response = await _client.SendAsync(Request(HttpMethod.Get, $"/ngsi-ld/v1/entities/{id}?attrs=unknownAttribute"));
+
+        await response.AssertProblemAsync(404, "ResourceNotFound");
+        Assert.Equal("Hall", (await _client.GetEntityAsync(id, "?attrs=name,unknownAttribute"))["name"]!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Query_with_pick_leaves_out_entities_with_no_member_left()
+    {
+        var id = await BuildingAsync();
+        var vehicle = Unique("Vehicle");
+        await _client.CreateAsync($$$"""{"id": "{{{vehicle}}}", "type": "Vehicle", "speed": {"type": "Property", "value": 5}}""");
+
+        var picked = await _client.QueryAsync($"id={Uri.EscapeDataString(id)},{Uri.EscapeDataString(vehicle)}&type=Building,Vehicle&pick=name");
+
+        Assert.Single(picked);
+        Assert.Equal("Hall", picked[0]!["name"]!["value"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/ngsi-ld/v1/types?limit=5")]
+    [InlineData("/ngsi-ld/v1/types/Building?details=true")]
+    [InlineData("/ngsi-ld/v1/attributes?limit=5")]
+    [InlineData("/ngsi-ld/v1/attributes/name?details=true")]
+    public async Task Discovery_parameters_the_operation_does_not_define_are_InvalidRequest(string url)
+    {
+        await BuildingAsync();
+
+        var response = await _client.SendAsync(Request(HttpMethod.Get, url));
+
+        await response.AssertProblemAsync(400, "InvalidRequest");
+    }
+
+    [Fact]
+    public async Task Discovery_finds_a_type_and_an_attribute_named_by_an_encoded_expanded_uri()
+    {
+        await BuildingAsync();
+        var vocabulary = "https://uri.etsi.org/ngsi-ld/default-context/";
+
+        var type = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/types/" + Uri.EscapeDataString(vocabulary + "Building")));
+        Assert.Equal(HttpStatusCode.OK, type.StatusCode);
+
+        var attribute = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/attributes/" + Uri.EscapeDataString(vocabulary + "name") + "?local=true"));
+        Assert.Equal(HttpStatusCode.OK, attribute.StatusCode);
+    }
+}
