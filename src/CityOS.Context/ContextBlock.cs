@@ -1,6 +1,7 @@
 using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
 using CityOS.Context.DeadLetters;
+using CityOS.Context.EntityMaps;
 using CityOS.Context.Info;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
@@ -50,6 +51,9 @@ public static class ContextBlock
         services.AddSingleton<BrokerRequestReader>();
         services.AddSingleton<ContextApi>();
         services.AddSingleton<ContextSourceIdentity>();
+        services.AddOptions<EntityMapOptions>().Bind(configuration.GetSection(EntityMapOptions.Section));
+        services.AddSingleton<IEntityMapStore, InMemoryEntityMapStore>();
+        services.AddSingleton<EntityMapRules>();
         services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
         services.AddCityOsSubscriptions(configuration);
@@ -67,6 +71,7 @@ public static class ContextBlock
         api.MapSubscriptionsApi();
         api.MapTemporalApi();
         api.MapInfoApi();
+        api.MapEntityMapsApi();
         app.MapJsonLdContextsApi();
         app.MapDeadLettersApi();
         return app;
