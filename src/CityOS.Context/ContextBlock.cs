@@ -54,6 +54,7 @@ public static class ContextBlock
         services.AddOptions<EntityMapOptions>().Bind(configuration.GetSection(EntityMapOptions.Section));
         services.AddSingleton<IEntityMapStore, InMemoryEntityMapStore>();
         services.AddSingleton<EntityMapRules>();
+        services.AddSingleton<EntityMapQueries>();
         services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
         services.AddCityOsSubscriptions(configuration);

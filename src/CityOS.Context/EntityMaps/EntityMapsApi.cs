@@ -1,5 +1,4 @@
 using CityOS.Context.Access;
-using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
 using CityOS.Core;
 using CityOS.Core.Http;
@@ -14,9 +13,6 @@ namespace CityOS.Context.EntityMaps;
 /// <summary>EntityMaps (GS CIM 009 1.9.1, 5.14, 6.32, 6.34): made from an entity query, then retrieved, updated and deleted.</summary>
 public static class EntityMapsApi
 {
-    public const string Header = "NGSILD-EntityMap";
-    private const string Path = "/ngsi-ld/v1/entityMaps/";
-
     public static RouteGroupBuilder MapEntityMapsApi(this RouteGroupBuilder api)
     {
         var maps = api.MapGroup("/entityMaps").WithTags("EntityMaps").WithSurface(ApiSurface.NgsiLd)
@@ -28,8 +24,8 @@ public static class EntityMapsApi
         return api;
     }
 
-    private static async Task<NgsiLdResponse> CreateEntityMap(HttpRequest request, BrokerRequestReader reader, EntityBroker broker,
-        IEntityMapStore store, EntityMapRules rules, IOptions<ContextOptions> settings, IOptions<EntityMapOptions> mapOptions, CancellationToken ct)
+    private static async Task<NgsiLdResponse> CreateEntityMap(HttpRequest request, BrokerRequestReader reader, EntityMapQueries maps,
+        EntityMapRules rules, IOptions<ContextOptions> settings, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
@@ -37,27 +33,9 @@ public static class EntityMapsApi
         var expiresAt = rules.ExpiryOf(QueryParameters.Text(request.Query, "entityMapLifetime"));
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var query = QueryParameters.FromQueryString(request.Query, settings.Value);
-        var ids = new List<string>();
-        var pageSize = settings.Value.MaxLimit;
-        for (var offset = 0; ; offset += pageSize)
-        {
-            var page = await broker.QueryAsync(tenant, new QueryRequest
-            {
-                Selectors = query.Selectors, Attrs = query.Attrs, Q = query.Q, Geo = query.Geo, ScopeQ = query.ScopeQ,
-                Limit = pageSize, Offset = offset,
-            }, terms, access, ct);
-            ids.AddRange(page.Entities.Select(e => e.Id));
-            if (ids.Count > mapOptions.Value.MaxEntities)
-            {
-                throw new NgsiLdException(NgsiLdErrorType.TooManyResults,
-                    $"The query matches more than {mapOptions.Value.MaxEntities} entities, the most one EntityMap lists (CityOS:EntityMaps:MaxEntities).");
-            }
-            if (page.Entities.Count < pageSize) break;
-        }
-        var map = new EntityMap("urn:ngsi-ld:EntityMap:" + Guid.NewGuid().ToString("N"), tenant, expiresAt, ids.Distinct(StringComparer.Ordinal).ToList());
-        store.Put(map);
+        var map = await maps.CreateAsync(tenant, query, terms, access, expiresAt, ct);
         var response = new NgsiLdResponse(map.Render(), terms, mediaType, StatusCodes.Status201Created);
-        response.Headers[Header] = Path + map.Id;
+        response.Headers[EntityMapQueries.Header] = EntityMapQueries.Location(map);
         return response;
     }
 

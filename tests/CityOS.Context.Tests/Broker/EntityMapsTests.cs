@@ -94,4 +94,37 @@ public sealed class EntityMapsTests(BrokerHost host) : IClassFixture<BrokerHost>
         await (await _client.DeleteAsync(path)).AssertProblemAsync(404, "ResourceNotFound");
         await (await _client.GetAsync("/ngsi-ld/v1/entityMaps/not%20a%20uri")).AssertProblemAsync(400, "BadRequestData");
     }
+
+    [Fact]
+    public async Task A_map_made_on_the_entity_query_fixes_later_pages_and_loses_deleted_entities()
+    {
+        var (type, slow, fast) = await TwoVehiclesAsync();
+        var third = Unique(type);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("/ngsi-ld/v1/entities",
+            Json($$$"""{"id": "{{{third}}}", "type": "{{{type}}}", "speed": {"type": "Property", "value": 60}}"""))).StatusCode);
+
+        var made = await _client.GetAsync($"/ngsi-ld/v1/entities?type={type}&entityMap=true");
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        Assert.Equal(3, (await made.BodyAsync()).AsArray().Count);
+        var location = made.Headers.GetValues("NGSILD-EntityMap").Single();
+
+        var late = Unique(type);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("/ngsi-ld/v1/entities",
+            Json($$$"""{"id": "{{{late}}}", "type": "{{{type}}}"}"""))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/ngsi-ld/v1/entities/{slow}")).StatusCode);
+
+        var request = Request(HttpMethod.Get, $"/ngsi-ld/v1/entities?type={type}&limit=1&count=true");
+        request.Headers.Add("NGSILD-EntityMap", location);
+        var page = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(location, page.Headers.GetValues("NGSILD-EntityMap").Single());
+        Assert.Equal("2", page.Headers.GetValues("NGSILD-Results-Count").Single());
+        Assert.Single((await page.BodyAsync()).AsArray());
+        Assert.Contains("rel=\"next\"", page.Headers.GetValues("Link").Single(l => l.Contains("next")));
+
+        var map = await (await _client.GetAsync($"/ngsi-ld/v1/entityMaps/{Uri.EscapeDataString(location.Split('/')[^1])}")).BodyAsync();
+        Assert.Null(map["entityMap"]![slow]);
+        Assert.Null(map["entityMap"]![late]);
+        Assert.NotNull(map["entityMap"]![fast]);
+    }
 }
