@@ -1,6 +1,8 @@
 using CityOS.Context.Broker;
 using CityOS.Context.Broker.Http;
 using CityOS.Context.DeadLetters;
+using CityOS.Context.EntityMaps;
+using CityOS.Context.Info;
 using CityOS.Context.JsonLd;
 using CityOS.Context.Storage;
 using CityOS.Context.Storage.Sqlite;
@@ -11,6 +13,7 @@ using CityOS.Core.Context;
 using CityOS.Core.Hosting;
 using CityOS.Core.Outbound;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +50,11 @@ public static class ContextBlock
         services.AddSingleton<EntityBroker>();
         services.AddSingleton<BrokerRequestReader>();
         services.AddSingleton<ContextApi>();
+        services.AddSingleton<ContextSourceIdentity>();
+        services.AddOptions<EntityMapOptions>().Bind(configuration.GetSection(EntityMapOptions.Section));
+        services.AddSingleton<IEntityMapStore, InMemoryEntityMapStore>();
+        services.AddSingleton<EntityMapRules>();
+        services.AddSingleton<EntityMapQueries>();
         services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
         services.AddCityOsSubscriptions(configuration);
@@ -57,11 +65,14 @@ public static class ContextBlock
     public static IEndpointRouteBuilder MapCityOsContext(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/ngsi-ld/v1");
+        api.AddEndpointFilter(LengthRequired.Filter).AddEndpointFilter(TenantEcho.Filter);
         api.MapEntitiesApi();
         api.MapEntityOperationsApi();
         api.MapDiscoveryApi();
         api.MapSubscriptionsApi();
         api.MapTemporalApi();
+        api.MapInfoApi();
+        api.MapEntityMapsApi();
         app.MapJsonLdContextsApi();
         app.MapDeadLettersApi();
         return app;

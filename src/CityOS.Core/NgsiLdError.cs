@@ -47,7 +47,7 @@ public static class NgsiLdErrors
         NgsiLdErrorType.InternalError => 500,
         NgsiLdErrorType.TooComplexQuery => 403,
         NgsiLdErrorType.TooManyResults => 403,
-        NgsiLdErrorType.LdContextNotAvailable => 503,
+        NgsiLdErrorType.LdContextNotAvailable => 504,
         NgsiLdErrorType.NoMultiTenantSupport => 501,
         NgsiLdErrorType.NonexistentTenant => 404,
         NgsiLdErrorType.Conflict => 409,

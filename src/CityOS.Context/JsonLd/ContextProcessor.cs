@@ -58,6 +58,11 @@ internal sealed class ContextProcessor(IContextDocumentSource source)
         bool overrideProtected, bool fromCore, CancellationToken ct)
     {
         var items = localContext is JsonArray array ? array.ToArray() : [localContext];
+        // A malformed item is the client's error whatever the other items are: it is found before any remote item is fetched.
+        if (items.FirstOrDefault(i => i is not (null or JsonObject) && i.GetValueKind() != JsonValueKind.String) is { } malformed)
+        {
+            throw Invalid("invalid local context", $"a context must be null, a string, an object or an array of those, not {malformed.GetValueKind()}");
+        }
         foreach (var item in items)
         {
             switch (item)
@@ -124,6 +129,11 @@ internal sealed class ContextProcessor(IContextDocumentSource source)
         if (Uri.TryCreate(reference, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
         {
             return WithoutCredentials(absolute, reference);
+        }
+        // The URL of a context hosted here when no public base URL is configured (CityOS:PublicBaseUrl): the path alone.
+        if (reference.StartsWith(JsonLdContextStore.ApiPath + "/", StringComparison.Ordinal))
+        {
+            return reference;
         }
         if (baseUrl is not null && Uri.TryCreate(new Uri(baseUrl), reference, out var resolved) && resolved.Scheme is "http" or "https")
         {

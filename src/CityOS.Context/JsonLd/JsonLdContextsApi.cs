@@ -23,7 +23,8 @@ public static class JsonLdContextsApi
     public static IEndpointRouteBuilder MapJsonLdContextsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup(JsonLdContextStore.ApiPath).WithTags(Tag)
-            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy)
+            .AddEndpointFilter(Broker.Http.LengthRequired.Filter);
 
         group.MapPost("/", AddContext)
             .WithName("AddJsonLdContext")

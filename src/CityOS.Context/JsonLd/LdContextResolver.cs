@@ -159,6 +159,11 @@ internal sealed class LdContextResolver : ILdContextResolver
         {
             return JsonNode.Parse(stored.Document);
         }
+        if (url.StartsWith(JsonLdContextStore.ApiPath + "/", StringComparison.Ordinal))
+        {
+            // A path of this broker's own /jsonldContexts naming no context it keeps: there is nothing to fetch.
+            throw ContextFetcher.NotAvailable(url);
+        }
         if (failedUntil.TryGetValue(url, out var until) && time.GetUtcNow() < until)
         {
             throw ContextFetcher.NotAvailable(url);

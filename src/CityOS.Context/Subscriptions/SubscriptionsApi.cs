@@ -164,6 +164,9 @@ public static class SubscriptionRenderer
         {
             body[name] = value?.DeepClone();
         }
+        // 5.2.12: without a jsonldContext of its own, a subscription's is the @context it was created with (a hosted
+        // ImplicitlyCreated copy when that was inline or a list).
+        body["jsonldContext"] ??= subscription.Terms.ContextUrl;
         body["isActive"] = subscription.IsActive;
         body["status"] = subscription.Status(now);
         var notification = body["notification"] as JsonObject ?? new JsonObject();

@@ -92,13 +92,13 @@ public sealed class JsonLdBrokerTests(BrokerHost host, ContextServer contexts) :
     }
 
     [Fact]
-    public async Task An_unreachable_context_is_503_LdContextNotAvailable_and_nothing_is_written()
+    public async Task An_unreachable_context_is_504_LdContextNotAvailable_and_nothing_is_written()
     {
         var id = Unique("X");
         var response = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entities",
             Json($$"""{"id": "{{id}}", "type": "X"}"""), link: contexts.BaseUrl + "/missing.jsonld"));
 
-        await response.AssertProblemAsync(503, "LdContextNotAvailable");
+        await response.AssertProblemAsync(504, "LdContextNotAvailable");
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
     }
 

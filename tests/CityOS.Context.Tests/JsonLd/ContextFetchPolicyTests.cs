@@ -112,12 +112,12 @@ public sealed class ContextFetchPolicyTests(FetchPolicyHost host, ContextServer 
         {
             failing.Mode = mode;
             var response = await QueryWithContextAsync(failing.Url);
-            await response.AssertProblemAsync(503, "LdContextNotAvailable");
+            await response.AssertProblemAsync(504, "LdContextNotAvailable");
             bodies[mode.ToString()] = await response.Content.ReadAsStringAsync();
         }
         failing.Stop();
         var refused = await QueryWithContextAsync(failing.Url);
-        await refused.AssertProblemAsync(503, "LdContextNotAvailable");
+        await refused.AssertProblemAsync(504, "LdContextNotAvailable");
         bodies["refused"] = await refused.Content.ReadAsStringAsync();
 
         Assert.Single(bodies.Values.Distinct());
@@ -219,7 +219,7 @@ public sealed class ContextNegativeCacheTests(NegativeCacheHost host, ContextSer
         for (var i = 0; i < 3; i++)
         {
             var response = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Thing", link: server.Url(path)));
-            await response.AssertProblemAsync(503, "LdContextNotAvailable");
+            await response.AssertProblemAsync(504, "LdContextNotAvailable");
             bodies.Add(await response.Content.ReadAsStringAsync());
         }
         Assert.Equal(1, server.Hits(path));
@@ -241,7 +241,7 @@ public sealed class OutboundDenialTests(DenyingHost host, ContextServer server) 
         var path = $"/{Guid.NewGuid():N}/reachable.jsonld";
         var denied = server.Serve(path, """{"@context": {"x": "https://example.org/x"}}""");
         var response = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Thing", link: denied));
-        await response.AssertProblemAsync(503, "LdContextNotAvailable");
+        await response.AssertProblemAsync(504, "LdContextNotAvailable");
         Assert.Equal(0, server.Hits(path));
 
         // Nothing listens on 127.0.0.3:9 (loopback, not denied): a refused connection.

@@ -62,7 +62,7 @@ public sealed class RemoteContextTests(ContextServer server) : IClassFixture<Con
         var watch = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<NgsiLdException>(() => services.Resolver.ResolveAsync(Url(server.Url("/slow.jsonld")), default).AsTask());
         Assert.Equal(NgsiLdErrorType.LdContextNotAvailable, error.Type);
-        Assert.Equal(503, error.Status);
+        Assert.Equal(504, error.Status);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}, the server answers after 10 s");
     }
 

@@ -72,13 +72,30 @@ public static class EntitiesApi
         return new NgsiLdResponse(body, terms, mediaType);
     }
 
-    private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
+    private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, EntityMaps.EntityMapQueries maps,
+        EntityMaps.EntityMapRules mapRules, IOptions<ContextOptions> settings, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var query = QueryParameters.FromQueryString(request.Query, settings.Value);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
+        // 5.14.3 and 5.5.9.3: entityMap=true makes an EntityMap of the query; an NGSILD-EntityMap header fixes the entities considered.
+        if (QueryParameters.Flag(request.Query, "entityMap"))
+        {
+            EntityMaps.EntityMapRules.RequireNarrowQuery(request.Query);
+            var expiresAt = mapRules.ExpiryOf(QueryParameters.Text(request.Query, "entityMapLifetime"));
+            var map = await maps.CreateAsync(tenant, query, terms, access, expiresAt, ct);
+            return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct,
+                StatusCodes.Status201Created, EntityMaps.EntityMapQueries.Location(map));
+        }
+        if (request.Headers[EntityMaps.EntityMapQueries.Header].ToString() is { Length: > 0 } named)
+        {
+            var map = maps.Find(tenant, named);
+            var restricted = await maps.RestrictAsync(map, query, terms, access, ct);
+            return await QueryResponse.CreateAsync(request, tenant, restricted, options, terms, mediaType, broker, access, ct,
+                entityMapLocation: EntityMaps.EntityMapQueries.Location(map));
+        }
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 

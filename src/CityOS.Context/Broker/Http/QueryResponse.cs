@@ -13,14 +13,16 @@ internal static class QueryResponse
     public const string ResultsCountHeader = "NGSILD-Results-Count";
 
     public static async Task<IResult> CreateAsync(HttpRequest request, string? tenant, QueryRequest query, RenderOptions options,
-        LdContext terms, ResponseMediaType mediaType, EntityBroker broker, Access.EntityAccess access, CancellationToken ct)
+        LdContext terms, ResponseMediaType mediaType, EntityBroker broker, Access.EntityAccess access, CancellationToken ct,
+        int status = StatusCodes.Status200OK, string? entityMapLocation = null)
     {
         EntitiesApi.CheckGeometryProperty(options, mediaType);
         var page = await broker.QueryAsync(tenant, query, terms, access, ct);
         JsonNode body = mediaType == ResponseMediaType.GeoJson
             ? EntityRenderer.RenderFeatureCollection(page.Entities, options, EntitiesApi.GeometryProperty(request, terms), terms)
             : new JsonArray([.. (await RenderAsync(tenant, page.Entities, options, terms, broker, access, ct))]);
-        var response = new NgsiLdResponse(body, terms, mediaType);
+        var response = new NgsiLdResponse(body, terms, mediaType, status);
+        if (entityMapLocation is not null) response.Headers[EntityMaps.EntityMapQueries.Header] = entityMapLocation;
         if (page.TotalCount is { } total) response.Headers[ResultsCountHeader] = total.ToString(CultureInfo.InvariantCulture);
         var more = page.TotalCount is { } count ? query.Offset + page.Entities.Count < count : page.Entities.Count == query.Limit;
         AddPageLinks(response, request, query, more);
@@ -46,7 +48,7 @@ internal static class QueryResponse
     private static string PageLink(HttpRequest request, int offset, int limit, string rel)
     {
         var parameters = request.Query
-            .Where(p => p.Key is not ("offset" or "limit"))
+            .Where(p => p.Key is not ("offset" or "limit" or "entityMap"))
             .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString()))
             .Append(new("limit", limit.ToString(CultureInfo.InvariantCulture)))
             .Append(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
