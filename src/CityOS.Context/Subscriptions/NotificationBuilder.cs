@@ -86,7 +86,7 @@ public static class NotificationBuilder
         var previousWanted = subscription.ShowChanges && options.Format != RepresentationFormat.Simplified;
         foreach (var name in deleted)
         {
-            foreach (var previous in change.DeletedInstances[name])
+            foreach (var previous in ShownDeletions(change, name))
             {
                 if (InstanceNode(rendered, terms.CompactIri(name), previous.DatasetId, options.Format) is not { } instance) continue;
                 if (options.SysAttrs) instance["deletedAt"] = deletedAt;
@@ -135,10 +135,21 @@ public static class NotificationBuilder
         foreach (var name in deleted)
         {
             var instances = notified.Attributes.TryGetValue(name, out var kept) ? [.. kept] : new List<NgsiAttribute>();
-            instances.AddRange(change.DeletedInstances[name].Select(NullInstance));
+            instances.AddRange(ShownDeletions(change, name).Select(NullInstance));
             notified.Attributes[name] = instances;
         }
         return notified;
+    }
+
+    /// <summary>
+    /// The deleted instances a notification shows: those of the datasetIds deleted, or, when the whole attribute went, one
+    /// (its default instance, else its first), so that the attribute reads as one null attribute.
+    /// </summary>
+    private static IReadOnlyList<NgsiAttribute> ShownDeletions(ChangeSummary change, string name)
+    {
+        var gone = change.DeletedInstances[name];
+        if (change.Change.After is { } after && after.Attributes.ContainsKey(name)) return gone;
+        return [gone.FirstOrDefault(i => i.DatasetId is null) ?? gone[0]];
     }
 
     /// <summary>An instance as a notification shows its deletion: its kind and datasetId, the NGSI-LD Null as value (4.5.0).</summary>
@@ -205,7 +216,7 @@ public static class NotificationBuilder
         {
             new("Content-Type", endpoint.MediaType),
         };
-        if (!endpoint.JsonLd) headers.Add(new("Link", subscription.Terms.LinkHeader));
+        if (!endpoint.JsonLd) headers.Add(new("Link", ContextLink(subscription.Terms)));
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
         headers.AddRange(endpoint.ReceiverInfo);
 
@@ -265,6 +276,14 @@ public static class NotificationBuilder
             OrderKey = orderKey,
         };
     }
+
+    /// <summary>
+    /// The Link header of a JSON notification: the one context URL the subscription was created with, as the receiver knows it
+    /// and can fetch it (5.8.6 renders with the subscription's @context); a composed context points at the broker's hosted copy.
+    /// </summary>
+    private static string ContextLink(LdContext terms) => terms.ResponseContext is JsonArray { Count: 1 } array && array[0] is JsonValue single && single.TryGetValue<string>(out var url)
+        ? $"<{url}>; rel=\"{LdContext.ContextRel}\"; type=\"application/ld+json\""
+        : terms.LinkHeader;
 
     /// <summary>The ordering key of the notifications about one entity of a tenant.</summary>
     public static string EntityOrderKey(string? tenant, string entityId) => "e\n" + tenant + "\n" + entityId;

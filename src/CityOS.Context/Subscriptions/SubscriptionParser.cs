@@ -314,6 +314,7 @@ public static class SubscriptionParser
         if (endpoint is null) throw Bad("notification.endpoint is mandatory.");
         if (showChanges && format == RepresentationFormat.Simplified) throw Bad("notification.showChanges cannot be true with the keyValues (simplified) format (5.2.14).");
         if (pick is not null && omit is not null) throw Bad("notification.pick and notification.omit cannot be used together.");
+        if ((pick ?? omit) is not null && attributes is not null) throw Bad("notification.attributes cannot be used with notification.pick or notification.omit (4.21, 4.22).");
         RenderOptions render;
         try
         {

@@ -96,6 +96,22 @@ public sealed class DeletionNotificationTests(SubscriptionHost host) : IClassFix
     }
 
     [Fact]
+    public async Task Deleting_every_instance_notifies_one_null_attribute()
+    {
+        var (type, path, _) = await host.SubscribeOnNewPathAsync("""
+            "watchedAttributes": ["name"], "notificationTrigger": ["attributeDeleted"]
+            """);
+        var id = await host.CreateWithAttributesAsync(type, """
+            "name": [{"type": "Property", "value": "Eiffel Tower"},
+                     {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:french-name"}]
+            """);
+        await host.SendAsync(HttpMethod.Delete, Entity(id) + "/attrs/name?deleteAll=true");
+        var name = (await host.Receiver.WaitForAsync(path)).Single().Entity["name"]!;
+        Assert.Equal(Null, name["value"]!.GetValue<string>());
+        Assert.Null(name["datasetId"]);
+    }
+
+    [Fact]
     public async Task A_deleted_entity_with_showChanges_lists_every_attribute_as_null_with_its_previous_value()
     {
         var (path, id) = await SubscribeAndCreateAsync("""

@@ -159,6 +159,8 @@ public sealed class SubscriptionApiTests(SubscriptionHost host) : IClassFixture<
         { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": [], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.pick" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"omit": [], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.omit" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": ["a"], "omit": ["b"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "pick and notification.omit" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": ["a"], "attributes": ["a"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.attributes" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"omit": ["a"], "attributes": ["b"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.attributes" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "csf": "((", "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "csf" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "datasetId": ["not a uri"], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "datasetId" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "datasetId": [], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "datasetId" },
