@@ -77,8 +77,8 @@ public sealed class DeletionNotificationTests(SubscriptionHost host) : IClassFix
         Assert.Equal("monument", category["previousVocab"]!.GetValue<string>());
     }
 
-    [Fact]
-    public async Task Deleting_one_datasetId_instance_notifies_attributeDeleted_with_that_instance_null()
+    /// <summary>A subscription to deletions of name, and an entity whose name has a default and a french-name instance.</summary>
+    private async Task<(string Path, string Id)> WatchNameDeletionsOfTwoInstancesAsync()
     {
         var (type, path, _) = await host.SubscribeOnNewPathAsync("""
             "watchedAttributes": ["name"], "notificationTrigger": ["attributeDeleted"]
@@ -87,6 +87,13 @@ public sealed class DeletionNotificationTests(SubscriptionHost host) : IClassFix
             "name": [{"type": "Property", "value": "Eiffel Tower"},
                      {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:french-name"}]
             """);
+        return (path, id);
+    }
+
+    [Fact]
+    public async Task Deleting_one_datasetId_instance_notifies_attributeDeleted_with_that_instance_null()
+    {
+        var (path, id) = await WatchNameDeletionsOfTwoInstancesAsync();
         await host.SendAsync(HttpMethod.Delete, Entity(id) + "/attrs/name?datasetId=urn:ngsi-ld:Dataset:french-name");
         var name = (await host.Receiver.WaitForAsync(path)).Single().Entity["name"]!.AsArray();
         Assert.Equal(2, name.Count);
@@ -98,13 +105,7 @@ public sealed class DeletionNotificationTests(SubscriptionHost host) : IClassFix
     [Fact]
     public async Task Deleting_every_instance_notifies_one_null_attribute()
     {
-        var (type, path, _) = await host.SubscribeOnNewPathAsync("""
-            "watchedAttributes": ["name"], "notificationTrigger": ["attributeDeleted"]
-            """);
-        var id = await host.CreateWithAttributesAsync(type, """
-            "name": [{"type": "Property", "value": "Eiffel Tower"},
-                     {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:french-name"}]
-            """);
+        var (path, id) = await WatchNameDeletionsOfTwoInstancesAsync();
         await host.SendAsync(HttpMethod.Delete, Entity(id) + "/attrs/name?deleteAll=true");
         var name = (await host.Receiver.WaitForAsync(path)).Single().Entity["name"]!;
         Assert.Equal(Null, name["value"]!.GetValue<string>());
