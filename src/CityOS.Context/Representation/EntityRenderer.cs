@@ -389,6 +389,9 @@ public static class EntityRenderer
         return true;
     }
 
+    /// <summary>The value member of one instance as the normalized form writes it (vocab values compacted), e.g. for a previous value.</summary>
+    public static JsonNode? RenderValueOf(NgsiAttribute attribute, ITermMapper terms) => RenderValue(attribute, terms);
+
     private static JsonNode? RenderValue(NgsiAttribute attribute, ITermMapper terms) => attribute.Kind == AttributeKind.VocabProperty
         ? CompactVocab(attribute.Value, terms)
         : attribute.Value?.DeepClone();

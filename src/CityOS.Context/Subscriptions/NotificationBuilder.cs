@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CityOS.Context.JsonLd;
 using CityOS.Context.Model;
 using CityOS.Context.Representation;
 
@@ -67,59 +68,133 @@ public static class NotificationBuilder
 
     /// <summary>
     /// An entity as the subscription wants it: notification.attributes, format, sysAttrs, lang, and with showChanges the previous
-    /// values; a GeoJSON Feature (4.5.16) when the endpoint accepts application/geo+json.
+    /// values; a GeoJSON Feature (4.5.16) when the endpoint accepts application/geo+json. A deleted attribute instance is
+    /// rendered with the NGSI-LD Null as its value (and deletedAt with sysAttrs); a deleted entity as its id, type and
+    /// deletedAt, with its attributes so rendered when attributeDeleted fired (the watched ones) or showChanges asks for them.
     /// </summary>
     public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at)
     {
         var terms = subscription.Terms;
-        var change0 = change.Change;
-        if (change0.After is null)
-        {
-            var deleted = new JsonObject { ["id"] = change0.Before!.Id };
-            deleted["type"] = change0.Before.Types.Count == 1
-                ? terms.CompactIri(change0.Before.Types[0])
-                : new JsonArray(change0.Before.Types.Select(t => (JsonNode)terms.CompactIri(t)).ToArray());
-            deleted["deletedAt"] = NgsiLdSyntax.FormatDateTime(change0.At);
-            if (!subscription.Endpoint.GeoJson) return deleted;
-            deleted.Remove("id");
-            return new JsonObject { ["id"] = change0.Before.Id, ["type"] = "Feature", ["geometry"] = null, ["properties"] = deleted };
-        }
         var options = subscription.Render;
-        var feature = subscription.Endpoint.GeoJson ? EntityRenderer.RenderFeature(change0.After, options, GeometryProperty(subscription), terms) : null;
-        var rendered = feature is null ? EntityRenderer.Render(change0.After, options, terms) : feature["properties"]!.AsObject();
-        if (fired.HasFlag(NotificationTriggers.AttributeDeleted))
+        var entityDeleted = change.Change.After is null;
+        var deleted = DeletedToShow(subscription, change, fired, entityDeleted);
+        var notified = NotifiedEntity(change, deleted);
+        var feature = subscription.Endpoint.GeoJson ? EntityRenderer.RenderFeature(notified, options, GeometryProperty(subscription), terms) : null;
+        var rendered = feature is null ? EntityRenderer.Render(notified, options, terms) : feature["properties"]!.AsObject();
+        var deletedAt = NgsiLdSyntax.FormatDateTime(change.Change.At);
+        if (entityDeleted) rendered["deletedAt"] = deletedAt;
+        var previousWanted = subscription.ShowChanges && options.Format != RepresentationFormat.Simplified;
+        foreach (var name in deleted)
         {
-            foreach (var name in change.Deleted)
+            foreach (var previous in ShownDeletions(change, name))
             {
-                if (options.Attrs is { } attrs && !attrs.Contains(name)) continue;
-                rendered[terms.CompactIri(name)] = options.Format == RepresentationFormat.Simplified
-                    ? NgsiLdSyntax.NgsiNull
-                    : new JsonObject
-                    {
-                        ["type"] = NgsiLdSyntax.KindName(change0.Before!.Attributes[name][0].Kind),
-                        [NgsiLdSyntax.ValueMember(change0.Before.Attributes[name][0].Kind)] = NgsiLdSyntax.NgsiNull,
-                        ["deletedAt"] = NgsiLdSyntax.FormatDateTime(change0.At),
-                    };
+                if (InstanceNode(rendered, terms.CompactIri(name), previous.DatasetId, options.Format) is not { } instance) continue;
+                if (options.SysAttrs) instance["deletedAt"] = deletedAt;
+                if (previousWanted) AddPrevious(instance, previous, terms);
             }
         }
-        if (subscription.ShowChanges && options.Format != RepresentationFormat.Simplified && change0.Before is { } before)
+        if (previousWanted && change.Change.Before is { } before)
         {
             foreach (var name in change.Updated)
             {
                 if (!before.Attributes.TryGetValue(name, out var previous) || previous.Count != 1) continue;
-                var compact = terms.CompactIri(name);
-                if (!rendered.TryGetPropertyValue(compact, out var node) || node is null) continue;
-                var attribute = node as JsonObject;
-                if (attribute is null)
-                {
-                    attribute = new JsonObject { ["value"] = node.DeepClone() };
-                    rendered[compact] = attribute;
-                }
-                var member = NgsiLdSyntax.ValueMember(previous[0].Kind);
-                attribute["previous" + char.ToUpperInvariant(member[0]) + member[1..]] = previous[0].Value?.DeepClone();
+                if (InstanceNode(rendered, terms.CompactIri(name), previous[0].DatasetId, options.Format) is { } instance) AddPrevious(instance, previous[0], terms);
             }
         }
         return feature ?? rendered;
+    }
+
+    /// <summary>
+    /// The deleted attributes the notification shows, in the order of the change, within notification.attributes: those of an
+    /// attribute deletion; of a deleted entity all of them with showChanges, else the watched ones when attributeDeleted fired.
+    /// </summary>
+    private static List<string> DeletedToShow(Subscription subscription, ChangeSummary change, NotificationTriggers fired, bool entityDeleted)
+    {
+        var attributeDeleted = fired.HasFlag(NotificationTriggers.AttributeDeleted);
+        if (!attributeDeleted && !(entityDeleted && subscription.ShowChanges)) return [];
+        var watched = entityDeleted && !subscription.ShowChanges ? subscription.WatchedAttributes : null;
+        var attrs = subscription.Render.Attrs;
+        return change.Deleted.Where(name => (attrs is null || attrs.Contains(name)) && (watched is null || watched.Contains(name))).ToList();
+    }
+
+    /// <summary>The entity to render: the new state (or, deleted, the last one without attributes) with a null instance for each deleted one shown.</summary>
+    private static Entity NotifiedEntity(ChangeSummary change, List<string> deleted)
+    {
+        var source = change.Change.After ?? change.Change.Before!;
+        var notified = new Entity
+        {
+            Id = source.Id,
+            Types = source.Types,
+            Scopes = source.Scopes,
+            CreatedAt = source.CreatedAt,
+            ModifiedAt = source.ModifiedAt,
+            Attributes = change.Change.After is { } after
+                ? new Dictionary<string, List<NgsiAttribute>>(after.Attributes, StringComparer.Ordinal)
+                : new Dictionary<string, List<NgsiAttribute>>(StringComparer.Ordinal),
+        };
+        foreach (var name in deleted)
+        {
+            var instances = notified.Attributes.TryGetValue(name, out var kept) ? [.. kept] : new List<NgsiAttribute>();
+            instances.AddRange(ShownDeletions(change, name).Select(NullInstance));
+            notified.Attributes[name] = instances;
+        }
+        return notified;
+    }
+
+    /// <summary>
+    /// The deleted instances a notification shows: those of the datasetIds deleted, or, when the whole attribute went, one
+    /// (its default instance, else its first), so that the attribute reads as one null attribute.
+    /// </summary>
+    private static IReadOnlyList<NgsiAttribute> ShownDeletions(ChangeSummary change, string name)
+    {
+        var gone = change.DeletedInstances[name];
+        if (change.Change.After is { } after && after.Attributes.ContainsKey(name)) return gone;
+        return [gone.FirstOrDefault(i => i.DatasetId is null) ?? gone[0]];
+    }
+
+    /// <summary>An instance as a notification shows its deletion: its kind and datasetId, the NGSI-LD Null as value (4.5.0).</summary>
+    private static NgsiAttribute NullInstance(NgsiAttribute deleted) => new()
+    {
+        Kind = deleted.Kind,
+        Value = deleted.Kind switch
+        {
+            AttributeKind.LanguageProperty => new JsonObject { [NgsiLdSyntax.NoneKey] = NgsiLdSyntax.NgsiNull },
+            AttributeKind.ListProperty or AttributeKind.ListRelationship => new JsonArray(NgsiLdSyntax.NgsiNull),
+            _ => NgsiLdSyntax.NgsiNull,
+        },
+        DatasetId = deleted.DatasetId,
+        CreatedAt = deleted.CreatedAt,
+        ModifiedAt = deleted.ModifiedAt,
+    };
+
+    /// <summary>The rendered instance of an attribute with that datasetId, turned into an object if concise rendered it bare; null in keyValues.</summary>
+    private static JsonObject? InstanceNode(JsonObject rendered, string compactName, string? datasetId, RepresentationFormat format)
+    {
+        if (format == RepresentationFormat.Simplified) return null;
+        switch (rendered[compactName])
+        {
+            case JsonObject single:
+                return single;
+            case JsonArray instances:
+                foreach (var element in instances)
+                {
+                    if (element is JsonObject o && (o["datasetId"]?.GetValue<string>()) == datasetId) return o;
+                }
+                return null;
+            case JsonValue bare:
+                var wrapped = new JsonObject { ["value"] = bare.DeepClone() };
+                rendered[compactName] = wrapped;
+                return wrapped;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>showChanges (5.2.14): previousValue, previousObject, previousLanguageMap… as the normalized form would write the old value.</summary>
+    private static void AddPrevious(JsonObject instance, NgsiAttribute previous, LdContext terms)
+    {
+        var member = NgsiLdSyntax.ValueMember(previous.Kind);
+        instance["previous" + char.ToUpperInvariant(member[0]) + member[1..]] = EntityRenderer.RenderValueOf(previous, terms);
     }
 
     /// <summary>Renders every current entity for a periodic (timeInterval) notification.</summary>
@@ -141,7 +216,7 @@ public static class NotificationBuilder
         {
             new("Content-Type", endpoint.MediaType),
         };
-        if (!endpoint.JsonLd) headers.Add(new("Link", subscription.Terms.LinkHeader));
+        if (!endpoint.JsonLd) headers.Add(new("Link", ContextLink(subscription.Terms)));
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
         headers.AddRange(endpoint.ReceiverInfo);
 
@@ -201,6 +276,14 @@ public static class NotificationBuilder
             OrderKey = orderKey,
         };
     }
+
+    /// <summary>
+    /// The Link header of a JSON notification: the one context URL the subscription was created with, as the receiver knows it
+    /// and can fetch it (5.8.6 renders with the subscription's @context); a composed context points at the broker's hosted copy.
+    /// </summary>
+    private static string ContextLink(LdContext terms) => terms.ResponseContext is JsonArray { Count: 1 } array && array[0] is JsonValue single && single.TryGetValue<string>(out var url)
+        ? $"<{url}>; rel=\"{LdContext.ContextRel}\"; type=\"application/ld+json\""
+        : terms.LinkHeader;
 
     /// <summary>The ordering key of the notifications about one entity of a tenant.</summary>
     public static string EntityOrderKey(string? tenant, string entityId) => "e\n" + tenant + "\n" + entityId;

@@ -22,9 +22,18 @@ public sealed class ChangeSummary
     public NotificationTriggers Happened { get; private init; }
     public IReadOnlyList<string> Created { get; private init; } = [];
     public IReadOnlyList<string> Updated { get; private init; } = [];
+
+    /// <summary>The attributes that lost an instance (all of it, or one datasetId of it); with the entity deleted, all of them.</summary>
     public IReadOnlyList<string> Deleted { get; private init; } = [];
 
-    /// <summary>Creating an entity creates its attributes; deleting it fires entityDeleted only.</summary>
+    /// <summary>The instances gone, as they were before, by attribute name (in the order of <see cref="Deleted"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<NgsiAttribute>> DeletedInstances { get; private init; } =
+        new Dictionary<string, IReadOnlyList<NgsiAttribute>>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creating an entity creates its attributes; deleting it deletes them too (attributeDeleted fires with entityDeleted, 5.2.12);
+    /// deleting one datasetId instance of an attribute is an attribute deletion of that instance (4.5.5).
+    /// </summary>
     public static ChangeSummary Of(EntityChange change)
     {
         if (change.Before is null)
@@ -37,17 +46,31 @@ public sealed class ChangeSummary
         }
         if (change.After is null)
         {
-            return new ChangeSummary(change) { Happened = NotificationTriggers.EntityDeleted, Deleted = change.Before.Attributes.Keys.ToArray() };
+            var all = change.Before.Attributes.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<NgsiAttribute>)kv.Value, StringComparer.Ordinal);
+            return new ChangeSummary(change)
+            {
+                Happened = NotificationTriggers.EntityDeleted | (all.Count > 0 ? NotificationTriggers.AttributeDeleted : 0),
+                Deleted = all.Keys.ToArray(),
+                DeletedInstances = all,
+            };
         }
-        List<string> created = [], updated = [], deleted = [];
+        List<string> created = [], updated = [];
+        var deleted = new Dictionary<string, IReadOnlyList<NgsiAttribute>>(StringComparer.Ordinal);
         foreach (var (name, instances) in change.After.Attributes)
         {
-            if (!change.Before.Attributes.TryGetValue(name, out var previous)) created.Add(name);
-            else if (!SameInstances(previous, instances)) updated.Add(name);
+            if (!change.Before.Attributes.TryGetValue(name, out var previous))
+            {
+                created.Add(name);
+                continue;
+            }
+            var gone = previous.Where(p => !instances.Any(i => i.DatasetId == p.DatasetId)).ToList();
+            if (gone.Count > 0) deleted[name] = gone;
+            var kept = gone.Count == 0 ? previous : previous.Except(gone).ToList();
+            if (!SameInstances(kept, instances)) updated.Add(name);
         }
-        foreach (var name in change.Before.Attributes.Keys)
+        foreach (var (name, instances) in change.Before.Attributes)
         {
-            if (!change.After.Attributes.ContainsKey(name)) deleted.Add(name);
+            if (!change.After.Attributes.ContainsKey(name)) deleted[name] = instances;
         }
         var happened = NotificationTriggers.None;
         if (created.Count > 0) happened |= NotificationTriggers.AttributeCreated;
@@ -57,7 +80,10 @@ public sealed class ChangeSummary
             || !change.Before.Types.SequenceEqual(change.After.Types)
             || !(change.Before.Scopes ?? []).SequenceEqual(change.After.Scopes ?? []);
         if (entityChanged) happened |= NotificationTriggers.EntityUpdated;
-        return new ChangeSummary(change) { Happened = happened, Created = created, Updated = updated, Deleted = deleted };
+        return new ChangeSummary(change)
+        {
+            Happened = happened, Created = created, Updated = updated, Deleted = deleted.Keys.ToArray(), DeletedInstances = deleted,
+        };
     }
 
     /// <summary>A write that touched an attribute moves its modifiedAt even when the value stays: Orion-LD notifies such updates too.</summary>

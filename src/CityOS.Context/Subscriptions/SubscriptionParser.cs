@@ -72,6 +72,7 @@ public static class SubscriptionParser
         DateTimeOffset? expiresAt = null;
         var isActive = true;
         string? lang = null;
+        IReadOnlySet<string>? datasetIds = null;
         JsonObject? notification = null;
         var indexTypes = new List<string>();
         var indexable = true;
@@ -140,7 +141,22 @@ public static class SubscriptionParser
                     var url = RequireString(value, name);
                     if (!Uri.TryCreate(url, UriKind.Absolute, out _)) throw Bad("jsonldContext must be a URI.");
                     break;
-                case "temporalQ" or "csf" or "datasetId" or "expandValues" or "contextSourceInfo":
+                case "datasetId":
+                    datasetIds = DatasetIds(value);
+                    break;
+                case "csf":
+                    // Applies to Context Source Registrations (5.11.2.4), of which this broker has none: checked, kept, and matches nothing.
+                    var csf = RequireString(value, name);
+                    try
+                    {
+                        QExpression.Parse(csf);
+                    }
+                    catch (NgsiLdException e)
+                    {
+                        throw Bad($"csf '{csf}' is not a valid query (4.9): {e.Detail}");
+                    }
+                    break;
+                case "temporalQ" or "expandValues" or "contextSourceInfo":
                     throw new NgsiLdException(NgsiLdErrorType.OperationNotSupported, $"The subscription member {name} is not supported by this broker.");
                 default:
                     throw Bad($"'{name}' is not a member of a Subscription.");
@@ -157,7 +173,7 @@ public static class SubscriptionParser
             if (entities.Count == 0) throw Bad("A periodic subscription (timeInterval) needs entities.");
         }
 
-        var (render, showChanges, endpoint) = ParseNotification(notification, terms, lang);
+        var (render, showChanges, endpoint) = ParseNotification(notification, terms, lang, datasetIds);
         foreach (var name in NotificationSystemMembers) notification.Remove(name);
         return new Subscription
         {
@@ -251,9 +267,10 @@ public static class SubscriptionParser
         return triggers;
     }
 
-    private static (RenderOptions Render, bool ShowChanges, NotificationEndpoint Endpoint) ParseNotification(JsonObject notification, LdContext terms, string? lang)
+    private static (RenderOptions Render, bool ShowChanges, NotificationEndpoint Endpoint) ParseNotification(JsonObject notification, LdContext terms,
+        string? lang, IReadOnlySet<string>? datasetIds)
     {
-        IReadOnlySet<string>? attributes = null;
+        IReadOnlySet<string>? attributes = null, pick = null, omit = null;
         var format = RepresentationFormat.Normalized;
         bool sysAttrs = false, showChanges = false;
         NotificationEndpoint? endpoint = null;
@@ -277,6 +294,12 @@ public static class SubscriptionParser
                 case "sysAttrs":
                     sysAttrs = Boolean(value, "notification.sysAttrs");
                     break;
+                case "pick":
+                    pick = Names(value, "notification.pick", terms, EntityMembers);
+                    break;
+                case "omit":
+                    omit = Names(value, "notification.omit", terms, EntityMembers);
+                    break;
                 case "showChanges":
                     showChanges = Boolean(value, "notification.showChanges");
                     break;
@@ -289,10 +312,13 @@ public static class SubscriptionParser
             }
         }
         if (endpoint is null) throw Bad("notification.endpoint is mandatory.");
+        if (showChanges && format == RepresentationFormat.Simplified) throw Bad("notification.showChanges cannot be true with the keyValues (simplified) format (5.2.14).");
+        if (pick is not null && omit is not null) throw Bad("notification.pick and notification.omit cannot be used together.");
+        if ((pick ?? omit) is not null && attributes is not null) throw Bad("notification.attributes cannot be used with notification.pick or notification.omit (4.21, 4.22).");
         RenderOptions render;
         try
         {
-            render = new RenderOptions { Format = format, SysAttrs = sysAttrs, Attrs = attributes, Lang = lang };
+            render = new RenderOptions { Format = format, SysAttrs = sysAttrs, Attrs = attributes, Pick = pick, Omit = omit, DatasetIds = datasetIds, Lang = lang };
         }
         catch (NgsiLdException e)
         {
@@ -383,7 +409,8 @@ public static class SubscriptionParser
                     if (text != "mqtt3.1.1") throw Bad($"notifierInfo MQTT-Version '{text}' is not supported: use mqtt3.1.1.");
                     break;
                 default:
-                    throw Bad($"notifierInfo key '{key}' is not supported: use MQTT-QoS or MQTT-Version.");
+                    // Other keys are for notifiers of other bindings (5.2.22 leaves them open): kept, and meaningless to HTTP and MQTT.
+                    break;
             }
         }
         return new NotificationEndpoint(uri, accept, receiverInfo, notifierInfo, mqtt, qos);
@@ -407,7 +434,10 @@ public static class SubscriptionParser
     private static bool IsHeaderName(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
 
-    private static HashSet<string> Names(JsonNode? value, string member, LdContext terms)
+    /// <summary>The entity members pick and omit name as they are (4.21, 4.22), besides attribute names.</summary>
+    private static readonly HashSet<string> EntityMembers = new(StringComparer.Ordinal) { "id", "type", "scope" };
+
+    private static HashSet<string> Names(JsonNode? value, string member, LdContext terms, HashSet<string>? asIs = null)
     {
         if (value is not JsonArray { Count: > 0 } items) throw Bad($"{member} must be a non-empty array of attribute names.");
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -415,9 +445,22 @@ public static class SubscriptionParser
         {
             var name = RequireString(item, member + "[]");
             if (!NgsiLdSyntax.IsValidName(name)) throw Bad($"'{name}' in {member} is not a valid attribute name.");
-            names.Add(terms.ExpandTerm(name));
+            names.Add(asIs is not null && asIs.Contains(name) ? name : terms.ExpandTerm(name));
         }
         return names;
+    }
+
+    private static HashSet<string> DatasetIds(JsonNode? value)
+    {
+        if (value is not JsonArray { Count: > 0 } items) throw Bad("datasetId must be a non-empty array of datasetIds (URIs or @none).");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var id = RequireString(item, "datasetId[]");
+            if (id != NgsiLdSyntax.NoneKey && !NgsiLdSyntax.IsAbsoluteIri(id)) throw Bad($"datasetId '{id}' is not a URI or @none.");
+            ids.Add(id);
+        }
+        return ids;
     }
 
     private static TimeSpan Seconds(JsonNode? value, string member)

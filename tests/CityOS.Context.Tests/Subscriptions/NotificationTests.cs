@@ -71,7 +71,8 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
         Assert.Single(host.Receiver.Received(paths["entityCreated"]));
         Assert.Single(host.Receiver.Received(paths["attributeUpdated"]));
         Assert.Equal(2, host.Receiver.Received(paths["attributeCreated"]).Count);
-        Assert.Single(host.Receiver.Received(paths["attributeDeleted"]));
+        // Deleting the entity deletes its attributes too (5.2.12): attributeDeleted fires a second time.
+        Assert.Equal(2, host.Receiver.Received(paths["attributeDeleted"]).Count);
         Assert.Equal(3, host.Receiver.Received(paths["entityUpdated"]).Count);
         Assert.Single(host.Receiver.Received(paths["entityDeleted"]));
     }
@@ -185,6 +186,34 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
         var attribute = (await host.Receiver.WaitForAsync(path)).Single().Entity["temperature"]!;
         Assert.Equal(23, attribute["value"]!.GetValue<int>());
         Assert.Equal(20, attribute["previousValue"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task The_datasetId_member_limits_the_notified_instances()
+    {
+        var (type, path, _) = await SubscribeAsync("\"datasetId\": [\"urn:ngsi-ld:Dataset:fr\"]");
+        await CreateEntityAsync(type, """
+            "name": [{"type": "Property", "value": "Eiffel Tower"}, {"type": "Property", "value": "Tour Eiffel", "datasetId": "urn:ngsi-ld:Dataset:fr"}],
+            "height": {"type": "Property", "value": 330}
+            """);
+        var entity = (await host.Receiver.WaitForAsync(path)).Single().Entity;
+        Assert.Equal("Tour Eiffel", entity["name"]!["value"]!.GetValue<string>());
+        Assert.Equal("urn:ngsi-ld:Dataset:fr", entity["name"]!["datasetId"]!.GetValue<string>());
+        Assert.Null(entity["height"]);
+    }
+
+    [Fact]
+    public async Task Notification_pick_and_omit_shape_the_notified_entity()
+    {
+        var (type, pickPath, _) = await SubscribeAsync(notification: """ "pick": ["id", "humidity"] """);
+        var omitPath = (await SubscribeAsync(notification: """ "omit": ["humidity"] """, type: type)).Path;
+        await CreateEntityAsync(type, """ "temperature": {"type": "Property", "value": 20}, "humidity": {"type": "Property", "value": 50} """);
+        var picked = (await host.Receiver.WaitForAsync(pickPath)).Single().Entity;
+        Assert.Equal(new[] { "humidity", "id" }, picked.Select(m => m.Key).Order());
+        var omitted = (await host.Receiver.WaitForAsync(omitPath)).Single().Entity;
+        Assert.Null(omitted["humidity"]);
+        Assert.NotNull(omitted["temperature"]);
+        Assert.NotNull(omitted["type"]);
     }
 
     [Fact]

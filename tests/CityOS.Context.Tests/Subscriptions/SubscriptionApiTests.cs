@@ -154,7 +154,36 @@ public sealed class SubscriptionApiTests(SubscriptionHost host) : IClassFixture<
         { """{"type": "Notification", "entities": [{"type": "A"}], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "\"Subscription\"" },
         { """{"id": "no uri", "entities": [{"type": "A"}], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "not a URI" },
         { """{"type": "Subscription", "entities": [{"type": "A"}], "isActive": "yes", "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "isActive" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"format": "keyValues", "showChanges": true, "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "showChanges" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"format": "simplified", "showChanges": true, "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "showChanges" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": [], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.pick" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"omit": [], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.omit" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": ["a"], "omit": ["b"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "pick and notification.omit" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"pick": ["a"], "attributes": ["a"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.attributes" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"omit": ["a"], "attributes": ["b"], "endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "notification.attributes" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "csf": "((", "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "csf" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "datasetId": ["not a uri"], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "datasetId" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "datasetId": [], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/"}}}""", "datasetId" },
+        { """{"type": "Subscription", "entities": [{"type": "A"}], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/", "receiverInfo": [{"key": "K", "value": 42}]}}}""", "receiverInfo" },
     };
+
+    private const string Endpoint = """ "endpoint": {"uri": "http://127.0.0.1:9/"} """;
+
+    [Theory]
+    [InlineData(""" "datasetId": ["urn:ngsi-ld:Dataset:french-name", "@none"], """, Endpoint, "datasetId")]
+    [InlineData(""" "csf": "brandName==Mercedes", """, Endpoint, "csf")]
+    [InlineData("", """ "showChanges": true, "format": "normalized", """ + Endpoint, "notification.showChanges")]
+    [InlineData("", """ "pick": ["id", "name"], """ + Endpoint, "notification.pick")]
+    [InlineData("", """ "endpoint": {"uri": "http://127.0.0.1:9/", "notifierInfo": [{"key": "Prefer", "value": "body=json"}]} """, "notification.endpoint.notifierInfo")]
+    public async Task Valid_members_are_accepted_and_kept(string members, string notification, string kept)
+    {
+        var id = await host.SubscribeAsync($$$$"""
+            {"type": "Subscription", "entities": [{"type": "A"}], {{{{members}}}} "notification": { {{{{notification}}}} }}
+            """);
+        JsonNode? node = await host.GetSubscriptionAsync(id);
+        foreach (var step in kept.Split('.')) node = node?[step];
+        Assert.NotNull(node);
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]
