@@ -39,7 +39,7 @@ public static class EntitiesApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var entity = EntityParser.ParseEntity(body, terms, broker.Now);
         await broker.CreateAsync(tenant, entity, access, ct);
-        return TypedResults.Created($"/ngsi-ld/v1/entities/{Uri.EscapeDataString(entity.Id)}");
+        return TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/entities", entity.Id));
     }
 
     private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
@@ -107,7 +107,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Strict);
         var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
         var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct);
         return UpdateResult(outcome, terms);
@@ -118,7 +118,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Update);
         var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
         return UpdateResult(outcome, terms);
     }
