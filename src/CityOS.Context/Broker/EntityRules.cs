@@ -187,6 +187,21 @@ public static class EntityRules
         return new MutationOutcome.Save(current);
     };
 
+    /// <summary>
+    /// One entity of Purge Entities (5.6.21): deleted, or (with keep or drop, expanded names) only the attributes not kept or
+    /// the ones dropped are removed. An entity gone since the query is left alone.
+    /// </summary>
+    public static EntityMutator Purge(IReadOnlyCollection<string>? keep, IReadOnlyCollection<string>? drop, DateTimeOffset now) => current =>
+    {
+        if (current is null) return MutationOutcome.NoChange;
+        if (keep is null && drop is null) return MutationOutcome.DeleteEntity;
+        var removed = current.Attributes.Keys.Where(name => keep is not null ? !keep.Contains(name) : drop!.Contains(name)).ToList();
+        if (removed.Count == 0) return MutationOutcome.NoChange;
+        foreach (var name in removed) current.Attributes.Remove(name);
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
     /// <summary>Batch update (5.6.9): append to an existing entity, optionally without overwriting.</summary>
     public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now)
     {

@@ -21,6 +21,7 @@ public static class EntitiesApi
             .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         entities.MapPost("/", CreateEntity).WithName("CreateEntity").WithSummary("Create an entity (5.6.1).");
         entities.MapGet("/", QueryEntities).WithName("QueryEntities").WithSummary("Query entities (5.7.2).");
+        entities.MapDelete("/", PurgeEntities).WithName("PurgeEntities").WithSummary("Purge the entities a query selects, or some of their attributes (5.6.21, V1.9.1).");
         entities.MapGet("/{entityId}", RetrieveEntity).WithName("RetrieveEntity").WithSummary("Retrieve an entity (5.7.1).");
         entities.MapPut("/{entityId}", ReplaceEntity).WithName("ReplaceEntity").WithSummary("Replace an entity (5.6.18).");
         entities.MapPatch("/{entityId}", MergeEntity).WithName("MergeEntity").WithSummary("Merge into an entity (5.6.17).");
@@ -70,6 +71,18 @@ public static class EntitiesApi
         var options = EntityRenderer.ParseOptions(request.Query, terms);
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
+
+    private static async Task<IResult> PurgeEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
+    {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var purge = PurgeParameters.FromQueryString(request.Query, settings.Value);
+        await broker.PurgeAsync(tenant, purge.Query, Expanded(purge.Keep, terms), Expanded(purge.Drop, terms), terms, access, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static HashSet<string>? Expanded(IReadOnlyList<string>? names, ITermMapper terms) =>
+        names is null ? null : new HashSet<string>(names.Select(terms.ExpandTerm), StringComparer.Ordinal);
 
     private static async Task<IResult> ReplaceEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
