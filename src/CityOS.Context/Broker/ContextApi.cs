@@ -77,7 +77,7 @@ public sealed class ContextApi(
         Run(call, [AccessAction.Update], async (tenant, terms, access) =>
         {
             EntityIds.Validate(entityId);
-            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now);
+            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Update);
             return UpdateResult(await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct), terms);
         }, ct);
 
@@ -85,7 +85,7 @@ public sealed class ContextApi(
         Run(call, [AccessAction.Update], async (tenant, terms, access) =>
         {
             EntityIds.Validate(entityId);
-            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now);
+            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Strict);
             return UpdateResult(await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct), terms);
         }, ct);
 

@@ -141,6 +141,31 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now), ct);
 
     /// <summary>
+    /// Purge Entities (5.6.21): every entity the query selects (as the caller may see and write it) is deleted, or loses
+    /// the attributes not in <paramref name="keep"/> or those in <paramref name="drop"/> (expanded names). The matches are
+    /// all read first, then changed in one durable commit.
+    /// </summary>
+    public async Task PurgeAsync(string? tenant, QueryRequest request, IReadOnlyCollection<string>? keep, IReadOnlyCollection<string>? drop,
+        ITermMapper terms, EntityAccess access, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        for (var offset = 0; ; offset += request.Limit)
+        {
+            var page = await QueryAsync(tenant, new QueryRequest
+            {
+                Selectors = request.Selectors, Attrs = request.Attrs, Q = request.Q, ScopeQ = request.ScopeQ, Geo = request.Geo,
+                Limit = request.Limit, Offset = offset,
+            }, terms, access, ct);
+            ids.AddRange(page.Entities.Select(e => e.Id));
+            if (page.Entities.Count < request.Limit) break;
+        }
+        if (ids.Count == 0) return;
+        var rule = EntityRules.Purge(keep, drop, Now);
+        var results = await MutateAsync(tenant, ids.Distinct(StringComparer.Ordinal).Select(id => Prepare(new EntityMutation(id, rule), access)).ToList(), ct);
+        if (results.FirstOrDefault(r => r.Error is not null)?.Error is { } error) throw error;
+    }
+
+    /// <summary>
     /// Runs a batch: every entity on its own, all in one durable commit. Elements that could not be
     /// parsed come as errors already; the outcome lists successes and errors in the request's order.
     /// </summary>

@@ -8,11 +8,14 @@ namespace CityOS.Context.Broker;
 /// <summary>The attribute payloads of the entity operations, as the NGSI-LD endpoints and the context API both read them.</summary>
 public static class EntityPayload
 {
-    /// <summary>The attributes of an update or append fragment (5.6.2, 5.6.3), which may repeat the entity's id and types (both are taken out).</summary>
-    public static Dictionary<string, List<NgsiAttribute>> Attributes(JsonObject body, string entityId, ITermMapper terms, DateTimeOffset now)
+    /// <summary>
+    /// The attributes of an update or append fragment (5.6.2, 5.6.3), which may repeat the entity's id and types (both are taken out);
+    /// <see cref="AttributeParseMode.Update"/> for an update, where the NGSI-LD null deletes, <see cref="AttributeParseMode.Strict"/> for an append.
+    /// </summary>
+    public static Dictionary<string, List<NgsiAttribute>> Attributes(JsonObject body, string entityId, ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
     {
         EntityIds.FragmentTypes(body, entityId, terms);
-        return EntityParser.ParseAttributes(body, terms, now, AttributeParseMode.Strict);
+        return EntityParser.ParseAttributes(body, terms, now, mode);
     }
 
     /// <summary>The one attribute of a /attrs/{attrId} body: the body is the attribute itself (one instance or an array of instances).</summary>

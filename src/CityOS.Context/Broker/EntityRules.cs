@@ -49,7 +49,7 @@ public static class EntityRules
     public static EntityMutator Delete(string id) => current =>
         current is null ? NotFound(id) : MutationOutcome.DeleteEntity;
 
-    /// <summary>Update Attributes (5.6.2): only attributes (and datasetIds) that exist are replaced.</summary>
+    /// <summary>Update Attributes (5.6.2): only attributes (and datasetIds) that exist are replaced; one given as NGSI-LD null is deleted.</summary>
     public static EntityMutator UpdateAttributes(string id, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now, UpdateOutcome outcome) => current =>
     {
         outcome.Reset();
@@ -71,8 +71,10 @@ public static class EntityRules
                     outcome.NotUpdated.Add(new NotUpdated(name, instance.DatasetId is null ? "attribute has no default instance" : $"datasetId {instance.DatasetId} does not exist"));
                     continue;
                 }
-                existing[index] = Stamped(instance, now, existing[index].CreatedAt);
+                if (EntityParser.IsNgsiNull(instance.Value)) existing.RemoveAt(index);
+                else existing[index] = WithoutNullSubAttributes(Stamped(instance, now, existing[index].CreatedAt));
             }
+            if (existing.Count == 0) current.Attributes.Remove(name);
             if (all) outcome.Updated.Add(name);
         }
         return Changed(current, outcome, now);
@@ -103,7 +105,7 @@ public static class EntityRules
         return Changed(current, outcome, now);
     };
 
-    /// <summary>Partial Attribute Update (5.6.4): the given members of one existing attribute instance change, the rest stays.</summary>
+    /// <summary>Partial Attribute Update (5.6.4): the given members of one existing attribute instance change, the rest stays; an NGSI-LD null value deletes the instance.</summary>
     public static EntityMutator PartialAttributeUpdate(string id, string attribute, List<NgsiAttribute> instances, DateTimeOffset now) => current =>
     {
         if (current is null) return NotFound(id);
@@ -112,8 +114,10 @@ public static class EntityRules
         {
             var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
             if (index < 0) return NotFound(id, attribute, instance.DatasetId);
-            existing[index] = MergeInstance(existing[index], instance, now);
+            if (EntityParser.IsNgsiNull(instance.Value)) existing.RemoveAt(index);
+            else existing[index] = MergeInstance(existing[index], instance, now);
         }
+        if (existing.Count == 0) current.Attributes.Remove(attribute);
         current.ModifiedAt = now;
         return new MutationOutcome.Save(current);
     };
@@ -183,6 +187,21 @@ public static class EntityRules
         return new MutationOutcome.Save(current);
     };
 
+    /// <summary>
+    /// One entity of Purge Entities (5.6.21): deleted, or (with keep or drop, expanded names) only the attributes not kept or
+    /// the ones dropped are removed. An entity gone since the query is left alone.
+    /// </summary>
+    public static EntityMutator Purge(IReadOnlyCollection<string>? keep, IReadOnlyCollection<string>? drop, DateTimeOffset now) => current =>
+    {
+        if (current is null) return MutationOutcome.NoChange;
+        if (keep is null && drop is null) return MutationOutcome.DeleteEntity;
+        var removed = current.Attributes.Keys.Where(name => keep is not null ? !keep.Contains(name) : drop!.Contains(name)).ToList();
+        if (removed.Count == 0) return MutationOutcome.NoChange;
+        foreach (var name in removed) current.Attributes.Remove(name);
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
     /// <summary>Batch update (5.6.9): append to an existing entity, optionally without overwriting.</summary>
     public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now)
     {
@@ -226,6 +245,15 @@ public static class EntityRules
         }
         merged.ModifiedAt = now;
         return merged;
+    }
+
+    private static NgsiAttribute WithoutNullSubAttributes(NgsiAttribute attribute)
+    {
+        foreach (var name in attribute.SubAttributes.Where(s => EntityParser.IsNgsiNull(s.Value.Value)).Select(s => s.Key).ToList())
+        {
+            attribute.SubAttributes.Remove(name);
+        }
+        return attribute;
     }
 
     private static MutationOutcome Changed(Entity current, UpdateOutcome outcome, DateTimeOffset now)

@@ -8,8 +8,14 @@ namespace CityOS.Context.Representation;
 /// <summary>How strictly an attribute payload is read.</summary>
 public enum AttributeParseMode
 {
-    /// <summary>Create, append, replace and update: every attribute needs its value member; the NGSI-LD null is refused.</summary>
+    /// <summary>Create, append and replace: every attribute needs its value member; the NGSI-LD null is refused.</summary>
     Strict,
+
+    /// <summary>
+    /// Update Attributes (5.6.2): every attribute needs its value member, and the NGSI-LD null in any of its
+    /// forms (4.5.x) asks for the attribute instance to be deleted.
+    /// </summary>
+    Update,
 
     /// <summary>
     /// Merge-patch and partial update: an attribute may omit its value member (the result has
@@ -31,6 +37,19 @@ public static class EntityParser
     /// <summary>True when <paramref name="value"/> is the NGSI-LD null.</summary>
     public static bool IsNgsiNull(JsonNode? value) =>
         value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == NgsiNull;
+
+    /// <summary>
+    /// True when a value member holds the NGSI-LD null in the form its attribute type uses (4.5.x): the null itself,
+    /// or JSON null, for every type; {"@none": null} for a languageMap; [null] for an objectList or valueList.
+    /// </summary>
+    private static bool IsNullForm(AttributeKind kind, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] JsonNode? node) => node is null || IsNgsiNull(node) || kind switch
+    {
+        AttributeKind.LanguageProperty => node is JsonObject map && map.Count == 1 && map.TryGetPropertyValue(NgsiLdSyntax.NoneKey, out var none) && (none is null || IsNgsiNull(none)),
+        AttributeKind.ListRelationship => node is JsonArray list && list.Count == 1 && (list[0] is null || IsNgsiNull(list[0]) || (list[0] is JsonObject o && o.Count == 1 && o.TryGetPropertyValue("object", out var target) && IsNgsiNull(target))),
+        AttributeKind.ListProperty => node is JsonArray values && values.Count == 1 && (values[0] is null || IsNgsiNull(values[0])),
+        AttributeKind.JsonProperty => node is JsonObject json && json.Count == 2 && json.TryGetPropertyValue("@value", out var inner) && IsNgsiNull(inner),
+        _ => false,
+    };
 
     public static Entity ParseEntity(JsonObject payload, ITermMapper terms, DateTimeOffset now)
     {
@@ -233,6 +252,8 @@ public static class EntityParser
     private sealed class Reader(ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
     {
         private bool Patch => mode == AttributeParseMode.Patch;
+
+        private bool NullDeletes => mode != AttributeParseMode.Strict;
 
         public void AddAttribute(Dictionary<string, List<NgsiAttribute>> attributes, string name, JsonNode? node)
         {
@@ -465,20 +486,22 @@ public static class EntityParser
         {
             if (node is null)
             {
-                return Patch ? JsonValue.Create(NgsiNull) : throw Bad(path, "null is not a valid value");
+                return NullDeletes ? JsonValue.Create(NgsiNull) : throw Bad(path, "null is not a valid value");
             }
-            if (!Patch && IsNgsiNull(node))
+            if (!NullDeletes && IsNgsiNull(node))
             {
-                throw Bad(path, $"'{NgsiNull}' is only allowed in merge and partial updates");
+                throw Bad(path, $"'{NgsiNull}' is only allowed in updates, merges and partial updates");
             }
             return node.DeepClone();
         }
 
         private JsonNode ReadValue(string path, AttributeKind kind, JsonNode? node)
         {
-            if (node is null || IsNgsiNull(node))
+            if (IsNullForm(kind, node))
             {
-                return PlainValue(path, node);
+                return NullDeletes
+                    ? JsonValue.Create(NgsiNull)
+                    : throw Bad(path, node is null ? "null is not a valid value" : $"'{NgsiNull}' is only allowed in updates, merges and partial updates");
             }
             switch (kind)
             {
@@ -621,9 +644,9 @@ public static class EntityParser
         }
 
         private static DateTimeOffset ObservedAt(string path, JsonNode? node) =>
-            node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseDateTime(v.GetValue<string>(), out var at)
+            node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseUtcDateTime(v.GetValue<string>(), out var at)
                 ? at
-                : throw Bad(path, "\"observedAt\" must be an ISO 8601 DateTime such as \"2026-11-22T02:30:00Z\"");
+                : throw Bad(path, "\"observedAt\" must be an ISO 8601 DateTime in UTC such as \"2026-11-22T02:30:00Z\"");
 
         private static bool IsIriString(JsonNode? node) =>
             node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.IsAbsoluteIri(v.GetValue<string>());

@@ -99,14 +99,34 @@ internal static class NgsiLdSyntax
         {
             return false;
         }
-        for (var i = colon + 1; i < s.Length; i++)
+        foreach (var rune in s.AsSpan(colon + 1).EnumerateRunes())
         {
-            if (IsNeverInIri(s[i]))
+            if (rune.IsBmp && IsNeverInIri((char)rune.Value) || IsInvisible(rune))
             {
                 return false;
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Characters that render as nothing (or as another text direction): an IRI holding one reads as a different IRI in
+    /// logs and user interfaces, so it names nothing. Spaces and separators, format characters (bidi controls, zero-width
+    /// characters, the byte order mark), variation selectors, noncharacters, lone surrogates and the blank fillers.
+    /// </summary>
+    private static bool IsInvisible(System.Text.Rune rune)
+    {
+        var value = rune.Value;
+        if (value is >= 0xFDD0 and <= 0xFDEF || (value & 0xFFFE) == 0xFFFE
+            || value is >= 0xFE00 and <= 0xFE0F or >= 0xE0100 and <= 0xE01EF
+            || value is 0x115F or 0x1160 or 0x3164 or 0xFFA0 or 0x2800 or 0xFFFD)
+        {
+            return true;
+        }
+        return System.Text.Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.SpaceSeparator
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+            or System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.Control
+            or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.PrivateUse;
     }
 
     private static bool IsNeverInIri(char c) =>
@@ -202,6 +222,21 @@ internal static class NgsiLdSyntax
             return false;
         }
         return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+
+    /// <summary>
+    /// A DateTime an attribute carries (observedAt, expiresAt): in UTC (4.6.3), so written with "Z" or with no zone
+    /// (read as UTC, as Orion-LD does); an offset such as "+02:00" names local time and is refused.
+    /// </summary>
+    public static bool TryParseUtcDateTime(string s, out DateTimeOffset value)
+    {
+        var zone = s.Length > 19 ? s.AsSpan(19).IndexOfAny('+', '-') : -1;
+        if (zone >= 0)
+        {
+            value = default;
+            return false;
+        }
+        return TryParseDateTime(s, out value);
     }
 
     /// <summary>

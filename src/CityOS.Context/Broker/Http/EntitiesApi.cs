@@ -21,6 +21,7 @@ public static class EntitiesApi
             .WithSurface(ApiSurface.NgsiLd).RequireAuthorization(CallerAuthentication.CallerPolicy);
         entities.MapPost("/", CreateEntity).WithName("CreateEntity").WithSummary("Create an entity (5.6.1).");
         entities.MapGet("/", QueryEntities).WithName("QueryEntities").WithSummary("Query entities (5.7.2).");
+        entities.MapDelete("/", PurgeEntities).WithName("PurgeEntities").WithSummary("Purge the entities a query selects, or some of their attributes (5.6.21, V1.9.1).");
         entities.MapGet("/{entityId}", RetrieveEntity).WithName("RetrieveEntity").WithSummary("Retrieve an entity (5.7.1).");
         entities.MapPut("/{entityId}", ReplaceEntity).WithName("ReplaceEntity").WithSummary("Replace an entity (5.6.18).");
         entities.MapPatch("/{entityId}", MergeEntity).WithName("MergeEntity").WithSummary("Merge into an entity (5.6.17).");
@@ -39,7 +40,7 @@ public static class EntitiesApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var entity = EntityParser.ParseEntity(body, terms, broker.Now);
         await broker.CreateAsync(tenant, entity, access, ct);
-        return TypedResults.Created($"/ngsi-ld/v1/entities/{Uri.EscapeDataString(entity.Id)}");
+        return TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/entities", entity.Id));
     }
 
     private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
@@ -99,6 +100,18 @@ public static class EntitiesApi
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 
+    private static async Task<IResult> PurgeEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
+    {
+        var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
+        var (tenant, terms) = await reader.ReadContextAsync(request, ct);
+        var purge = PurgeParameters.FromQueryString(request.Query, settings.Value);
+        await broker.PurgeAsync(tenant, purge.Query, Expanded(purge.Keep, terms), Expanded(purge.Drop, terms), terms, access, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static HashSet<string>? Expanded(IReadOnlyList<string>? names, ITermMapper terms) =>
+        names is null ? null : new HashSet<string>(names.Select(terms.ExpandTerm), StringComparer.Ordinal);
+
     private static async Task<IResult> ReplaceEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
@@ -135,7 +148,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Strict);
         var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
         var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct);
         return UpdateResult(outcome, terms);
@@ -146,7 +159,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now);
+        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Update);
         var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
         return UpdateResult(outcome, terms);
     }

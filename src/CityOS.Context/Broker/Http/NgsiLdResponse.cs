@@ -32,6 +32,22 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Links { get; } = [];
 
+    /// <summary>
+    /// The path of a created resource with its id as the client sent it (as Orion-LD gives it): only what a URI path
+    /// segment cannot hold is percent-encoded, so "urn:ngsi-ld:Building:1" stays readable and ':' is not escaped.
+    /// </summary>
+    public static string LocationOf(string collection, string id)
+    {
+        var location = new System.Text.StringBuilder(collection.Length + id.Length + 1).Append(collection).Append('/');
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(id))
+        {
+            var c = (char)b;
+            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@".Contains(c))) location.Append(c);
+            else location.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return location.ToString();
+    }
+
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(JsonNode), ["application/json", "application/ld+json"]));
 
