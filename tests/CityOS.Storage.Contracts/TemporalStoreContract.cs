@@ -188,9 +188,9 @@ public abstract class TemporalStoreContract : IAsyncLifetime
         Assert.Null(await Store.GetEntityAsync("city-b", Sensor, default));
         Assert.Empty(await Store.FindEntitiesAsync("city-b", null, null, TimeFilter.All, default));
         Assert.Equal(0, await Store.DeleteAttributeAsync("city-b", Sensor, Level, null, deleteAll: true, default));
-        Assert.False(await Store.DeleteEntityAsync("city-b", Sensor, default));
+        Assert.False(await Store.DeleteEntityAsync("city-b", Sensor, T(100), default));
 
-        Assert.True(await Store.DeleteEntityAsync("city-a", Sensor, default));
+        Assert.True(await Store.DeleteEntityAsync("city-a", Sensor, T(100), default));
         Assert.Equal([7], await LevelsAsync(null, TimeFilter.All));
         Assert.Equal(["city-a"], await Store.ListTenantsAsync(default));
     }
@@ -223,8 +223,8 @@ public abstract class TemporalStoreContract : IAsyncLifetime
         await AppendLevelsAsync();
         await AppendLevelsAsync(id: "urn:ngsi-ld:Sensor:kept");
 
-        Assert.True(await Store.DeleteEntityAsync(null, Sensor, default));
-        Assert.False(await Store.DeleteEntityAsync(null, Sensor, default));
+        Assert.True(await Store.DeleteEntityAsync(null, Sensor, T(100), default));
+        Assert.False(await Store.DeleteEntityAsync(null, Sensor, T(100), default));
 
         Assert.Null(await Store.GetEntityAsync(null, Sensor, default));
         Assert.Empty(await LevelsAsync(null, TimeFilter.All));
@@ -235,6 +235,23 @@ public abstract class TemporalStoreContract : IAsyncLifetime
         // The same id starts a new history.
         Assert.True(await AppendAsync(null, Sensor, T(70), (Level, Value(8, T(70)))));
         Assert.Equal([8], await LevelsAsync(null, TimeFilter.All));
+    }
+
+    [Fact]
+    public async Task History_of_changes_made_before_a_temporal_deletion_does_not_bring_the_entity_back()
+    {
+        await AppendLevelsAsync();
+        Assert.True(await Store.DeleteEntityAsync(null, Sensor, T(50), default));
+
+        // The markers of a core DELETE made before the temporal one arrive late from the journal.
+        await Store.RecordAsync(null, [new TemporalWrite(Sensor, [Ns + "Sensor"], null, T(49), [(Level, Marker(T(49)))], DeletedAt: T(49))], 1, default);
+        Assert.Null(await Store.GetEntityAsync(null, Sensor, default));
+        Assert.Empty(await Store.FindEntitiesAsync(null, null, null, TimeFilter.All, default));
+        Assert.Equal(1, await Store.RecordedPositionAsync(null, default));
+
+        // A change made after the temporal deletion starts a new history.
+        await Store.RecordAsync(null, [new TemporalWrite(Sensor, [Ns + "Sensor"], null, T(51), [(Level, Value(9, T(51)))])], 2, default);
+        Assert.Equal([9], await LevelsAsync(null, TimeFilter.All));
     }
 
     [Fact]

@@ -234,7 +234,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     {
         var head = await HeadAsync(tenant, id, access, ct);
         access.Require(AccessAction.Delete, head.Types, id, []);
-        if (!await store.DeleteEntityAsync(tenant, id, ct)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
+        if (!await store.DeleteEntityAsync(tenant, id, Now, ct)) throw NgsiLdException.NotFound($"Entity {id} has no temporal representation.");
     }
 
     public async Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, EntityAccess access, CancellationToken ct)

@@ -71,6 +71,25 @@ public sealed class HistoryTests(TemporalHost host) : IClassFixture<TemporalHost
     }
 
     [Fact]
+    public async Task A_temporal_delete_right_after_a_core_delete_is_not_undone_by_the_late_history_of_the_core_delete()
+    {
+        var id = Ngsi.Unique("Kiosk");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Kiosk", "open": {"type": "Property", "value": true}}""");
+        await _client.WaitForHistoryAsync(id, "open", 1);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"{Temporal.Url}/{id}")).StatusCode);
+
+        // A later change recorded means the core delete's markers have been through the recorder too.
+        var later = Ngsi.Unique("Kiosk");
+        await _client.CreateAsync($$$"""{"id": "{{{later}}}", "type": "Kiosk", "open": {"type": "Property", "value": false}}""");
+        await _client.WaitForHistoryAsync(later, "open", 1);
+
+        var gone = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{id}"));
+        await gone.AssertProblemAsync(404, "ResourceNotFound");
+        Assert.DoesNotContain(await _client.QueryTemporalAsync("type=Kiosk"), e => e!["id"]!.GetValue<string>() == id);
+    }
+
+    [Fact]
     public async Task Deleting_an_attribute_leaves_an_instance_with_the_NGSI_LD_Null_and_deletedAt()
     {
         var id = Ngsi.Unique("Valve");

@@ -56,7 +56,11 @@ public interface ITemporalStore
     /// </summary>
     ValueTask<IReadOnlyList<PeriodSums>> SumPeriodsAsync(string? tenant, string id, string attribute, TimeFilter filter, DateTimeOffset start, TimeSpan period, bool countDistinct, CancellationToken ct);
 
-    ValueTask<bool> DeleteEntityAsync(string? tenant, string id, CancellationToken ct);
+    /// <summary>
+    /// Deletes an entity's whole history (temporal API); history of changes made up to <paramref name="at"/> that
+    /// <see cref="RecordAsync"/> receives later (the journal is read asynchronously) is not recorded for it.
+    /// </summary>
+    ValueTask<bool> DeleteEntityAsync(string? tenant, string id, DateTimeOffset at, CancellationToken ct);
 
     /// <summary>Deletes the instances of an attribute: of the default instance, of one datasetId, or all; returns how many.</summary>
     ValueTask<int> DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct);

@@ -58,7 +58,7 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
     {
         Database(tenant, create: true)!.Write(tx =>
         {
-            foreach (var write in writes) tx.Append(write);
+            foreach (var write in writes) tx.Record(write);
             tx.SetPosition(journalPosition);
             return true;
         });
@@ -209,8 +209,8 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
             return (IReadOnlyList<PeriodSums>)sums;
         }) ?? []);
 
-    public ValueTask<bool> DeleteEntityAsync(string? tenant, string id, CancellationToken ct) =>
-        new(Database(tenant, create: false)?.Write(tx => tx.DeleteEntity(id)) ?? false);
+    public ValueTask<bool> DeleteEntityAsync(string? tenant, string id, DateTimeOffset at, CancellationToken ct) =>
+        new(Database(tenant, create: false)?.Write(tx => tx.DeleteEntity(id, at)) ?? false);
 
     public ValueTask<int> DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, CancellationToken ct) =>
         new(Database(tenant, create: false)?.Write(tx => tx.DeleteAttribute(id, attribute, datasetId, deleteAll)) ?? 0);

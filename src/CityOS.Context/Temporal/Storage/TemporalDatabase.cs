@@ -21,6 +21,7 @@ internal sealed class TemporalDatabase : IDisposable
         CREATE INDEX IF NOT EXISTS instances_created ON instances(series, created_at);
         CREATE INDEX IF NOT EXISTS instances_modified ON instances(series, modified_at);
         CREATE TABLE IF NOT EXISTS journal(id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS purged(id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
         """;
 
     private readonly string _connectionString;
@@ -212,6 +213,24 @@ internal sealed class TemporalDatabase : IDisposable
             _insertInstance.ExecuteNonQuery();
         }
 
+        /// <summary>
+        /// Records history from the journal, unless the temporal API deleted the entity after the change was made: history
+        /// is recorded asynchronously, so the markers of a core DELETE can arrive after a temporal DELETE that followed it.
+        /// </summary>
+        public void Record(TemporalWrite write)
+        {
+            var purged = Command("SELECT at FROM purged WHERE id = $id");
+            purged.Parameters.AddWithValue("$id", write.EntityId);
+            if (purged.ExecuteScalar() is long at)
+            {
+                if (write.At.ToUnixTimeMilliseconds() <= at) return;
+                var forget = Command("DELETE FROM purged WHERE id = $id");
+                forget.Parameters.AddWithValue("$id", write.EntityId);
+                forget.ExecuteNonQuery();
+            }
+            Append(write);
+        }
+
         public void SetPosition(long position)
         {
             var command = Command("INSERT INTO journal(id, position) VALUES (1, $p) ON CONFLICT(id) DO UPDATE SET position = max(position, excluded.position)");
@@ -219,7 +238,7 @@ internal sealed class TemporalDatabase : IDisposable
             command.ExecuteNonQuery();
         }
 
-        public bool DeleteEntity(string id)
+        public bool DeleteEntity(string id, DateTimeOffset at)
         {
             var command = Command("""
                 DELETE FROM instances WHERE series IN (SELECT id FROM series WHERE entity_id = $id);
@@ -229,6 +248,13 @@ internal sealed class TemporalDatabase : IDisposable
             command.Parameters.AddWithValue("$id", id);
             var deleted = command.ExecuteNonQuery() > 0;
             seriesIds.Clear();
+            if (deleted)
+            {
+                var purge = Command("INSERT INTO purged(id, at) VALUES ($id, $at) ON CONFLICT(id) DO UPDATE SET at = max(at, excluded.at)");
+                purge.Parameters.AddWithValue("$id", id);
+                purge.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+                purge.ExecuteNonQuery();
+            }
             return deleted;
         }
 
