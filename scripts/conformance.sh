@@ -47,6 +47,15 @@ else
   subset=1
 fi
 export RESULTS="$work/results"
+# Free loopback ports for the broker and the suite's helper servers, so that several runs (worktrees, CI) can
+# share a machine; a port set in the environment wins.
+read -r p1 p2 p3 p4 p5 < <(/usr/bin/python3 -c '
+import socket
+s = [socket.socket() for _ in range(5)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+export BROKER_PORT="${BROKER_PORT:-$p1}" CTX_PORT="${CTX_PORT:-$p2}" NOTIF_PORT="${NOTIF_PORT:-$p3}" \
+  CSRC_PORT="${CSRC_PORT:-$p4}" CSERVER_PORT="${CSERVER_PORT:-$p5}"
 mkdir -p "$work/etsi"
 BROKER_DLL="$work/cityos/cityos.dll" ETSI_WORK="$work/etsi" FOLDERS="$FOLDERS" bash "$suite/run.sh" >"$work/run.log" 2>&1 || {
   tail -30 "$work/run.log" >&2; echo "the ETSI run itself failed" >&2; exit 2; }
