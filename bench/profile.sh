@@ -14,7 +14,7 @@ out=${PROFILE_OUT:-/tmp/cityos-profile}
 mkdir -p "$out"
 dotnet build -c Release --nologo -v q src/CityOS.Server >/dev/null
 data=$(mktemp -d); port=${PROFILE_PORT:-5126}
-DOTNET_PerfMapEnabled=1 dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $port --data "$data" \
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $port --data "$data" \
   --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
@@ -42,7 +42,7 @@ for name in "${scenarios[@]}"; do
   units=$((requests * ${per[$name]:-1}))
   echo "== $name: $result"
   awk -v t=$((after - before)) -v hz="$hz" -v n="$units" 'BEGIN { printf "   CPU per %s: %.1f us (incl. background work)\n", "unit", t / hz * 1e6 / n }'
-  perf report -i "$out/$name.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -6 | sed 's/^/   /'
-  perf report -i "$out/$name.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25 | sed 's/^/   /'
+  perf report -i "$out/$name.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -6 | sed 's/^/   /' || true
+  perf report -i "$out/$name.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25 | sed 's/^/   /' || true
   rm -f "$lua"
 done

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
+# Each scenario first runs unmeasured for this long, so that the JIT's tiering of its code path is not billed to it.
+warmup=${BENCH_WARMUP:-5}
 entities=${BENCH_ENTITIES:-100000}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
@@ -52,8 +54,15 @@ run() {
 }
 
 declare -A results
+before_measure=true # a command run between a scenario's warm-up and its measured run
 scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH] [HEADER]
+  if [ "$warmup" -gt 0 ]; then
+    wait_idle
+    echo "warming up $2..." >&2
+    duration=$warmup run "$1" "$3" "$4" "$5" "${6:-}" "${7:-}" >/dev/null
+  fi
   wait_idle
+  $before_measure
   echo "running $2..." >&2
   results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}" "${7:-}")
 }
@@ -66,9 +75,10 @@ scenario upsert     "batch upsert x100"         "$cityos" upsert.lua 16
 # Partial attribute update with history on (the default): every acknowledged PATCH must be one more history instance.
 history_db="$data/temporal/default.db"
 history_count() { sqlite3 -readonly "$history_db" "PRAGMA busy_timeout=10000; SELECT count(*) FROM instances i JOIN series s ON s.id = i.series WHERE s.attribute LIKE '%temperature'" | tail -1; }
-wait_idle
-history_before=$(history_count)
+count_history_before() { history_before=$(history_count); }
+before_measure=count_history_before
 scenario patch      "PATCH one attribute, history on" "$cityos" patch.lua 50
+before_measure=true
 wait_idle
 history_after=$(history_count)
 read -r _ _ _ _ patch_acknowledged <<<"${results[patch]}"
