@@ -22,7 +22,7 @@ internal static class SqliteQuery
         var prefilter = IndexFilters.Of(query);
         return query is { NearPoint: { } near, Geo: { } geo } && prefilter is { GeoEnvelope.IsNull: false, Ids: null or { Count: 0 } }
             ? RunNear(session, sql, query, prefilter, geo, near, residual, ct)
-            : RunScan(session.Connection, sql, query, prefilter, residual, ct);
+            : RunScan(session, sql, query, prefilter, residual, ct);
     }
 
     /// <summary>Builds the SQL text and its parameters ($p0, $p1, … in order, so the n-th is bound at index n + 1).</summary>
@@ -32,12 +32,6 @@ internal static class SqliteQuery
         private int _parameters;
 
         public List<object> Values { get; } = [];
-
-        public void ApplyTo(SqliteCommand command)
-        {
-            command.CommandText = _text.ToString();
-            for (var i = 0; i < Values.Count; i++) command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), Values[i]);
-        }
 
         public SqlBuilder Append(string text)
         {
@@ -71,9 +65,8 @@ internal static class SqliteQuery
     // geo) are written that way; type and attribute filters become correlated EXISTS probes on
     // their primary keys. With nothing selective, a single type or attribute drives the scan in
     // rowid order from its own index, so a page costs its size, not the table's.
-    private static QueryPage RunScan(SqliteConnection connection, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, IResidualFilter? residual, CancellationToken ct)
+    private static QueryPage RunScan(ReadSession session, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, IResidualFilter? residual, CancellationToken ct)
     {
-        using var command = connection.CreateCommand();
         var selective = prefilter.Ids is { Count: > 0 } || prefilter.ValueFilters.Count > 0 || prefilter.GeoEnvelope is { IsNull: false };
         var types = prefilter.TypeAnyOf is { Count: > 0 } t ? t : null;
         var attributes = prefilter.HasAnyAttribute is { Count: > 0 } a ? a : null;
@@ -97,33 +90,42 @@ internal static class SqliteQuery
         }
         Conditions(sql, prefilter, types, attributes, geo: true, entity: "e.rowid");
         sql.Append(order);
-        sql.ApplyTo(command);
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
         long matched = 0;
         var near = query.Order == EntityOrder.Distance ? query.Geo : null;
         var ordered = near is not null ? new List<(double Key, long Sequence, Entity Entity)>() : null;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        // A query of the same shape has the same text: its statement is prepared once per connection, and documents are
+        // decoded straight from SQLite's buffer.
+        var rows = session.Statement(sql.ToString());
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            if (residual is null && ordered is null && (matched < query.Offset || page.Count >= query.Limit))
+            for (var i = 0; i < sql.Values.Count; i++) rows.BindValue(i + 1, sql.Values[i]);
+            while (rows.Step())
             {
-                // Nothing left to decide: rows before the offset (or, counting, after the page) are counted unread.
+                ct.ThrowIfCancellationRequested();
+                if (residual is null && ordered is null && (matched < query.Offset || page.Count >= query.Limit))
+                {
+                    // Nothing left to decide: rows before the offset (or, counting, after the page) are counted unread.
+                    matched++;
+                    if (!query.Count && page.Count >= query.Limit) break;
+                    continue;
+                }
+                var entity = EntityDocument.Deserialize(rows.Blob(0));
+                if (residual is not null && !residual.Matches(entity)) continue;
+                if (ordered is not null)
+                {
+                    ordered.Add((EntityGeometry.NearestDistance(entity, near!.PropertyIri, near.Query), matched++, entity));
+                    continue;
+                }
+                if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
                 matched++;
                 if (!query.Count && page.Count >= query.Limit) break;
-                continue;
             }
-            var entity = EntityDocument.Deserialize(((byte[])reader[0]).AsSpan());
-            if (residual is not null && !residual.Matches(entity)) continue;
-            if (ordered is not null)
-            {
-                ordered.Add((EntityGeometry.NearestDistance(entity, near!.PropertyIri, near.Query), matched++, entity));
-                continue;
-            }
-            if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
-            matched++;
-            if (!query.Count && page.Count >= query.Limit) break;
+        }
+        finally
+        {
+            rows.Reset();
         }
         if (ordered is not null)
         {
@@ -152,7 +154,8 @@ internal static class SqliteQuery
         var distances = new Dictionary<long, double>();
         var loaded = new Dictionary<long, Entity>();
         // Hundreds of candidate rows per query: read them on SQLite's own API, not through a data reader.
-        using (var candidates = new RawStatement(session.Connection, sql.ToString()))
+        var candidates = session.Statement(sql.ToString());
+        try
         {
             for (var i = 0; i < sql.Values.Count; i++) candidates.BindValue(i + 1, sql.Values[i]);
             while (candidates.Step())
@@ -172,6 +175,10 @@ internal static class SqliteQuery
                 var distance = GeoMetrics.HaversineMetres(near.X, near.Y, candidates.Double(1), candidates.Double(2));
                 distances[rowid] = distances.TryGetValue(rowid, out var known) ? Math.Min(known, distance) : distance;
             }
+        }
+        finally
+        {
+            candidates.Reset();
         }
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));

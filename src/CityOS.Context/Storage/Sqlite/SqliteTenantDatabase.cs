@@ -555,6 +555,25 @@ internal sealed class ReadSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
+    // Query statements by text: a query's text depends only on its shape (which filters, how many values), so a few
+    // shapes cover the traffic; past this many the cache starts over rather than grow with unusual shapes.
+    private const int MaxQueryStatements = 32;
+    private readonly Dictionary<string, RawStatement> _queries = new(StringComparer.Ordinal);
+
+    /// <summary>The prepared statement for a query's text, kept for the connection's life; the caller binds every parameter and resets it after use.</summary>
+    public RawStatement Statement(string sql)
+    {
+        if (_queries.TryGetValue(sql, out var statement)) return statement;
+        if (_queries.Count >= MaxQueryStatements)
+        {
+            foreach (var old in _queries.Values) old.Dispose();
+            _queries.Clear();
+        }
+        statement = new RawStatement(Connection, sql);
+        _queries[sql] = statement;
+        return statement;
+    }
+
     /// <summary>Whether the journal holds changes after the consumer's acknowledged position.</summary>
     public bool HasPending(string consumer)
     {
@@ -645,6 +664,7 @@ internal sealed class ReadSession : IDisposable
     {
         _getById.Dispose();
         _getByRowId.Dispose();
+        foreach (var statement in _queries.Values) statement.Dispose();
         _statements.Dispose();
         Connection.Dispose();
     }
