@@ -182,6 +182,22 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
     }
 
     [Fact]
+    public async Task Geojson_with_prefer_body_json_names_the_context_in_the_link_header_instead_of_the_body()
+    {
+        var tenant = await CityAsync();
+        var request = Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=ParkingSpot&limit=3", tenant: tenant, accept: "application/geo+json");
+        request.Headers.TryAddWithoutValidation("Prefer", "body=json");
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal("application/geo+json", response.Content.Headers.ContentType!.MediaType);
+        var collection = await response.BodyAsync();
+        Assert.Equal("FeatureCollection", collection["type"]!.GetValue<string>());
+        Assert.Null(collection["@context"]);
+        Assert.Contains("rel=\"http://www.w3.org/ns/json-ld#context\"", string.Join(",", response.Headers.GetValues("Link")));
+    }
+
+    [Fact]
     public async Task Post_query_takes_the_Query_payload()
     {
         var tenant = await CityAsync();

@@ -57,7 +57,11 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
         response.StatusCode = status;
         foreach (var (name, value) in Headers) response.Headers[name] = value;
         var links = new List<string>(Links);
-        if (mediaType == ResponseMediaType.Json) links.Insert(0, context.LinkHeader);
+        // GeoJSON carries the @context in its body unless the client asks for "Prefer: body=json" (6.3.6, V1.9.1):
+        // then the body has none and the Link header names it, as for application/json.
+        var contextInBody = mediaType == ResponseMediaType.JsonLd
+            || (mediaType == ResponseMediaType.GeoJson && !PrefersBodyJson(httpContext.Request));
+        if (!contextInBody) links.Insert(0, context.LinkHeader);
         if (links.Count > 0) response.Headers.Link = string.Join(", ", links);
         if (body is null) return;
         response.ContentType = mediaType switch
@@ -67,9 +71,26 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
             _ => "application/json",
         };
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
-        if (mediaType is ResponseMediaType.JsonLd or ResponseMediaType.GeoJson) WriteWithContext(writer, body, context.ResponseContext);
+        if (contextInBody) WriteWithContext(writer, body, context.ResponseContext);
         else body.WriteTo(writer);
         await writer.FlushAsync(httpContext.RequestAborted);
+    }
+
+    /// <summary>Whether the request's Prefer header (RFC 7240) holds the preference body=json.</summary>
+    internal static bool PrefersBodyJson(HttpRequest request)
+    {
+        foreach (var header in request.Headers["Prefer"])
+        {
+            if (header is null) continue;
+            foreach (var preference in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var token = preference.Split(';', 2)[0].Trim();
+                var eq = token.IndexOf('=');
+                if (eq > 0 && token[..eq].Trim().Equals("body", StringComparison.OrdinalIgnoreCase)
+                    && token[(eq + 1)..].Trim().Trim('"').Equals("json", StringComparison.OrdinalIgnoreCase)) return true;
+            }
+        }
+        return false;
     }
 
     private static void WriteWithContext(Utf8JsonWriter writer, JsonNode body, JsonNode ldContext)
