@@ -47,7 +47,7 @@ public static class TemporalApi
         var scopes = body.TryGetPropertyValue("scope", out var scopeNode) ? EntityParser.ParseScopes(scopeNode) : null;
         var attributes = TemporalAttributes(body, terms, temporal.Now);
         var created = await temporal.CreateOrAppendAsync(tenant, id, types, scopes, attributes, access, ct);
-        return created ? TypedResults.Created($"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(id)}") : TypedResults.NoContent();
+        return created ? TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/temporal/entities", id)) : TypedResults.NoContent();
     }
 
     private static async Task<IResult> AddAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
@@ -67,8 +67,9 @@ public static class TemporalApi
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
-        var query = ParseTemporal(request.Query);
+        var query = ParseTemporal(request.Query, terms);
         var result = await temporal.RetrieveAsync(tenant, entityId, QueryParameters.List(request.Query, "attrs"), QueryParameters.Text(request.Query, "type"), query, terms, access, ct);
+        if (result.Entities[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
         return Respond(result.Entities[0], result, terms, mediaType);
     }
 
@@ -78,7 +79,7 @@ public static class TemporalApi
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
-        var query = ParseTemporal(request.Query);
+        var query = ParseTemporal(request.Query, terms);
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return RespondPage(request, selection, result, terms, mediaType);
     }
@@ -170,8 +171,8 @@ public static class TemporalApi
         return attributes;
     }
 
-    private static TemporalQuery ParseTemporal(IQueryCollection query) =>
-        TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query));
+    private static TemporalQuery ParseTemporal(IQueryCollection query, ITermMapper terms) =>
+        TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query)) with { Projection = RenderOptionsParser.ParseProjection(query, terms) };
 
     private static string? QueryText(IQueryCollection query, string name) => QueryParameters.Text(query, name);
 
