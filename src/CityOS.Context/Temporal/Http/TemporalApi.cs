@@ -117,7 +117,7 @@ public static class TemporalApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var datasetId = QueryParameters.Text(request.Query, "datasetId");
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
-        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId, deleteAll, access, ct);
+        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(ValidAttributeName(attrId)), datasetId, deleteAll, access, ct);
         return TypedResults.NoContent();
     }
 
@@ -126,7 +126,7 @@ public static class TemporalApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(attrId), instanceId, access, ct);
+        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(ValidAttributeName(attrId)), ValidInstanceId(instanceId), access, ct);
         return TypedResults.NoContent();
     }
 
@@ -135,6 +135,8 @@ public static class TemporalApi
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
+        ValidAttributeName(attrId);
+        ValidInstanceId(instanceId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         JsonNode instanceNode = body;
         if (body.Count == 1 && body.TryGetPropertyValue(attrId, out var wrapped) && wrapped is not null)
@@ -170,6 +172,16 @@ public static class TemporalApi
         }
         return attributes;
     }
+
+    /// <summary>An attribute name in the path must be a valid name (4.6.2) before anything is looked up: 400, not 404.</summary>
+    private static string ValidAttributeName(string attrId) => NgsiLdSyntax.IsValidName(attrId)
+        ? attrId
+        : throw NgsiLdException.BadRequest($"'{attrId}' is not a valid attribute name.");
+
+    /// <summary>An instance id is a URI (4.5.7); anything else in the path is 400, not 404.</summary>
+    private static string ValidInstanceId(string instanceId) => EntityIds.IsValid(instanceId)
+        ? instanceId
+        : throw NgsiLdException.BadRequest($"'{instanceId}' is not a valid instance id: an instance id is a URI.");
 
     private static TemporalQuery ParseTemporal(IQueryCollection query, ITermMapper terms) =>
         TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query)) with { Projection = RenderOptionsParser.ParseProjection(query, terms) };
