@@ -221,7 +221,8 @@ public static class EntityRenderer
         }
     }
 
-    private static bool IsMemberIncluded(string name, RenderOptions options) =>
+    /// <summary>Whether pick and omit (4.21, 4.22) keep an entity member: "id", "type", "scope" or an expanded attribute name.</summary>
+    internal static bool IsMemberIncluded(string name, RenderOptions options) =>
         (options.Pick is null || options.Pick.Contains(name)) && (options.Omit is null || !options.Omit.Contains(name));
 
     private static JsonNode Types(List<string> types, ITermMapper terms)

@@ -56,16 +56,7 @@ internal static class RenderOptionsParser
             _ => throw NgsiLdException.InvalidRequest($"Invalid format '{formatValue}': expected normalized, concise, simplified or keyValues"),
         };
 
-        var pick = Projection.Parse(query, "pick", terms);
-        var omit = Projection.Parse(query, "omit", terms);
-        if (pick is not null && omit is not null)
-        {
-            throw NgsiLdException.BadRequest("The pick and omit parameters cannot be used together");
-        }
-        if ((pick is not null || omit is not null) && query.ContainsKey("attrs"))
-        {
-            throw NgsiLdException.BadRequest("The attrs parameter cannot be used together with pick or omit");
-        }
+        var (pick, omit) = PickAndOmit(query, terms);
         var join = Join(query);
         if (join == JoinMode.None && (pick?.Nested.Count > 0 || omit?.Nested.Count > 0))
         {
@@ -99,6 +90,32 @@ internal static class RenderOptionsParser
             throw NgsiLdException.BadRequest($"pick or omit selects linked entities {Depth(nested)} levels deep, deeper than joinLevel {options.JoinLevel}");
         }
         return nested is { Count: > 0 } ? options with { Linked = Linked(nested, options.WithoutProjection(), isPick: pick is not null) } : options;
+    }
+
+    /// <summary>pick and omit (4.21, 4.22) alone, for retrievals without linked entity retrieval such as the temporal API's.</summary>
+    public static RenderOptions ParseProjection(IQueryCollection query, ITermMapper terms)
+    {
+        var (pick, omit) = PickAndOmit(query, terms);
+        if (pick?.Nested.Count > 0 || omit?.Nested.Count > 0)
+        {
+            throw NgsiLdException.BadRequest("pick or omit selects members of linked entities ({…}), which this operation does not retrieve");
+        }
+        return new RenderOptions { Pick = pick?.Members, Omit = omit is { Members.Count: > 0 } ? omit.Members : null };
+    }
+
+    private static (Projection? Pick, Projection? Omit) PickAndOmit(IQueryCollection query, ITermMapper terms)
+    {
+        var pick = Projection.Parse(query, "pick", terms);
+        var omit = Projection.Parse(query, "omit", terms);
+        if (pick is not null && omit is not null)
+        {
+            throw NgsiLdException.BadRequest("The pick and omit parameters cannot be used together");
+        }
+        if ((pick is not null || omit is not null) && query.ContainsKey("attrs"))
+        {
+            throw NgsiLdException.BadRequest("The attrs parameter cannot be used together with pick or omit");
+        }
+        return (pick, omit);
     }
 
     /// <summary>How many relationship hops a nested pick/omit reaches.</summary>

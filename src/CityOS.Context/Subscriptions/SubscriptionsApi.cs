@@ -34,7 +34,7 @@ public static class SubscriptionsApi
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var subscription = await registry.CreateAsync(tenant, body, terms, access.Enabled ? request.HttpContext.Caller() : null, ct);
-        return TypedResults.Created($"/ngsi-ld/v1/subscriptions/{Uri.EscapeDataString(subscription.Id)}");
+        return TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/subscriptions", subscription.Id));
     }
 
     private static async Task<IResult> Retrieve(string subscriptionId, HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,

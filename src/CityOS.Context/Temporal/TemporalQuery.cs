@@ -39,6 +39,12 @@ public sealed record TemporalQuery
     public IsoDuration Period { get; init; }
     public bool SysAttrs { get; init; }
 
+    /// <summary>The orderBy parameter: null keeps the broker's order, otherwise by id, ascending or (true) descending; only id is allowed (5.7.4.4).</summary>
+    public bool? OrderByIdDescending { get; init; }
+
+    /// <summary>pick and omit (4.21, 4.22): the entity members (id, type, scope, attributes) the response keeps.</summary>
+    public RenderOptions Projection { get; init; } = RenderOptions.Default;
+
     public static readonly IReadOnlyDictionary<string, AggregationMethod> MethodNames = new Dictionary<string, AggregationMethod>(StringComparer.Ordinal)
     {
         ["totalCount"] = AggregationMethod.TotalCount,
@@ -96,8 +102,18 @@ public sealed record TemporalQuery
             Methods = methods,
             Period = period,
             SysAttrs = options.Contains("sysAttrs"),
+            OrderByIdDescending = ParseOrderBy(parameter("orderBy")),
         };
     }
+
+    /// <summary>A temporal query may only be ordered by id (5.7.4.4), as "id", "id;asc" or "id;desc".</summary>
+    private static bool? ParseOrderBy(string? text) => text switch
+    {
+        null => null,
+        "id" or "id;asc" => false,
+        "id;desc" => true,
+        _ => throw NgsiLdException.BadRequest($"orderBy '{text}': the temporal evolution of entities can only be ordered by id (id, id;asc or id;desc)."),
+    };
 
     private static readonly string[] KnownOptions = ["temporalValues", "aggregatedValues", "sysAttrs", "simplified", "keyValues"];
 
@@ -109,12 +125,13 @@ public sealed record TemporalQuery
             "normalized" => TemporalFormat.Normalized,
             "temporalValues" or "simplified" or "keyValues" => TemporalFormat.TemporalValues,
             "aggregatedValues" => TemporalFormat.Aggregated,
-            _ => throw NgsiLdException.BadRequest($"format '{format}' is not a temporal representation: use normalized, temporalValues or aggregatedValues."),
+            // A value the parameter does not define (6.3.20), as for the other retrievals.
+            _ => throw NgsiLdException.InvalidRequest($"format '{format}' is not a temporal representation: use normalized, temporalValues or aggregatedValues."),
         };
         var unknown = options.FirstOrDefault(o => !KnownOptions.Contains(o));
         if (unknown is not null)
         {
-            throw NgsiLdException.BadRequest($"Unknown value '{unknown}' in the options parameter: the temporal API knows {string.Join(", ", KnownOptions)}.");
+            throw NgsiLdException.InvalidRequest($"Unknown value '{unknown}' in the options parameter: the temporal API knows {string.Join(", ", KnownOptions)}.");
         }
         var simplified = options.Contains("temporalValues") || options.Contains("simplified") || options.Contains("keyValues");
         var aggregated = options.Contains("aggregatedValues");

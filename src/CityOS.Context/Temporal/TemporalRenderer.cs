@@ -13,16 +13,18 @@ public static class TemporalRenderer
 {
     public static JsonObject Render(TemporalEntityHead head, IReadOnlyList<TemporalAttribute> attributes, TemporalQuery query, ITermMapper terms)
     {
-        var result = new JsonObject
+        var projection = query.Projection;
+        var result = new JsonObject();
+        if (EntityRenderer.IsMemberIncluded("id", projection)) result["id"] = head.Id;
+        if (EntityRenderer.IsMemberIncluded("type", projection))
         {
-            ["id"] = head.Id,
-            ["type"] = head.Types.Count == 1 ? JsonValue.Create(terms.CompactIri(head.Types[0])) : new JsonArray(head.Types.Select(t => (JsonNode)terms.CompactIri(t)).ToArray()),
-        };
-        if (head.Scopes is { Count: > 0 } scopes)
+            result["type"] = head.Types.Count == 1 ? JsonValue.Create(terms.CompactIri(head.Types[0])) : new JsonArray(head.Types.Select(t => (JsonNode)terms.CompactIri(t)).ToArray());
+        }
+        if (head.Scopes is { Count: > 0 } scopes && EntityRenderer.IsMemberIncluded("scope", projection))
         {
             result["scope"] = scopes.Count == 1 ? JsonValue.Create(scopes[0]) : new JsonArray(scopes.Select(s => (JsonNode)s).ToArray());
         }
-        foreach (var attribute in attributes)
+        foreach (var attribute in attributes.Where(a => EntityRenderer.IsMemberIncluded(a.Name, projection)))
         {
             JsonNode? rendered = query.Format switch
             {

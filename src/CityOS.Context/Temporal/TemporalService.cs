@@ -81,6 +81,10 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
             }
             matching.Add(head);
         }
+        if (query.OrderByIdDescending is { } descending)
+        {
+            matching.Sort((a, b) => descending ? string.CompareOrdinal(b.Id, a.Id) : string.CompareOrdinal(a.Id, b.Id));
+        }
         var page = matching.Skip(request.Offset).Take(request.Limit);
         var results = new List<EntityInstances>();
         foreach (var head in page)
@@ -123,6 +127,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     {
         var names = access.Readable(head.Types, head.Id, await store.AttributesAsync(tenant, head.Id, ct));
         if (attrs is not null) names = names.Where(attrs.Contains).ToList();
+        names = names.Where(n => EntityRenderer.IsMemberIncluded(n, query.Projection)).ToList();
         var attributes = new List<TemporalAttribute>();
         var slices = new List<InstanceSlice>();
         foreach (var name in names)
@@ -148,10 +153,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
                 if (groups.Count > 0) attributes.Add(new TemporalAttribute(name, [], groups));
                 continue;
             }
-            var limit = Math.Min(query.LastN ?? int.MaxValue, options.Value.MaxInstancesPerAttribute);
-            var slice = await store.ReadInstancesAsync(tenant, head.Id, name, query.Time, limit, newestFirst: query.LastN is not null, ct);
+            var max = options.Value.MaxInstancesPerAttribute;
+            var slice = await store.ReadInstancesAsync(tenant, head.Id, name, query.Time, Math.Min(query.LastN ?? int.MaxValue, max), newestFirst: query.LastN is not null, ct);
             if (slice.Instances.Count == 0) continue;
-            slices.Add(slice);
+            // A slice cut by the client's lastN is complete; only the broker's own limit makes the response partial (206).
+            slices.Add(query.LastN <= max ? slice with { Truncated = false } : slice);
         }
         return new EntityInstances(head, attributes, slices);
     }

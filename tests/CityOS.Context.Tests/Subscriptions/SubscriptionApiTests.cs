@@ -25,7 +25,7 @@ public sealed class SubscriptionApiTests(SubscriptionHost host) : IClassFixture<
         var response = await host.Client.PostAsync(Subscriptions, Ngsi.Json(Minimal()));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var location = response.Headers.Location!.ToString();
-        Assert.StartsWith("/ngsi-ld/v1/subscriptions/urn%3Angsi-ld%3ASubscription%3A", location);
+        Assert.StartsWith("/ngsi-ld/v1/subscriptions/urn:ngsi-ld:Subscription:", location);
         var retrieved = await host.Client.GetAsync(location);
         var body = (await retrieved.BodyAsync()).AsObject();
         Assert.Equal("Subscription", body["type"]!.GetValue<string>());

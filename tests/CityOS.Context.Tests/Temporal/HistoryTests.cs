@@ -210,4 +210,24 @@ public sealed class HistoryPolicyTests(PolicyHost host) : IClassFixture<PolicyHo
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.Equal(new double[] { 3, 4 }, Temporal.Numbers((await next.BodyAsync())["level"]));
     }
+
+    [Fact]
+    public async Task LastN_within_the_instance_limit_is_complete_and_beyond_it_partial()
+    {
+        var id = Ngsi.Unique("Gauge");
+        var instances = string.Join(",", Enumerable.Range(0, 5).Select(i => $$$"""{"type": "Property", "value": {{{i}}}, "observedAt": "2026-02-01T0{{{i}}}:00:00Z"}"""));
+        await _client.CreateTemporalAsync($$$"""{"id": "{{{id}}}", "type": "Gauge", "level": [{{{instances}}}]}""");
+
+        // Cut by the client's lastN only (the limit here is 3): the whole answer, 200 without Content-Range.
+        var atLimit = await _client.GetAsync($"{Temporal.Url}/{id}?lastN=3");
+        Assert.Equal(HttpStatusCode.OK, atLimit.StatusCode);
+        Assert.False(atLimit.Content.Headers.Contains("Content-Range"));
+        Assert.Equal(new double[] { 4, 3, 2 }, Temporal.Numbers((await atLimit.BodyAsync())["level"]));
+
+        // lastN above the limit: the broker cut it, so the answer is partial with a backward range.
+        var cut = await _client.GetAsync($"{Temporal.Url}/{id}?lastN=4");
+        Assert.Equal(HttpStatusCode.PartialContent, cut.StatusCode);
+        Assert.Equal(new double[] { 4, 3, 2 }, Temporal.Numbers((await cut.BodyAsync())["level"]));
+        Assert.Equal("date-time 2026-02-01T04:00:00.000Z-2026-02-01T02:00:00.000Z/4", cut.Content.Headers.GetValues("Content-Range").Single());
+    }
 }

@@ -32,7 +32,7 @@ public sealed class TemporalWriteTests(TemporalHost host) : IClassFixture<Tempor
         var body = $$$"""{"id": "{{{id}}}", "type": "Vehicle", "speed": [{"type": "Property", "value": 1, "observedAt": "2026-01-01T00:00:00Z"}]}""";
         var first = await _client.CreateTemporalAsync(body);
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        Assert.Equal($"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(id)}", first.Headers.Location!.OriginalString);
+        Assert.Equal($"/ngsi-ld/v1/temporal/entities/{id}", first.Headers.Location!.OriginalString);
         var second = await _client.CreateTemporalAsync(body.Replace("\"value\": 1", "\"value\": 2").Replace("00:00:00Z", "01:00:00Z"));
         Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
         Assert.Equal(new double[] { 1, 2 }, Temporal.Numbers((await _client.GetTemporalAsync(id))["speed"]));
@@ -94,6 +94,13 @@ public sealed class TemporalWriteTests(TemporalHost host) : IClassFixture<Tempor
         await (await SendAsync(HttpMethod.Delete, $"{Temporal.Url}/{id}/attrs/speed/{instanceId}")).AssertProblemAsync(404, "ResourceNotFound");
         await (await SendAsync(HttpMethod.Patch, $"{Temporal.Url}/{id}/attrs/speed/urn:ngsi-ld:attribute:instance:none", """{"value": 1}""")).AssertProblemAsync(404, "ResourceNotFound");
         await (await SendAsync(HttpMethod.Delete, $"{Temporal.Url}/{id}/attrs/fuel/{instanceId}")).AssertProblemAsync(404, "ResourceNotFound");
+
+        // An invalid attribute name or instance id is refused as such (400) before anything is looked up.
+        await (await SendAsync(HttpMethod.Delete, $"{Temporal.Url}/{id}/attrs/invalid(Name/{instanceId}")).AssertProblemAsync(400, "BadRequestData");
+        await (await SendAsync(HttpMethod.Delete, $"{Temporal.Url}/{id}/attrs/speed/invalidId")).AssertProblemAsync(400, "BadRequestData");
+        await (await SendAsync(HttpMethod.Patch, $"{Temporal.Url}/{id}/attrs/invalid(Name/{instanceId}", """{"value": 1}""")).AssertProblemAsync(400, "BadRequestData");
+        await (await SendAsync(HttpMethod.Patch, $"{Temporal.Url}/{id}/attrs/speed/invalidId", """{"value": 1}""")).AssertProblemAsync(400, "BadRequestData");
+        await (await SendAsync(HttpMethod.Delete, $"{Temporal.Url}/{id}/attrs/invalid(Name")).AssertProblemAsync(400, "BadRequestData");
     }
 
     [Fact]
@@ -137,11 +144,25 @@ public sealed class TemporalErrorTests(TemporalHost host) : IClassFixture<Tempor
     [InlineData("timeproperty=deletedSometime")]
     [InlineData("lastN=0")]
     [InlineData("lastN=many")]
-    [InlineData("format=pretty")]
+    [InlineData("orderBy=name")]
+    [InlineData("orderBy=createdAt")]
+    [InlineData("orderBy=id,name")]
+    [InlineData("orderBy=id;sideways")]
     public async Task Invalid_temporal_parameters_are_bad_request_data(string query)
     {
         await (await _client.GetAsync($"{Temporal.Url}?type=Anything&{query}")).AssertProblemAsync(400, "BadRequestData");
         await (await _client.GetAsync($"{Temporal.Url}/urn:ngsi-ld:Anything:1?{query}")).AssertProblemAsync(400, "BadRequestData");
+    }
+
+    [Theory]
+    [InlineData("format=pretty")]
+    [InlineData("options=invalidOptions")]
+    [InlineData("options=temporalValues,invalidOptions")]
+    [InlineData("format=temporalValues&options=aggregatedValues,invalidOptions")]
+    public async Task Unknown_format_and_options_values_are_invalid_requests(string query)
+    {
+        await (await _client.GetAsync($"{Temporal.Url}?type=Anything&{query}")).AssertProblemAsync(400, "InvalidRequest");
+        await (await _client.GetAsync($"{Temporal.Url}/urn:ngsi-ld:Anything:1?{query}")).AssertProblemAsync(400, "InvalidRequest");
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public static class TemporalApi
         var scopes = body.TryGetPropertyValue("scope", out var scopeNode) ? EntityParser.ParseScopes(scopeNode) : null;
         var attributes = TemporalAttributes(body, terms, temporal.Now);
         var created = await temporal.CreateOrAppendAsync(tenant, id, types, scopes, attributes, access, ct);
-        return created ? TypedResults.Created($"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(id)}") : TypedResults.NoContent();
+        return created ? TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/temporal/entities", id)) : TypedResults.NoContent();
     }
 
     private static async Task<IResult> AddAttributes(string entityId, HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
@@ -67,8 +67,9 @@ public static class TemporalApi
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
-        var query = ParseTemporal(request.Query);
+        var query = ParseTemporal(request.Query, terms);
         var result = await temporal.RetrieveAsync(tenant, entityId, QueryParameters.List(request.Query, "attrs"), QueryParameters.Text(request.Query, "type"), query, terms, access, ct);
+        if (result.Entities[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
         return Respond(result.Entities[0], result, terms, mediaType);
     }
 
@@ -78,7 +79,7 @@ public static class TemporalApi
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
-        var query = ParseTemporal(request.Query);
+        var query = ParseTemporal(request.Query, terms);
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return RespondPage(request, selection, result, terms, mediaType);
     }
@@ -116,7 +117,7 @@ public static class TemporalApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var datasetId = QueryParameters.Text(request.Query, "datasetId");
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
-        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId, deleteAll, access, ct);
+        await temporal.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(ValidAttributeName(attrId)), datasetId, deleteAll, access, ct);
         return TypedResults.NoContent();
     }
 
@@ -125,7 +126,7 @@ public static class TemporalApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
-        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(attrId), instanceId, access, ct);
+        await temporal.DeleteInstanceAsync(tenant, entityId, terms.ExpandTerm(ValidAttributeName(attrId)), ValidInstanceId(instanceId), access, ct);
         return TypedResults.NoContent();
     }
 
@@ -134,6 +135,8 @@ public static class TemporalApi
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
+        ValidAttributeName(attrId);
+        ValidInstanceId(instanceId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         JsonNode instanceNode = body;
         if (body.Count == 1 && body.TryGetPropertyValue(attrId, out var wrapped) && wrapped is not null)
@@ -170,8 +173,18 @@ public static class TemporalApi
         return attributes;
     }
 
-    private static TemporalQuery ParseTemporal(IQueryCollection query) =>
-        TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query));
+    /// <summary>An attribute name in the path must be a valid name (4.6.2) before anything is looked up: 400, not 404.</summary>
+    private static string ValidAttributeName(string attrId) => NgsiLdSyntax.IsValidName(attrId)
+        ? attrId
+        : throw NgsiLdException.BadRequest($"'{attrId}' is not a valid attribute name.");
+
+    /// <summary>An instance id is a URI (4.5.7); anything else in the path is 400, not 404.</summary>
+    private static string ValidInstanceId(string instanceId) => EntityIds.IsValid(instanceId)
+        ? instanceId
+        : throw NgsiLdException.BadRequest($"'{instanceId}' is not a valid instance id: an instance id is a URI.");
+
+    private static TemporalQuery ParseTemporal(IQueryCollection query, ITermMapper terms) =>
+        TemporalQuery.Parse(name => QueryText(query, name), QueryParameters.Options(query)) with { Projection = RenderOptionsParser.ParseProjection(query, terms) };
 
     private static string? QueryText(IQueryCollection query, string name) => QueryParameters.Text(query, name);
 
