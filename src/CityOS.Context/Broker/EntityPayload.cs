@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CityOS.Context.Broker.Http;
 using CityOS.Context.Model;
 using CityOS.Context.Representation;
+using CityOS.Core;
 
 namespace CityOS.Context.Broker;
 
@@ -16,6 +17,19 @@ public static class EntityPayload
     {
         EntityIds.FragmentTypes(body, entityId, terms);
         return EntityParser.ParseAttributes(body, terms, now, mode);
+    }
+
+    /// <summary>An update fragment names at least one attribute (5.6.2): an empty one ({} or only id, type, @context) is BadRequestData.</summary>
+    public static void RequireAttributes(Dictionary<string, List<NgsiAttribute>> fragment)
+    {
+        if (fragment.Count == 0) throw NgsiLdException.BadRequest("The update fragment is empty: give at least one attribute.");
+    }
+
+    /// <summary>A partial attribute update names at least one member of the attribute (5.6.4): {} is BadRequestData.</summary>
+    public static void RequireMembers(JsonObject body)
+    {
+        if (!body.Any(member => member.Key != "@context"))
+            throw NgsiLdException.BadRequest("The attribute fragment is empty: give at least one member of the attribute.");
     }
 
     /// <summary>The one attribute of a /attrs/{attrId} body: the body is the attribute itself (one instance or an array of instances).</summary>

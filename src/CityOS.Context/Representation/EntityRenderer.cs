@@ -338,7 +338,7 @@ public static class EntityRenderer
         }
         if (attribute.ObservedAt is { } observedAt)
         {
-            o["observedAt"] = NgsiLdSyntax.FormatDateTime(observedAt);
+            o["observedAt"] = NgsiLdSyntax.FormatObservedDateTime(observedAt);
         }
         if (attribute.UnitCode is { } unitCode)
         {

@@ -261,6 +261,18 @@ internal static class NgsiLdSyntax
         span[23] = 'Z';
     });
 
+    /// <summary>
+    /// A DateTime a client supplied (observedAt): UTC with "Z", without the fraction when it is zero, else with
+    /// milliseconds. Clients write whole seconds as "...:00Z" (every ETSI suite fixture does), and a reader that
+    /// compares strings (or hashes list items) then sees what it sent; both forms are ISO 8601 (4.6.3).
+    /// System timestamps (createdAt, modifiedAt, notifiedAt...) keep <see cref="FormatDateTime"/>'s fixed width.
+    /// </summary>
+    public static string FormatObservedDateTime(DateTimeOffset value)
+    {
+        var text = FormatDateTime(value);
+        return value.UtcDateTime.Millisecond == 0 ? string.Concat(text.AsSpan(0, 19), "Z") : text;
+    }
+
     private static void WriteDigits(Span<char> target, int value)
     {
         for (var i = target.Length - 1; i >= 0; i--)

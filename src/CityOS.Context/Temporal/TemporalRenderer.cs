@@ -68,7 +68,7 @@ public static class TemporalRenderer
                 : objectType is JsonValue ov && ov.TryGetValue<string>(out var single) ? terms.CompactIri(single) : objectType.DeepClone();
         }
         if (data.DatasetId is { } datasetId) o["datasetId"] = datasetId;
-        if (data.ObservedAt is { } observedAt) o["observedAt"] = NgsiLdSyntax.FormatDateTime(observedAt);
+        if (data.ObservedAt is { } observedAt) o["observedAt"] = NgsiLdSyntax.FormatObservedDateTime(observedAt);
         if (data.UnitCode is { } unitCode) o["unitCode"] = unitCode;
         foreach (var (name, sub) in data.SubAttributes) o[terms.CompactIri(name)] = Instance(sub, sysAttrs, terms);
         if (sysAttrs)
@@ -102,6 +102,12 @@ public static class TemporalRenderer
         _ => "values",
     };
 
+    /// <summary>The time of a temporalValues pair: a client's observedAt in its own form, a system time with milliseconds.</summary>
+    private static string PairTime(StoredInstance instance, TimeProperty timeProperty) =>
+        timeProperty == TimeProperty.ObservedAt && instance.Data.ObservedAt is { } observedAt
+            ? NgsiLdSyntax.FormatObservedDateTime(observedAt)
+            : NgsiLdSyntax.FormatDateTime(instance.TimeOf(timeProperty));
+
     private static JsonNode? TemporalValues(TemporalAttribute attribute, TimeProperty timeProperty, ITermMapper terms)
     {
         if (attribute.Instances.Count == 0) return null;
@@ -114,7 +120,7 @@ public static class TemporalRenderer
                 groups.Add((instance.Data.DatasetId, instance.Data.Kind, new JsonArray()));
                 index = groups.Count - 1;
             }
-            groups[index].Pairs.Add(new JsonArray(Value(instance.Data, terms), NgsiLdSyntax.FormatDateTime(instance.TimeOf(timeProperty))));
+            groups[index].Pairs.Add(new JsonArray(Value(instance.Data, terms), PairTime(instance, timeProperty)));
         }
         return Grouped(groups.Select(g =>
         {

@@ -45,6 +45,22 @@ public sealed class AttributeApiTests(BrokerHost host) : IClassFixture<BrokerHos
         await missing.AssertProblemAsync(404, "ResourceNotFound");
     }
 
+    [Theory]
+    [InlineData("attrs", "{}")]
+    [InlineData("attrs", """{"@context": "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"}""")]
+    [InlineData("attrs/temperature", "{}")]
+    public async Task An_empty_update_fragment_is_bad_request_data_and_changes_nothing(string path, string body)
+    {
+        var id = await SensorAsync();
+        var before = await _client.GetEntityAsync(id);
+
+        var content = body.Contains("@context") ? Json(body, "application/ld+json") : Json(body);
+        var response = await _client.PatchAsync($"/ngsi-ld/v1/entities/{id}/{path}", content);
+
+        await response.AssertProblemAsync(400, "BadRequestData");
+        Assert.Equal(before.ToJsonString(), (await _client.GetEntityAsync(id)).ToJsonString());
+    }
+
     [Fact]
     public async Task Append_adds_and_overwrites_unless_noOverwrite()
     {

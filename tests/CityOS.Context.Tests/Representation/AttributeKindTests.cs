@@ -20,8 +20,8 @@ public class AttributeKindTests
             "21.5",
             "21.5"),
         new("Property with observedAt, unitCode and a sub-property", AttributeKind.Property,
-            """{"type":"Property","value":21.5,"observedAt":"2026-11-22T02:30:00.000Z","unitCode":"CEL","accuracy":{"type":"Property","value":0.1}}""",
-            """{"value":21.5,"observedAt":"2026-11-22T02:30:00.000Z","unitCode":"CEL","accuracy":0.1}""",
+            """{"type":"Property","value":21.5,"observedAt":"2026-11-22T02:30:00Z","unitCode":"CEL","accuracy":{"type":"Property","value":0.1}}""",
+            """{"value":21.5,"observedAt":"2026-11-22T02:30:00Z","unitCode":"CEL","accuracy":0.1}""",
             "21.5",
             "21.5"),
         new("Property string", AttributeKind.Property,
@@ -65,8 +65,8 @@ public class AttributeKindTests
             """{"type":"Point","coordinates":[-8.5,41.2]}""",
             """{"type":"Point","coordinates":[-8.5,41.2]}"""),
         new("GeoProperty with observedAt", AttributeKind.GeoProperty,
-            """{"type":"GeoProperty","value":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"observedAt":"2026-11-22T02:30:00.000Z"}""",
-            """{"value":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"observedAt":"2026-11-22T02:30:00.000Z"}""",
+            """{"type":"GeoProperty","value":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"observedAt":"2026-11-22T02:30:00Z"}""",
+            """{"value":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"observedAt":"2026-11-22T02:30:00Z"}""",
             """{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}""",
             """{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"""),
         new("LanguageProperty", AttributeKind.LanguageProperty,
@@ -191,10 +191,12 @@ public class AttributeKindTests
 
     [Theory]
     [InlineData("2026-01-02T03:04:05.006Z", "2026-01-02T03:04:05.006Z")]
-    [InlineData("2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000Z")]
+    [InlineData("2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z")]
+    [InlineData("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05Z")]
+    [InlineData("2026-01-02T03:04:05.5Z", "2026-01-02T03:04:05.500Z")]
     [InlineData("2026-01-02T03:04:05.1234567Z", "2026-01-02T03:04:05.123Z")]
-    [InlineData("2026-01-02T03:04:05", "2026-01-02T03:04:05.000Z")]
-    public void Date_times_are_rendered_in_utc_with_three_fraction_digits(string input, string expected)
+    [InlineData("2026-01-02T03:04:05", "2026-01-02T03:04:05Z")]
+    public void ObservedAt_is_rendered_in_utc_without_a_zero_fraction_else_with_three_fraction_digits(string input, string expected)
     {
         var rendered = RenderAttribute($$"""{"type":"Property","value":1,"observedAt":"{{input}}"}""", RepresentationFormat.Normalized);
         Assert.Equal(expected, rendered!["observedAt"]!.GetValue<string>());

@@ -11,7 +11,7 @@ public class EntityRendererTests
         {"id":"urn:ngsi-ld:Vehicle:A4567","type":"Vehicle","scope":"/Madrid/Gardens",
          "brandName":{"type":"Property","value":"Mercedes"},
          "street":{"type":"LanguageProperty","languageMap":{"fr":"Grand Place","nl":"Grote Markt","en":"Big Square"}},
-         "isParked":{"type":"Relationship","object":"urn:ngsi-ld:OffStreetParking:Downtown1","observedAt":"2017-07-29T12:00:04.000Z",
+         "isParked":{"type":"Relationship","object":"urn:ngsi-ld:OffStreetParking:Downtown1","observedAt":"2017-07-29T12:00:04Z",
                      "providedBy":{"type":"Relationship","object":"urn:ngsi-ld:Person:Bob"}},
          "speed":{"type":"Property","value":80,"unitCode":"KMH","source":{"type":"Property","value":"Speedometer"}},
          "location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[-8.5,41.2]}}}
@@ -36,7 +36,7 @@ public class EntityRendererTests
             {"id":"urn:ngsi-ld:Vehicle:A4567","type":"Vehicle","scope":"/Madrid/Gardens",
              "brandName":"Mercedes",
              "street":{"languageMap":{"fr":"Grand Place","nl":"Grote Markt","en":"Big Square"}},
-             "isParked":{"object":"urn:ngsi-ld:OffStreetParking:Downtown1","observedAt":"2017-07-29T12:00:04.000Z",
+             "isParked":{"object":"urn:ngsi-ld:OffStreetParking:Downtown1","observedAt":"2017-07-29T12:00:04Z",
                          "providedBy":{"object":"urn:ngsi-ld:Person:Bob"}},
              "speed":{"value":80,"unitCode":"KMH","source":"Speedometer"},
              "location":{"type":"Point","coordinates":[-8.5,41.2]}}

@@ -103,7 +103,7 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
         Assert.Null(entity["temperature"]);
         var humidity = entity["humidity"]!;
         Assert.Equal("Property", humidity["type"]!.GetValue<string>());
-        Assert.Equal("""[[40,"2026-01-01T00:30:00.000Z"],[45,"2026-01-01T03:30:00.000Z"]]""", humidity["values"]!.ToJsonString());
+        Assert.Equal("""[[40,"2026-01-01T00:30:00Z"],[45,"2026-01-01T03:30:00Z"]]""", humidity["values"]!.ToJsonString());
         var viaFormat = await _client.GetTemporalAsync(_id, "?format=temporalValues&attrs=humidity");
         Assert.Equal(humidity.ToJsonString(), viaFormat["humidity"]!.ToJsonString());
     }

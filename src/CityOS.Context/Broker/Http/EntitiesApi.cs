@@ -160,6 +160,7 @@ public static class EntitiesApi
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Update);
+        EntityPayload.RequireAttributes(fragment);
         var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
         return UpdateResult(outcome, terms);
     }
@@ -169,6 +170,7 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
+        EntityPayload.RequireMembers(body);
         var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
         await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
