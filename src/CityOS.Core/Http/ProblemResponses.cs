@@ -51,6 +51,15 @@ public static class ProblemResponses
     public static Task WriteUnroutedAsync(StatusCodeContext status)
     {
         var context = status.HttpContext;
+        if (context.Response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed
+            && HasEmptySegment(context.Request.Path))
+        {
+            // /entities//attrs names no resource because an id is missing: that is a bad request, not a missing resource.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.Headers.Allow = default;
+            return WriteAsync(context, NgsiLdException.BadRequest(
+                $"The path {context.Request.Path} has an empty segment: an id or a name is missing.")).AsTask();
+        }
         var error = context.Response.StatusCode switch
         {
             StatusCodes.Status404NotFound => NgsiLdException.NotFound($"There is no resource at {context.Request.Path}."),
@@ -62,6 +71,14 @@ public static class ProblemResponses
         var problem = ToProblem(context, error);
         problem.Status = context.Response.StatusCode;
         return WriteAsync(context, problem).AsTask();
+    }
+
+    private static bool HasEmptySegment(PathString path)
+    {
+        var value = path.Value;
+        if (string.IsNullOrEmpty(value)) return false;
+        var trimmed = value.EndsWith('/') ? value[..^1] : value;
+        return trimmed.Contains("//", StringComparison.Ordinal);
     }
 }
 

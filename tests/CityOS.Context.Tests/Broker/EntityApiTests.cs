@@ -65,6 +65,23 @@ public sealed class EntityApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.Equal("Shibuya Hikarie", unchanged["name"]!["value"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("POST", "/ngsi-ld/v1/entities//attrs")]
+    [InlineData("PATCH", "/ngsi-ld/v1/entities//attrs/name")]
+    [InlineData("DELETE", "/ngsi-ld/v1/entities//attrs/name")]
+    [InlineData("DELETE", "/ngsi-ld/v1/temporal/entities//attrs/speed")]
+    public async Task A_path_with_a_missing_id_is_a_bad_request(string method, string path)
+    {
+        var body = method is "POST" or "PATCH" ? Json("""{"name": {"type": "Property", "value": "x"}}""") : null;
+
+        var response = await _client.SendAsync(Request(new HttpMethod(method), path, body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.BodyAsync();
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/BadRequestData", problem["type"]!.GetValue<string>());
+        Assert.Contains("empty segment", problem["detail"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Retrieve_as_json_ld_carries_the_context_in_the_body()
     {
