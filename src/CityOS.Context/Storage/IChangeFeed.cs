@@ -78,6 +78,16 @@ public interface IChangeFeed
     ValueTask<bool> HasPendingAsync(string? tenant, string consumer, CancellationToken ct);
 
     /// <summary>
+    /// Whether the consumer has yet to acknowledge a change of the tenant journaled up to <paramref name="sequence"/>
+    /// (false for a tenant that does not exist): with <see cref="LastSequenceAsync"/>, what lets a reader wait for a consumer
+    /// to catch up with the writes acknowledged before it asked, without waiting for the writes that came after.
+    /// </summary>
+    ValueTask<bool> HasPendingUpToAsync(string? tenant, string consumer, long sequence, CancellationToken ct);
+
+    /// <summary>The sequence number of the tenant's last journaled change still held (0 when none).</summary>
+    ValueTask<long> LastSequenceAsync(string? tenant, CancellationToken ct);
+
+    /// <summary>
     /// Takes the lease on (<paramref name="tenant"/>, <paramref name="consumer"/>) for <paramref name="holder"/> until
     /// <paramref name="duration"/> from now, when it is free, expired or already the holder's (a renewal); null while
     /// another holder's lease is live.

@@ -14,6 +14,12 @@ public sealed class TemporalOptions
     /// </summary>
     public TimeSpan HistoryCommitDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a temporal request waits at most for the history of the core writes acknowledged before it (read your
+    /// writes); past it, a recorder that is behind (a large backlog) answers with what it has recorded. Zero does not wait.
+    /// </summary>
+    public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long instances are kept (by their temporal time, observedAt when given); null keeps them for ever.</summary>
     public TimeSpan? Retention { get; set; }
 

@@ -27,16 +27,40 @@ public sealed record TemporalResult(IReadOnlyList<JsonObject> Entities, long? To
 /// and writes instances given through the temporal API.
 /// </summary>
 public sealed class TemporalService(ITemporalStore store, IEntityStore entities, EntityQueryBuilder queries, IOptions<TemporalOptions> options,
-    IOptions<ContextOptions> contextOptions, TimeProvider time)
+    IOptions<ContextOptions> contextOptions, TimeProvider time, IChangeFeed feed, IOptions<ChangeFeedOptions> feedOptions)
 {
+    private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(5);
+    private readonly bool _recording = feedOptions.Value.Consumers.Contains(HistoryRecorder.Consumer);
+
     private readonly EntityLimits _limits = new(contextOptions.Value.Limits);
     private readonly QueryBudget _budget = new(contextOptions.Value.Limits, time);
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>
+    /// Waits (at most <see cref="TemporalOptions.ReadYourWritesWait"/>) until the history recorder has recorded every core
+    /// write the tenant acknowledged before this call, so that a temporal request sees the history of the writes that came
+    /// before it — and a temporal delete is not followed by the late record of an earlier core delete, which would bring the
+    /// entity's history back. Writes that arrive meanwhile are not waited for.
+    /// </summary>
+    public async Task CatchUpAsync(string? tenant, CancellationToken ct)
+    {
+        if (!_recording || options.Value.ReadYourWritesWait <= TimeSpan.Zero) return;
+        var last = await feed.LastSequenceAsync(tenant, ct);
+        if (last == 0) return;
+        var deadline = time.GetUtcNow() + options.Value.ReadYourWritesWait;
+        while (await feed.HasPendingUpToAsync(tenant, HistoryRecorder.Consumer, last, ct) && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(CatchUpPoll, time, ct);
+        }
+    }
+
     /// <summary>One entity's temporal representation, read in one snapshot of the temporal store.</summary>
-    public Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct) =>
-        store.InSnapshotAsync(tenant, () => RetrieveInSnapshotAsync(tenant, id, attrs, type, query, terms, access, ct));
+    public async Task<TemporalResult> RetrieveAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
+    {
+        await CatchUpAsync(tenant, ct);
+        return await store.InSnapshotAsync(tenant, () => RetrieveInSnapshotAsync(tenant, id, attrs, type, query, terms, access, ct));
+    }
 
     private async Task<TemporalResult> RetrieveInSnapshotAsync(string? tenant, string id, IReadOnlyList<string>? attrs, string? type, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
@@ -52,8 +76,11 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     }
 
     /// <summary>A temporal query, read in one snapshot of the temporal store.</summary>
-    public Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct) =>
-        _budget.RunAsync(budget => new ValueTask<TemporalResult>(store.InSnapshotAsync(tenant, () => QueryInSnapshotAsync(tenant, request, query, terms, access, budget))), ct);
+    public async Task<TemporalResult> QueryAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
+    {
+        await CatchUpAsync(tenant, ct);
+        return await _budget.RunAsync(budget => new ValueTask<TemporalResult>(store.InSnapshotAsync(tenant, () => QueryInSnapshotAsync(tenant, request, query, terms, access, budget))), ct);
+    }
 
     private async Task<TemporalResult> QueryInSnapshotAsync(string? tenant, QueryRequest request, TemporalQuery query, ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
@@ -213,6 +240,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
         Dictionary<string, List<NgsiAttribute>> attributes, EntityAccess access, CancellationToken ct)
     {
         if (_limits.Check(id, types, attributes) is { } refusal) throw refusal;
+        await CatchUpAsync(tenant, ct);
         var existing = await store.GetEntityAsync(tenant, id, ct);
         if (existing is null) access.Require(AccessAction.Create, types, id, attributes.Keys);
         else
@@ -279,6 +307,7 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     /// <summary>The stored entity of a temporal write; one the caller may not even read does not exist for it.</summary>
     private async Task<TemporalEntityHead> HeadAsync(string? tenant, string id, EntityAccess access, CancellationToken ct)
     {
+        await CatchUpAsync(tenant, ct);
         var head = await store.GetEntityAsync(tenant, id, ct);
         if (head is null || !access.Permits(AccessAction.Read, head.Types, id) && !access.Permits(AccessAction.Update, head.Types, id) && !access.Permits(AccessAction.Delete, head.Types, id))
         {

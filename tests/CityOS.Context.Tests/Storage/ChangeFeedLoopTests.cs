@@ -140,6 +140,11 @@ public sealed class ChangeFeedLoopTests : IAsyncLifetime
 
         public ValueTask<bool> HasPendingAsync(string? tenant, string consumer, CancellationToken ct) => inner.HasPendingAsync(tenant, consumer, ct);
 
+        public ValueTask<bool> HasPendingUpToAsync(string? tenant, string consumer, long sequence, CancellationToken ct) =>
+            inner.HasPendingUpToAsync(tenant, consumer, sequence, ct);
+
+        public ValueTask<long> LastSequenceAsync(string? tenant, CancellationToken ct) => inner.LastSequenceAsync(tenant, ct);
+
         public ValueTask<ChangeFeedLease?> TryTakeLeaseAsync(string? tenant, string consumer, string holder, TimeSpan duration, CancellationToken ct) =>
             inner.TryTakeLeaseAsync(tenant, consumer, holder, duration, ct);
 

@@ -90,6 +90,22 @@ public sealed class HistoryTests(TemporalHost host) : IClassFixture<TemporalHost
     }
 
     [Fact]
+    public async Task A_temporal_read_right_after_a_core_write_sees_its_history()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var id = Ngsi.Unique("Meter");
+            await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Meter", "reading": {"type": "Property", "value": 1}}""");
+            await SendAsync(HttpMethod.Patch, $"/ngsi-ld/v1/entities/{id}/attrs", """{"reading": {"type": "Property", "value": 2}}""");
+
+            var response = await _client.SendAsync(Ngsi.Request(HttpMethod.Get, $"{Temporal.Url}/{id}"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(new double[] { 1, 2 }, Temporal.Numbers((await response.BodyAsync())["reading"]));
+        }
+    }
+
+    [Fact]
     public async Task Deleting_an_attribute_leaves_an_instance_with_the_NGSI_LD_Null_and_deletedAt()
     {
         var id = Ngsi.Unique("Valve");

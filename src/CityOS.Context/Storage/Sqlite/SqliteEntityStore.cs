@@ -197,6 +197,12 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
     public ValueTask<bool> HasPendingAsync(string? tenant, string consumer, CancellationToken ct) =>
         ValueTask.FromResult(Database(tenant, create: false)?.HasPending(consumer) ?? false);
 
+    public ValueTask<bool> HasPendingUpToAsync(string? tenant, string consumer, long sequence, CancellationToken ct) =>
+        ValueTask.FromResult(Database(tenant, create: false)?.HasPending(consumer, sequence) ?? false);
+
+    public ValueTask<long> LastSequenceAsync(string? tenant, CancellationToken ct) =>
+        ValueTask.FromResult(Database(tenant, create: false)?.LastSequence() ?? 0);
+
     public async ValueTask<ChangeFeedLease?> TryTakeLeaseAsync(string? tenant, string consumer, string holder, TimeSpan duration, CancellationToken ct)
     {
         RequireConsumer(consumer);

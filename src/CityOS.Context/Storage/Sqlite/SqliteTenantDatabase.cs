@@ -198,15 +198,20 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     }
 
     /// <summary>Whether the consumer has changes it has not acknowledged; a closed file has none (it closes only when every consumer is done, and any write opens it).</summary>
-    public bool HasPending(string consumer)
+    public bool HasPending(string consumer, long upTo = long.MaxValue) => OnOpenFile(session => session.HasPending(consumer, upTo), false);
+
+    /// <summary>The sequence of the last change the journal holds (0 when none; a closed file holds none).</summary>
+    public long LastSequence() => OnOpenFile(session => session.LastSequence(), 0L);
+
+    private T OnOpenFile<T>(Func<ReadSession, T> read, T closed)
     {
-        if (Enter(touch: false, reopen: false) is not { } file) return false;
+        if (Enter(touch: false, reopen: false) is not { } file) return closed;
         try
         {
             var session = file.Readers.Take();
             try
             {
-                return session.HasPending(consumer);
+                return read(session);
             }
             finally
             {
@@ -575,14 +580,17 @@ internal sealed class ReadSession : IDisposable
     }
 
     /// <summary>Whether the journal holds changes after the consumer's acknowledged position.</summary>
-    public bool HasPending(string consumer)
+    public bool HasPending(string consumer, long upTo = long.MaxValue)
     {
         var command = _statements.Get("""
-            SELECT EXISTS(SELECT 1 FROM changes WHERE seq > coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0))
+            SELECT EXISTS(SELECT 1 FROM changes WHERE seq > coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0) AND seq <= $upTo)
             """);
         command.Parameters.AddWithValue("$consumer", consumer);
+        command.Parameters.AddWithValue("$upTo", upTo);
         return Convert.ToInt64(command.ExecuteScalar()) != 0;
     }
+
+    public long LastSequence() => Convert.ToInt64(_statements.Get("SELECT coalesce(max(seq), 0) FROM changes").ExecuteScalar());
 
     /// <summary>Whether the holder's lease on the consumer's changes is live at <paramref name="now"/>.</summary>
     public bool HoldsLease(string consumer, string holder, DateTimeOffset now) =>
