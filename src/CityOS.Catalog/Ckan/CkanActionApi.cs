@@ -1,0 +1,177 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Core;
+using CityOS.Core.Http;
+using CityOS.Core.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityOS.Catalog.Ckan;
+
+/// <summary>
+/// The CKAN Action API v3 (<c>/api/3/action/{action}</c>): parameters from the query string (GET) or a JSON or form body
+/// (POST), answers in CKAN's envelope <c>{"help", "success", "result"}</c> or <c>{"help", "success": false, "error"}</c>
+/// with CKAN's status codes. The tenant is the request's NGSILD-Tenant.
+/// </summary>
+public static class CkanActionApi
+{
+    public const string Prefix = "/api/3/action";
+
+    private static readonly string[] ReadMethods = ["GET", "POST"];
+
+    public static IEndpointRouteBuilder MapCkanActionApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup(Prefix).WithTags("Catalog (CKAN API)").WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
+        api.MapMethods("/package_list", ReadMethods, PackageList).WithName("ckan_package_list").WithSummary("Names of the public datasets");
+        api.MapMethods("/package_show", ReadMethods, PackageShow).WithName("ckan_package_show").WithSummary("One dataset by id or name");
+        api.MapMethods("/package_search", ReadMethods, PackageSearch).WithName("ckan_package_search").WithSummary("Search datasets (q, fq, rows, start, sort, facet.field)");
+        api.MapPost("/package_create", PackageCreate).WithName("ckan_package_create").WithSummary("Create a dataset");
+        api.MapPost("/package_update", PackageUpdate).WithName("ckan_package_update").WithSummary("Replace a dataset's fields");
+        api.MapPost("/package_patch", PackagePatch).WithName("ckan_package_patch").WithSummary("Change some fields of a dataset");
+        api.MapPost("/package_delete", PackageDelete).WithName("ckan_package_delete").WithSummary("Delete a dataset");
+        api.MapPost("/resource_create", ResourceCreate).WithName("ckan_resource_create").WithSummary("Add a resource to a dataset");
+        api.MapMethods("/resource_show", ReadMethods, ResourceShow).WithName("ckan_resource_show").WithSummary("One resource");
+        api.MapPost("/resource_update", ResourceUpdate).WithName("ckan_resource_update").WithSummary("Replace a resource");
+        api.MapPost("/resource_delete", ResourceDelete).WithName("ckan_resource_delete").WithSummary("Delete a resource");
+        api.MapPost("/organization_create", OrganizationCreate).WithName("ckan_organization_create").WithSummary("Create an organization");
+        api.MapMethods("/organization_show", ReadMethods, OrganizationShow).WithName("ckan_organization_show").WithSummary("One organization");
+        api.MapMethods("/organization_list", ReadMethods, OrganizationList).WithName("ckan_organization_list").WithSummary("The organizations");
+        api.MapMethods("/tag_list", ReadMethods, TagList).WithName("ckan_tag_list").WithSummary("Tags of public datasets");
+        api.MapMethods("/license_list", ReadMethods, LicenseList).WithName("ckan_license_list").WithSummary("The licences datasets may name");
+        api.MapMethods("/status_show", ReadMethods, StatusShow).WithName("ckan_status_show").WithSummary("Site and version");
+        api.MapMethods("/site_read", ReadMethods, SiteRead).WithName("ckan_site_read").WithSummary("Whether the site may be read");
+        api.MapMethods("/{action}", ReadMethods, UnknownAction).WithName("ckan_unknown_action").WithSummary("Any other action: 400");
+        return routes;
+    }
+
+    private static Task PackageList(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_list", async (tenant, _, input, ct) => await catalog.PackageListAsync(tenant, input, ct));
+
+    private static Task PackageShow(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_show", async (tenant, caller, input, ct) => await catalog.PackageShowAsync(tenant, caller, input, ct));
+
+    private static Task PackageSearch(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_search", async (tenant, caller, input, ct) => await catalog.PackageSearchAsync(tenant, caller, input, ct));
+
+    private static Task PackageCreate(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_create", async (tenant, caller, input, ct) => await catalog.PackageCreateAsync(tenant, caller, input, ct));
+
+    private static Task PackageUpdate(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_update", async (tenant, caller, input, ct) => await catalog.PackageUpdateAsync(tenant, caller, input, patch: false, ct));
+
+    private static Task PackagePatch(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_patch", async (tenant, caller, input, ct) => await catalog.PackageUpdateAsync(tenant, caller, input, patch: true, ct));
+
+    private static Task PackageDelete(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "package_delete", async (tenant, caller, input, ct) =>
+        {
+            await catalog.PackageDeleteAsync(tenant, caller, input, ct);
+            return null;
+        });
+
+    private static Task ResourceCreate(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "resource_create", async (tenant, caller, input, ct) => await catalog.ResourceCreateAsync(tenant, caller, input, ct));
+
+    private static Task ResourceShow(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "resource_show", async (tenant, caller, input, ct) => await catalog.ResourceShowAsync(tenant, caller, input, ct));
+
+    private static Task ResourceUpdate(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "resource_update", async (tenant, caller, input, ct) => await catalog.ResourceUpdateAsync(tenant, caller, input, ct));
+
+    private static Task ResourceDelete(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "resource_delete", async (tenant, caller, input, ct) =>
+        {
+            await catalog.ResourceDeleteAsync(tenant, caller, input, ct);
+            return null;
+        });
+
+    private static Task OrganizationCreate(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "organization_create", async (tenant, caller, input, ct) => await catalog.OrganizationCreateAsync(tenant, caller, input, ct));
+
+    private static Task OrganizationShow(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "organization_show", async (tenant, _, input, ct) => await catalog.OrganizationShowAsync(tenant, input, ct));
+
+    private static Task OrganizationList(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "organization_list", async (tenant, _, input, ct) => await catalog.OrganizationListAsync(tenant, input, ct));
+
+    private static Task TagList(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "tag_list", async (tenant, _, input, ct) => await catalog.TagListAsync(tenant, input, ct));
+
+    private static Task LicenseList(HttpContext http) =>
+        RunAsync(http, "license_list", (_, _, _, _) => Task.FromResult<JsonNode?>(CatalogService.LicenseList()));
+
+    private static Task StatusShow(HttpContext http, CatalogService catalog) =>
+        RunAsync(http, "status_show", (_, _, _, _) => Task.FromResult<JsonNode?>(catalog.StatusShow()));
+
+    private static Task SiteRead(HttpContext http) =>
+        RunAsync(http, "site_read", (_, _, _, _) => Task.FromResult<JsonNode?>(JsonValue.Create(true)));
+
+    private static Task UnknownAction(HttpContext http, string action) =>
+        RunAsync(http, action, (_, _, _, _) => throw CkanException.UnknownAction(action));
+
+    private delegate Task<JsonNode?> Action(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct);
+
+    private static async Task RunAsync(HttpContext http, string name, Action action)
+    {
+        var help = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{Prefix}/help_show?name={Uri.EscapeDataString(name)}";
+        JsonObject envelope;
+        int status;
+        try
+        {
+            var tenant = Tenancy.FromRequest(http.Request);
+            var input = await ReadInputAsync(http.Request, http.RequestAborted);
+            var result = await action(tenant, http.Caller(), input, http.RequestAborted);
+            envelope = new JsonObject { ["help"] = help, ["success"] = true, ["result"] = result };
+            status = StatusCodes.Status200OK;
+        }
+        catch (CkanException error)
+        {
+            envelope = new JsonObject { ["help"] = help, ["success"] = false, ["error"] = error.ToJson() };
+            status = error.Status;
+        }
+        catch (NgsiLdException error) when (error.Type == NgsiLdErrorType.BadRequestData)
+        {
+            envelope = new JsonObject { ["help"] = help, ["success"] = false, ["error"] = new JsonObject { ["__type"] = "Bad Request", ["message"] = error.Detail } };
+            status = StatusCodes.Status400BadRequest;
+        }
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json;charset=utf-8";
+        await using var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        envelope.WriteTo(writer);
+        await writer.FlushAsync(http.RequestAborted);
+    }
+
+    /// <summary>The action's parameters: the query string, and a POST's JSON or form body over it.</summary>
+    private static async Task<JsonObject> ReadInputAsync(HttpRequest request, CancellationToken ct)
+    {
+        var input = new JsonObject();
+        foreach (var (key, values) in request.Query) input[key] = values.Count == 1 ? JsonValue.Create(values[0]) : new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
+        if (!HttpMethods.IsPost(request.Method)) return input;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            foreach (var (key, values) in form) input[key] = values.ToString();
+            return input;
+        }
+        if (request.ContentLength == 0) return input;
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException)
+        {
+            throw CkanException.Invalid("__body", "Could not parse the request body as JSON");
+        }
+        if (body is null) return input;
+        if (body is not JsonObject dictionary) throw CkanException.Invalid("__body", "The request body must be a JSON dictionary");
+        foreach (var (key, value) in dictionary.ToArray())
+        {
+            dictionary.Remove(key);
+            input[key] = value;
+        }
+        return input;
+    }
+}

@@ -1,0 +1,10 @@
+namespace CityOS.Catalog.Tests;
+
+/// <summary>The real host with the catalog block, security as the run asks (CITYOS_TEST_AUTH).</summary>
+public sealed class CatalogHost : CityOsTestHost;
+
+/// <summary>The real host with security on (CityOS:Security:Enabled): the Client carries a system administrator's token.</summary>
+public sealed class SecuredCatalogHost : CityOsTestHost
+{
+    protected override bool SecurityOn => true;
+}
