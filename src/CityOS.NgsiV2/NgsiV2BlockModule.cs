@@ -1,0 +1,24 @@
+using CityOS.Core.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityOS.NgsiV2;
+
+/// <summary>
+/// The NGSI-v2 API (Orion's /v2) on the broker's data: the block keeps no entities of its own, it reads and writes them
+/// through <see cref="Core.Context.IContextReader"/> and <see cref="Core.Context.IContextWriter"/>.
+/// </summary>
+public sealed class NgsiV2BlockModule : ICityOsBlock
+{
+    public string Name => "NgsiV2";
+
+    public void AddServices(IServiceCollection services, IConfiguration configuration) => services.AddSingleton<V2Entities>();
+
+    /// <summary>The broker's checks answer for the data this block serves.</summary>
+    public void AddHealthChecks(IHealthChecksBuilder checks)
+    {
+    }
+
+    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapNgsiV2Entities();
+}
