@@ -1,3 +1,5 @@
+using CityOS.Core.Context;
+using CityOS.Core.Outbound;
 using CityOS.Core.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -13,12 +15,24 @@ public sealed class NgsiV2BlockModule : ICityOsBlock
 {
     public string Name => "NgsiV2";
 
-    public void AddServices(IServiceCollection services, IConfiguration configuration) => services.AddSingleton<V2Entities>();
+    public void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<V2Entities>();
+        services.AddCityOsDataDirectory(configuration);
+        services.AddCityOsOutbound(configuration);
+        services.AddSingleton<V2SubscriptionStore>();
+        services.AddContextChangeConsumer(V2Notifier.Consumer);
+        services.AddHostedService<V2Notifier>();
+    }
 
     /// <summary>The broker's checks answer for the data this block serves.</summary>
     public void AddHealthChecks(IHealthChecksBuilder checks)
     {
     }
 
-    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapNgsiV2Entities();
+    public void MapRoutes(IEndpointRouteBuilder routes)
+    {
+        routes.MapNgsiV2Entities();
+        routes.MapNgsiV2Subscriptions();
+    }
 }
