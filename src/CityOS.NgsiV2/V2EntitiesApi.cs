@@ -15,8 +15,7 @@ public static class V2EntitiesApi
 {
     public static RouteGroupBuilder MapNgsiV2Entities(this IEndpointRouteBuilder routes)
     {
-        var v2 = routes.MapGroup("/v2").WithTags("NGSI-v2").AddEndpointFilter(V2Filter.Invoke)
-            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
+        var v2 = routes.MapV2Group("/v2");
         v2.MapGet("", EntryPoints).WithName("V2EntryPoints").WithSummary("The NGSI-v2 entry points.");
         v2.MapGet("/entities", List).WithName("V2ListEntities").WithSummary("List entities (q, geo, orderBy, paging, options).");
         v2.MapPost("/entities", Create).WithName("V2CreateEntity").WithSummary("Create an entity (options=keyValues,upsert).");
@@ -353,6 +352,11 @@ public static class V2EntitiesApi
 /// <summary>Every /v2 response carries Fiware-Correlator; errors leave as Orion's JSON.</summary>
 internal static class V2Filter
 {
+    /// <summary>A /v2 route group: Orion's errors and Fiware-Correlator, JSON, the caller policy.</summary>
+    public static RouteGroupBuilder MapV2Group(this IEndpointRouteBuilder routes, string prefix) =>
+        routes.MapGroup(prefix).WithTags("NGSI-v2").AddEndpointFilter(Invoke)
+            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
+
     public static async ValueTask<object?> Invoke(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;

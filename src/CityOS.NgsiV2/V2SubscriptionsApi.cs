@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +13,7 @@ public static class V2SubscriptionsApi
 {
     public static IEndpointRouteBuilder MapNgsiV2Subscriptions(this IEndpointRouteBuilder routes)
     {
-        var v2 = routes.MapGroup("/v2/subscriptions").WithTags("NGSI-v2").AddEndpointFilter(V2Filter.Invoke)
-            .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
+        var v2 = routes.MapV2Group("/v2/subscriptions");
         v2.MapPost("", Create).WithName("V2CreateSubscription").WithSummary("Create a subscription (201, Location).");
         v2.MapGet("", List).WithName("V2ListSubscriptions").WithSummary("List the subscriptions (limit, offset, options=count).");
         v2.MapGet("/{id}", Retrieve).WithName("V2RetrieveSubscription").WithSummary("One subscription with its counters.");
