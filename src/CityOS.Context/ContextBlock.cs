@@ -17,6 +17,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CityOS.Context;
 
@@ -57,6 +58,8 @@ public static class ContextBlock
         services.AddSingleton<EntityMapQueries>();
         services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
+        services.AddSingleton<IContextChanges, ContextChanges>();
+        services.AddOptions<ChangeFeedOptions>().Configure<IOptions<ContextChangeConsumers>>((o, c) => o.Consumers.UnionWith(c.Value.Names));
         services.AddCityOsSubscriptions(configuration);
         services.AddCityOsTemporal(configuration);
         return services;
