@@ -7,7 +7,6 @@ using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.Extensions.Options;
 using CityOS.Identity;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -27,7 +26,7 @@ public static class CityOsHost
     };
 
     /// <summary>The blocks of every CityOS, in the order they are composed.</summary>
-    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule(), new CityOS.Catalog.CatalogBlockModule(), new CityOS.NgsiV2.NgsiV2BlockModule()];
+    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule(), new CityOS.Catalog.CatalogBlockModule(), new CityOS.NgsiV2.NgsiV2BlockModule(), new CityOS.Portal.PortalBlockModule()];
 
     /// <param name="args">Command-line arguments and settings.</param>
     /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>
@@ -68,6 +67,8 @@ public static class CityOsHost
         builder.Services.AddCityOsDataDirectory(builder.Configuration);
         builder.Services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
         var blocks = CityOsBlocks.Enabled([.. StandardBlocks(), .. extraBlocks ?? []], builder.Configuration);
+        // One OpenAPI 3.1 description of every endpoint of every enabled block, at /openapi/v1.json.
+        builder.Services.AddOpenApi(options => options.OpenApiVersion = Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_1);
         var health = builder.Services.AddHealthChecks();
         foreach (var block in blocks)
         {
@@ -100,11 +101,12 @@ public static class CityOsHost
 
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }))
             .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("Operations");
-        app.MapHealthChecks("/ready", new HealthCheckOptions { ResponseWriter = WriteReadiness })
+        app.MapGet("/ready", CheckReadinessAsync).Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable)
             .WithName("Ready").WithSummary("Readiness: every block's stores answer.").WithTags("Operations");
         app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
             .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
         foreach (var block in blocks) block.MapRoutes(app);
+        app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
 
@@ -113,6 +115,15 @@ public static class CityOsHost
         (configuration.GetSection("CityOS:KnownProxies").Get<string[]>() ?? [])
             .Select(p => IPAddress.TryParse(p.Trim(), out var address) ? address : throw new InvalidOperationException($"CityOS:KnownProxies: '{p}' is not an IP address."))
             .ToArray();
+
+    /// <summary>/ready: 200 when every block's health check passes, else 503 (never cached).</summary>
+    private static async Task CheckReadinessAsync(HttpContext context, HealthCheckService health)
+    {
+        var report = await health.CheckHealthAsync(context.RequestAborted);
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        await WriteReadiness(context, report);
+    }
 
     /// <summary>/ready's body: <c>{"status": "ready"}</c>, or (with 503) "unavailable" and the names of the checks that failed.</summary>
     private static Task WriteReadiness(HttpContext context, HealthReport report) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CityOS.Identity.Model;
 
@@ -66,19 +65,8 @@ public class ThirdPartyClientTests(SystemClockIdentityHost host) : IClassFixture
 
     private static async Task<JsonNode> RunNodeAsync(string input)
     {
-        var start = new ProcessStartInfo("node", ["oidc-clients.mjs", input])
-        {
-            WorkingDirectory = JsDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"node oidc-clients.mjs failed ({process.ExitCode}):\n{await stderr}\n{await stdout}");
-        return JsonNode.Parse(await stdout) ?? throw new InvalidOperationException("node printed nothing");
+        var stdout = await NodeScript.RunAsync(JsDirectory, "oidc-clients.mjs", input);
+        return JsonNode.Parse(stdout) ?? throw new InvalidOperationException("node printed nothing");
     }
 
     private static string TestProjectDirectory
