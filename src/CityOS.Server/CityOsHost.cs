@@ -27,7 +27,7 @@ public static class CityOsHost
     };
 
     /// <summary>The blocks of every CityOS, in the order they are composed.</summary>
-    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule()];
+    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule(), new CityOS.Devices.DevicesBlockModule()];
 
     /// <param name="args">Command-line arguments and settings.</param>
     /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>
