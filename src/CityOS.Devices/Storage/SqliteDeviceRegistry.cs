@@ -47,23 +47,9 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
         SqliteMigrations.Apply(connection, Migrations);
     }
 
-    public Task AddGroupsAsync(IReadOnlyList<ServiceGroup> groups, CancellationToken ct) => Write(connection =>
-    {
-        using var transaction = connection.BeginTransaction();
-        foreach (var group in groups)
-        {
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT OR IGNORE INTO service_groups VALUES ($t, $p, $r, $k, $b)";
-            insert.Parameters.AddWithValue("$t", group.Scope.Service);
-            insert.Parameters.AddWithValue("$p", group.Scope.ServicePath);
-            insert.Parameters.AddWithValue("$r", group.Resource);
-            insert.Parameters.AddWithValue("$k", group.Apikey);
-            insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(group, Json));
-            if (insert.ExecuteNonQuery() == 0) throw IotAgentException.DuplicateGroup(group.Resource, group.Apikey);
-        }
-        transaction.Commit();
-    });
+    public Task AddGroupsAsync(IReadOnlyList<ServiceGroup> groups, CancellationToken ct) => InsertAll(
+        groups, "INSERT OR IGNORE INTO service_groups VALUES ($t, $p, $k2, $k, $b)",
+        g => (g.Scope, g.Resource, g.Apikey), g => IotAgentException.DuplicateGroup(g.Resource, g.Apikey));
 
     public Task<(IReadOnlyList<ServiceGroup> Groups, int Count)> ListGroupsAsync(ServiceScope scope, int limit, int offset, CancellationToken ct)
     {
@@ -85,23 +71,9 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
         "DELETE FROM service_groups WHERE tenant = $t AND service_path = $p AND resource = $r AND apikey = $k",
         scope, ("$r", resource), ("$k", apikey));
 
-    public Task AddDevicesAsync(IReadOnlyList<Device> devices, CancellationToken ct) => Write(connection =>
-    {
-        using var transaction = connection.BeginTransaction();
-        foreach (var device in devices)
-        {
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT OR IGNORE INTO devices VALUES ($t, $p, $d, $k, $b)";
-            insert.Parameters.AddWithValue("$t", device.Scope.Service);
-            insert.Parameters.AddWithValue("$p", device.Scope.ServicePath);
-            insert.Parameters.AddWithValue("$d", device.DeviceId);
-            insert.Parameters.AddWithValue("$k", (object?)device.Apikey ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(device, Json));
-            if (insert.ExecuteNonQuery() == 0) throw IotAgentException.DuplicateDevice(device.Scope.Service, device.DeviceId);
-        }
-        transaction.Commit();
-    });
+    public Task AddDevicesAsync(IReadOnlyList<Device> devices, CancellationToken ct) => InsertAll(
+        devices, "INSERT OR IGNORE INTO devices VALUES ($t, $p, $k2, $k, $b)",
+        d => (d.Scope, d.DeviceId, d.Apikey), d => IotAgentException.DuplicateDevice(d.Scope.Service, d.DeviceId));
 
     public Task<(IReadOnlyList<Device> Devices, int Count)> ListDevicesAsync(ServiceScope scope, int limit, int offset, CancellationToken ct)
     {
@@ -143,12 +115,28 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
         return connection;
     }
 
-    private Task Write(Action<SqliteConnection> write)
+    /// <summary>Inserts every record in one transaction, or none: the first whose key is taken throws its duplicate error.</summary>
+    private Task InsertAll<T>(IReadOnlyList<T> records, string sql, Func<T, (ServiceScope Scope, string Key, string? Apikey)> columns,
+        Func<T, IotAgentException> duplicate)
     {
         using var connection = Open();
         try
         {
-            write(connection);
+            using var transaction = connection.BeginTransaction();
+            foreach (var record in records)
+            {
+                var (scope, key, apikey) = columns(record);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = sql;
+                insert.Parameters.AddWithValue("$t", scope.Service);
+                insert.Parameters.AddWithValue("$p", scope.ServicePath);
+                insert.Parameters.AddWithValue("$k2", key);
+                insert.Parameters.AddWithValue("$k", (object?)apikey ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(record, Json));
+                if (insert.ExecuteNonQuery() == 0) throw duplicate(record);
+            }
+            transaction.Commit();
         }
         finally
         {
