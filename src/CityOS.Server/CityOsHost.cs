@@ -26,7 +26,7 @@ public static class CityOsHost
     };
 
     /// <summary>The blocks of every CityOS, in the order they are composed.</summary>
-    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule(), new CityOS.Catalog.CatalogBlockModule(), new CityOS.NgsiV2.NgsiV2BlockModule(), new CityOS.Portal.PortalBlockModule()];
+    public static IReadOnlyList<ICityOsBlock> StandardBlocks() => [new ContextBlockModule(), new IdentityBlockModule(), new CityOS.Devices.DevicesBlockModule(), new CityOS.Catalog.CatalogBlockModule(), new CityOS.NgsiV2.NgsiV2BlockModule(), new CityOS.Portal.PortalBlockModule()];
 
     /// <param name="args">Command-line arguments and settings.</param>
     /// <param name="overrideServices">Runs after the blocks registered their services (tests replace the clock here).</param>

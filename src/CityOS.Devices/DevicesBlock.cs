@@ -1,0 +1,33 @@
+using CityOS.Core.Http;
+using CityOS.Devices.Http;
+using CityOS.Devices.Services;
+using CityOS.Devices.Storage;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CityOS.Devices;
+
+/// <summary>The IoT agent: provisioning (/iot/services, /iot/devices) and southbound measures, written through the broker's IContextWriter.</summary>
+public static class DevicesBlock
+{
+    public static IServiceCollection AddCityOsDevices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCityOsHttpEdge();
+        services.AddOptions<DevicesOptions>().Bind(configuration.GetSection(DevicesOptions.Section))
+            .Validate(o => o.MaxPayloadBytes is > 0 and <= 64 * 1024 * 1024, "CityOS:Devices:MaxPayloadBytes must be between 1 and 67108864.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IDeviceRegistry, SqliteDeviceRegistry>();
+        services.AddSingleton<MeasureIngest>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCityOsDevices(this IEndpointRouteBuilder app)
+    {
+        app.MapProvisioningApi();
+        app.MapSouthboundHttpApi();
+        return app;
+    }
+}

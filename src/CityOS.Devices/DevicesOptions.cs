@@ -1,0 +1,10 @@
+namespace CityOS.Devices;
+
+/// <summary>Settings of the IoT agent (<c>CityOS:Devices:*</c>).</summary>
+public sealed class DevicesOptions
+{
+    public const string Section = "CityOS:Devices";
+
+    /// <summary>The largest provisioning or measure payload accepted (HTTP body or MQTT message).</summary>
+    public long MaxPayloadBytes { get; set; } = 1024 * 1024;
+}

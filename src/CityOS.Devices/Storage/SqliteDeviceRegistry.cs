@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using CityOS.Core.Hosting;
+using CityOS.Devices.Model;
+using CityOS.Devices.Rules;
+using CityOS.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace CityOS.Devices.Storage;
+
+/// <summary>
+/// The registry in <c>devices.db</c> of the data directory. Each record is kept as JSON beside the columns it is looked up
+/// by; lookups by apikey (every measure makes one) are answered from memory after the first, and every write forgets them.
+/// </summary>
+public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE service_groups (
+            tenant TEXT NOT NULL, service_path TEXT NOT NULL, resource TEXT NOT NULL, apikey TEXT NOT NULL, body TEXT NOT NULL,
+            PRIMARY KEY (resource, apikey));
+        CREATE INDEX service_groups_scope ON service_groups (tenant, service_path);
+        CREATE INDEX service_groups_apikey ON service_groups (apikey);
+        CREATE TABLE devices (
+            tenant TEXT NOT NULL, service_path TEXT NOT NULL, device_id TEXT NOT NULL, apikey TEXT, body TEXT NOT NULL,
+            PRIMARY KEY (tenant, service_path, device_id));
+        CREATE INDEX devices_apikey ON devices (apikey, device_id);
+        """,
+    ];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _connectionString;
+    private readonly ConcurrentDictionary<(string, string), Device?> _devices = new();
+    private readonly ConcurrentDictionary<string, ServiceGroup?> _groups = new(StringComparer.Ordinal);
+
+    public SqliteDeviceRegistry(DataDirectory data)
+    {
+        Directory.CreateDirectory(data.Path);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = data.Combine("devices.db"), Pooling = true }.ToString();
+        using var connection = Open();
+        using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            wal.ExecuteNonQuery();
+        }
+        SqliteMigrations.Apply(connection, Migrations);
+    }
+
+    public Task AddGroupsAsync(IReadOnlyList<ServiceGroup> groups, CancellationToken ct) => InsertAll(
+        groups, "INSERT OR IGNORE INTO service_groups VALUES ($t, $p, $k2, $k, $b)",
+        g => (g.Scope, g.Resource, g.Apikey), g => IotAgentException.DuplicateGroup(g.Resource, g.Apikey));
+
+    public Task<(IReadOnlyList<ServiceGroup> Groups, int Count)> ListGroupsAsync(ServiceScope scope, int limit, int offset, CancellationToken ct)
+    {
+        using var connection = Open();
+        var groups = Query<ServiceGroup>(connection,
+            "SELECT body FROM service_groups WHERE tenant = $t AND service_path = $p ORDER BY resource, apikey LIMIT $l OFFSET $o", scope, limit, offset);
+        var count = Count(connection, "SELECT count(*) FROM service_groups WHERE tenant = $t AND service_path = $p", scope);
+        return Task.FromResult<(IReadOnlyList<ServiceGroup>, int)>((groups, count));
+    }
+
+    public Task<ServiceGroup?> FindGroupAsync(string resource, string apikey, CancellationToken ct) =>
+        Task.FromResult(One<ServiceGroup>("SELECT body FROM service_groups WHERE resource = $r AND apikey = $k", ("$r", resource), ("$k", apikey)));
+
+    public Task<ServiceGroup?> FindGroupByApikeyAsync(string apikey, CancellationToken ct) =>
+        Task.FromResult(_groups.GetOrAdd(apikey, key =>
+            One<ServiceGroup>("SELECT body FROM service_groups WHERE apikey = $k ORDER BY resource LIMIT 1", ("$k", key))));
+
+    public Task<bool> DeleteGroupAsync(ServiceScope scope, string resource, string apikey, CancellationToken ct) => Delete(
+        "DELETE FROM service_groups WHERE tenant = $t AND service_path = $p AND resource = $r AND apikey = $k",
+        scope, ("$r", resource), ("$k", apikey));
+
+    public Task AddDevicesAsync(IReadOnlyList<Device> devices, CancellationToken ct) => InsertAll(
+        devices, "INSERT OR IGNORE INTO devices VALUES ($t, $p, $k2, $k, $b)",
+        d => (d.Scope, d.DeviceId, d.Apikey), d => IotAgentException.DuplicateDevice(d.Scope.Service, d.DeviceId));
+
+    public Task<(IReadOnlyList<Device> Devices, int Count)> ListDevicesAsync(ServiceScope scope, int limit, int offset, CancellationToken ct)
+    {
+        using var connection = Open();
+        var devices = Query<Device>(connection,
+            "SELECT body FROM devices WHERE tenant = $t AND service_path = $p ORDER BY device_id LIMIT $l OFFSET $o", scope, limit, offset);
+        var count = Count(connection, "SELECT count(*) FROM devices WHERE tenant = $t AND service_path = $p", scope);
+        return Task.FromResult<(IReadOnlyList<Device>, int)>((devices, count));
+    }
+
+    public Task<Device?> GetDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct) => Task.FromResult(One<Device>(
+        "SELECT body FROM devices WHERE tenant = $t AND service_path = $p AND device_id = $d",
+        ("$t", scope.Service), ("$p", scope.ServicePath), ("$d", deviceId)));
+
+    public Task<Device?> FindDeviceAsync(string apikey, string deviceId, CancellationToken ct) =>
+        Task.FromResult(_devices.GetOrAdd((apikey, deviceId), key =>
+            One<Device>("SELECT body FROM devices WHERE apikey = $k AND device_id = $d", ("$k", key.Item1), ("$d", key.Item2))));
+
+    public Task<bool> DeleteDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct) => Delete(
+        "DELETE FROM devices WHERE tenant = $t AND service_path = $p AND device_id = $d", scope, ("$d", deviceId));
+
+    public ValueTask<bool> PingAsync(CancellationToken ct)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM service_groups WHERE 0";
+        return ValueTask.FromResult(Convert.ToInt64(command.ExecuteScalar()) == 0);
+    }
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var timeout = connection.CreateCommand();
+        timeout.CommandText = "PRAGMA busy_timeout = 5000";
+        timeout.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Inserts every record in one transaction, or none: the first whose key is taken throws its duplicate error.</summary>
+    private Task InsertAll<T>(IReadOnlyList<T> records, string sql, Func<T, (ServiceScope Scope, string Key, string? Apikey)> columns,
+        Func<T, IotAgentException> duplicate)
+    {
+        using var connection = Open();
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            foreach (var record in records)
+            {
+                var (scope, key, apikey) = columns(record);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = sql;
+                insert.Parameters.AddWithValue("$t", scope.Service);
+                insert.Parameters.AddWithValue("$p", scope.ServicePath);
+                insert.Parameters.AddWithValue("$k2", key);
+                insert.Parameters.AddWithValue("$k", (object?)apikey ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(record, Json));
+                if (insert.ExecuteNonQuery() == 0) throw duplicate(record);
+            }
+            transaction.Commit();
+        }
+        finally
+        {
+            _devices.Clear();
+            _groups.Clear();
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task<bool> Delete(string sql, ServiceScope scope, params (string, string)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$t", scope.Service);
+        command.Parameters.AddWithValue("$p", scope.ServicePath);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        var deleted = command.ExecuteNonQuery() > 0;
+        _devices.Clear();
+        _groups.Clear();
+        return Task.FromResult(deleted);
+    }
+
+    private static List<T> Query<T>(SqliteConnection connection, string sql, ServiceScope scope, int limit, int offset)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$t", scope.Service);
+        command.Parameters.AddWithValue("$p", scope.ServicePath);
+        command.Parameters.AddWithValue("$l", limit);
+        command.Parameters.AddWithValue("$o", offset);
+        using var reader = command.ExecuteReader();
+        var items = new List<T>();
+        while (reader.Read()) items.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Json)!);
+        return items;
+    }
+
+    private static int Count(SqliteConnection connection, string sql, ServiceScope scope)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$t", scope.Service);
+        command.Parameters.AddWithValue("$p", scope.ServicePath);
+        return Convert.ToInt32(command.ExecuteScalar());
+    }
+
+    private T? One<T>(string sql, params (string, string)[] parameters) where T : class
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command.ExecuteScalar() is string body ? JsonSerializer.Deserialize<T>(body, Json) : null;
+    }
+}
