@@ -99,13 +99,13 @@ public static class CkanActionApi
     private static Task TagList(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "tag_list", async (tenant, _, input, ct) => await catalog.TagListAsync(tenant, input, ct));
 
-    private static Task LicenseList(HttpContext http) =>
+    private static Task LicenseList(HttpContext http, CancellationToken _) =>
         RunAsync(http, "license_list", (_, _, _, _) => Task.FromResult<JsonNode?>(CatalogService.LicenseList()));
 
     private static Task StatusShow(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "status_show", (_, _, _, _) => Task.FromResult<JsonNode?>(catalog.StatusShow()));
 
-    private static Task SiteRead(HttpContext http) =>
+    private static Task SiteRead(HttpContext http, CancellationToken _) =>
         RunAsync(http, "site_read", (_, _, _, _) => Task.FromResult<JsonNode?>(JsonValue.Create(true)));
 
     private static Task UnknownAction(HttpContext http, string action) =>
