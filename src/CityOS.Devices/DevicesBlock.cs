@@ -1,5 +1,6 @@
 using CityOS.Core.Http;
 using CityOS.Devices.Http;
+using CityOS.Devices.Mqtt;
 using CityOS.Devices.Services;
 using CityOS.Devices.Storage;
 using Microsoft.AspNetCore.Routing;
@@ -21,6 +22,11 @@ public static class DevicesBlock
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDeviceRegistry, SqliteDeviceRegistry>();
         services.AddSingleton<MeasureIngest>();
+        services.AddOptions<MqttBrokerOptions>().Bind(configuration.GetSection(MqttBrokerOptions.Section))
+            .Validate(o => o.Port is >= 0 and <= 65535, "CityOS:Mqtt:Broker:Port must be between 0 and 65535.")
+            .ValidateOnStart();
+        services.AddSingleton<DeviceMqttBroker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceMqttBroker>());
         return services;
     }
 

@@ -58,7 +58,7 @@ public sealed class HostingConventionTests : IDisposable
     [Fact]
     public async Task Every_block_keeps_its_files_in_the_one_data_directory()
     {
-        var app = CityOsHost.Build(["--urls", "http://127.0.0.1:0", "--data", _data, "--Logging:LogLevel:Default", "Warning"]);
+        var app = CityOsHost.Build(["--urls", "http://127.0.0.1:0", "--data", _data, "--Logging:LogLevel:Default", "Warning", "--CityOS:Mqtt:Broker:Port", "0"]);
         try
         {
             using var client = new HttpClient { BaseAddress = await InProcessHost.StartAsync(app) };

@@ -48,6 +48,7 @@ public class IdentityTestHost : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--data", DataDirectory,
             "--Logging:LogLevel:Default", "Warning",
+            "--CityOS:Mqtt:Broker:Port", "0",
             "--CityOS:Identity:PasswordIterations", "1000",
             "--CityOS:Identity:AnonymousReadTenants:0", "opendata",
             .. _settings,

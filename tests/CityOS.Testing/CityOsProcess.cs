@@ -43,7 +43,7 @@ public sealed class CityOsProcess : IAsyncDisposable
     public static async Task<CityOsProcess> StartAsync(string dataDirectory, int? port = null, IDictionary<string, string>? environment = null, params string[] arguments)
     {
         var chosenPort = port ?? FreePort();
-        var start = StartInfo(new[] { "--host", "127.0.0.1", "--port", chosenPort.ToString(), "--data", dataDirectory, "--Logging:LogLevel:CityOS.Requests", "Warning" }.Concat(arguments));
+        var start = StartInfo(new[] { "--host", "127.0.0.1", "--port", chosenPort.ToString(), "--data", dataDirectory, "--Logging:LogLevel:CityOS.Requests", "Warning", "--CityOS:Mqtt:Broker:Port", "0" }.Concat(arguments));
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var server = new CityOsProcess(process, chosenPort);

@@ -56,6 +56,7 @@ public class CityOsTestHost : IAsyncLifetime
             "--urls", $"http://127.0.0.1:{port}",
             "--data", DataDirectory,
             "--Logging:LogLevel:Default", "Warning",
+            "--CityOS:Mqtt:Broker:Port", "0",
             .. SecurityOn ? ["--CityOS:Security:Enabled", "true"] : Array.Empty<string>(),
             .. Settings,
         ], OverrideServices, extraBlocks: Blocks);

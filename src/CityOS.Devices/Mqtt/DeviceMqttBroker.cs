@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CityOS.Devices.Rules;
+using CityOS.Devices.Services;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Server;
+
+namespace CityOS.Devices.Mqtt;
+
+/// <summary>
+/// The MQTT broker built into cityos (MQTTnet.Server). A publish to a device's measure topic is written into the context
+/// broker before the broker answers it: the PUBACK of a QoS 1 measure goes out only after the commit, and when the store
+/// cannot take it the connection is closed without a PUBACK, so the device sends it again. A port already taken is logged
+/// clearly; cityos serves everything else and /ready names the "mqtt" check as failing.
+/// </summary>
+public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptions<DevicesOptions> devices, MeasureIngest ingest,
+    ILogger<DeviceMqttBroker> logger) : IHostedService, IHealthCheck, IAsyncDisposable
+{
+    private MqttServer? _server;
+
+    /// <summary>The port the broker listens on, or null when it does not listen.</summary>
+    public int? Port { get; private set; }
+
+    /// <summary>Why the broker does not listen although it is enabled, or null.</summary>
+    public string? Failure { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled) return;
+        if (!IPAddress.TryParse(settings.Address, out var address))
+        {
+            Fail($"CityOS:Mqtt:Broker:Address '{settings.Address}' is not an IP address.");
+            return;
+        }
+        var port = settings.Port == 0 ? FreePort(address) : settings.Port;
+        var factory = new MqttServerFactory();
+        var server = factory.CreateMqttServer(factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointPort(port).Build());
+        server.InterceptingPublishAsync += OnPublishAsync;
+        try
+        {
+            await server.StartAsync();
+        }
+        catch (Exception error) when (error is SocketException || error.InnerException is SocketException)
+        {
+            server.Dispose();
+            var socket = error as SocketException ?? (SocketException)error.InnerException!;
+            Fail(socket.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"The MQTT broker cannot listen on {address}:{port}: the port is already in use (another MQTT broker such as mosquitto?). "
+                  + "CityOS serves everything else; set CityOS:Mqtt:Broker:Port to a free port, or CityOS:Mqtt:Broker:Enabled=false."
+                : $"The MQTT broker cannot listen on {address}:{port}: {socket.Message}");
+            return;
+        }
+        _server = server;
+        Port = port;
+        logger.LogInformation("MQTT broker listening on {Address}:{Port}", address, port);
+    }
+
+    private void Fail(string reason)
+    {
+        Failure = reason;
+        logger.LogError("{Reason}", reason);
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        var topic = DeviceTopic.Parse(e.ApplicationMessage.Topic);
+        if (topic is null) return;
+        var payload = e.ApplicationMessage.Payload;
+        try
+        {
+            if (payload.Length > devices.Value.MaxPayloadBytes)
+                throw IotAgentException.BadMeasure($"The measure has {payload.Length} bytes; at most {devices.Value.MaxPayloadBytes} are taken.");
+            await ingest.IngestAsync(null, topic.Apikey, topic.DeviceId, topic.Groups(Encoding.UTF8.GetString(payload)), null, e.CancellationToken);
+        }
+        catch (IotAgentException error) when (error.Status is >= 400 and < 500)
+        {
+            // Sent again, it would be refused again: acknowledged and dropped, as the IoT Agents do, and logged.
+            logger.LogWarning("MQTT measure on {Topic} from {Client} refused: {Name} {Message}", e.ApplicationMessage.Topic, e.ClientId, error.Name, error.Message);
+            e.ProcessPublish = false;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Not stored: no PUBACK, the device keeps the measure and sends it again on its next connection.
+            logger.LogError(error, "MQTT measure on {Topic} from {Client} could not be stored; closing the connection unacknowledged", e.ApplicationMessage.Topic, e.ClientId);
+            e.ProcessPublish = false;
+            e.CloseConnection = true;
+        }
+    }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!options.Value.Enabled || _server is { IsStarted: true }
+            ? HealthCheckResult.Healthy(Port is { } port ? $"MQTT listening on port {port}" : "MQTT broker disabled")
+            : HealthCheckResult.Unhealthy(Failure ?? "The MQTT broker is not listening."));
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server) await server.StopAsync();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _server?.Dispose();
+        _server = null;
+        return ValueTask.CompletedTask;
+    }
+
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new TcpListener(address, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
