@@ -115,6 +115,11 @@ public static class EntityRules
             var index = existing.FindIndex(a => a.DatasetId == instance.DatasetId);
             if (index < 0) return NotFound(id, attribute, instance.DatasetId);
             if (EntityParser.IsNgsiNull(instance.Value)) existing.RemoveAt(index);
+            else if (instance.Value is not null && !SameKind(existing[index].Kind, instance.Kind))
+            {
+                return new MutationOutcome.Fail(NgsiLdException.BadRequest(
+                    $"Attribute {attribute} is a {NgsiLdSyntax.KindName(existing[index].Kind)}; a partial update cannot make it a {NgsiLdSyntax.KindName(instance.Kind)} (5.6.4)."));
+            }
             else existing[index] = MergeInstance(existing[index], instance, now);
         }
         if (existing.Count == 0) current.Attributes.Remove(attribute);
@@ -233,8 +238,12 @@ public static class EntityRules
     private static NgsiAttribute MergeInstance(NgsiAttribute existing, NgsiAttribute patch, DateTimeOffset now)
     {
         var merged = existing.Clone();
-        merged.Kind = patch.Kind;
-        if (patch.Value is not null) merged.Value = patch.Value.DeepClone();
+        if (patch.Value is not null)
+        {
+            // A fragment without a value member (only sub-attributes or metadata) keeps the attribute's type.
+            merged.Kind = patch.Kind;
+            merged.Value = patch.Value.DeepClone();
+        }
         if (patch.ObjectType is not null) merged.ObjectType = patch.ObjectType.DeepClone();
         if (patch.ObservedAt is not null) merged.ObservedAt = patch.ObservedAt;
         if (patch.UnitCode is not null) merged.UnitCode = patch.UnitCode;
@@ -246,6 +255,10 @@ public static class EntityRules
         merged.ModifiedAt = now;
         return merged;
     }
+
+    /// <summary>A Property whose value is a geometry and a GeoProperty are told apart by inference only, so they count as one kind here.</summary>
+    private static bool SameKind(AttributeKind a, AttributeKind b) =>
+        a == b || (a is AttributeKind.Property or AttributeKind.GeoProperty && b is AttributeKind.Property or AttributeKind.GeoProperty);
 
     private static NgsiAttribute WithoutNullSubAttributes(NgsiAttribute attribute)
     {

@@ -23,6 +23,12 @@ public enum AttributeParseMode
     /// "urn:ngsi-ld:null" (or JSON null, which is read as it) means "delete this attribute or sub-attribute".
     /// </summary>
     Patch,
+
+    /// <summary>
+    /// Partial Attribute Update (5.6.4): as <see cref="Patch"/>, except that the NGSI-LD null inside a JSON object
+    /// value is refused (5.5.4 excepts only merge fragments, 5.5.12).
+    /// </summary>
+    PartialUpdate,
 }
 
 /// <summary>
@@ -150,6 +156,10 @@ public static class EntityParser
             throw NgsiLdException.BadRequest("The entity \"id\" must be a string holding a URI");
         }
         var id = v.GetValue<string>();
+        if (id == NgsiNull)
+        {
+            throw NgsiLdException.BadRequest($"The entity id cannot be the NGSI-LD null '{NgsiNull}'");
+        }
         if (!NgsiLdSyntax.IsAbsoluteIri(id))
         {
             throw NgsiLdException.BadRequest($"The entity id '{id}' is not a URI");
@@ -225,6 +235,11 @@ public static class EntityParser
         {
             throw NgsiLdException.BadRequest($"The entity type '{type}' contains characters that are not allowed");
         }
+        if (!type.Contains(':') && char.IsDigit(type[0]))
+        {
+            // 4.6.2: name = unicodeLetter *(unicodeLetter / unicodeNumber / "_").
+            throw NgsiLdException.BadRequest($"The entity type '{type}' starts with a digit: a name starts with a letter (4.6.2)");
+        }
         var expanded = terms.ExpandTerm(type);
         return NgsiLdSyntax.IsKeyword(type) || NgsiLdSyntax.IsKeyword(expanded)
             ? throw NgsiLdException.BadRequest($"The entity type '{type}' is a JSON-LD keyword (or maps to one) and cannot be an entity type")
@@ -251,7 +266,7 @@ public static class EntityParser
 
     private sealed class Reader(ITermMapper terms, DateTimeOffset now, AttributeParseMode mode)
     {
-        private bool Patch => mode == AttributeParseMode.Patch;
+        private bool Patch => mode is AttributeParseMode.Patch or AttributeParseMode.PartialUpdate;
 
         private bool NullDeletes => mode != AttributeParseMode.Strict;
 
@@ -262,8 +277,25 @@ public static class EntityParser
             {
                 throw NgsiLdException.BadRequest($"Attribute '{name}' appears twice (under names that expand to the same IRI {expanded})");
             }
-            attributes.Add(expanded, ReadAttribute(name, node));
+            var instances = ReadAttribute(name, node);
+            if (GeoAttributeNames.Contains(expanded))
+            {
+                foreach (var instance in instances)
+                {
+                    if (instance.Kind != AttributeKind.GeoProperty && !(instance.Value is null && Patch) && !IsNgsiNull(instance.Value))
+                    {
+                        throw Bad(name, $"'{name}' is a GeoProperty (4.7.1) and cannot be a {NgsiLdSyntax.KindName(instance.Kind)}");
+                    }
+                }
+            }
+            attributes.Add(expanded, instances);
         }
+
+        /// <summary>The attributes the core @context defines as GeoProperties (4.7.1).</summary>
+        private static readonly HashSet<string> GeoAttributeNames = new(StringComparer.Ordinal)
+        {
+            "https://uri.etsi.org/ngsi-ld/location", "https://uri.etsi.org/ngsi-ld/observationSpace", "https://uri.etsi.org/ngsi-ld/operationSpace",
+        };
 
         public List<NgsiAttribute> ReadAttribute(string name, JsonNode? node)
         {
@@ -272,7 +304,7 @@ public static class EntityParser
                 var instances = new List<NgsiAttribute>(array.Count);
                 foreach (var element in array)
                 {
-                    var instance = ReadInstance(name, element!);
+                    var instance = ReadInstance(name, element!, topLevel: true);
                     foreach (var other in instances)
                     {
                         if (other.DatasetId == instance.DatasetId)
@@ -286,7 +318,7 @@ public static class EntityParser
                 }
                 return instances;
             }
-            return [ReadInstance(name, node)];
+            return [ReadInstance(name, node, topLevel: true)];
         }
 
         /// <summary>
@@ -344,7 +376,7 @@ public static class EntityParser
                 : expanded;
         }
 
-        private NgsiAttribute ReadInstance(string path, JsonNode? node)
+        private NgsiAttribute ReadInstance(string path, JsonNode? node, bool topLevel = false)
         {
             var attribute = new NgsiAttribute { CreatedAt = now, ModifiedAt = now };
             if (node is not JsonObject o)
@@ -354,6 +386,12 @@ public static class EntityParser
                 return attribute;
             }
             var kind = DetermineKind(path, o, out var wholeObjectIsValue);
+            if (wholeObjectIsValue && topLevel && mode == AttributeParseMode.PartialUpdate && kind == AttributeKind.Property)
+            {
+                // The body of a partial update is an attribute fragment (5.6.4): without "type" and a value member its
+                // members are the sub-attributes to update, not a concise value.
+                wholeObjectIsValue = false;
+            }
             attribute.Kind = kind;
             if (wholeObjectIsValue)
             {
@@ -387,6 +425,15 @@ public static class EntityParser
                     case "observedAt":
                         attribute.ObservedAt = ObservedAt(path, child);
                         continue;
+                    case "unitCode" when kind is AttributeKind.Relationship or AttributeKind.ListRelationship or AttributeKind.JsonProperty:
+                        throw Bad(path, $"\"unitCode\" is not allowed in a {NgsiLdSyntax.KindName(kind)} (4.5.3.2, 4.5.24.2: it is unitless)");
+                    case "valueType" when kind == AttributeKind.LanguageProperty
+                        && !(child is JsonValue vt && vt.GetValueKind() == JsonValueKind.String && vt.GetValue<string>() is "langString" or "rdf:langString" or "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"):
+                        throw Bad(path, "the \"valueType\" of a LanguageProperty shall be langString (Table 5.2.32-1)");
+                    case "previousValue" or "previousObject" or "previousObjectList" or "previousLanguageMap" or "previousValueList" or "previousVocab" or "previousJson":
+                        throw Bad(path, $"\"{member}\" is an output-only member of notifications (showChanges) and cannot be written");
+                    case "entityIdSealed" or "entityTypeSealed" when !path.EndsWith("ngsildproof", StringComparison.Ordinal):
+                        throw Bad(path, $"\"{member}\" is only allowed inside an ngsildproof (4.5.2.2)");
                     case "unitCode":
                         attribute.UnitCode = child is JsonValue u && u.GetValueKind() == JsonValueKind.String && u.GetValue<string>().Length > 0
                             ? u.GetValue<string>()
@@ -506,9 +553,19 @@ public static class EntityParser
             switch (kind)
             {
                 case AttributeKind.Property:
+                    if (mode != AttributeParseMode.Patch && node is JsonObject or JsonArray)
+                    {
+                        RefuseNestedNull(path, node);
+                    }
                     return node.DeepClone();
                 case AttributeKind.GeoProperty:
-                    return Geometry(path, node);
+                    return node is JsonValue encoded && encoded.GetValueKind() == JsonValueKind.String
+                        ? Geometry(path, ParseEncodedGeometry(path, encoded.GetValue<string>()))
+                        : Geometry(path, node);
+                case AttributeKind.JsonProperty:
+                    return node is JsonObject or JsonArray
+                        ? node.DeepClone()
+                        : throw Bad(path, "\"json\" must be a raw JSON object or array (4.5.24.2)");
                 case AttributeKind.Relationship:
                     return RelationshipObject(path, node);
                 case AttributeKind.ListRelationship:
@@ -526,8 +583,55 @@ public static class EntityParser
             }
         }
 
+        /// <summary>5.5.4: the NGSI-LD null as a member value inside a JSON object value is BadRequestData (outside merges).</summary>
+        private static void RefuseNestedNull(string path, JsonNode node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (key, child) in o)
+                    {
+                        if (IsNgsiNull(child))
+                        {
+                            throw Bad(path, $"the member '{key}' of the value is the NGSI-LD null '{NgsiNull}', allowed inside a value only in merges (5.5.4)");
+                        }
+                        if (child is not null)
+                        {
+                            RefuseNestedNull(path, child);
+                        }
+                    }
+                    break;
+                case JsonArray a:
+                    foreach (var element in a)
+                    {
+                        if (element is JsonObject or JsonArray)
+                        {
+                            RefuseNestedNull(path, element);
+                        }
+                    }
+                    break;
+            }
+        }
+
+        /// <summary>4.7.2: a geometry may be sent as a string holding its JSON encoding; it is stored as the object.</summary>
+        private static JsonNode ParseEncodedGeometry(string path, string text)
+        {
+            try
+            {
+                return JsonNode.Parse(text) as JsonObject ?? throw Bad(path, "a string GeoProperty value must encode a GeoJSON geometry object (4.7.2)");
+            }
+            catch (JsonException)
+            {
+                throw Bad(path, "a string GeoProperty value must encode a GeoJSON geometry object (4.7.2)");
+            }
+        }
+
         private static JsonNode Geometry(string path, JsonNode node)
         {
+            if (node is JsonObject g && g["type"] is JsonValue gt && gt.GetValueKind() == JsonValueKind.String && gt.GetValue<string>() == "GeometryCollection")
+            {
+                throw Bad(path, "a GeometryCollection is not a valid GeoProperty value (4.6.3, 4.7.1)");
+            }
             try
             {
                 Geo.GeoJsonReader.Read(node);

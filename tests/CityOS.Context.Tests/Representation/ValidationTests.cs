@@ -39,7 +39,7 @@ public class ValidationTests
         { """{"type":"GeoProperty","value":{"type":"LineString","coordinates":[[1,2]]}}""", "temperature", "LineString" },
         { """{"type":"GeoProperty","value":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}}""", "temperature", "linear ring" },
         { """{"type":"GeoProperty","value":{"type":"Circle","coordinates":[1,2]}}""", "temperature", "Circle" },
-        { """{"type":"GeoProperty","value":{"type":"GeometryCollection","geometries":[{"type":"Point"}]}}""", "temperature", "coordinates" },
+        { """{"type":"GeoProperty","value":{"type":"GeometryCollection","geometries":[{"type":"Point"}]}}""", "temperature", "GeometryCollection" },
         { """{"type":"Feature","geometry":null}""", "temperature", "Feature" },
         { """{"type":"LanguageProperty","languageMap":{"english language":"x"}}""", "temperature", "language tag" },
         { """{"type":"LanguageProperty","languageMap":{"en":5}}""", "temperature", "'en'" },

@@ -42,10 +42,16 @@ public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<Co
     public async Task<(string? Tenant, IReadOnlyList<(JsonNode? Element, LdContext? Terms, NgsiLdException? Error)> Items)> ReadBatchAsync(HttpRequest request, CancellationToken ct)
     {
         var tenant = Tenancy.FromRequest(request);
-        LdRequest.RequireBodyMediaType(request);
+        var mediaType = LdRequest.RequireBodyMediaType(request);
         var body = await JsonBody.ReadAsync(request, options.Value.MaxBatchBytes, options.Value.Limits, ct) as JsonArray
             ?? throw NgsiLdException.BadRequest("The request body of a batch operation must be a JSON array.");
         if (body.Count == 0) throw NgsiLdException.BadRequest("The batch is empty: give at least one element.");
+        // Faults of the request as a whole (not of one element) fail the whole batch with 400 (6.3.5, 5.5.4).
+        if (body.Any(element => element is null)) throw NgsiLdException.BadRequest("The batch holds a null element: every element must be an entity (or an entity id for delete).");
+        if (mediaType != LdRequest.Json && mediaType != LdRequest.MergePatchJson && LdRequest.LinkedContext(request) is not null)
+        {
+            throw NgsiLdException.BadRequest("An application/ld+json request carries its @context in the body and cannot also have a JSON-LD context Link header.");
+        }
         var items = new List<(JsonNode?, LdContext?, NgsiLdException?)>(body.Count);
         foreach (var element in body)
         {

@@ -171,7 +171,7 @@ public static class EntitiesApi
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityPayload.RequireMembers(body);
-        var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Patch);
+        var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.PartialUpdate);
         await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
         return TypedResults.NoContent();
     }
