@@ -1,38 +1,48 @@
-using CityOS.Mqtt.Protocol;
+using System.Buffers;
+using System.Globalization;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 
 namespace CityOS.Mqtt;
 
 /// <summary>
-/// An MQTT 3.1.1 client: QoS 0 and 1 publishing, subscriptions, keep-alive and automatic reconnection.
+/// An MQTT 3.1.1 or 5.0 client on MQTTnet: QoS 0, 1 and 2 publishing, subscriptions, keep-alive and automatic reconnection.
 /// All members are safe to call concurrently.
 /// </summary>
 /// <remarks>
-/// One supervisor task owns the connection's life: it runs the read loop and the keep-alive loop,
-/// and when the connection faults it reconnects, retransmits unacknowledged QoS 1 messages with DUP
-/// set and restores subscriptions before publishers may use the new connection.
+/// Each connection is one MQTTnet client. One supervisor task owns the connection's life: when MQTTnet reports the connection
+/// lost (a socket error, a missing PINGRESP, a DISCONNECT from the broker) it connects again with backoff, restores the
+/// subscriptions, and only then lets publishers use the new connection. A QoS 1 or 2 publish that was not acknowledged on the
+/// lost connection is sent again on the new one, so its task completes only once some connection's broker took it.
 /// </remarks>
 public sealed class MqttClient : IAsyncDisposable
 {
+    /// <summary>Largest MQTT packet body (a four-byte variable length).</summary>
+    private const int MaxRemainingLength = 268_435_455;
+
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(2);
+    private static readonly MqttClientFactory Factory = new();
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly SemaphoreSlim _inflightSlots;
+    private int _inflight;
 
     // _gate guards every field below it.
     private readonly Lock _gate = new();
-    private readonly Dictionary<ushort, PendingOperation> _pending = [];
     private readonly List<MqttSubscription> _subscriptions = [];
-    private TaskCompletionSource<MqttConnection> _connected = NewConnectedSource();
-    private MqttConnection? _current;
+    private TaskCompletionSource _changed = NewSignal();
+    private Connection? _current;
+    private long _generations;
     private Task? _supervisor;
     private bool _started;
     private Exception? _terminal;
-    private ushort _lastPacketId;
-    private long _publishSequence;
 
     public MqttClient(MqttClientOptions options, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
@@ -81,15 +91,18 @@ public sealed class MqttClient : IAsyncDisposable
             _started = true;
         }
 
-        MqttConnection connection;
+        Connection connection;
         try
         {
-            connection = await MqttConnection.OpenAsync(Options, _time, cancellationToken).ConfigureAwait(false);
+            connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             lock (_gate)
+            {
                 _started = false;
+                Signal();
+            }
             throw;
         }
 
@@ -102,17 +115,16 @@ public sealed class MqttClient : IAsyncDisposable
         if (_supervisor is null)
         {
             // Disposed while connecting: nobody else will close this connection.
-            connection.Dispose();
-            connection.Reader.Dispose();
+            connection.Abort(new ObjectDisposedException(nameof(MqttClient)));
             throw new ObjectDisposedException(nameof(MqttClient));
         }
-        await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForConnectionAsync(after: 0, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Publishes an application message. QoS 0 completes once the packet is written; QoS 1 completes when
-    /// the broker acknowledges it, and survives reconnects (it is retransmitted) until then. While the
-    /// client is reconnecting, publishing waits for the connection, as long as <paramref name="cancellationToken"/> allows.
+    /// Publishes an application message. QoS 0 completes once the packet is written; QoS 1 and 2 complete when the broker
+    /// acknowledges the message, and survive reconnects (it is sent again) until then. While the client is reconnecting,
+    /// publishing waits for the connection, as long as <paramref name="cancellationToken"/> allows.
     /// </summary>
     /// <remarks>The client keeps a reference to <paramref name="payload"/> until the task completes, so do not modify it before.</remarks>
     public Task PublishAsync(
@@ -125,67 +137,66 @@ public sealed class MqttClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(topic);
         if (MqttTopic.CheckTopicName(topic) is { } problem)
             throw new ArgumentException($"Cannot publish: {problem}.", nameof(topic));
-        if ((long)payload.Length + 4 + MqttPacketEncoder.StrictUtf8.GetByteCount(topic) > MqttPacketEncoder.MaxRemainingLength)
-            throw new ArgumentException($"The payload of {payload.Length} bytes does not fit in one MQTT packet (at most {MqttPacketEncoder.MaxRemainingLength} bytes).", nameof(payload));
-        return qualityOfService switch
-        {
-            MqttQualityOfService.AtMostOnce => PublishAtMostOnceAsync(new PublishPacket(topic, payload, qualityOfService, retain, false, 0), cancellationToken),
-            MqttQualityOfService.AtLeastOnce => PublishAtLeastOnceAsync(topic, payload, retain, cancellationToken),
-            _ => throw new NotSupportedException("This client publishes with QoS 0 or 1; QoS 2 is not supported."),
-        };
-    }
-
-    private async Task PublishAtMostOnceAsync(PublishPacket packet, CancellationToken cancellationToken)
-    {
-        var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task PublishAtLeastOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
-    {
-        await _inflightSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        PendingPublish pending;
+        if ((long)payload.Length + 4 + MqttTopic.StrictUtf8.GetByteCount(topic) > MaxRemainingLength)
+            throw new ArgumentException($"The payload of {payload.Length} bytes does not fit in one MQTT packet (at most {MaxRemainingLength} bytes).", nameof(payload));
+        if (qualityOfService is not (MqttQualityOfService.AtMostOnce or MqttQualityOfService.AtLeastOnce or MqttQualityOfService.ExactlyOnce))
+            throw new ArgumentOutOfRangeException(nameof(qualityOfService), qualityOfService, "The QoS must be 0, 1 or 2.");
         lock (_gate)
         {
-            if (_terminal is not null)
-            {
-                _inflightSlots.Release();
-                ThrowIfClosed();
-            }
-            var packetId = AllocatePacketId();
-            pending = new PendingPublish(
-                new PublishPacket(topic, payload, MqttQualityOfService.AtLeastOnce, retain, Duplicate: false, packetId),
-                ++_publishSequence);
-            _pending.Add(packetId, pending);
+            ThrowIfClosed();
+            if (!_started)
+                throw new InvalidOperationException("Call ConnectAsync before publishing.");
         }
+        return qualityOfService == MqttQualityOfService.AtMostOnce
+            ? PublishAtMostOnceAsync(topic, payload, retain, cancellationToken)
+            : PublishAcknowledgedAsync(topic, payload, qualityOfService, retain, cancellationToken);
+    }
 
+    private async Task PublishAtMostOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    {
+        var connection = await WaitForConnectionAsync(after: 0, cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
-            bool alreadySent;
-            lock (_gate)
+            await connection.Client.PublishAsync(Message(topic, payload, MqttQualityOfService.AtMostOnce, retain, duplicate: false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            ThrowIfCancelledOrClosed(ex, cancellationToken);
+            throw Lost(ex);
+        }
+    }
+
+    private async Task PublishAcknowledgedAsync(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qualityOfService, bool retain, CancellationToken cancellationToken)
+    {
+        await _inflightSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _inflight);
+        try
+        {
+            long after = 0;
+            while (true)
             {
-                // The supervisor may have sent it already while restoring the session of this connection.
-                alreadySent = pending.SentOn == connection;
-                pending.SentOn = connection;
-            }
-            if (!alreadySent)
-            {
+                var connection = await WaitForConnectionAsync(after, cancellationToken).ConfigureAwait(false);
+                MqttClientPublishResult result;
                 try
                 {
-                    await connection.SendAsync(pending.Packet, cancellationToken).ConfigureAwait(false);
+                    result = await connection.Client.PublishAsync(Message(topic, payload, qualityOfService, retain, duplicate: after != 0), cancellationToken).ConfigureAwait(false);
                 }
-                catch (MqttConnectionException)
+                catch (Exception ex) when (IsConnectionFailure(ex))
                 {
-                    // Still pending: the supervisor retransmits it once it has reconnected.
+                    ThrowIfCancelledOrClosed(ex, cancellationToken);
+                    // Still unacknowledged: sent again once the supervisor has a new connection.
+                    after = connection.Generation;
+                    continue;
                 }
+                if ((int)result.ReasonCode >= 0x80)
+                    throw new MqttException($"The MQTT broker {Options.Host}:{Options.Port} refused the message to '{topic}': {result.ReasonCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : " (" + result.ReasonString + ")")}.");
+                return;
             }
-            await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (TryRemovePending(pending.Packet.PacketId, pending))
-                _inflightSlots.Release();
+            Interlocked.Decrement(ref _inflight);
+            _inflightSlots.Release();
         }
     }
 
@@ -202,35 +213,40 @@ public sealed class MqttClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(topicFilter);
         if (MqttTopic.CheckTopicFilter(topicFilter) is { } problem)
             throw new ArgumentException($"Cannot subscribe: {problem}.", nameof(topicFilter));
-        if (qualityOfService is not (MqttQualityOfService.AtMostOnce or MqttQualityOfService.AtLeastOnce))
-            throw new NotSupportedException("This client subscribes with QoS 0 or 1; QoS 2 is not supported.");
+        if (qualityOfService is not (MqttQualityOfService.AtMostOnce or MqttQualityOfService.AtLeastOnce or MqttQualityOfService.ExactlyOnce))
+            throw new ArgumentOutOfRangeException(nameof(qualityOfService), qualityOfService, "The QoS must be 0, 1 or 2.");
 
         var subscription = new MqttSubscription(this, topicFilter, qualityOfService);
         lock (_gate)
         {
             ThrowIfClosed();
+            if (!_started)
+                throw new InvalidOperationException("Call ConnectAsync before subscribing.");
             // Registered before SUBSCRIBE goes out: retained messages may follow the SUBACK immediately.
             _subscriptions.Add(subscription);
         }
         try
         {
+            long after = 0;
             while (true)
             {
-                var connection = await WaitForConnectionAsync(cancellationToken).ConfigureAwait(false);
-                SubAckPacket ack;
+                var connection = await WaitForConnectionAsync(after, cancellationToken).ConfigureAwait(false);
+                MqttClientSubscribeResult result;
                 try
                 {
-                    ack = (SubAckPacket)await RequestAsync(
-                        connection, id => new SubscribePacket(id, [new MqttTopicFilter(topicFilter, qualityOfService)]), cancellationToken).ConfigureAwait(false);
+                    result = await connection.Client.SubscribeAsync(SubscribeOptions([(topicFilter, qualityOfService)]), cancellationToken).ConfigureAwait(false);
                 }
-                catch (MqttConnectionException)
+                catch (Exception ex) when (IsConnectionFailure(ex))
                 {
+                    ThrowIfCancelledOrClosed(ex, cancellationToken);
+                    after = connection.Generation;
                     continue;
                 }
-                if (ack.ReturnCodes[0] == SubAckPacket.Failure)
-                    throw new MqttException($"The MQTT broker refused the subscription to '{topicFilter}' (SUBACK failure: usually not authorised by the broker's access control).");
+                var code = result.Items.First().ResultCode;
+                if (code is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                    throw new MqttException($"The MQTT broker refused the subscription to '{topicFilter}' (SUBACK {code}: usually not authorised by the broker's access control).");
                 lock (_gate)
-                    subscription.Confirm((MqttQualityOfService)ack.ReturnCodes[0]);
+                    subscription.Confirm((MqttQualityOfService)(int)code);
                 return subscription;
             }
         }
@@ -246,7 +262,7 @@ public sealed class MqttClient : IAsyncDisposable
     internal async Task UnsubscribeAsync(MqttSubscription subscription, CancellationToken cancellationToken)
     {
         bool filterStillUsed;
-        MqttConnection? connection;
+        Connection? connection;
         lock (_gate)
         {
             if (!_subscriptions.Remove(subscription))
@@ -259,10 +275,13 @@ public sealed class MqttClient : IAsyncDisposable
             return;
         try
         {
-            await RequestAsync(connection, id => new UnsubscribePacket(id, [subscription.TopicFilter]), cancellationToken).ConfigureAwait(false);
+            await connection.Client.UnsubscribeAsync(
+                Factory.CreateUnsubscribeOptionsBuilder().WithTopicFilter(subscription.TopicFilter).Build(), cancellationToken).ConfigureAwait(false);
         }
-        catch (MqttConnectionException)
+        catch (Exception ex) when (IsConnectionFailure(ex))
         {
+            if (cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("Unsubscribing was cancelled.", ex, cancellationToken);
             // The subscription is no longer restored on reconnect, and a clean session has forgotten it.
         }
     }
@@ -270,7 +289,8 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Sends DISCONNECT (so the broker discards the will), closes the connection and fails whatever is still pending.</summary>
     public async ValueTask DisposeAsync()
     {
-        MqttConnection? connection;
+        Connection? connection;
+        Task? supervisor;
         lock (_gate)
         {
             if (_terminal is ObjectDisposedException)
@@ -278,7 +298,8 @@ public sealed class MqttClient : IAsyncDisposable
             _terminal = new ObjectDisposedException(nameof(MqttClient));
             connection = _current;
             _current = null;
-            _connected.TrySetException(new ObjectDisposedException(nameof(MqttClient)));
+            supervisor = _supervisor;
+            Signal();
         }
         await _lifetime.CancelAsync().ConfigureAwait(false);
         if (connection is not null)
@@ -286,22 +307,23 @@ public sealed class MqttClient : IAsyncDisposable
             await connection.DisconnectAsync(DisconnectTimeout).ConfigureAwait(false);
             Log.Disconnected(_logger, Options.ClientId, Options.Host, Options.Port);
         }
-
-        Task? supervisor;
-        lock (_gate)
-            supervisor = _supervisor;
         if (supervisor is not null)
             await supervisor.ConfigureAwait(false);
-        FailEverything(() => new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed before the operation completed."));
+        List<MqttSubscription> subscriptions;
+        lock (_gate)
+        {
+            subscriptions = [.. _subscriptions];
+            _subscriptions.Clear();
+        }
+        foreach (var subscription in subscriptions)
+            subscription.Complete();
         _lifetime.Dispose();
     }
 
-    private async Task SuperviseAsync(MqttConnection connection, bool isReconnect)
+    private async Task SuperviseAsync(Connection connection, bool isReconnect)
     {
         while (true)
         {
-            var readLoop = ReadLoopAsync(connection);
-            var keepAliveLoop = KeepAliveLoopAsync(connection);
             try
             {
                 await RestoreSessionAsync(connection, isReconnect).ConfigureAwait(false);
@@ -310,21 +332,25 @@ public sealed class MqttClient : IAsyncDisposable
                     if (_terminal is null)
                     {
                         _current = connection;
-                        _connected.TrySetResult(connection);
+                        Signal();
                     }
                 }
             }
             catch (Exception ex)
             {
-                connection.Fault(ex);
+                connection.Abort(ex);
             }
             if (_lifetime.IsCancellationRequested)
-                connection.Fault(new ObjectDisposedException(nameof(MqttClient)));
+                connection.Abort(new ObjectDisposedException(nameof(MqttClient)));
 
             var reason = await connection.Closed.ConfigureAwait(false);
-            await Task.WhenAll(readLoop, keepAliveLoop).ConfigureAwait(false);
-            connection.Reader.Dispose();
-            Deactivate(connection, reason);
+            lock (_gate)
+            {
+                if (_current == connection)
+                    _current = null;
+                Signal();
+            }
+            connection.Dispose();
             if (_lifetime.IsCancellationRequested)
                 return;
             Log.ConnectionLost(_logger, Options.ClientId, Options.Host, Options.Port, reason.Message, reason);
@@ -332,13 +358,15 @@ public sealed class MqttClient : IAsyncDisposable
             if (!Options.AutoReconnect)
             {
                 Log.GivingUp(_logger, Options.ClientId, Options.Host, Options.Port);
-                var message = $"The connection to the MQTT broker {Options.Host}:{Options.Port} was lost and AutoReconnect is off: {reason.Message}";
                 lock (_gate)
                 {
-                    _terminal = new MqttConnectionException(message, reason);
-                    _connected.TrySetException(new MqttConnectionException(message, reason));
+                    _terminal ??= new MqttConnectionException(
+                        $"The connection to the MQTT broker {Options.Host}:{Options.Port} was lost and AutoReconnect is off: {reason.Message}", reason);
+                    Signal();
+                    foreach (var subscription in _subscriptions)
+                        subscription.Complete();
+                    _subscriptions.Clear();
                 }
-                FailEverything(() => new MqttConnectionException(message, reason));
                 return;
             }
 
@@ -351,7 +379,7 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>Returns the new connection, or null once the client is disposed.</summary>
-    private async Task<MqttConnection?> ReconnectAsync()
+    private async Task<Connection?> ReconnectAsync()
     {
         var delay = Options.ReconnectDelay;
         for (var attempt = 1; ; attempt++)
@@ -359,7 +387,7 @@ public sealed class MqttClient : IAsyncDisposable
             Log.Reconnecting(_logger, Options.ClientId, Options.Host, Options.Port, attempt);
             try
             {
-                return await MqttConnection.OpenAsync(Options, _time, _lifetime.Token).ConfigureAwait(false);
+                return await OpenAsync(_lifetime.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
             {
@@ -383,285 +411,203 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Retransmits unacknowledged QoS 1 messages in their original order, then restores subscriptions.</summary>
-    private async Task RestoreSessionAsync(MqttConnection connection, bool isReconnect)
+    /// <summary>Restores the subscriptions on a new connection; unacknowledged publishes are sent again by their own callers once it is current.</summary>
+    private async Task RestoreSessionAsync(Connection connection, bool isReconnect)
     {
         if (!isReconnect)
             return;
-        List<PublishPacket> retransmit = [];
-        List<MqttTopicFilter> filters;
+        List<(string Filter, MqttQualityOfService Qos)> filters;
         lock (_gate)
         {
-            foreach (var pending in _pending.Values.OfType<PendingPublish>().OrderBy(p => p.Sequence))
-            {
-                retransmit.Add(pending.SentOn is null ? pending.Packet : pending.Packet with { Duplicate = true });
-                pending.SentOn = connection;
-            }
             filters = _subscriptions
                 .Where(s => s.IsConfirmed)
                 .GroupBy(s => s.TopicFilter, StringComparer.Ordinal)
-                .Select(g => new MqttTopicFilter(g.Key, g.Max(s => s.RequestedQualityOfService)))
+                .Select(g => (g.Key, g.Max(s => s.RequestedQualityOfService)))
                 .ToList();
         }
         Log.Connected(_logger, Options.ClientId, Options.Host, Options.Port, connection.SessionPresent);
-        Log.Reconnected(_logger, Options.ClientId, Options.Host, Options.Port, retransmit.Count, filters.Count);
-
-        foreach (var packet in retransmit)
-            await connection.SendAsync(packet, CancellationToken.None).ConfigureAwait(false);
+        Log.Reconnected(_logger, Options.ClientId, Options.Host, Options.Port, Volatile.Read(ref _inflight), filters.Count);
         if (filters.Count == 0)
             return;
 
         using var timeout = new CancellationTokenSource(Options.ConnectTimeout, _time);
-        var ack = (SubAckPacket)await RequestAsync(connection, id => new SubscribePacket(id, filters), timeout.Token).ConfigureAwait(false);
-        for (var i = 0; i < filters.Count; i++)
+        var result = await connection.Client.SubscribeAsync(SubscribeOptions(filters), timeout.Token).ConfigureAwait(false);
+        foreach (var item in result.Items)
         {
-            if (ack.ReturnCodes[i] == SubAckPacket.Failure)
-                Log.ResubscribeRefused(_logger, Options.ClientId, filters[i].Filter);
+            if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
+                Log.ResubscribeRefused(_logger, Options.ClientId, item.TopicFilter.Topic);
         }
     }
 
-    private async Task ReadLoopAsync(MqttConnection connection)
+    /// <summary>Connects one MQTTnet client: TCP (and TLS), CONNECT, CONNACK, each failure reported as what it is.</summary>
+    private async Task<Connection> OpenAsync(CancellationToken cancellationToken)
     {
+        using var timeout = new CancellationTokenSource(Options.ConnectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var transport = new MqttTransport(Options);
+        var client = Factory.CreateMqttClient();
+        var connection = new Connection(client, Interlocked.Increment(ref _generations), Options);
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            Deliver(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
         try
         {
-            while (true)
-            {
-                var packet = await connection.ReadAsync(connection.ClosingToken).ConfigureAwait(false);
-                switch (packet)
-                {
-                    case PublishPacket publish:
-                        await DeliverAsync(connection, publish).ConfigureAwait(false);
-                        break;
-                    case PubAckPacket ack:
-                        CompletePublish(ack.PacketId);
-                        break;
-                    case SubAckPacket or UnsubAckPacket:
-                        CompleteRequest(packet);
-                        break;
-                    case PingRespPacket:
-                        connection.OnPingResponse();
-                        break;
-                    default:
-                        throw new MqttProtocolException($"The broker sent an unexpected {MqttPacketDecoder.Name(packet.Type)} packet after the connection was established.");
-                }
-            }
+            var result = await client.ConnectAsync(ClientOptions(transport), linked.Token).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+                throw Refusal(result);
+            connection.SessionPresent = result.IsSessionPresent;
+            return connection;
         }
         catch (Exception ex)
         {
-            connection.Fault(ex);
+            connection.Dispose();
+            if (ex is MqttConnectException)
+                throw;
+            if (cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("Connecting to the MQTT broker was cancelled.", ex, cancellationToken);
+            var where = transport.Where;
+            if (timeout.IsCancellationRequested)
+                throw new MqttConnectionException($"Connecting to the MQTT broker {where} timed out after {Options.ConnectTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s.", ex);
+            if (Find<MqttConnectionException>(ex) is { } transportError)
+                throw transportError;
+            if (Find<MqttProtocolViolationException>(ex) is { } violation)
+                throw new MqttProtocolException($"The MQTT broker {where} broke the protocol while connecting: {violation.Message}", ex);
+            if (ex is MqttCommunicationException or IOException or SocketException or ObjectDisposedException)
+                throw new MqttConnectionException($"The MQTT broker {where} closed the connection before answering CONNECT.", ex);
+            throw new MqttConnectionException($"Cannot connect to the MQTT broker {where}: {ex.Message}", ex);
         }
     }
 
-    private async Task KeepAliveLoopAsync(MqttConnection connection)
+    private MQTTnet.MqttClientOptions ClientOptions(MqttTransport transport)
     {
-        var keepAlive = Options.KeepAlive;
-        if (keepAlive == TimeSpan.Zero)
-            return;
-        try
+        var builder = Factory.CreateClientOptionsBuilder()
+            .WithTcpServer(Options.Host, Options.Port)
+            .WithStreamProvider(transport)
+            .WithClientId(Options.ClientId)
+            .WithProtocolVersion(Options.ProtocolVersion == MqttVersion.V500 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
+            .WithTimeout(Options.ConnectTimeout);
+        builder = Options.ProtocolVersion == MqttVersion.V500 ? builder.WithCleanStart(Options.CleanSession) : builder.WithCleanSession(Options.CleanSession);
+        builder = Options.KeepAlive == TimeSpan.Zero
+            ? builder.WithNoKeepAlive()
+            : builder.WithKeepAlivePeriod(TimeSpan.FromSeconds(Math.Ceiling(Options.KeepAlive.TotalSeconds)));
+        if (Options.UserName is not null || Options.Password is not null)
+            builder = builder.WithCredentials(Options.UserName, Options.Password is null ? null : MqttTopic.StrictUtf8.GetBytes(Options.Password));
+        if (Options.Will is { } will)
         {
-            while (true)
-            {
-                // A ping is due after silence in either direction: outgoing silence is what the broker
-                // times out on, incoming silence is how a half-open connection shows itself.
-                var idle = TimeSpan.FromTicks(Math.Max(connection.SinceLastSent.Ticks, connection.SinceLastReceived.Ticks));
-                if (idle < keepAlive)
-                {
-                    await Task.Delay(keepAlive - idle, _time, connection.ClosingToken).ConfigureAwait(false);
-                    continue;
-                }
-                var reply = connection.BeginPing();
-                await connection.SendAsync(PingReqPacket.Instance, connection.ClosingToken).ConfigureAwait(false);
-                try
-                {
-                    await reply.WaitAsync(Options.PingTimeout, _time, connection.ClosingToken).ConfigureAwait(false);
-                }
-                catch (TimeoutException)
-                {
-                    connection.Fault(new MqttConnectionException(
-                        $"No PINGRESP from the MQTT broker within {Options.PingTimeout.TotalSeconds:0.###} s: the connection is dead."));
-                    return;
-                }
-            }
+            builder = builder
+                .WithWillTopic(will.Topic)
+                .WithWillPayload(will.Payload.ToArray())
+                .WithWillQualityOfServiceLevel((MqttQualityOfServiceLevel)will.QualityOfService)
+                .WithWillRetain(will.Retain);
         }
-        catch (Exception ex)
-        {
-            connection.Fault(ex);
-        }
+        return builder.Build();
     }
 
-    private async Task DeliverAsync(MqttConnection connection, PublishPacket publish)
+    private MqttConnectException Refusal(MqttClientConnectResult result)
     {
-        if (publish.QualityOfService == MqttQualityOfService.ExactlyOnce)
-            throw new MqttProtocolException("The broker sent a QoS 2 message, but this client never subscribes with QoS 2.");
-        var message = new MqttMessage(publish.Topic, publish.Payload, publish.QualityOfService, publish.Retain);
+        var returnCode = result.ResultCode switch
+        {
+            MqttClientConnectResultCode.UnsupportedProtocolVersion => MqttConnectReturnCode.UnacceptableProtocolVersion,
+            MqttClientConnectResultCode.ClientIdentifierNotValid => MqttConnectReturnCode.IdentifierRejected,
+            MqttClientConnectResultCode.ServerUnavailable or MqttClientConnectResultCode.ServerBusy => MqttConnectReturnCode.ServerUnavailable,
+            MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.BadAuthenticationMethod => MqttConnectReturnCode.BadUserNameOrPassword,
+            MqttClientConnectResultCode.NotAuthorized or MqttClientConnectResultCode.Banned => MqttConnectReturnCode.NotAuthorized,
+            _ => MqttConnectReturnCode.Refused,
+        };
+        // MQTTnet reports a 3.1.1 return code as the MQTT 5 reason it stands for; the 3.1.1 broker sent the small number.
+        var reasonCode = Options.ProtocolVersion == MqttVersion.V311 && returnCode != MqttConnectReturnCode.Refused ? (byte)returnCode : (byte)result.ResultCode;
+        return new MqttConnectException(returnCode, reasonCode, Options.Host, Options.Port, result.ReasonString);
+    }
+
+    private static MqttApplicationMessage Message(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, bool retain, bool duplicate)
+    {
+        var message = Factory.CreateApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(new ReadOnlySequence<byte>(payload))
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos)
+            .WithRetainFlag(retain)
+            .Build();
+        message.Dup = duplicate;
+        return message;
+    }
+
+    private static MqttClientSubscribeOptions SubscribeOptions(IEnumerable<(string Filter, MqttQualityOfService Qos)> filters)
+    {
+        var builder = Factory.CreateSubscribeOptionsBuilder();
+        foreach (var (filter, qos) in filters)
+            builder = builder.WithTopicFilter(Factory.CreateTopicFilterBuilder().WithTopic(filter).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos).Build());
+        return builder.Build();
+    }
+
+    private void Deliver(MqttApplicationMessage received)
+    {
+        var message = new MqttMessage(received.Topic, received.Payload.ToArray(), (MqttQualityOfService)received.QualityOfServiceLevel, received.Retain);
         lock (_gate)
         {
             foreach (var subscription in _subscriptions)
             {
-                if (MqttTopic.Matches(subscription.TopicFilter, publish.Topic))
+                if (MqttTopic.Matches(subscription.TopicFilter, message.Topic))
                     subscription.Deliver(message);
             }
         }
-        if (publish.QualityOfService == MqttQualityOfService.AtLeastOnce)
-            await connection.SendAsync(new PubAckPacket(publish.PacketId), connection.ClosingToken).ConfigureAwait(false);
     }
 
-    private void CompletePublish(ushort packetId)
+    /// <summary>Waits until a connection newer than generation <paramref name="after"/> is up and its subscriptions restored.</summary>
+    private async Task<Connection> WaitForConnectionAsync(long after, CancellationToken cancellationToken)
     {
-        PendingPublish? completed = null;
-        lock (_gate)
+        while (true)
         {
-            // A PUBACK for an unknown identifier answers a publish whose caller gave up; nothing to do.
-            if (_pending.TryGetValue(packetId, out var operation))
+            Task changed;
+            lock (_gate)
             {
-                completed = operation as PendingPublish
-                    ?? throw new MqttProtocolException($"The broker sent PUBACK for packet identifier {packetId}, which belongs to a SUBSCRIBE or UNSUBSCRIBE.");
-                _pending.Remove(packetId);
+                ThrowIfClosed();
+                if (!_started)
+                    throw new InvalidOperationException("The MQTT client is not connected: ConnectAsync failed or was not called.");
+                if (_current is { } current && current.Generation > after)
+                    return current;
+                changed = _changed.Task;
             }
-        }
-        if (completed is null)
-            return;
-        _inflightSlots.Release();
-        completed.Completion.TrySetResult();
-    }
-
-    private void CompleteRequest(MqttPacket reply)
-    {
-        var (packetId, expected) = reply switch
-        {
-            SubAckPacket ack => (ack.PacketId, MqttPacketType.Subscribe),
-            UnsubAckPacket ack => (ack.PacketId, MqttPacketType.Unsubscribe),
-            _ => throw new ArgumentException("Not a reply to a request.", nameof(reply)),
-        };
-        PendingRequest? request;
-        lock (_gate)
-        {
-            if (!_pending.TryGetValue(packetId, out var operation))
-                return;
-            request = operation as PendingRequest;
-            if (request is null || request.Kind != expected)
-                throw new MqttProtocolException($"The broker sent {MqttPacketDecoder.Name(reply.Type)} for packet identifier {packetId}, which belongs to another kind of packet.");
-            _pending.Remove(packetId);
-        }
-        if (reply is SubAckPacket subAck && subAck.ReturnCodes.Count != request.FilterCount)
-        {
-            throw new MqttProtocolException($"The broker answered a SUBSCRIBE of {request.FilterCount} filter(s) with {subAck.ReturnCodes.Count} SUBACK return code(s).");
-        }
-        request.Completion.TrySetResult(reply);
-    }
-
-    private async Task<MqttPacket> RequestAsync(MqttConnection connection, Func<ushort, MqttPacket> createPacket, CancellationToken cancellationToken)
-    {
-        PendingRequest request;
-        MqttPacket packet;
-        lock (_gate)
-        {
-            var packetId = AllocatePacketId();
-            packet = createPacket(packetId);
-            request = packet switch
-            {
-                SubscribePacket subscribe => new PendingRequest(connection, MqttPacketType.Subscribe, subscribe.Filters.Count, packetId),
-                UnsubscribePacket => new PendingRequest(connection, MqttPacketType.Unsubscribe, 0, packetId),
-                _ => throw new ArgumentException("Only SUBSCRIBE and UNSUBSCRIBE are requests.", nameof(createPacket)),
-            };
-            _pending.Add(packetId, request);
-        }
-        try
-        {
-            await connection.SendAsync(packet, cancellationToken).ConfigureAwait(false);
-            return await request.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            TryRemovePending(request.PacketId, request);
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<MqttConnection> WaitForConnectionAsync(CancellationToken cancellationToken)
+    /// <summary>Whether an operation failed because its connection went away (and may succeed on the next one), or was cancelled.</summary>
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is MqttCommunicationException or IOException or SocketException or ObjectDisposedException or OperationCanceledException;
+
+    /// <summary>After a connection failure: the caller's cancellation and the client's end win over trying again.</summary>
+    private void ThrowIfCancelledOrClosed(Exception ex, CancellationToken cancellationToken)
     {
-        Task<MqttConnection> connected;
+        if (cancellationToken.IsCancellationRequested)
+            throw new OperationCanceledException("The MQTT operation was cancelled.", ex, cancellationToken);
         lock (_gate)
-        {
             ThrowIfClosed();
-            if (_current is not null)
-                return _current;
-            if (!_started)
-                throw new InvalidOperationException("Call ConnectAsync before using the MQTT client.");
-            connected = _connected.Task;
-        }
-        return await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void Deactivate(MqttConnection connection, Exception reason)
+    private MqttConnectionException Lost(Exception reason) =>
+        new($"The connection to the MQTT broker {Options.Host}:{Options.Port} was lost: {reason.Message}", reason);
+
+    private static T? Find<T>(Exception? ex) where T : Exception
     {
-        List<PendingRequest> interrupted = [];
-        lock (_gate)
+        for (; ex is not null; ex = ex.InnerException)
         {
-            if (_current == connection)
-                _current = null;
-            if (_terminal is null && _connected.Task.IsCompleted)
-                _connected = NewConnectedSource();
-            foreach (var operation in _pending.Values)
-            {
-                if (operation is PendingRequest request && request.Connection == connection)
-                    interrupted.Add(request);
-            }
+            if (ex is T found)
+                return found;
         }
-        foreach (var request in interrupted)
-            request.Completion.TrySetException(new MqttConnectionException($"The connection to the MQTT broker was lost: {reason.Message}", reason));
+        return null;
     }
 
-    private void FailEverything(Func<Exception> error)
+    /// <summary>Caller holds _gate.</summary>
+    private void Signal()
     {
-        List<PendingOperation> operations;
-        List<MqttSubscription> subscriptions;
-        lock (_gate)
-        {
-            operations = [.. _pending.Values];
-            _pending.Clear();
-            subscriptions = [.. _subscriptions];
-            _subscriptions.Clear();
-        }
-        foreach (var operation in operations)
-        {
-            if (operation is PendingPublish publish)
-            {
-                _inflightSlots.Release();
-                publish.Completion.TrySetException(error());
-            }
-            else if (operation is PendingRequest request)
-            {
-                request.Completion.TrySetException(error());
-            }
-        }
-        foreach (var subscription in subscriptions)
-            subscription.Complete();
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
     }
 
-    private bool TryRemovePending(ushort packetId, PendingOperation operation)
-    {
-        lock (_gate)
-        {
-            if (!_pending.TryGetValue(packetId, out var current) || current != operation)
-                return false;
-            _pending.Remove(packetId);
-            return true;
-        }
-    }
-
-    /// <remarks>Caller holds <see cref="_gate"/>.</remarks>
-    private ushort AllocatePacketId()
-    {
-        for (var i = 0; i < ushort.MaxValue; i++)
-        {
-            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
-            if (!_pending.ContainsKey(_lastPacketId))
-                return _lastPacketId;
-        }
-        throw new MqttException("All 65535 MQTT packet identifiers are in use.");
-    }
-
-    /// <remarks>Caller holds <see cref="_gate"/>.</remarks>
+    /// <summary>Caller holds _gate.</summary>
     private void ThrowIfClosed()
     {
         switch (_terminal)
@@ -669,39 +615,77 @@ public sealed class MqttClient : IAsyncDisposable
             case null:
                 return;
             case ObjectDisposedException:
-                throw new ObjectDisposedException(nameof(MqttClient));
+                throw new ObjectDisposedException(nameof(MqttClient), "The MQTT client was disposed.");
             default:
                 throw new MqttConnectionException(_terminal.Message, _terminal.InnerException);
         }
     }
 
-    private static TaskCompletionSource<MqttConnection> NewConnectedSource() =>
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private abstract class PendingOperation;
-
-    private sealed class PendingPublish(PublishPacket packet, long sequence) : PendingOperation
+    /// <summary>One MQTTnet client, connected once; <see cref="Closed"/> completes with the reason it went away.</summary>
+    private sealed class Connection : IDisposable
     {
-        public PublishPacket Packet { get; } = packet;
+        private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly MqttClientOptions _options;
 
-        public long Sequence { get; } = sequence;
+        public Connection(IMqttClient client, long generation, MqttClientOptions options)
+        {
+            Client = client;
+            Generation = generation;
+            _options = options;
+            client.DisconnectedAsync += e =>
+            {
+                _closed.TrySetResult(Reason(e));
+                return Task.CompletedTask;
+            };
+        }
 
-        /// <summary>The connection it was last written to; guarded by the client's gate.</summary>
-        public MqttConnection? SentOn { get; set; }
+        public IMqttClient Client { get; }
 
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+        public long Generation { get; }
 
-    private sealed class PendingRequest(MqttConnection connection, MqttPacketType kind, int filterCount, ushort packetId) : PendingOperation
-    {
-        public MqttConnection Connection { get; } = connection;
+        public bool SessionPresent { get; set; }
 
-        public MqttPacketType Kind { get; } = kind;
+        public Task<Exception> Closed => _closed.Task;
 
-        public int FilterCount { get; } = filterCount;
+        /// <summary>Sends DISCONNECT so the broker drops the will, then closes.</summary>
+        public async Task DisconnectAsync(TimeSpan timeout)
+        {
+            try
+            {
+                using var cancel = new CancellationTokenSource(timeout);
+                await Client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, cancel.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException or IOException)
+            {
+                // The connection is going away anyway; a broker that missed DISCONNECT publishes the will, nothing worse.
+            }
+            Abort(new MqttConnectionException("The client disconnected."));
+        }
 
-        public ushort PacketId { get; } = packetId;
+        /// <summary>Closes the connection without DISCONNECT; the first reason wins.</summary>
+        public void Abort(Exception reason)
+        {
+            _closed.TrySetResult(reason);
+            Client.Dispose();
+        }
 
-        public TaskCompletionSource<MqttPacket> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Dispose() => Abort(new ObjectDisposedException(nameof(MqttClient)));
+
+        private Exception Reason(MqttClientDisconnectedEventArgs e)
+        {
+            if (e.Exception is not null && Find<MqttCommunicationTimedOutException>(e.Exception) is not null)
+            {
+                var wait = Math.Ceiling(_options.KeepAlive.TotalSeconds) / 2;
+                return new MqttConnectionException(
+                    $"No PINGRESP from the MQTT broker within {wait.ToString("0.###", CultureInfo.InvariantCulture)} s: the connection is dead.", e.Exception);
+            }
+            if (e.Exception is { } error)
+                return new MqttConnectionException($"The connection to the MQTT broker was lost: {error.Message}", error);
+            return e.Reason != MqttClientDisconnectReason.NormalDisconnection
+                ? new MqttConnectionException($"The MQTT broker disconnected the client: {e.Reason}{(string.IsNullOrEmpty(e.ReasonString) ? "" : " (" + e.ReasonString + ")")}.")
+                : new MqttConnectionException("The MQTT broker closed the connection.");
+        }
     }
 }

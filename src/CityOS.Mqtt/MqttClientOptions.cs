@@ -32,11 +32,14 @@ public sealed record MqttClientOptions
 
     public string? Password { get; init; }
 
-    /// <summary>Longest silence in either direction before the client sends PINGREQ; zero turns keep-alive off.</summary>
-    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>MQTT 3.1.1 (the default) or 5.0.</summary>
+    public MqttVersion ProtocolVersion { get; init; } = MqttVersion.V311;
 
-    /// <summary>How long to wait for PINGRESP before the connection is considered dead.</summary>
-    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Longest the client stays silent before it sends PINGREQ; zero turns keep-alive off. A PINGRESP that does not come within
+    /// half of it (the grace the broker gives too, MQTT-3.1.2-24) means the connection is dead, and the client reconnects.
+    /// </summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
 
     public bool CleanSession { get; init; } = true;
 
@@ -52,11 +55,8 @@ public sealed record MqttClientOptions
 
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>QoS 1 publishes awaiting PUBACK at once; further publishers wait for a slot.</summary>
+    /// <summary>QoS 1 and 2 publishes awaiting their acknowledgement at once; further publishers wait for a slot.</summary>
     public int MaxInflightMessages { get; init; } = 256;
-
-    /// <summary>Largest packet body accepted from the broker; a larger one closes the connection.</summary>
-    public int MaxIncomingPacketSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Options for the broker of an endpoint parsed by <see cref="MqttEndpoint.Parse"/>.</summary>
     public static MqttClientOptions FromEndpoint(MqttEndpoint endpoint)
@@ -72,8 +72,6 @@ public sealed record MqttClientOptions
         };
     }
 
-    internal ushort KeepAliveSeconds => (ushort)Math.Ceiling(KeepAlive.TotalSeconds);
-
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Host))
@@ -84,17 +82,18 @@ public sealed record MqttClientOptions
         Check(MqttTopic.CheckUtf8(ClientId, "client identifier"), nameof(ClientId));
         if (ClientId.Length == 0 && !CleanSession)
             throw new ArgumentException("An empty client identifier needs CleanSession (MQTT 3.1.1, 3.1.3-7).", nameof(ClientId));
+        if (ProtocolVersion is not (MqttVersion.V311 or MqttVersion.V500))
+            throw new ArgumentOutOfRangeException(nameof(ProtocolVersion), ProtocolVersion, "The MQTT version must be 3.1.1 or 5.0.");
         if (UserName is not null)
             Check(MqttTopic.CheckUtf8(UserName, "user name"), nameof(UserName));
         if (Password is not null)
         {
-            if (UserName is null)
+            if (UserName is null && ProtocolVersion == MqttVersion.V311)
                 throw new ArgumentException("MQTT 3.1.1 does not allow a password without a user name.", nameof(Password));
             Check(MqttTopic.CheckUtf8(Password, "password"), nameof(Password));
         }
         if (KeepAlive < TimeSpan.Zero || KeepAlive.TotalSeconds > ushort.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(KeepAlive), KeepAlive, "The keep-alive must be between 0 and 65535 seconds.");
-        Positive(PingTimeout, nameof(PingTimeout));
         Positive(ConnectTimeout, nameof(ConnectTimeout));
         Positive(ReconnectDelay, nameof(ReconnectDelay));
         if (MaxReconnectDelay < ReconnectDelay)
@@ -102,15 +101,13 @@ public sealed record MqttClientOptions
         // Packet identifiers are 16-bit and SUBSCRIBE/UNSUBSCRIBE need some too.
         if (MaxInflightMessages is < 1 or > 60_000)
             throw new ArgumentOutOfRangeException(nameof(MaxInflightMessages), MaxInflightMessages, "MaxInflightMessages must be between 1 and 60000.");
-        if (MaxIncomingPacketSize is < 2 or > Protocol.MqttPacketEncoder.MaxRemainingLength)
-            throw new ArgumentOutOfRangeException(nameof(MaxIncomingPacketSize), MaxIncomingPacketSize, "MaxIncomingPacketSize must be between 2 and 268435455.");
         if (Will is not null)
         {
             Check(MqttTopic.CheckTopicName(Will.Topic), nameof(Will));
             if (Will.Payload.Length > ushort.MaxValue)
                 throw new ArgumentException($"A will message is at most {ushort.MaxValue} bytes.", nameof(Will));
-            if (Will.QualityOfService is > MqttQualityOfService.AtLeastOnce)
-                throw new ArgumentException("This client supports will QoS 0 and 1 only.", nameof(Will));
+            if (Will.QualityOfService is > MqttQualityOfService.ExactlyOnce)
+                throw new ArgumentException("The will's QoS must be 0, 1 or 2.", nameof(Will));
         }
     }
 

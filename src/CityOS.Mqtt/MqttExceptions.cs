@@ -9,24 +9,33 @@ public class MqttException : Exception
 }
 
 /// <summary>The broker answered CONNECT with a refusal.</summary>
-public sealed class MqttConnectException(MqttConnectReturnCode returnCode, string host, int port)
-    : MqttException($"The MQTT broker {host}:{port} refused the connection: {Describe(returnCode)} (CONNACK return code {(byte)returnCode}).")
+/// <param name="returnCode">The refusal as MQTT 3.1.1 names it (MQTT 5 reasons are mapped onto it).</param>
+/// <param name="reasonCode">The code the broker sent: the 3.1.1 return code, or the MQTT 5 reason code.</param>
+public sealed class MqttConnectException(MqttConnectReturnCode returnCode, byte reasonCode, string host, int port, string? reasonString = null)
+    : MqttException($"The MQTT broker {host}:{port} refused the connection: {Describe(returnCode, reasonString)} (CONNACK return code {reasonCode}).")
 {
     public MqttConnectReturnCode ReturnCode { get; } = returnCode;
 
-    private static string Describe(MqttConnectReturnCode code) => code switch
+    /// <summary>The code in the broker's CONNACK: the 3.1.1 return code (1–5) or the MQTT 5 reason code (128 and up).</summary>
+    public byte ReasonCode { get; } = reasonCode;
+
+    private static string Describe(MqttConnectReturnCode code, string? reason)
     {
-        MqttConnectReturnCode.UnacceptableProtocolVersion => "the broker does not support MQTT 3.1.1",
-        MqttConnectReturnCode.IdentifierRejected => "the client identifier was rejected",
-        MqttConnectReturnCode.ServerUnavailable => "the MQTT service is unavailable",
-        MqttConnectReturnCode.BadUserNameOrPassword => "bad user name or password",
-        MqttConnectReturnCode.NotAuthorized => "the client is not authorised to connect",
-        _ => "unknown reason",
-    };
+        var text = code switch
+        {
+            MqttConnectReturnCode.UnacceptableProtocolVersion => "the broker does not support this MQTT version",
+            MqttConnectReturnCode.IdentifierRejected => "the client identifier was rejected",
+            MqttConnectReturnCode.ServerUnavailable => "the MQTT service is unavailable",
+            MqttConnectReturnCode.BadUserNameOrPassword => "bad user name or password",
+            MqttConnectReturnCode.NotAuthorized => "the client is not authorised to connect",
+            _ => "refused",
+        };
+        return string.IsNullOrEmpty(reason) ? text : $"{text}: {reason}";
+    }
 }
 
-/// <summary>The broker sent bytes that are not a valid MQTT 3.1.1 packet, or a packet it must not send; the connection is closed.</summary>
-public sealed class MqttProtocolException(string message) : MqttException(message);
+/// <summary>The broker sent something that breaks the MQTT protocol; the connection is closed.</summary>
+public sealed class MqttProtocolException(string message, Exception? innerException = null) : MqttException(message, innerException);
 
 /// <summary>The connection to the broker was lost (or could not be used) while the operation was in progress.</summary>
 public sealed class MqttConnectionException(string message, Exception? innerException = null) : MqttException(message, innerException);

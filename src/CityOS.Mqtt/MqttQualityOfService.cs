@@ -1,6 +1,6 @@
 namespace CityOS.Mqtt;
 
-/// <summary>MQTT delivery guarantee. This client publishes and subscribes with QoS 0 and 1 only.</summary>
+/// <summary>MQTT delivery guarantee.</summary>
 public enum MqttQualityOfService : byte
 {
     AtMostOnce = 0,

@@ -6,6 +6,9 @@ public static class MqttTopic
     /// <summary>Longest UTF-8 string the protocol can carry (two-byte length prefix).</summary>
     public const int MaxUtf8Length = ushort.MaxValue;
 
+    /// <summary>UTF-8 that throws on unpaired surrogates instead of replacing them.</summary>
+    internal static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Returns null when <paramref name="topic"/> may be published to, otherwise why not.</summary>
     public static string? CheckTopicName(string topic)
     {
@@ -76,7 +79,7 @@ public static class MqttTopic
         int byteCount;
         try
         {
-            byteCount = Protocol.MqttPacketEncoder.StrictUtf8.GetByteCount(value);
+            byteCount = StrictUtf8.GetByteCount(value);
         }
         catch (System.Text.EncoderFallbackException)
         {

@@ -7,7 +7,7 @@ namespace CityOS.Mqtt.Tests;
 public sealed class ClientProtocolTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(1, MqttConnectReturnCode.UnacceptableProtocolVersion, "does not support MQTT 3.1.1")]
+    [InlineData(1, MqttConnectReturnCode.UnacceptableProtocolVersion, "does not support this MQTT version")]
     [InlineData(2, MqttConnectReturnCode.IdentifierRejected, "client identifier was rejected")]
     [InlineData(3, MqttConnectReturnCode.ServerUnavailable, "service is unavailable")]
     [InlineData(4, MqttConnectReturnCode.BadUserNameOrPassword, "bad user name or password")]
@@ -49,7 +49,7 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         Assert.Equal(0x10, first);
         Assert.Equal(
             "00 04 4D 51 54 54 04 C4 00 5A 00 05 64 65 76 2D 31 00 01 77 00 03 62 79 65 00 01 75 00 01 70",
-            Protocol.Hex.Of(body));
+            Hex.Of(body));
     }
 
     [Fact]
@@ -63,7 +63,8 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         await connection.SendAsync("D0 00");
 
         var error = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting);
-        Assert.Contains("answered CONNECT with PINGRESP instead of CONNACK", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
+        Assert.Contains($"127.0.0.1:{broker.Port} broke the protocol while connecting", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,7 +78,8 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         await connection.SendAsync("20 02 00 09");
 
         var error = await Assert.ThrowsAsync<MqttProtocolException>(() => connecting);
-        Assert.Contains("Malformed CONNACK", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
+        Assert.Contains($"127.0.0.1:{broker.Port} broke the protocol while connecting", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,27 +131,6 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_malformed_packet_after_connect_closes_the_connection_and_the_client_reconnects()
-    {
-        var log = new TestLogger(output);
-        await using var broker = new FakeBroker();
-        await using var client = new MqttClient(Options(broker.Port), log);
-        var connecting = client.ConnectAsync(Timeout());
-        using var first = await broker.AcceptClientAsync();
-        await connecting;
-
-        await first.SendAsync("36 05 00 01 74 00 01");
-
-        Assert.True(await first.ClosedByClientAsync());
-        using var second = await broker.AcceptClientAsync();
-        Assert.Contains(log.Messages, m => m.Contains("Malformed PUBLISH packet: QoS 3 does not exist.", StringComparison.Ordinal));
-        var publishing = client.PublishAsync("t", "x"u8.ToArray(), cancellationToken: Timeout());
-        var (firstByte, _) = await second.ReadPacketOfTypeAsync(3);
-        Assert.Equal(0x30, firstByte);
-        await publishing;
-    }
-
-    [Fact]
     public async Task An_unacknowledged_qos1_publish_is_retransmitted_with_dup_and_the_same_packet_id()
     {
         await using var broker = new FakeBroker();
@@ -184,7 +165,7 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         var subscribing = client.SubscribeAsync("s/#", MqttQualityOfService.AtLeastOnce, Timeout());
         var (subscribe, body) = await connection.ReadPacketOfTypeAsync(8);
         Assert.Equal(0x82, subscribe);
-        Assert.Equal("00 03 73 2F 23 01", Protocol.Hex.Of(body.AsSpan(2)));
+        Assert.Equal("00 03 73 2F 23 01", Hex.Of(body.AsSpan(2)));
         // Granted QoS 0 although 1 was asked: the subscription reports what the broker decided.
         await connection.SendAsync($"90 03 {body[0]:X2} {body[1]:X2} 00");
         await using var subscription = await subscribing;
@@ -194,7 +175,7 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         var message = await subscription.NextAsync();
         Assert.Equal(("s/x", "ok", MqttQualityOfService.AtLeastOnce), (message.Topic, System.Text.Encoding.UTF8.GetString(message.Payload.Span), message.QualityOfService));
         var (ack, ackBody) = await connection.ReadPacketOfTypeAsync(4);
-        Assert.Equal((0x40, "12 34"), (ack, Protocol.Hex.Of(ackBody)));
+        Assert.Equal((0x40, "12 34"), (ack, Hex.Of(ackBody)));
     }
 
     [Fact]
@@ -241,7 +222,7 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
         var log = new TestLogger(output);
         await using var broker = new FakeBroker();
         await using var client = new MqttClient(
-            Options(broker.Port) with { KeepAlive = TimeSpan.FromSeconds(1), PingTimeout = TimeSpan.FromSeconds(1) }, log);
+            Options(broker.Port) with { KeepAlive = TimeSpan.FromSeconds(1) }, log);
         var connecting = client.ConnectAsync(Timeout());
         using var first = await broker.AcceptClientAsync();
         await connecting;
@@ -252,7 +233,7 @@ public sealed class ClientProtocolTests(ITestOutputHelper output)
 
         Assert.True(await first.ClosedByClientAsync());
         using var second = await broker.AcceptClientAsync();
-        Assert.Contains(log.Messages, m => m.Contains("No PINGRESP from the MQTT broker within 1 s", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, m => m.Contains("No PINGRESP from the MQTT broker within 0.5 s", StringComparison.Ordinal));
     }
 
     [Fact]

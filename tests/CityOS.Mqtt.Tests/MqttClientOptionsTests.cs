@@ -14,13 +14,12 @@ public sealed class MqttClientOptionsTests
         { Valid with { ClientId = "a\0" }, "U+0000" },
         { Valid with { KeepAlive = TimeSpan.FromSeconds(65536) }, "65535 seconds" },
         { Valid with { KeepAlive = TimeSpan.FromSeconds(-1) }, "65535 seconds" },
-        { Valid with { PingTimeout = TimeSpan.Zero }, "PingTimeout" },
         { Valid with { ConnectTimeout = TimeSpan.Zero }, "ConnectTimeout" },
         { Valid with { ReconnectDelay = TimeSpan.FromSeconds(5), MaxReconnectDelay = TimeSpan.FromSeconds(1) }, "MaxReconnectDelay" },
         { Valid with { MaxInflightMessages = 0 }, "MaxInflightMessages" },
-        { Valid with { MaxIncomingPacketSize = 1 }, "MaxIncomingPacketSize" },
+        { Valid with { ProtocolVersion = (MqttVersion)3 }, "3.1.1 or 5.0" },
         { Valid with { Will = new MqttWill("a/+", default) }, "wildcard" },
-        { Valid with { Will = new MqttWill("a", default, MqttQualityOfService.ExactlyOnce) }, "QoS 0 and 1" },
+        { Valid with { Will = new MqttWill("a", default, (MqttQualityOfService)3) }, "QoS must be 0, 1 or 2" },
     };
 
     [Theory]
@@ -30,6 +29,10 @@ public sealed class MqttClientOptionsTests
         var error = Assert.ThrowsAny<ArgumentException>(() => new MqttClient(options));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Mqtt5_allows_a_password_without_a_user_name() =>
+        _ = new MqttClient(Valid with { Password = "token", ProtocolVersion = MqttVersion.V500 });
 
     [Fact]
     public void Defaults_are_usable_and_client_ids_are_unique()
@@ -53,9 +56,9 @@ public sealed class MqttClientOptionsTests
         await using var client = new MqttClient(Valid);
         await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("a/#", default));
         await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("", default));
-        await Assert.ThrowsAsync<NotSupportedException>(() => client.PublishAsync("t", default, MqttQualityOfService.ExactlyOnce));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => client.PublishAsync("t", default, (MqttQualityOfService)3));
         await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync("a#"));
-        await Assert.ThrowsAsync<NotSupportedException>(() => client.SubscribeAsync("a", MqttQualityOfService.ExactlyOnce));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => client.SubscribeAsync("a", (MqttQualityOfService)3));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using CityOS.Mqtt.Tests.Protocol;
 
 namespace CityOS.Mqtt.Tests.Infrastructure;
 

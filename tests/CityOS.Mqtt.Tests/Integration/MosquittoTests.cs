@@ -165,7 +165,7 @@ public sealed class MosquittoTests(ITestOutputHelper output) : IAsyncLifetime
         await using var subscription = await subscriber.SubscribeAsync("meters/#", MqttQualityOfService.AtLeastOnce, Timeout());
         await using var proxy = new TcpProxy(_broker.Port);
         await using var publisher = await ConnectAsync(
-            Options(proxy.Port) with { KeepAlive = TimeSpan.FromSeconds(1), PingTimeout = TimeSpan.FromMilliseconds(500) }, log);
+            Options(proxy.Port) with { KeepAlive = TimeSpan.FromSeconds(1) }, log);
 
         proxy.SilenceExistingConnections();
         // Lost on the silent connection: neither the PUBLISH nor a PUBACK gets through.
