@@ -43,6 +43,7 @@ public static class IdentityBlock
         services.AddSingleton<ITokenValidator>(sp => sp.GetRequiredService<TokenValidator>());
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<IAccessPolicy>(sp => sp.GetRequiredService<AccessPolicy>());
+        services.AddSingleton<IApplicationClients, ApplicationClients>();
         return services;
     }
 

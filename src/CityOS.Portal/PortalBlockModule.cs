@@ -1,5 +1,8 @@
 using CityOS.Core.Hosting;
+using CityOS.Core.Http;
 using CityOS.Portal.Http;
+using CityOS.Portal.Session;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CityOS.Portal;
 
 /// <summary>
-/// The web front as the host composes it: the developer portal (API reference with a try-it console over the host's
-/// OpenAPI description at /openapi/v1.json). It keeps no store of its own, so it adds no health check.
+/// The web front as the host composes it: the developer portal (API list and the Scalar reference with its try-it console
+/// over /openapi/v1.json, application registration), the data explorer and the admin console, server-rendered in Japanese
+/// and English under /portal. Users sign in through CityOS's own OpenID Connect provider.
 /// </summary>
 public sealed class PortalBlockModule : ICityOsBlock
 {
@@ -16,11 +20,27 @@ public sealed class PortalBlockModule : ICityOsBlock
 
     public void AddServices(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddCityOsDataDirectory(configuration);
+        services.AddCityOsHttpEdge();
+        services.AddSingleton<SelfAddress>();
+        services.AddPortalAuthentication();
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "cityos_portal_csrf";
+            antiforgery.Cookie.Path = PortalAuthentication.CookiePath;
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.FormFieldName = "csrf";
+        });
     }
 
     public void AddHealthChecks(IHealthChecksBuilder checks)
     {
     }
 
-    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapApiReference();
+    public void MapRoutes(IEndpointRouteBuilder routes)
+    {
+        routes.MapApiReference();
+        routes.MapPortalPages();
+    }
 }
