@@ -37,7 +37,7 @@ public static class V2EntitiesApi
         return v2;
     }
 
-    private static IResult EntryPoints() => Results.Json(new JsonObject
+    private static IResult EntryPoints() => V2Results.Json(new JsonObject
     {
         ["entities_url"] = "/v2/entities",
         ["types_url"] = "/v2/types",
@@ -68,7 +68,7 @@ public static class V2EntitiesApi
     {
         var (page, total) = await entities.QueryAsync(V2Request.Call(http), query, ct);
         if (total is { } count) http.Response.Headers[V2Request.TotalCountHeader] = count.ToString(CultureInfo.InvariantCulture);
-        return Results.Json(V2Rendering.Of(options, attrs).Entities(page));
+        return V2Results.Json(V2Rendering.Of(options, attrs).Entities(page));
     }
 
     private static string? Q(string? q, string? mq) => (V2Q.ToLd(q), V2Q.ToLd(mq, metadata: true)) switch
@@ -93,14 +93,14 @@ public static class V2EntitiesApi
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
         var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
-        return Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity));
+        return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity));
     }
 
     private static async Task<IResult> RetrieveAttrs(string id, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
         var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
-        return Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity, withIdAndType: false));
+        return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity, withIdAndType: false));
     }
 
     private static async Task<IResult> Delete(string id, HttpContext http, V2Entities entities, CancellationToken ct)
@@ -140,7 +140,7 @@ public static class V2EntitiesApi
     private static async Task<IResult> RetrieveAttr(string id, string attr, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
-        return Results.Json(V2Mapping.FromLdAttribute(entity[attr] as JsonObject ?? throw V2Exception.AttributeNotFound()));
+        return V2Results.Json(V2Mapping.FromLdAttribute(entity[attr] as JsonObject ?? throw V2Exception.AttributeNotFound()));
     }
 
     private static async Task<IResult> UpdateAttr(string id, string attr, HttpContext http, V2Entities entities, CancellationToken ct)
@@ -221,8 +221,8 @@ public static class V2EntitiesApi
         var types = await entities.TypesAsync(V2Request.Call(http), null, ct);
         if (options.Contains("count")) http.Response.Headers[V2Request.TotalCountHeader] = types.Count.ToString(CultureInfo.InvariantCulture);
         var page = types.Skip(offset).Take(limit);
-        if (options.Contains("values")) return Results.Json(new JsonArray([.. page.Select(t => (JsonNode)t.Type)]));
-        return Results.Json(new JsonArray([.. page.Select(t =>
+        if (options.Contains("values")) return V2Results.Json(new JsonArray([.. page.Select(t => (JsonNode)t.Type)]));
+        return V2Results.Json(new JsonArray([.. page.Select(t =>
         {
             var info = TypeBody(t.Attrs, t.Count, options.Contains("noAttrDetail"));
             var withType = new JsonObject { ["type"] = t.Type };
@@ -236,7 +236,7 @@ public static class V2EntitiesApi
         V2Syntax.CheckName(type, "entity type");
         var types = await entities.TypesAsync(V2Request.Call(http), type, ct);
         if (types.Count == 0) throw new V2Exception(404, "NotFound", "Entity type not found");
-        return Results.Json(TypeBody(types[0].Attrs, types[0].Count, false));
+        return V2Results.Json(TypeBody(types[0].Attrs, types[0].Count, false));
     }
 
     private static JsonObject TypeBody(SortedDictionary<string, SortedSet<string>> attrs, int count, bool noDetail)
@@ -368,16 +368,16 @@ internal static class V2Filter
         }
         catch (V2Exception error)
         {
-            return Results.Json(error.Body, statusCode: error.Status);
+            return V2Results.Json(error.Body, error.Status);
         }
         catch (ContextException error)
         {
             var v2 = V2Exception.From(error);
-            return Results.Json(v2.Body, statusCode: v2.Status);
+            return V2Results.Json(v2.Body, v2.Status);
         }
         catch (BadHttpRequestException error)
         {
-            return Results.Json(new JsonObject { ["error"] = "BadRequest", ["description"] = error.Message }, statusCode: error.StatusCode);
+            return V2Results.Json(new JsonObject { ["error"] = "BadRequest", ["description"] = error.Message }, error.StatusCode);
         }
     }
 }

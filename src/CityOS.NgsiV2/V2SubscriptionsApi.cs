@@ -40,11 +40,11 @@ public static class V2SubscriptionsApi
         var all = store.Of(V2Request.Tenant(http.Request));
         if (options.Contains("count")) http.Response.Headers[V2Request.TotalCountHeader] = all.Count.ToString(CultureInfo.InvariantCulture);
         var now = time.GetUtcNow();
-        return Results.Json(new JsonArray([.. all.Skip(offset).Take(limit).Select(s => Shown(s, now))]));
+        return V2Results.Json(new JsonArray([.. all.Skip(offset).Take(limit).Select(s => Shown(s, now))]));
     }
 
     private static IResult Retrieve(HttpContext http, string id, V2SubscriptionStore store, TimeProvider time) =>
-        Results.Json(Shown(Find(http, store, id), time.GetUtcNow()));
+        V2Results.Json(Shown(Find(http, store, id), time.GetUtcNow()));
 
     private static async Task<IResult> Update(HttpContext http, string id, V2SubscriptionStore store, TimeProvider time, CancellationToken ct)
     {
