@@ -521,17 +521,15 @@ public sealed class MqttClient : IAsyncDisposable
         return new MqttConnectException(returnCode, reasonCode, Options.Host, Options.Port, result.ReasonString);
     }
 
-    private static MqttApplicationMessage Message(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, bool retain, bool duplicate)
+    /// <summary>The message as MQTTnet sends it; the topic was checked by <see cref="PublishAsync"/>, so no builder checks it again.</summary>
+    private static MqttApplicationMessage Message(string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, bool retain, bool duplicate) => new()
     {
-        var message = Factory.CreateApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(new ReadOnlySequence<byte>(payload))
-            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos)
-            .WithRetainFlag(retain)
-            .Build();
-        message.Dup = duplicate;
-        return message;
-    }
+        Topic = topic,
+        Payload = new ReadOnlySequence<byte>(payload),
+        QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
+        Retain = retain,
+        Dup = duplicate,
+    };
 
     private static MqttClientSubscribeOptions SubscribeOptions(IEnumerable<(string Filter, MqttQualityOfService Qos)> filters)
     {

@@ -12,5 +12,5 @@ public static class V2Results
     public const string JsonType = "application/json";
 
     public static IResult Json(JsonNode body, int? statusCode = null) =>
-        Results.Text(body.ToJsonString(), JsonType, statusCode: statusCode);
+        Results.Json(body, contentType: JsonType, statusCode: statusCode);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -60,20 +59,12 @@ public sealed class MqttBrokerTests(CityOsTestHost host) : IClassFixture<CityOsT
     [InlineData("sensors/temperature")]
     public void Other_topics_are_no_measures(string topic) => Assert.Null(DeviceTopic.Parse(topic));
 
-    internal static async Task<string> RunNodeAsync(string script, params string[] args)
+    internal static Task<string> RunNodeAsync(string script, params string[] args)
     {
         var directory = ScriptDirectory();
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "mqtt")))
             throw new InvalidOperationException($"MQTT.js is not installed: run `npm ci` in {directory}.");
-        var start = new ProcessStartInfo("node") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(process.ExitCode == 0, $"node {script} failed ({process.ExitCode}): {await errors}");
-        return await output;
+        return NodeScript.RunAsync(directory, script, args);
     }
 
     private static string ScriptDirectory([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "js");

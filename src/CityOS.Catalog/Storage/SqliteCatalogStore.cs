@@ -264,7 +264,7 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         connection.Open();
         using (var wal = connection.CreateCommand())
         {
-            wal.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+            wal.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
             wal.ExecuteNonQuery();
         }
         SqliteMigrations.Apply(connection, Migrations);

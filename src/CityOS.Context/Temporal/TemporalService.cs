@@ -43,11 +43,12 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     /// before it — and a temporal delete is not followed by the late record of an earlier core delete, which would bring the
     /// entity's history back. Writes that arrive meanwhile are not waited for.
     /// </summary>
-    public async Task CatchUpAsync(string? tenant, CancellationToken ct)
+    private async Task CatchUpAsync(string? tenant, CancellationToken ct)
     {
         if (!_recording || options.Value.ReadYourWritesWait <= TimeSpan.Zero) return;
+        // The common case, a recorder that has caught up, costs one query.
+        if (!await feed.HasPendingAsync(tenant, HistoryRecorder.Consumer, ct)) return;
         var last = await feed.LastSequenceAsync(tenant, ct);
-        if (last == 0) return;
         var deadline = time.GetUtcNow() + options.Value.ReadYourWritesWait;
         while (await feed.HasPendingUpToAsync(tenant, HistoryRecorder.Consumer, last, ct) && time.GetUtcNow() < deadline)
         {

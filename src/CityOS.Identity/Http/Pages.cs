@@ -1,3 +1,4 @@
+using CityOS.Core.Http;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Http;
@@ -80,21 +81,6 @@ public static class Pages
             {body}
             </body></html>
             """;
-        return new PageResult(html, status);
-    }
-
-    private sealed class PageResult(string html, int status) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = status;
-            response.ContentType = "text/html; charset=utf-8";
-            response.Headers.CacheControl = "no-store";
-            response.Headers.XFrameOptions = "DENY";
-            response.Headers.ContentSecurityPolicy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'";
-            response.Headers["Referrer-Policy"] = "no-referrer";
-            return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);
-        }
+        return new HtmlPageResult(html, status, "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'", "no-referrer");
     }
 }

@@ -1,3 +1,4 @@
+using CityOS.Core.Http;
 using System.Text;
 using CityOS.Portal.Session;
 using Microsoft.AspNetCore.Antiforgery;
@@ -97,7 +98,7 @@ public sealed class PortalPage
             </body>
             </html>
             """);
-        return new PageResult(html.ToString(), status);
+        return new HtmlPageResult(html.ToString(), status, PortalHeaders.ContentSecurityPolicy, "same-origin");
     }
 
     private void NavItem(StringBuilder html, string href, string label, bool exact = false)
@@ -105,22 +106,6 @@ public sealed class PortalPage
         var path = Http.Request.Path.Value ?? "";
         var current = exact ? path == href || path + "/" == href : path.StartsWith(href, StringComparison.Ordinal);
         html.Append(current ? $"<li><a href=\"{href}\" aria-current=\"page\">{E(label)}</a></li>" : $"<li><a href=\"{href}\">{E(label)}</a></li>");
-    }
-
-    /// <summary>An HTML page with the portal's security headers: a strict Content-Security-Policy (own scripts and styles only), no framing, no caching.</summary>
-    private sealed class PageResult(string html, int status) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = status;
-            response.ContentType = "text/html; charset=utf-8";
-            response.Headers.CacheControl = "no-store";
-            response.Headers.XFrameOptions = "DENY";
-            response.Headers.ContentSecurityPolicy = PortalHeaders.ContentSecurityPolicy;
-            response.Headers["Referrer-Policy"] = "same-origin";
-            return response.WriteAsync(html, Encoding.UTF8, httpContext.RequestAborted);
-        }
     }
 }
 
