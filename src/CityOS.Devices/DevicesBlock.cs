@@ -1,5 +1,6 @@
 using CityOS.Core.Http;
 using CityOS.Devices.Http;
+using CityOS.Devices.Import;
 using CityOS.Devices.Services;
 using CityOS.Devices.Storage;
 using Microsoft.AspNetCore.Routing;
@@ -21,6 +22,7 @@ public static class DevicesBlock
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDeviceRegistry, SqliteDeviceRegistry>();
         services.AddSingleton<MeasureIngest>();
+        services.AddCityOsImport(configuration);
         return services;
     }
 
@@ -28,6 +30,7 @@ public static class DevicesBlock
     {
         app.MapProvisioningApi();
         app.MapSouthboundHttpApi();
+        app.MapImportEndpoints();
         return app;
     }
 }
