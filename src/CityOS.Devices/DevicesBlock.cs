@@ -1,6 +1,7 @@
 using CityOS.Core.Http;
 using CityOS.Devices.Http;
 using CityOS.Devices.Mqtt;
+using CityOS.Devices.Import;
 using CityOS.Devices.Services;
 using CityOS.Devices.Storage;
 using Microsoft.AspNetCore.Routing;
@@ -27,6 +28,7 @@ public static class DevicesBlock
             .ValidateOnStart();
         services.AddSingleton<DeviceMqttBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceMqttBroker>());
+        services.AddCityOsImport(configuration);
         return services;
     }
 
@@ -34,6 +36,7 @@ public static class DevicesBlock
     {
         app.MapProvisioningApi();
         app.MapSouthboundHttpApi();
+        app.MapImportEndpoints();
         return app;
     }
 }
