@@ -20,6 +20,12 @@ public static class CityOsCommand
                 .Build();
             return await CityOS.Identity.Cli.AccountCommand.RunAsync(args, configuration, Console.Out, Console.Error);
         }
+        if (args.FirstOrDefault() is "import")
+        {
+            using var stop = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+            return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, ct: stop.Token);
+        }
         if (args.Contains("--version"))
         {
             Console.WriteLine($"cityos {CityOsHost.Version}");
@@ -61,5 +67,5 @@ public static class CityOsCommand
           --version         print the version
           --help            this text
 
-        """ + CityOS.Identity.Cli.AccountCommand.Help;
+        """ + CityOS.Identity.Cli.AccountCommand.Help + CityOS.Devices.Cli.ImportCommand.Help;
 }

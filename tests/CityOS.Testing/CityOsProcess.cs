@@ -58,12 +58,19 @@ public sealed class CityOsProcess : IAsyncDisposable
     /// <summary>Runs a `cityos` command (account, client, ...) to its end and returns its standard output.</summary>
     public static async Task<string> RunCommandAsync(params string[] arguments)
     {
+        var (exitCode, output, error) = await RunCommandForResultAsync(arguments);
+        if (exitCode != 0) throw new InvalidOperationException($"cityos {string.Join(' ', arguments)} exited with {exitCode}: {error}");
+        return output;
+    }
+
+    /// <summary>Runs a `cityos` command to its end and returns its exit code, standard output and standard error.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandForResultAsync(params string[] arguments)
+    {
         using var process = Process.Start(StartInfo(arguments))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        if (process.ExitCode != 0) throw new InvalidOperationException($"cityos {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
-        return await output;
+        return (process.ExitCode, await output, await error);
     }
 
     /// <summary>`dotnet cityos.dll` (built next to the tests) with the arguments, output captured.</summary>
