@@ -32,6 +32,7 @@ public static class ImportEndpoints
             .WithSummary("Imports a CSV, JSON/NDJSON or GeoJSON file into entities (type, id, attr=column:name:Type:unit, lat, lon, dryRun); Prefer: respond-async answers 202 with the job.");
         api.MapGet("/jobs", ListJobs).WithName("ImportJobs").WithSummary("The imports of the tenant, running and recent, with their progress.");
         api.MapGet("/jobs/{id}", GetJob).WithName("ImportJob").WithSummary("One import: its progress (bytes, rows read, created, updated, rejected) and report.");
+        app.MapSourceEndpoints();
         return api;
     }
 

@@ -64,7 +64,8 @@ public sealed partial class FileImports(EntityImporter importer, ImportJobs jobs
         return job;
     }
 
-    private async Task RunAsync(ImportJob job, ContextCall call, Stream file, ImportFormat format, ImportMapping mapping, CancellationToken ct)
+    /// <summary>Imports the stream into a job started by the caller (an external system's poll); read failures other than the broker's reach the caller.</summary>
+    internal async Task RunAsync(ImportJob job, ContextCall call, Stream file, ImportFormat format, ImportMapping mapping, CancellationToken ct)
     {
         try
         {

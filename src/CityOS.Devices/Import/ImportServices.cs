@@ -1,3 +1,4 @@
+using CityOS.Core.Outbound;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,6 +18,10 @@ public static class ImportServices
         services.AddSingleton<EntityImporter>();
         services.AddSingleton<ImportJobs>();
         services.AddSingleton<FileImports>();
+        services.AddCityOsOutbound(configuration);
+        services.AddSingleton<Polling.ISourceStore, Polling.SqliteSourceStore>();
+        services.AddSingleton<Polling.SourcePoller>();
+        services.AddHostedService(sp => sp.GetRequiredService<Polling.SourcePoller>());
         return services;
     }
 }
