@@ -74,6 +74,7 @@ public static class SubscriptionsApi
         }
         var response = new NgsiLdResponse(page, terms, mediaType);
         if (count) response.Headers["NGSILD-Results-Count"] = all.Count.ToString(CultureInfo.InvariantCulture);
+        Broker.Http.QueryResponse.AddPageLinks(response, request, offset, limit, offset + page.Count < all.Count);
         return response;
     }
 

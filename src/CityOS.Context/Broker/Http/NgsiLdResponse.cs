@@ -32,6 +32,16 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Links { get; } = [];
 
+    /// <summary>The media type of the body ("application/json", "application/ld+json" or "application/geo+json").</summary>
+    public string ContentType => MediaTypeName(mediaType);
+
+    public static string MediaTypeName(ResponseMediaType mediaType) => mediaType switch
+    {
+        ResponseMediaType.JsonLd => "application/ld+json",
+        ResponseMediaType.GeoJson => "application/geo+json",
+        _ => "application/json",
+    };
+
     /// <summary>
     /// The path of a created resource with its id as the client sent it (as Orion-LD gives it): only what a URI path
     /// segment cannot hold is percent-encoded, so "urn:ngsi-ld:Building:1" stays readable and ':' is not escaped.
@@ -64,12 +74,7 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
         if (!contextInBody) links.Insert(0, context.LinkHeader);
         if (links.Count > 0) response.Headers.Link = string.Join(", ", links);
         if (body is null) return;
-        response.ContentType = mediaType switch
-        {
-            ResponseMediaType.JsonLd => "application/ld+json",
-            ResponseMediaType.GeoJson => "application/geo+json",
-            _ => "application/json",
-        };
+        response.ContentType = ContentType;
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         if (contextInBody) WriteWithContext(writer, body, context.ResponseContext);
         else body.WriteTo(writer);

@@ -96,7 +96,18 @@ public static class TemporalApi
             JsonObject o => o,
             _ => throw NgsiLdException.BadRequest("temporalQ must be an object."),
         };
-        var parameters = TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name));
+        // aggrParams (AggregationParams, 5.2.44): aggrMethods and aggrPeriodDuration, as the query-string parameters are read.
+        var aggrParams = body["aggrParams"] switch
+        {
+            null => null,
+            JsonObject o => o,
+            _ => throw NgsiLdException.BadRequest("aggrParams must be an object."),
+        };
+        if (aggrParams?.Select(m => m.Key).FirstOrDefault(k => k is not ("aggrMethods" or "aggrPeriodDuration")) is { } unknown)
+        {
+            throw NgsiLdException.BadRequest($"'{unknown}' is not a member of aggrParams (aggrMethods, aggrPeriodDuration).");
+        }
+        var parameters = TemporalQuery.FromJson(aggrParams, TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name)));
         var query = TemporalQuery.Parse(parameters, QueryParameters.Options(request.Query));
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return RespondPage(request, selection, result, terms, mediaType);
