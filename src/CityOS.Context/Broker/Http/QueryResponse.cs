@@ -51,13 +51,19 @@ internal static class QueryResponse
 
     private static string PageLink(HttpRequest request, int offset, int limit, string rel, string mediaType)
     {
+        // The request's parameters in name order, with the page's limit and offset; the collection without a trailing slash
+        // (/entities/?type=A pages to /entities?limit=1&offset=1&type=A).
         var parameters = request.Query
             .Where(p => p.Key is not ("offset" or "limit" or "entityMap"))
-            .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString()))
-            .Append(new("limit", limit.ToString(CultureInfo.InvariantCulture)))
-            .Append(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
-        // The collection without a trailing slash: /subscriptions/?limit=1 pages to /subscriptions?limit=1&offset=1.
+            .Select(p => (p.Key, Value: p.Value.ToString()))
+            .Append((Key: "limit", Value: limit.ToString(CultureInfo.InvariantCulture)))
+            .Append((Key: "offset", Value: offset.ToString(CultureInfo.InvariantCulture)))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => QueryPart(p.Key) + "=" + QueryPart(p.Value));
         var path = (request.PathBase + request.Path).Value!.TrimEnd('/');
-        return $"<{path}{QueryString.Create(parameters)}>; rel=\"{rel}\"; type=\"{mediaType}\"";
+        return $"<{path}?{string.Join('&', parameters)}>; rel=\"{rel}\"; type=\"{mediaType}\"";
     }
+
+    /// <summary>Percent-encodes what a query component cannot hold as data (RFC 3986 3.4): ':' '/' '@' '*' ',' stay as they are.</summary>
+    private static string QueryPart(string text) => NgsiLdResponse.PercentEncode(text, "-._~!$'()*,;:@/?");
 }

@@ -39,6 +39,7 @@ public static class TemporalApi
     private static async Task<IResult> CreateOrUpdate(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Create, AccessAction.Update);
+        QueryParameters.AllowOnly(request.Query, "local");
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         if (!body.TryGetPropertyValue("id", out var idNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"id\"");
         if (!body.TryGetPropertyValue("type", out var typeNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"type\"");
