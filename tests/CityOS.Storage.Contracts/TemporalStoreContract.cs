@@ -120,13 +120,14 @@ public abstract class TemporalStoreContract : IAsyncLifetime
         await AppendLevelsAsync();
 
         Assert.Equal([1, 2], await LevelsAsync(null, Filter(TimeRelation.Before, T(30))));
-        Assert.Equal([4], await LevelsAsync(null, Filter(TimeRelation.After, T(30))));
+        // after is an inclusive bound (4.11), before an exclusive one.
+        Assert.Equal([3, 4], await LevelsAsync(null, Filter(TimeRelation.After, T(30))));
         Assert.Equal([2, 3], await LevelsAsync(null, Filter(TimeRelation.Between, T(20), T(40))));
         Assert.Empty(await LevelsAsync(null, Filter(TimeRelation.Between, T(41), T(50))));
 
-        Assert.Equal([2, 3, 4], (await Store.ReadValuesAsync(null, Sensor, Level, Filter(TimeRelation.After, T(10)), default)).Select(v => v.Number!.Value));
-        Assert.Equal(T(20), await Store.FirstTimeAsync(null, Sensor, Level, Filter(TimeRelation.After, T(10)), default));
-        Assert.Null(await Store.FirstTimeAsync(null, Sensor, Level, Filter(TimeRelation.After, T(40)), default));
+        Assert.Equal([2, 3, 4], (await Store.ReadValuesAsync(null, Sensor, Level, Filter(TimeRelation.After, T(20)), default)).Select(v => v.Number!.Value));
+        Assert.Equal(T(20), await Store.FirstTimeAsync(null, Sensor, Level, Filter(TimeRelation.After, T(11)), default));
+        Assert.Null(await Store.FirstTimeAsync(null, Sensor, Level, Filter(TimeRelation.After, T(41)), default));
 
         // createdAt is the instance's own time, observedAt falls back to it when the instance has none.
         var unobserved = new StoredInstance(StoredInstance.NewId(), new NgsiAttribute { Kind = AttributeKind.Property, Value = 5, CreatedAt = T(50), ModifiedAt = T(50) });

@@ -66,7 +66,11 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     /// The entities and the linked entities (4.5.23) reached from them that the caller may see, by id: fetched one hop at a time,
     /// up to joinLevel hops, following the relationships the options render. Without join, just the entities.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, Entity>> LinkedAsync(string? tenant, IReadOnlyList<Entity> entities, RenderOptions options, EntityAccess access, CancellationToken ct)
+    public Task<IReadOnlyDictionary<string, Entity>> LinkedAsync(string? tenant, IReadOnlyList<Entity> entities, RenderOptions options, EntityAccess access, CancellationToken ct) =>
+        LinkedAsync(entities, options, id => VisibleAsync(tenant, id, access, ct));
+
+    /// <summary>The linked entities reached from <paramref name="entities"/>, each fetched (as the reader may see it, or null) by <paramref name="fetch"/>.</summary>
+    public static async Task<IReadOnlyDictionary<string, Entity>> LinkedAsync(IReadOnlyList<Entity> entities, RenderOptions options, Func<string, Task<Entity?>> fetch)
     {
         var found = new Dictionary<string, Entity>(StringComparer.Ordinal);
         foreach (var entity in entities)
@@ -92,7 +96,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
             }
             foreach (var id in wanted)
             {
-                if (await VisibleAsync(tenant, id, access, ct) is { } linked)
+                if (await fetch(id) is { } linked)
                 {
                     found[id] = linked;
                 }

@@ -41,8 +41,7 @@ public static class EntityParser
     public const string NgsiNull = NgsiLdSyntax.NgsiNull;
 
     /// <summary>True when <paramref name="value"/> is the NGSI-LD null.</summary>
-    public static bool IsNgsiNull(JsonNode? value) =>
-        value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == NgsiNull;
+    public static bool IsNgsiNull(JsonNode? value) => NgsiLdSyntax.IsNgsiNullString(value);
 
     /// <summary>
     /// True when a value member holds the NGSI-LD null in the form its attribute type uses (4.5.x): the null itself,

@@ -28,6 +28,18 @@ internal static class NgsiLdSyntax
         "id", "type", "scope", "@context", "createdAt", "modifiedAt", "deletedAt",
     };
 
+    /// <summary>Whether a value is the NGSI-LD Null string itself.</summary>
+    public static bool IsNgsiNullString(System.Text.Json.Nodes.JsonNode? value) =>
+        value is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String && v.GetValue<string>() == NgsiNull;
+
+    /// <summary>The NGSI-LD Null in the form an attribute of that kind carries it (4.5.0): a languageMap {"@none": null}, a one-item list, else the string.</summary>
+    public static System.Text.Json.Nodes.JsonNode NullValue(AttributeKind kind) => kind switch
+    {
+        AttributeKind.LanguageProperty => new System.Text.Json.Nodes.JsonObject { [NoneKey] = NgsiNull },
+        AttributeKind.ListProperty or AttributeKind.ListRelationship => new System.Text.Json.Nodes.JsonArray(NgsiNull),
+        _ => NgsiNull,
+    };
+
     public static string KindName(AttributeKind kind) => kind switch
     {
         AttributeKind.Property => "Property",

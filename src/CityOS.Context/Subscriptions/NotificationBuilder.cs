@@ -72,7 +72,15 @@ public static class NotificationBuilder
     /// rendered with the NGSI-LD Null as its value (and deletedAt with sysAttrs); a deleted entity as its id, type and
     /// deletedAt, with its attributes so rendered when attributeDeleted fired (the watched ones) or showChanges asks for them.
     /// </summary>
-    public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at)
+    public static JsonObject RenderEntity(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at) =>
+        RenderEntities(subscription, change, fired, at, null)[0];
+
+    /// <summary>
+    /// <see cref="RenderEntity"/> with linked entity retrieval (4.5.23, notification.join): the entity with its linked
+    /// entities inlined, or followed by them (flat); <paramref name="linked"/> holds those the owner may read, by id.
+    /// </summary>
+    public static List<JsonObject> RenderEntities(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at,
+        IReadOnlyDictionary<string, Entity>? linked)
     {
         var terms = subscription.Terms;
         var options = subscription.Render;
@@ -80,7 +88,8 @@ public static class NotificationBuilder
         var deleted = DeletedToShow(subscription, change, fired, entityDeleted);
         var notified = NotifiedEntity(change, deleted);
         var feature = subscription.Endpoint.GeoJson ? EntityRenderer.RenderFeature(notified, options, GeometryProperty(subscription), terms) : null;
-        var rendered = feature is null ? EntityRenderer.Render(notified, options, terms) : feature["properties"]!.AsObject();
+        var all = feature is null && linked is not null && options.Join != JoinMode.None ? EntityRenderer.RenderAll([notified], options, terms, linked) : null;
+        var rendered = all is not null ? all[0] : feature is null ? EntityRenderer.Render(notified, options, terms) : feature["properties"]!.AsObject();
         var deletedAt = NgsiLdSyntax.FormatDateTime(change.Change.At);
         if (entityDeleted) rendered["deletedAt"] = deletedAt;
         var previousWanted = subscription.ShowChanges && options.Format != RepresentationFormat.Simplified;
@@ -101,7 +110,7 @@ public static class NotificationBuilder
                 if (InstanceNode(rendered, terms.CompactIri(name), previous[0].DatasetId, options.Format) is { } instance) AddPrevious(instance, previous[0], terms);
             }
         }
-        return feature ?? rendered;
+        return all ?? [feature ?? rendered];
     }
 
     /// <summary>
@@ -156,12 +165,7 @@ public static class NotificationBuilder
     private static NgsiAttribute NullInstance(NgsiAttribute deleted) => new()
     {
         Kind = deleted.Kind,
-        Value = deleted.Kind switch
-        {
-            AttributeKind.LanguageProperty => new JsonObject { [NgsiLdSyntax.NoneKey] = NgsiLdSyntax.NgsiNull },
-            AttributeKind.ListProperty or AttributeKind.ListRelationship => new JsonArray(NgsiLdSyntax.NgsiNull),
-            _ => NgsiLdSyntax.NgsiNull,
-        },
+        Value = NgsiLdSyntax.NullValue(deleted.Kind),
         DatasetId = deleted.DatasetId,
         CreatedAt = deleted.CreatedAt,
         ModifiedAt = deleted.ModifiedAt,

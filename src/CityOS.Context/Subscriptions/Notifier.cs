@@ -3,6 +3,7 @@ using CityOS.Context.Access;
 using CityOS.Context.Broker;
 using CityOS.Context.DeadLetters;
 using CityOS.Context.Model;
+using CityOS.Context.Representation;
 using CityOS.Core.Security;
 using CityOS.Context.Storage;
 using Microsoft.Extensions.Hosting;
@@ -167,8 +168,15 @@ public sealed partial class Notifier(
         var fired = SubscriptionMatcher.Match(subscription, summary);
         if (fired == NotificationTriggers.None) return null;
         if (!registry.State(tenant, subscription.Id).TryTrigger(subscription.Throttling, now)) return null;
-        var entity = NotificationBuilder.RenderEntity(subscription, summary, fired, now);
-        return NotificationBuilder.Build(subscription, [entity], now, Interlocked.Increment(ref _nextSeq), change.At,
+        IReadOnlyDictionary<string, Entity>? linked = null;
+        if (subscription.Render.Join != JoinMode.None && (summary.Change.After ?? summary.Change.Before) is { } source)
+        {
+            var reader = access.Enabled ? readers[subscription.Id] : null;
+            linked = await EntityBroker.LinkedAsync([source], subscription.Render, async id =>
+                await entities.GetAsync(tenant, id, ct) is { } found ? reader is null ? found : reader.Visible(found) : null);
+        }
+        var data = NotificationBuilder.RenderEntities(subscription, summary, fired, now, linked);
+        return NotificationBuilder.Build(subscription, data, now, Interlocked.Increment(ref _nextSeq), change.At,
             NotificationBuilder.EntityOrderKey(tenant, change.EntityId));
     }
 

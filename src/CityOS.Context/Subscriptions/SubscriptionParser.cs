@@ -274,6 +274,8 @@ public static class SubscriptionParser
         var format = RepresentationFormat.Normalized;
         bool sysAttrs = false, showChanges = false;
         NotificationEndpoint? endpoint = null;
+        var join = JoinMode.None;
+        var joinLevel = 1;
         foreach (var (name, value) in notification)
         {
             switch (name)
@@ -303,6 +305,13 @@ public static class SubscriptionParser
                 case "showChanges":
                     showChanges = Boolean(value, "notification.showChanges");
                     break;
+                case "join":
+                    join = Wrapped(() => RenderOptionsParser.Join(RequireString(value, "notification.join")), "notification.join");
+                    break;
+                case "joinLevel":
+                    joinLevel = Wrapped(() => RenderOptionsParser.JoinLevel(value is JsonValue v && v.TryGetValue<int>(out var level)
+                        ? level.ToString(System.Globalization.CultureInfo.InvariantCulture) : RequireString(value, "notification.joinLevel")), "notification.joinLevel");
+                    break;
                 case "endpoint":
                     endpoint = ParseEndpoint(value);
                     break;
@@ -318,13 +327,27 @@ public static class SubscriptionParser
         RenderOptions render;
         try
         {
-            render = new RenderOptions { Format = format, SysAttrs = sysAttrs, Attrs = attributes, Pick = pick, Omit = omit, DatasetIds = datasetIds, Lang = lang };
+            render = new RenderOptions { Format = format, SysAttrs = sysAttrs, Attrs = attributes, Pick = pick, Omit = omit, DatasetIds = datasetIds, Lang = lang,
+                Join = join, JoinLevel = joinLevel };
         }
         catch (NgsiLdException e)
         {
             throw Bad($"lang: {e.Detail}");
         }
         return (render, showChanges, endpoint);
+    }
+
+    /// <summary>A notification parameter read by the query-parameter rules, its error named as the member.</summary>
+    private static T Wrapped<T>(Func<T> read, string member)
+    {
+        try
+        {
+            return read();
+        }
+        catch (NgsiLdException e) when (e.Type == NgsiLdErrorType.BadRequestData)
+        {
+            throw Bad($"{member}: {e.Detail}");
+        }
     }
 
     private static NotificationEndpoint ParseEndpoint(JsonNode? value)

@@ -32,6 +32,7 @@ public static class SubscriptionsApi
     private static async Task<IResult> Create(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry, AccessControl access, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
+        QueryParameters.AllowOnly(request.Query, "local");
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var subscription = await registry.CreateAsync(tenant, body, terms, access.Enabled ? request.HttpContext.Caller() : null, ct);
         return TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/subscriptions", subscription.Id));
@@ -54,6 +55,7 @@ public static class SubscriptionsApi
         IEntityStore entities, AccessControl access, IOptions<ContextOptions> settings, TimeProvider time, CancellationToken ct)
     {
         await reader.AccessAsync(request, ct, AccessAction.Subscribe);
+        QueryParameters.AllowOnly(request.Query, "limit", "offset", "count", "options", "local");
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
         var tenant = await ReadTenantAsync(request, reader, registry, entities, ct);
         var (_, terms) = await reader.ReadContextAsync(request, ct);
@@ -74,6 +76,7 @@ public static class SubscriptionsApi
         }
         var response = new NgsiLdResponse(page, terms, mediaType);
         if (count) response.Headers["NGSILD-Results-Count"] = all.Count.ToString(CultureInfo.InvariantCulture);
+        Broker.Http.QueryResponse.AddPageLinks(response, request, offset, limit, offset + page.Count < all.Count);
         return response;
     }
 

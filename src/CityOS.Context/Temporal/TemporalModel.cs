@@ -8,6 +8,9 @@ public enum TimeProperty
     ObservedAt,
     CreatedAt,
     ModifiedAt,
+
+    /// <summary>When an instance was deleted: only the deletion markers (value NGSI-LD Null, deletedAt) have one.</summary>
+    DeletedAt,
 }
 
 /// <summary>timerel of the NGSI-LD temporal query language (4.11).</summary>
@@ -19,17 +22,20 @@ public enum TimeRelation
 }
 
 /// <summary>
-/// Which instances a temporal query selects: before is t &lt; timeAt, after is t &gt; timeAt (so a client
-/// continues a partial response with the range end as timeAt), between is timeAt ≤ t &lt; endTimeAt.
+/// Which instances a temporal query selects (4.11): before is an exclusive bound (t &lt; timeAt), after an inclusive one
+/// (t ≥ timeAt), between is timeAt ≤ t &lt; endTimeAt.
 /// </summary>
 public sealed record TimeFilter(TimeProperty Property, TimeRelation? Relation = null, DateTimeOffset? At = null, DateTimeOffset? EndAt = null)
 {
+    /// <summary>The datasetId parameter (4.5.5): only instances with one of these datasetIds, "@none" naming the default instance; null selects all.</summary>
+    public IReadOnlyList<string>? DatasetIds { get; init; }
+
     public static readonly TimeFilter All = new(TimeProperty.ObservedAt);
 
     public bool Contains(DateTimeOffset t) => Relation switch
     {
         TimeRelation.Before => t < At,
-        TimeRelation.After => t > At,
+        TimeRelation.After => t >= At,
         TimeRelation.Between => t >= At && t < EndAt,
         _ => true,
     };
@@ -47,12 +53,12 @@ public sealed record StoredInstance(string InstanceId, NgsiAttribute Data, DateT
     public static string NewId() => IdPrefix + Guid.CreateVersion7().ToString("D");
 
     /// <summary>The instance's time for a timeproperty: observedAt falls back to createdAt when the instance has none.</summary>
-    public DateTimeOffset TimeOf(TimeProperty property) => TimeOf(Data, property);
+    public DateTimeOffset TimeOf(TimeProperty property) => property == TimeProperty.DeletedAt ? DeletedAt ?? Data.ModifiedAt : TimeOf(Data, property);
 
     public static DateTimeOffset TimeOf(NgsiAttribute data, TimeProperty property) => property switch
     {
         TimeProperty.CreatedAt => data.CreatedAt,
-        TimeProperty.ModifiedAt => data.ModifiedAt,
+        TimeProperty.ModifiedAt or TimeProperty.DeletedAt => data.ModifiedAt,
         _ => data.ObservedAt ?? data.CreatedAt,
     };
 }

@@ -63,6 +63,16 @@ public sealed record TemporalQuery
     public static TemporalQuery Parse(Func<string, string?> parameter, IReadOnlySet<string> options)
     {
         var time = ParseTime(parameter);
+        if (parameter("datasetId") is { } datasetIds)
+        {
+            var ids = datasetIds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (ids.Length == 0) throw NgsiLdException.BadRequest("datasetId is empty.");
+            foreach (var id in ids)
+            {
+                if (id != NgsiLdSyntax.NoneKey && !Uri.TryCreate(id, UriKind.Absolute, out _)) throw NgsiLdException.BadRequest($"datasetId '{id}' is not a URI (or @none).");
+            }
+            time = time with { DatasetIds = ids };
+        }
         int? lastN = null;
         if (parameter("lastN") is { } lastText)
         {
@@ -83,7 +93,7 @@ public sealed record TemporalQuery
             {
                 if (!MethodNames.TryGetValue(name, out var method))
                 {
-                    throw NgsiLdException.BadRequest($"'{name}' is not an aggregation method: use totalCount, distinctCount, sum, avg, min, max, stddev or sumsq.");
+                    throw NgsiLdException.BadRequest($"aggrMethods: '{name}' is not an aggregation method: use totalCount, distinctCount, sum, avg, min, max, stddev or sumsq.");
                 }
                 if (!methods.Contains(method)) methods.Add(method);
             }
@@ -147,7 +157,8 @@ public sealed record TemporalQuery
             null or "observedAt" => TimeProperty.ObservedAt,
             "createdAt" => TimeProperty.CreatedAt,
             "modifiedAt" => TimeProperty.ModifiedAt,
-            var other => throw NgsiLdException.BadRequest($"timeproperty '{other}' is not observedAt, createdAt or modifiedAt."),
+            "deletedAt" => TimeProperty.DeletedAt,
+            var other => throw NgsiLdException.BadRequest($"timeproperty '{other}' is not observedAt, createdAt, modifiedAt or deletedAt."),
         };
         var relationText = parameter("timerel");
         var atText = parameter("timeAt");

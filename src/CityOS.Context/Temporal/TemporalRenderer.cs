@@ -6,7 +6,8 @@ using CityOS.Context.Temporal.Storage;
 namespace CityOS.Context.Temporal;
 
 /// <summary>What one attribute of a temporal entity holds in a response: instances, or aggregated periods per datasetId.</summary>
-public sealed record TemporalAttribute(string Name, IReadOnlyList<StoredInstance> Instances, IReadOnlyList<(string? DatasetId, AttributeKind Kind, IReadOnlyList<AggregatedPeriod> Periods)>? Aggregated = null);
+public sealed record TemporalAttribute(string Name, IReadOnlyList<StoredInstance> Instances, IReadOnlyList<(string? DatasetId, AttributeKind Kind, IReadOnlyList<AggregatedPeriod> Periods)>? Aggregated = null,
+    AttributeKind Kind = AttributeKind.Property);
 
 /// <summary>Renders temporal entities (4.5.8 normalized, 4.5.9 temporalValues, 4.5.19 aggregated) without @context.</summary>
 public static class TemporalRenderer
@@ -43,9 +44,9 @@ public static class TemporalRenderer
         return result;
     }
 
-    private static JsonArray? Normalized(TemporalAttribute attribute, bool sysAttrs, ITermMapper terms)
+    /// <summary>The instances of an attribute; an attribute is only rendered without instances when a partial response's window left it none.</summary>
+    private static JsonArray Normalized(TemporalAttribute attribute, bool sysAttrs, ITermMapper terms)
     {
-        if (attribute.Instances.Count == 0) return null;
         var array = new JsonArray();
         foreach (var instance in attribute.Instances)
         {
@@ -81,6 +82,7 @@ public static class TemporalRenderer
 
     private static JsonNode? Value(NgsiAttribute data, ITermMapper terms)
     {
+        if (NgsiLdSyntax.IsNgsiNullString(data.Value)) return NgsiLdSyntax.NullValue(data.Kind);
         if (data.Kind != AttributeKind.VocabProperty) return data.Value?.DeepClone();
         return data.Value switch
         {
@@ -110,7 +112,7 @@ public static class TemporalRenderer
 
     private static JsonNode? TemporalValues(TemporalAttribute attribute, TimeProperty timeProperty, ITermMapper terms)
     {
-        if (attribute.Instances.Count == 0) return null;
+        if (attribute.Instances.Count == 0) return new JsonObject { ["type"] = NgsiLdSyntax.KindName(attribute.Kind), [ValuesMember(attribute.Kind)] = new JsonArray() };
         var groups = new List<(string? DatasetId, AttributeKind Kind, JsonArray Pairs)>();
         foreach (var instance in attribute.Instances)
         {
@@ -141,12 +143,23 @@ public static class TemporalRenderer
             foreach (var method in methods)
             {
                 o[TemporalQuery.MethodName(method)] = new JsonArray(g.Periods.Select(p => (JsonNode)new JsonArray(
-                    p.Values[method] is { } v ? JsonValue.Create(v) : null,
-                    NgsiLdSyntax.FormatDateTime(p.Start),
-                    NgsiLdSyntax.FormatDateTime(p.End))).ToArray());
+                    p.Values[method] is { } v ? AggregateValue(method, v) : null,
+                    NgsiLdSyntax.FormatObservedDateTime(p.Start),
+                    NgsiLdSyntax.FormatObservedDateTime(p.End))).ToArray());
             }
             return o;
         }).ToList());
+    }
+
+    /// <summary>
+    /// An aggregated value: the counts as integers, the other methods as real numbers written with a fraction (67.0), so a
+    /// client reads the same number type for every period whatever the values were.
+    /// </summary>
+    private static JsonValue AggregateValue(AggregationMethod method, double value)
+    {
+        if (method is AggregationMethod.TotalCount or AggregationMethod.DistinctCount) return JsonValue.Create((long)value);
+        if (Math.Abs(value) < 1e15 && value == Math.Floor(value)) return JsonValue.Create((decimal)value + 0.0m);
+        return JsonValue.Create(value);
     }
 
     private static JsonNode Grouped(List<JsonObject> groups) => groups.Count == 1 ? groups[0] : new JsonArray(groups.Select(g => (JsonNode)g).ToArray());

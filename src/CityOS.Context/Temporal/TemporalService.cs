@@ -72,6 +72,10 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
             throw NgsiLdException.NotFound($"Entity {id} of type {type} has no temporal representation.");
         }
         var expanded = attrs?.Select(terms.ExpandTerm).ToList();
+        if (expanded is not null && !(await store.AttributesAsync(tenant, id, ct)).Any(expanded.Contains))
+        {
+            throw NgsiLdException.NotFound($"Entity {id} has no temporal representation of the attributes {string.Join(", ", attrs!)}.");
+        }
         var results = new List<EntityInstances> { await ReadAsync(tenant, head, expanded, query, access, ct) };
         return Finish(results, null, query, terms);
     }
@@ -193,28 +197,33 @@ public sealed class TemporalService(ITemporalStore store, IEntityStore entities,
     /// <summary>
     /// Cuts and renders. Without lastN a cut attribute ends the whole response at its last instance (every
     /// attribute then covers the same window, and the client continues with timerel=after and the range end);
-    /// with lastN the response holds the most recent instances, newest first, and the range runs backwards.
+    /// with lastN the response holds the most recent instances, newest first, and the range runs backwards: a cut
+    /// attribute starts the window at its oldest instance. An attribute the window leaves without instances is an empty list.
     /// </summary>
     private TemporalResult Finish(List<EntityInstances> results, long? total, TemporalQuery query, ITermMapper terms)
     {
         var property = query.Time.Property;
         var truncated = results.SelectMany(r => r.Slices).Where(s => s.Truncated).ToList();
         DateTimeOffset? cut = null;
-        if (truncated.Count > 0 && query.LastN is null) cut = truncated.Min(s => s.Instances[^1].TimeOf(property));
+        var backwards = query.LastN is not null;
+        if (truncated.Count > 0)
+        {
+            cut = backwards ? truncated.Max(s => s.Instances[^1].TimeOf(property)) : truncated.Min(s => s.Instances[^1].TimeOf(property));
+        }
         DateTimeOffset? least = null, most = null;
         var rendered = new List<JsonObject>(results.Count);
         foreach (var result in results)
         {
             foreach (var slice in result.Slices)
             {
-                var kept = cut is { } c ? slice.Instances.Where(i => i.TimeOf(property) <= c).ToList() : slice.Instances;
+                var kept = cut is { } c ? slice.Instances.Where(i => backwards ? i.TimeOf(property) >= c : i.TimeOf(property) <= c).ToList() : slice.Instances;
                 foreach (var instance in kept)
                 {
                     var t = instance.TimeOf(property);
                     if (least is null || t < least) least = t;
                     if (most is null || t > most) most = t;
                 }
-                result.Attributes.Add(new TemporalAttribute(slice.Attribute, kept));
+                result.Attributes.Add(new TemporalAttribute(slice.Attribute, kept, Kind: slice.Instances[0].Data.Kind));
             }
             rendered.Add(TemporalRenderer.Render(result.Head, result.Attributes, query, terms));
         }

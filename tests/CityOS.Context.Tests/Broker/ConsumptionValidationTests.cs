@@ -108,6 +108,20 @@ public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<
         Assert.Equal("Hall", picked[0]!["name"]!["value"]!.GetValue<string>());
     }
 
+    /// <summary>6.3.20: creating an entity, a temporal entity or a subscription takes no query parameters; querying subscriptions only paging ones.</summary>
+    [Theory]
+    [InlineData("POST", "/ngsi-ld/v1/entities?invalidParams=invalidValue", """{"id": "urn:ngsi-ld:Building:invalid-param", "type": "Building"}""")]
+    [InlineData("POST", "/ngsi-ld/v1/temporal/entities?invalidParams=invalidValue", """{"id": "urn:ngsi-ld:Building:invalid-param", "type": "Building"}""")]
+    [InlineData("POST", "/ngsi-ld/v1/subscriptions?invalidParams=invalidValue", """{"type": "Subscription", "entities": [{"type": "Building"}], "notification": {"endpoint": {"uri": "http://127.0.0.1:9/n"}}}""")]
+    [InlineData("GET", "/ngsi-ld/v1/subscriptions?invalidParams=invalidValue", null)]
+    public async Task Parameters_a_create_or_the_subscription_query_does_not_define_are_InvalidRequest_and_change_nothing(string method, string url, string? body)
+    {
+        var response = await _client.SendAsync(Request(new HttpMethod(method), url, body is null ? null : Json(body)));
+
+        await response.AssertProblemAsync(400, "InvalidRequest");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _client.GetAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Building:invalid-param")).StatusCode);
+    }
+
     [Theory]
     [InlineData("/ngsi-ld/v1/types?limit=5")]
     [InlineData("/ngsi-ld/v1/types/Building?details=true")]

@@ -125,6 +125,10 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         var links = string.Join(",", first.Headers.GetValues("Link"));
         Assert.Contains("rel=\"next\"", links);
         Assert.Contains("offset=4", links);
+        // The parameters in name order, ':' and '*' as written, no trailing slash after the collection.
+        var patterned = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities/?type=ParkingSpot&idPattern=urn:ngsi-ld:ParkingSpot:.*&limit=4&count=true", tenant: tenant));
+        Assert.Contains("</ngsi-ld/v1/entities?count=true&idPattern=urn:ngsi-ld:ParkingSpot:.*&limit=4&offset=4&type=ParkingSpot>; rel=\"next\"; type=\"application/json\"",
+            string.Join(", ", patterned.Headers.GetValues("Link")));
 
         var last = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=ParkingSpot&limit=4&offset=8&count=true", tenant: tenant));
         var lastPage = (await last.BodyAsync()).AsArray();

@@ -36,6 +36,30 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task Join_in_the_notification_parameters_adds_the_linked_entities_flat_or_inline()
+    {
+        var cityType = NewType();
+        var city = await CreateEntityAsync(cityType, """ "population": {"type": "Property", "value": 2100000} """);
+        var (type, flatPath, _) = await SubscribeAsync(notification: "\"join\": \"flat\", \"joinLevel\": 1");
+        var (_, inlinePath, inlineId) = await SubscribeAsync(notification: "\"join\": \"inline\"", type: type);
+        var building = await CreateEntityAsync(type, $$$""" "locatedAt": {"type": "Relationship", "object": "{{{city}}}"} """);
+
+        var flat = (await host.Receiver.WaitForAsync(flatPath)).Single();
+        Assert.Equal([building, city], flat.Data.Select(e => e!["id"]!.GetValue<string>()));
+        Assert.Equal(2100000, flat.Data[1]!["population"]!["value"]!.GetValue<int>());
+        Assert.Equal(city, flat.Data[0]!["locatedAt"]!["object"]!.GetValue<string>());
+
+        var inline = (await host.Receiver.WaitForAsync(inlinePath)).Single();
+        Assert.Equal(city, inline.Entity["locatedAt"]!["entity"]!["id"]!.GetValue<string>());
+        Assert.Equal("inline", (await host.GetSubscriptionAsync(inlineId))["notification"]!["join"]!.GetValue<string>());
+
+        var refused = await host.Client.PostAsync("/ngsi-ld/v1/subscriptions", Ngsi.Json($$$$"""
+            {"type": "Subscription", "entities": [{"type": "{{{{type}}}}"}], "notification": {"join": "sideways", "endpoint": {"uri": "http://127.0.0.1:9/n"}}}
+            """));
+        await refused.AssertProblemAsync(400, "BadRequestData");
+    }
+
+    [Fact]
     public async Task Each_trigger_fires_only_when_asked_for()
     {
         var triggers = new[] { "entityCreated", "entityUpdated", "entityDeleted", "attributeCreated", "attributeUpdated", "attributeDeleted" };

@@ -66,6 +66,24 @@ public sealed class SubscriptionApiTests(SubscriptionHost host) : IClassFixture<
     }
 
     [Fact]
+    public async Task Query_pages_carry_prev_and_next_links_typed_as_the_response()
+    {
+        var tenant = "subslinks" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 3; i++) await host.SubscribeAsync(Minimal(), tenant);
+        static string[] PageLinks(HttpResponseMessage response) =>
+            string.Join(",", response.Headers.GetValues("Link")).Replace(" ", "").Split(',').Where(l => !l.Contains("json-ld#context")).ToArray();
+
+        var middle = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, Subscriptions + "?limit=1&offset=1", tenant: tenant, accept: "application/ld+json"));
+        Assert.Equal(
+            ["</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel=\"prev\";type=\"application/ld+json\"", "</ngsi-ld/v1/subscriptions?limit=1&offset=2>;rel=\"next\";type=\"application/ld+json\""],
+            PageLinks(middle));
+        var last = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, Subscriptions + "?limit=1&offset=2", tenant: tenant));
+        Assert.Equal(["</ngsi-ld/v1/subscriptions?limit=1&offset=1>;rel=\"prev\";type=\"application/json\""], PageLinks(last));
+        var all = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, Subscriptions + "?limit=5", tenant: tenant, accept: "application/ld+json"));
+        Assert.False(all.Headers.Contains("Link"));
+    }
+
+    [Fact]
     public async Task Unknown_tenant_is_404_on_read()
     {
         var response = await host.Client.SendAsync(Ngsi.Request(HttpMethod.Get, Subscriptions, tenant: "nosuchtenant" + Guid.NewGuid().ToString("N")[..8]));

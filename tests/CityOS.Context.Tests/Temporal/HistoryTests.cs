@@ -222,9 +222,35 @@ public sealed class HistoryPolicyTests(PolicyHost host) : IClassFixture<PolicyHo
         Assert.Equal("date-time 2026-01-31T00:00:00.000Z-2026-02-01T02:00:00.000Z/*", first.Content.Headers.GetValues("Content-Range").Single());
         Assert.Equal(new double[] { 0, 1, 2 }, Temporal.Numbers((await first.BodyAsync())["level"]));
 
+        // after is an inclusive bound (4.11): the next page starts again with the instance at the range end.
         var next = await _client.GetAsync($"{Temporal.Url}/{id}?timerel=after&timeAt=2026-02-01T02:00:00Z");
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        Assert.Equal(new double[] { 3, 4 }, Temporal.Numbers((await next.BodyAsync())["level"]));
+        Assert.Equal(new double[] { 2, 3, 4 }, Temporal.Numbers((await next.BodyAsync())["level"]));
+    }
+
+    [Fact]
+    public async Task A_partial_response_covers_one_window_for_every_attribute_and_lists_an_attribute_it_leaves_empty()
+    {
+        var id = Ngsi.Unique("Gauge");
+        // level on day 1, flow on day 2: five instances each, the limit is three.
+        string Series(int day) => string.Join(",", Enumerable.Range(0, 5).Select(i => $$$"""{"type": "Property", "value": {{{i}}}, "observedAt": "2026-02-0{{{day}}}T0{{{i}}}:00:00Z"}"""));
+        await _client.CreateTemporalAsync($$$"""{"id": "{{{id}}}", "type": "Gauge", "level": [{{{Series(1)}}}], "flow": [{{{Series(2)}}}]}""");
+
+        var forward = await _client.GetAsync($"{Temporal.Url}/{id}?timerel=after&timeAt=2026-01-01T00:00:00Z");
+        Assert.Equal(HttpStatusCode.PartialContent, forward.StatusCode);
+        var body = await forward.BodyAsync();
+        Assert.Equal(new double[] { 0, 1, 2 }, Temporal.Numbers(body["level"]));
+        Assert.Empty(body["flow"]!.AsArray());
+        var simplified = await (await _client.GetAsync($"{Temporal.Url}/{id}?timerel=after&timeAt=2026-01-01T00:00:00Z&options=temporalValues")).BodyAsync();
+        Assert.Empty(simplified["flow"]!["values"]!.AsArray());
+
+        // lastN runs backwards: the window starts at the oldest instance kept of flow, so level (older) has none.
+        var backward = await _client.GetAsync($"{Temporal.Url}/{id}?lastN=4");
+        Assert.Equal(HttpStatusCode.PartialContent, backward.StatusCode);
+        body = await backward.BodyAsync();
+        Assert.Equal(new double[] { 4, 3, 2 }, Temporal.Numbers(body["flow"]));
+        Assert.Empty(body["level"]!.AsArray());
+        Assert.Equal("date-time 2026-02-02T04:00:00.000Z-2026-02-02T02:00:00.000Z/4", backward.Content.Headers.GetValues("Content-Range").Single());
     }
 
     [Fact]

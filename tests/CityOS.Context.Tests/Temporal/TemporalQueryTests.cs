@@ -35,11 +35,13 @@ public sealed class TemporalQueryTests(TemporalHost host) : IClassFixture<Tempor
         Assert.Equal(new double[] { 40, 45 }, Temporal.Numbers(entity["humidity"]));
     }
 
+    /// <summary>4.11: before is an exclusive bound, after an inclusive one, between includes timeAt and excludes endTimeAt.</summary>
     [Fact]
     public async Task Timerel_before_after_and_between()
     {
         Assert.Equal(new double[] { 10, 11 }, await TemperaturesAsync("?timerel=before&timeAt=2026-01-01T02:00:00Z"));
-        Assert.Equal(new double[] { 13, 14 }, await TemperaturesAsync("?timerel=after&timeAt=2026-01-01T02:00:00Z"));
+        Assert.Equal(new double[] { 12, 13, 14 }, await TemperaturesAsync("?timerel=after&timeAt=2026-01-01T02:00:00Z"));
+        Assert.Equal(new double[] { 12, 13, 14 }, await TemperaturesAsync("?timerel=after&timeAt=2026-01-01T02:00:00.000Z"));
         Assert.Equal(new double[] { 11, 12 }, await TemperaturesAsync("?timerel=between&timeAt=2026-01-01T01:00:00Z&endTimeAt=2026-01-01T03:00:00Z"));
     }
 

@@ -37,6 +37,7 @@ public static class EntitiesApi
     private static async Task<IResult> CreateEntity(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Create);
+        QueryParameters.AllowOnly(request.Query, "local");
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var entity = EntityParser.ParseEntity(body, terms, broker.Now);
         await broker.CreateAsync(tenant, entity, access, ct);

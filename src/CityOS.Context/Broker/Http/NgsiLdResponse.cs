@@ -32,20 +32,33 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
     public List<string> Links { get; } = [];
 
+    /// <summary>The media type of the body ("application/json", "application/ld+json" or "application/geo+json").</summary>
+    public string ContentType => MediaTypeName(mediaType);
+
+    public static string MediaTypeName(ResponseMediaType mediaType) => mediaType switch
+    {
+        ResponseMediaType.JsonLd => "application/ld+json",
+        ResponseMediaType.GeoJson => "application/geo+json",
+        _ => "application/json",
+    };
+
     /// <summary>
     /// The path of a created resource with its id as the client sent it (as Orion-LD gives it): only what a URI path
     /// segment cannot hold is percent-encoded, so "urn:ngsi-ld:Building:1" stays readable and ':' is not escaped.
     /// </summary>
-    public static string LocationOf(string collection, string id)
+    public static string LocationOf(string collection, string id) => collection + "/" + PercentEncode(id, "-._~!$&'()*+,;=:@");
+
+    /// <summary>Percent-encodes the UTF-8 bytes of <paramref name="text"/> except ASCII letters, digits and the <paramref name="kept"/> characters.</summary>
+    public static string PercentEncode(string text, string kept)
     {
-        var location = new System.Text.StringBuilder(collection.Length + id.Length + 1).Append(collection).Append('/');
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(id))
+        var builder = new System.Text.StringBuilder(text.Length);
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(text))
         {
             var c = (char)b;
-            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@".Contains(c))) location.Append(c);
-            else location.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            if (b < 0x80 && (char.IsAsciiLetterOrDigit(c) || kept.Contains(c))) builder.Append(c);
+            else builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
         }
-        return location.ToString();
+        return builder.ToString();
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
@@ -64,12 +77,7 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
         if (!contextInBody) links.Insert(0, context.LinkHeader);
         if (links.Count > 0) response.Headers.Link = string.Join(", ", links);
         if (body is null) return;
-        response.ContentType = mediaType switch
-        {
-            ResponseMediaType.JsonLd => "application/ld+json",
-            ResponseMediaType.GeoJson => "application/geo+json",
-            _ => "application/json",
-        };
+        response.ContentType = ContentType;
         await using var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
         if (contextInBody) WriteWithContext(writer, body, context.ResponseContext);
         else body.WriteTo(writer);

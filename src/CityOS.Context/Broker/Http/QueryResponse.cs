@@ -38,20 +38,32 @@ internal static class QueryResponse
     }
 
     /// <summary>Links to the previous page (unless this is the first) and to the next one (when more entities match).</summary>
-    public static void AddPageLinks(NgsiLdResponse response, HttpRequest request, QueryRequest query, bool more)
+    public static void AddPageLinks(NgsiLdResponse response, HttpRequest request, QueryRequest query, bool more) =>
+        AddPageLinks(response, request, query.Offset, query.Limit, more);
+
+    /// <summary>Links to the previous and next pages of a paged list (5.5.9, 6.3.9), typed as the response's media type.</summary>
+    public static void AddPageLinks(NgsiLdResponse response, HttpRequest request, int offset, int limit, bool more)
     {
-        if (query.Limit <= 0) return;
-        if (query.Offset > 0) response.Links.Add(PageLink(request, Math.Max(0, query.Offset - query.Limit), query.Limit, "prev"));
-        if (more) response.Links.Add(PageLink(request, query.Offset + query.Limit, query.Limit, "next"));
+        if (limit <= 0) return;
+        if (offset > 0) response.Links.Add(PageLink(request, Math.Max(0, offset - limit), limit, "prev", response.ContentType));
+        if (more) response.Links.Add(PageLink(request, offset + limit, limit, "next", response.ContentType));
     }
 
-    private static string PageLink(HttpRequest request, int offset, int limit, string rel)
+    private static string PageLink(HttpRequest request, int offset, int limit, string rel, string mediaType)
     {
+        // The request's parameters in name order, with the page's limit and offset; the collection without a trailing slash
+        // (/entities/?type=A pages to /entities?limit=1&offset=1&type=A).
         var parameters = request.Query
             .Where(p => p.Key is not ("offset" or "limit" or "entityMap"))
-            .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value.ToString()))
-            .Append(new("limit", limit.ToString(CultureInfo.InvariantCulture)))
-            .Append(new("offset", offset.ToString(CultureInfo.InvariantCulture)));
-        return $"<{request.PathBase}{request.Path}{QueryString.Create(parameters)}>; rel=\"{rel}\"; type=\"application/json\"";
+            .Select(p => (p.Key, Value: p.Value.ToString()))
+            .Append((Key: "limit", Value: limit.ToString(CultureInfo.InvariantCulture)))
+            .Append((Key: "offset", Value: offset.ToString(CultureInfo.InvariantCulture)))
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => QueryPart(p.Key) + "=" + QueryPart(p.Value));
+        var path = (request.PathBase + request.Path).Value!.TrimEnd('/');
+        return $"<{path}?{string.Join('&', parameters)}>; rel=\"{rel}\"; type=\"{mediaType}\"";
     }
+
+    /// <summary>Percent-encodes what a query component cannot hold as data (RFC 3986 3.4): ':' '/' '@' '*' ',' stay as they are.</summary>
+    private static string QueryPart(string text) => NgsiLdResponse.PercentEncode(text, "-._~!$'()*,;:@/?");
 }

@@ -39,6 +39,7 @@ public static class TemporalApi
     private static async Task<IResult> CreateOrUpdate(HttpRequest request, BrokerRequestReader reader, TemporalService temporal, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Create, AccessAction.Update);
+        QueryParameters.AllowOnly(request.Query, "local");
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         if (!body.TryGetPropertyValue("id", out var idNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"id\"");
         if (!body.TryGetPropertyValue("type", out var typeNode)) throw NgsiLdException.BadRequest("The temporal entity has no \"type\"");
@@ -96,7 +97,18 @@ public static class TemporalApi
             JsonObject o => o,
             _ => throw NgsiLdException.BadRequest("temporalQ must be an object."),
         };
-        var parameters = TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name));
+        // aggrParams (AggregationParams, 5.2.44): aggrMethods and aggrPeriodDuration, as the query-string parameters are read.
+        var aggrParams = body["aggrParams"] switch
+        {
+            null => null,
+            JsonObject o => o,
+            _ => throw NgsiLdException.BadRequest("aggrParams must be an object."),
+        };
+        if (aggrParams?.Select(m => m.Key).FirstOrDefault(k => k is not ("aggrMethods" or "aggrPeriodDuration")) is { } unknown)
+        {
+            throw NgsiLdException.BadRequest($"'{unknown}' is not a member of aggrParams (aggrMethods, aggrPeriodDuration).");
+        }
+        var parameters = TemporalQuery.FromJson(aggrParams, TemporalQuery.FromJson(temporalQ, name => QueryText(request.Query, name)));
         var query = TemporalQuery.Parse(parameters, QueryParameters.Options(request.Query));
         var result = await temporal.QueryAsync(tenant, selection, query, terms, access, ct);
         return RespondPage(request, selection, result, terms, mediaType);

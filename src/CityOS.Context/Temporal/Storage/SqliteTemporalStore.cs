@@ -250,19 +250,30 @@ public sealed class SqliteTemporalStore : ITemporalStore, IDisposable
     {
         TimeProperty.CreatedAt => "created_at",
         TimeProperty.ModifiedAt => "modified_at",
+        TimeProperty.DeletedAt => "deleted_at",
         _ => "observed_at",
     };
 
+    /// <summary>The SQL condition of a time filter; timeproperty=deletedAt selects the deletion markers only.</summary>
     private static string TimeCondition(SqliteCommand command, TimeFilter filter, string alias)
     {
-        if (filter.Relation is null) return "";
+        var deleted = filter.Property == TimeProperty.DeletedAt ? $" AND {alias}deleted_at IS NOT NULL" : "";
+        if (filter.DatasetIds is { } datasetIds)
+        {
+            var named = datasetIds.Where(d => d != "@none").ToList();
+            var alternatives = named.Select((_, i) => $"{alias}dataset_id = $ds{i}").ToList();
+            for (var i = 0; i < named.Count; i++) command.Parameters.AddWithValue("$ds" + i, named[i]);
+            if (named.Count < datasetIds.Count) alternatives.Add($"{alias}dataset_id IS NULL");
+            deleted += $" AND ({string.Join(" OR ", alternatives)})";
+        }
+        if (filter.Relation is null) return deleted;
         var column = alias + TimeColumn(filter.Property);
         command.Parameters.AddWithValue("$t1", filter.At!.Value.ToUnixTimeMilliseconds());
         if (filter.Relation == TimeRelation.Between) command.Parameters.AddWithValue("$t2", filter.EndAt!.Value.ToUnixTimeMilliseconds());
-        return filter.Relation switch
+        return deleted + filter.Relation switch
         {
             TimeRelation.Before => $" AND {column} < $t1",
-            TimeRelation.After => $" AND {column} > $t1",
+            TimeRelation.After => $" AND {column} >= $t1",
             _ => $" AND {column} >= $t1 AND {column} < $t2",
         };
     }
