@@ -356,7 +356,7 @@ internal static class V2Filter
 {
     /// <summary>A /v2 route group: Orion's errors and Fiware-Correlator, JSON, the caller policy.</summary>
     public static RouteGroupBuilder MapV2Group(this IEndpointRouteBuilder routes, string prefix) =>
-        routes.MapGroup(prefix).WithTags("NGSI-v2").AddEndpointFilter(Invoke)
+        routes.MapGroup(prefix).WithTags("NGSI-v2").WithMetadata(new V2SurfaceMetadata()).AddEndpointFilter(Invoke)
             .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
 
     public static async ValueTask<object?> Invoke(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -35,7 +35,15 @@ public sealed class V2SecurityTests(SecuredV2Host host) : IClassFixture<SecuredV
 
         var anonymous = await SendAsync(HttpMethod.Post, "/v2/entities", tenant, body: room);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Get, "/v2/entities", tenant, authToken: "not-a-token")).StatusCode);
+        Assert.Equal("application/json", anonymous.Content.Headers.ContentType?.MediaType);
+        var unauthorized = System.Text.Json.Nodes.JsonNode.Parse(await anonymous.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(["description", "error"], unauthorized.Select(p => p.Key).Order().ToArray());
+        Assert.Equal("Unauthorized", unauthorized["error"]!.GetValue<string>());
+        var badToken = await SendAsync(HttpMethod.Get, "/v2/entities", tenant, authToken: "not-a-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.StatusCode);
+        Assert.Equal("application/json", badToken.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Unauthorized", System.Text.Json.Nodes.JsonNode.Parse(await badToken.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
+        Assert.Contains("invalid_token", badToken.Headers.WwwAuthenticate.Single().ToString());
 
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/v2/entities", tenant, authToken: token, body: room)).StatusCode);
         var read = await SendAsync(HttpMethod.Get, "/v2/entities/Room1?options=keyValues", tenant, authToken: token);
@@ -45,6 +53,7 @@ public sealed class V2SecurityTests(SecuredV2Host host) : IClassFixture<SecuredV
 
         var elsewhere = await SendAsync(HttpMethod.Post, "/v2/entities", other, authToken: token, body: room);
         Assert.Equal(HttpStatusCode.Forbidden, elsewhere.StatusCode);
+        Assert.Equal("Forbidden", System.Text.Json.Nodes.JsonNode.Parse(await elsewhere.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/v2/entities/Room1", other, bearer: await host.TokenAsync("v2-admin-" + other, new TenantMembership(other, BuiltInRoles.TenantAdmin)))).StatusCode);
     }
 }
