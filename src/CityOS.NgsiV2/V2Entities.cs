@@ -97,6 +97,12 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
     /// <summary>One page of the matching entities (NGSI-LD form) and, when asked, how many match in all.</summary>
     public async Task<(IReadOnlyList<JsonObject> Entities, long? Total)> QueryAsync(ContextCall call, V2Query query, CancellationToken ct)
     {
+        if (query.OrderBy == "geo:distance")
+        {
+            // The broker answers a near query nearest first: that is orderBy=geo:distance.
+            if (query.Geo?.Georel.StartsWith("near", StringComparison.Ordinal) != true) throw V2Exception.BadRequest("orderBy=geo:distance needs a georel=near query");
+            query = query with { OrderBy = null };
+        }
         if (query.Selectors.Count == 1 && query.OrderBy is null)
         {
             var page = await Page1(call, query, query.Selectors[0], query.Limit, query.Offset, query.Count, ct);
