@@ -18,6 +18,8 @@ public sealed class NgsiV2BlockModule : ICityOsBlock
     public void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<V2Entities>();
+        // First of the problem writers: the RFC 9457 one of the host takes every request it is asked about.
+        services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, V2ProblemWriter>());
         services.AddCityOsDataDirectory(configuration);
         services.AddCityOsOutbound(configuration);
         services.AddSingleton<V2SubscriptionStore>();

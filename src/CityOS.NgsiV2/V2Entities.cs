@@ -6,8 +6,11 @@ namespace CityOS.NgsiV2;
 /// <summary>One selection of entities of a v2 query (an element of op/query's "entities", or the list's id/idPattern/type).</summary>
 public sealed record V2Selector(IReadOnlyList<string>? Ids, string? IdPattern, string? Type);
 
-/// <summary>A v2 query: selectors (any may match), q/mq, geo, paging, count and orderBy.</summary>
-public sealed record V2Query(IReadOnlyList<V2Selector> Selectors, string? Q, ContextGeoQuery? Geo, int Limit, int Offset, bool Count, string? OrderBy);
+/// <summary>A v2 query: selectors (any may match), q/mq, geo, paging, count and orderBy, in the service paths given.</summary>
+public sealed record V2Query(IReadOnlyList<V2Selector> Selectors, string? Q, ContextGeoQuery? Geo, int Limit, int Offset, bool Count, string? OrderBy)
+{
+    public V2Paths Paths { get; init; } = V2Paths.Everything;
+}
 
 /// <summary>
 /// The NGSI-v2 operations on the broker's data, through <see cref="IContextReader"/> and <see cref="IContextWriter"/> only:
@@ -17,21 +20,23 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
 {
     private const int Page = 1000;
 
-    /// <summary>The entity (NGSI-LD form) of a v2 id, checked against the type when one is given.</summary>
-    public async Task<JsonObject> RetrieveLdAsync(ContextCall call, string id, string? type, CancellationToken ct)
+    /// <summary>The entity (NGSI-LD form) of a v2 id in one of the service paths, checked against the type when one is given.</summary>
+    public async Task<JsonObject> RetrieveLdAsync(ContextCall call, string id, string? type, V2Paths paths, CancellationToken ct)
     {
         V2Syntax.CheckName(id, "entity id");
         var entity = await Run(() => reader.RetrieveAsync(call, V2Mapping.ToLdId(id), null, ct));
         if (type is not null && V2Mapping.EntityType(entity) != type) throw V2Exception.EntityNotFound();
+        if (!paths.Holds(V2Paths.Of(entity))) throw V2Exception.EntityNotFound();
         return entity;
     }
 
-    public async Task<JsonObject> RetrieveAsync(ContextCall call, string id, string? type, CancellationToken ct) =>
-        V2Mapping.FromLdEntity(await RetrieveLdAsync(call, id, type, ct));
-
-    /// <summary>Creates the entity; with <paramref name="upsert"/> an existing one gets the attributes (true when it was created).</summary>
-    public async Task<bool> CreateAsync(ContextCall call, JsonObject ld, bool upsert, CancellationToken ct)
+    /// <summary>
+    /// Creates the entity in the service path; with <paramref name="upsert"/> an existing one (in that path) gets the
+    /// attributes (true when it was created). An id is one entity in all paths: taken in another path it is 422.
+    /// </summary>
+    public async Task<bool> CreateAsync(ContextCall call, JsonObject ld, bool upsert, V2Paths path, CancellationToken ct)
     {
+        if (path.Scope is { } scope) ld["scope"] = scope;
         try
         {
             await Run(() => writer.CreateAsync(call, ld, ct));
@@ -39,6 +44,8 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
         }
         catch (V2Exception exists) when (upsert && exists.Status == 422)
         {
+            var current = await Run(() => reader.RetrieveAsync(call, ld["id"]!.GetValue<string>(), null, ct));
+            if (!path.Holds(V2Paths.Of(current))) throw V2Exception.AlreadyExists();
             await AppendAsync(call, ld["id"]!.GetValue<string>(), Attributes(ld), strict: false, ct);
             return false;
         }
@@ -65,23 +72,24 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
     }
 
     /// <summary>Replaces all attributes of the entity (PUT /attrs, op/update replace).</summary>
-    public async Task ReplaceAttributesAsync(ContextCall call, string id, string? type, JsonObject attrs, CancellationToken ct)
+    public async Task ReplaceAttributesAsync(ContextCall call, string id, string? type, V2Paths path, JsonObject attrs, CancellationToken ct)
     {
-        var current = await RetrieveLdAsync(call, id, type, ct);
+        var current = await RetrieveLdAsync(call, id, type, path, ct);
         var entity = new JsonObject { ["id"] = current["id"]!.DeepClone(), ["type"] = current["type"]!.DeepClone() };
+        if (current["scope"] is { } scope) entity["scope"] = scope.DeepClone();
         foreach (var (name, attr) in attrs) entity[name] = attr?.DeepClone();
         await Run(() => writer.ReplaceAsync(call, entity, ct));
     }
 
-    public async Task DeleteAsync(ContextCall call, string id, string? type, CancellationToken ct)
+    public async Task DeleteAsync(ContextCall call, string id, string? type, V2Paths path, CancellationToken ct)
     {
-        var entity = await RetrieveLdAsync(call, id, type, ct);
+        var entity = await RetrieveLdAsync(call, id, type, path, ct);
         await Run(() => writer.DeleteEntityAsync(call, entity["id"]!.GetValue<string>(), ct));
     }
 
-    public async Task DeleteAttributeAsync(ContextCall call, string id, string? type, string attr, CancellationToken ct)
+    public async Task DeleteAttributeAsync(ContextCall call, string id, string? type, V2Paths path, string attr, CancellationToken ct)
     {
-        var entity = await RetrieveLdAsync(call, id, type, ct);
+        var entity = await RetrieveLdAsync(call, id, type, path, ct);
         if (entity[attr] is null) throw V2Exception.AttributeNotFound();
         await Run(() => writer.DeleteAttributeAsync(call, entity["id"]!.GetValue<string>(), attr, null, true, ct));
     }
@@ -89,6 +97,12 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
     /// <summary>One page of the matching entities (NGSI-LD form) and, when asked, how many match in all.</summary>
     public async Task<(IReadOnlyList<JsonObject> Entities, long? Total)> QueryAsync(ContextCall call, V2Query query, CancellationToken ct)
     {
+        if (query.OrderBy == "geo:distance")
+        {
+            // The broker answers a near query nearest first: that is orderBy=geo:distance.
+            if (query.Geo?.Georel.StartsWith("near", StringComparison.Ordinal) != true) throw V2Exception.BadRequest("orderBy=geo:distance needs a georel=near query");
+            query = query with { OrderBy = null };
+        }
         if (query.Selectors.Count == 1 && query.OrderBy is null)
         {
             var page = await Page1(call, query, query.Selectors[0], query.Limit, query.Offset, query.Count, ct);
@@ -128,6 +142,7 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
             IdPattern = IdPattern(selector.IdPattern),
             Q = query.Q,
             Geo = query.Geo,
+            ScopeQ = query.Paths.ScopeQ,
             Limit = limit,
             Offset = offset,
             Count = count,
@@ -147,7 +162,7 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
         pattern is not null && pattern.StartsWith('^') ? "^(" + System.Text.RegularExpressions.Regex.Escape(V2Mapping.IdPrefix) + ")?" + pattern[1..] : pattern;
 
     /// <summary>The entity types with their attributes (names and v2 types) and entity counts.</summary>
-    public async Task<List<(string Type, SortedDictionary<string, SortedSet<string>> Attrs, int Count)>> TypesAsync(ContextCall call, string? only, CancellationToken ct)
+    public async Task<List<(string Type, SortedDictionary<string, SortedSet<string>> Attrs, int Count)>> TypesAsync(ContextCall call, string? only, V2Paths paths, CancellationToken ct)
     {
         IReadOnlyList<string> types;
         try
@@ -159,7 +174,7 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
             types = [];
         }
         var result = new List<(string, SortedDictionary<string, SortedSet<string>>, int)>();
-        var query = new V2Query([], null, null, Page, 0, false, null);
+        var query = new V2Query([], null, null, Page, 0, false, null) { Paths = paths };
         foreach (var type in types.Order(StringComparer.Ordinal))
         {
             var entities = await AllAsync(call, query, new V2Selector(null, null, type), ct);

@@ -60,7 +60,7 @@ public static class V2EntitiesApi
             [new V2Selector(ids, idPattern, type)],
             Q(NonEmpty(request.Query["q"]), NonEmpty(request.Query["mq"])),
             V2Geo.Query(NonEmpty(request.Query["georel"]), NonEmpty(request.Query["geometry"]), NonEmpty(request.Query["coords"])),
-            limit, offset, options.Contains("count"), NonEmpty(request.Query["orderBy"]));
+            limit, offset, options.Contains("count"), NonEmpty(request.Query["orderBy"])) { Paths = V2Request.QueryPaths(request) };
         return await Page(http, entities, query, options, V2Syntax.List(request.Query["attrs"].ToString()), ct);
     }
 
@@ -83,7 +83,7 @@ public static class V2EntitiesApi
         var options = V2Request.Options(http.Request, "keyValues", "upsert");
         var body = await V2Request.ObjectAsync(http.Request, ct);
         var ld = V2Mapping.ToLdEntity(body, options.Contains("keyValues"));
-        var created = await entities.CreateAsync(V2Request.Call(http), ld, options.Contains("upsert"), ct);
+        var created = await entities.CreateAsync(V2Request.Call(http), ld, options.Contains("upsert"), V2Request.WritePath(http.Request), ct);
         if (!created) return Results.NoContent();
         http.Response.Headers.Location = $"/v2/entities/{Uri.EscapeDataString(body["id"]!.GetValue<string>())}?type={Uri.EscapeDataString(ld["type"]!.GetValue<string>())}";
         return Results.StatusCode(StatusCodes.Status201Created);
@@ -92,20 +92,20 @@ public static class V2EntitiesApi
     private static async Task<IResult> Retrieve(string id, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
-        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
         return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity));
     }
 
     private static async Task<IResult> RetrieveAttrs(string id, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
-        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
         return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity, withIdAndType: false));
     }
 
     private static async Task<IResult> Delete(string id, HttpContext http, V2Entities entities, CancellationToken ct)
     {
-        await entities.DeleteAsync(V2Request.Call(http), id, Type(http), ct);
+        await entities.DeleteAsync(V2Request.Call(http), id, Type(http), V2Request.WritePath(http.Request), ct);
         return Results.NoContent();
     }
 
@@ -114,7 +114,7 @@ public static class V2EntitiesApi
         var options = V2Request.Options(http.Request, "keyValues", "append");
         var attrs = V2Mapping.ToLdAttributes(await V2Request.ObjectAsync(http.Request, ct), options.Contains("keyValues"));
         var call = V2Request.Call(http);
-        var entity = await entities.RetrieveLdAsync(call, id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(call, id, Type(http), V2Request.WritePath(http.Request), ct);
         await entities.AppendAsync(call, entity["id"]!.GetValue<string>(), attrs, options.Contains("append"), ct);
         return Results.NoContent();
     }
@@ -124,7 +124,7 @@ public static class V2EntitiesApi
         var options = V2Request.Options(http.Request, "keyValues");
         var attrs = V2Mapping.ToLdAttributes(await V2Request.ObjectAsync(http.Request, ct), options.Contains("keyValues"));
         var call = V2Request.Call(http);
-        var entity = await entities.RetrieveLdAsync(call, id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(call, id, Type(http), V2Request.WritePath(http.Request), ct);
         await entities.UpdateAsync(call, entity["id"]!.GetValue<string>(), attrs, ct);
         return Results.NoContent();
     }
@@ -133,13 +133,13 @@ public static class V2EntitiesApi
     {
         var options = V2Request.Options(http.Request, "keyValues");
         var attrs = V2Mapping.ToLdAttributes(await V2Request.ObjectAsync(http.Request, ct), options.Contains("keyValues"));
-        await entities.ReplaceAttributesAsync(V2Request.Call(http), id, Type(http), attrs, ct);
+        await entities.ReplaceAttributesAsync(V2Request.Call(http), id, Type(http), V2Request.WritePath(http.Request), attrs, ct);
         return Results.NoContent();
     }
 
     private static async Task<IResult> RetrieveAttr(string id, string attr, HttpContext http, V2Entities entities, CancellationToken ct)
     {
-        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
         return V2Results.Json(V2Mapping.FromLdAttribute(entity[attr] as JsonObject ?? throw V2Exception.AttributeNotFound()));
     }
 
@@ -148,7 +148,7 @@ public static class V2EntitiesApi
         V2Syntax.CheckName(attr, "attribute name");
         var ldAttr = V2Mapping.ToLdAttribute(await V2Request.ObjectAsync(http.Request, ct), keyValues: false);
         var call = V2Request.Call(http);
-        var entity = await entities.RetrieveLdAsync(call, id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(call, id, Type(http), V2Request.WritePath(http.Request), ct);
         if (entity[attr] is null) throw V2Exception.AttributeNotFound();
         await entities.UpdateAsync(call, entity["id"]!.GetValue<string>(), new JsonObject { [attr] = ldAttr }, ct);
         return Results.NoContent();
@@ -156,14 +156,14 @@ public static class V2EntitiesApi
 
     private static async Task<IResult> DeleteAttr(string id, string attr, HttpContext http, V2Entities entities, CancellationToken ct)
     {
-        await entities.DeleteAttributeAsync(V2Request.Call(http), id, Type(http), attr, ct);
+        await entities.DeleteAttributeAsync(V2Request.Call(http), id, Type(http), V2Request.WritePath(http.Request), attr, ct);
         return Results.NoContent();
     }
 
     /// <summary>An object or array value is JSON; any other value is text/plain (strings in quotes), as Orion answers.</summary>
     private static async Task<IResult> RetrieveValue(string id, string attr, HttpContext http, V2Entities entities, CancellationToken ct)
     {
-        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
         var value = V2Mapping.ValueOf(entity[attr] as JsonObject ?? throw V2Exception.AttributeNotFound());
         if (value is JsonObject or JsonArray) return Results.Text(value.ToJsonString(), "application/json");
         var accept = http.Request.Headers.Accept.ToString();
@@ -189,7 +189,7 @@ public static class V2EntitiesApi
         }
         V2Syntax.CheckValue(value);
         var call = V2Request.Call(http);
-        var entity = await entities.RetrieveLdAsync(call, id, Type(http), ct);
+        var entity = await entities.RetrieveLdAsync(call, id, Type(http), V2Request.WritePath(http.Request), ct);
         var current = V2Mapping.FromLdAttribute(entity[attr] as JsonObject ?? throw V2Exception.AttributeNotFound());
         current["value"] = value?.DeepClone();
         await entities.UpdateAsync(call, entity["id"]!.GetValue<string>(), new JsonObject { [attr] = V2Mapping.ToLdAttribute(current, keyValues: false) }, ct);
@@ -218,7 +218,7 @@ public static class V2EntitiesApi
     {
         var options = V2Request.Options(http.Request, "count", "values", "noAttrDetail");
         var (limit, offset) = V2Request.Paging(http.Request);
-        var types = await entities.TypesAsync(V2Request.Call(http), null, ct);
+        var types = await entities.TypesAsync(V2Request.Call(http), null, V2Request.QueryPaths(http.Request), ct);
         if (options.Contains("count")) http.Response.Headers[V2Request.TotalCountHeader] = types.Count.ToString(CultureInfo.InvariantCulture);
         var page = types.Skip(offset).Take(limit);
         if (options.Contains("values")) return V2Results.Json(new JsonArray([.. page.Select(t => (JsonNode)t.Type)]));
@@ -234,7 +234,7 @@ public static class V2EntitiesApi
     private static async Task<IResult> TypeInfo(string type, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         V2Syntax.CheckName(type, "entity type");
-        var types = await entities.TypesAsync(V2Request.Call(http), type, ct);
+        var types = await entities.TypesAsync(V2Request.Call(http), type, V2Request.QueryPaths(http.Request), ct);
         if (types.Count == 0) throw new V2Exception(404, "NotFound", "Entity type not found");
         return V2Results.Json(TypeBody(types[0].Attrs, types[0].Count, false));
     }
@@ -262,6 +262,7 @@ public static class V2EntitiesApi
         var keyValues = options.Contains("keyValues");
         var parsed = list.Select(e => (V2: e!.AsObject(), Ld: V2Mapping.ToLdEntity(e.AsObject(), keyValues))).ToList();
         var call = V2Request.Call(http);
+        var path = V2Request.WritePath(http.Request);
         V2Exception? first = null;
         foreach (var (v2, ld) in parsed)
         {
@@ -272,29 +273,30 @@ public static class V2EntitiesApi
                 switch (action)
                 {
                     case "append":
-                        await entities.CreateAsync(call, ld, upsert: true, ct);
+                        await entities.CreateAsync(call, ld, upsert: true, path, ct);
                         break;
                     case "appendStrict":
                         try
                         {
-                            await entities.CreateAsync(call, ld, upsert: false, ct);
+                            await entities.CreateAsync(call, ld, upsert: false, path, ct);
                         }
                         catch (V2Exception exists) when (exists.Status == 422)
                         {
+                            await entities.RetrieveLdAsync(call, id, type, path, ct);
                             await entities.AppendAsync(call, ld["id"]!.GetValue<string>(), V2Entities.Attributes(ld), strict: true, ct);
                         }
                         break;
                     case "update":
-                        await entities.RetrieveLdAsync(call, id, type, ct);
+                        await entities.RetrieveLdAsync(call, id, type, path, ct);
                         await entities.UpdateAsync(call, ld["id"]!.GetValue<string>(), V2Entities.Attributes(ld), ct);
                         break;
                     case "replace":
-                        await entities.ReplaceAttributesAsync(call, id, type, V2Entities.Attributes(ld), ct);
+                        await entities.ReplaceAttributesAsync(call, id, type, path, V2Entities.Attributes(ld), ct);
                         break;
                     default:
                         var names = V2Entities.Attributes(ld).Select(p => p.Key).ToList();
-                        if (names.Count == 0) await entities.DeleteAsync(call, id, type, ct);
-                        else foreach (var name in names) await entities.DeleteAttributeAsync(call, id, type, name, ct);
+                        if (names.Count == 0) await entities.DeleteAsync(call, id, type, path, ct);
+                        else foreach (var name in names) await entities.DeleteAttributeAsync(call, id, type, path, name, ct);
                         break;
                 }
             }
@@ -332,7 +334,7 @@ public static class V2EntitiesApi
         var query = new V2Query(selectors,
             Q(Text(expression, "q"), Text(expression, "mq")),
             V2Geo.Query(Text(expression, "georel"), Text(expression, "geometry"), Text(expression, "coords")),
-            limit, offset, options.Contains("count"), NonEmpty(http.Request.Query["orderBy"]));
+            limit, offset, options.Contains("count"), NonEmpty(http.Request.Query["orderBy"])) { Paths = V2Request.QueryPaths(http.Request) };
         var attrs = body["attrs"] is JsonArray names ? names.Select(n => n!.GetValue<string>()).ToList() : null;
         return await Page(http, entities, query, options, attrs, ct);
     }
@@ -354,7 +356,7 @@ internal static class V2Filter
 {
     /// <summary>A /v2 route group: Orion's errors and Fiware-Correlator, JSON, the caller policy.</summary>
     public static RouteGroupBuilder MapV2Group(this IEndpointRouteBuilder routes, string prefix) =>
-        routes.MapGroup(prefix).WithTags("NGSI-v2").AddEndpointFilter(Invoke)
+        routes.MapGroup(prefix).WithTags("NGSI-v2").WithMetadata(new V2SurfaceMetadata()).AddEndpointFilter(Invoke)
             .WithSurface(ApiSurface.Json).RequireAuthorization(CallerAuthentication.CallerPolicy);
 
     public static async ValueTask<object?> Invoke(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -15,6 +15,8 @@ namespace CityOS.NgsiV2;
 /// <c>{"@type": "DateTime", "@value": ...}</c>; StructuredValue (objects and arrays) ↔ JsonProperty; every other value ↔ Property.
 /// A v2 type other than the one the NGSI-LD form implies (Number, Text, Boolean, StructuredValue, geo:json...) is kept in the
 /// sub-property <c>valueType</c>.</item>
+/// <item>null (NGSI-LD has no null value) ↔ Property whose value is the string <c>urn:ngsi-v2:null</c> (<see cref="NullValue"/>),
+/// which a v2 value may not be.</item>
 /// <item>metadata ↔ sub-attributes (mapped as attributes are); <c>unitCode</c> (Text) and <c>observedAt</c> (DateTime) ↔ the NGSI-LD
 /// members of those names.</item>
 /// </list>
@@ -23,6 +25,9 @@ public static class V2Mapping
 {
     public const string IdPrefix = "urn:ngsi-v2:";
     public const string ValueTypeMember = "valueType";
+
+    /// <summary>The NGSI-LD value of a v2 null.</summary>
+    public const string NullValue = "urn:ngsi-v2:null";
 
     private static readonly HashSet<string> ReservedMetadata = ["dateCreated", "dateModified", "previousValue", "actionType"];
 
@@ -83,6 +88,10 @@ public static class V2Mapping
     private static JsonObject ToLdAttribute(string? type, JsonNode? value, JsonObject? metadata)
     {
         type ??= Infer(value);
+        if (value is JsonValue reserved && reserved.TryGetValue<string>(out var text) && text == NullValue)
+        {
+            throw V2Exception.BadRequest($"the value {NullValue} is reserved: it is the NGSI-LD form of null");
+        }
         JsonObject ld = type switch
         {
             "Relationship" when value is JsonValue v && v.TryGetValue<string>(out var target) => new() { ["type"] = "Relationship", ["object"] = ToLdId(target) },
@@ -91,7 +100,8 @@ public static class V2Mapping
             "DateTime" when value is JsonValue d && d.TryGetValue<string>(out var at) && V2Values.IsDateTime(at) =>
                 new() { ["type"] = "Property", ["value"] = new JsonObject { ["@type"] = "DateTime", ["@value"] = at } },
             "DateTime" => throw V2Exception.BadRequest("date has invalid format"),
-            _ when value is JsonObject or JsonArray or null => new() { ["type"] = "JsonProperty", ["json"] = value?.DeepClone() },
+            _ when value is null => new() { ["type"] = "Property", ["value"] = NullValue },
+            _ when value is JsonObject or JsonArray => new() { ["type"] = "JsonProperty", ["json"] = value.DeepClone() },
             _ => new() { ["type"] = "Property", ["value"] = value.DeepClone() },
         };
         if (type != ImpliedType(ld)) ld[ValueTypeMember] = new JsonObject { ["type"] = "Property", ["value"] = type };
@@ -117,6 +127,7 @@ public static class V2Mapping
         "GeoProperty" => "geo:json",
         "JsonProperty" => Infer(ld["json"]),
         "Property" when V2Values.TypedDateTime(ld["value"]) is not null => "DateTime",
+        "Property" when IsNull(ld["value"]) => "None",
         "Property" => Infer(ld["value"]),
         var other => other ?? "Property",
     };
@@ -191,10 +202,13 @@ public static class V2Mapping
             "ListProperty" => ld["valueList"]?.DeepClone(),
             "ListRelationship" => ld["objectList"]?.DeepClone(),
             "VocabProperty" => ld["vocab"]?.DeepClone(),
+            _ when IsNull(ld["value"]) => null,
             _ => V2Values.TypedDateTime(ld["value"]) is { } at ? at : ld["value"]?.DeepClone(),
         };
         return (type, value);
     }
+
+    private static bool IsNull(JsonNode? value) => value is JsonValue v && v.TryGetValue<string>(out var text) && text == NullValue;
 
     private static string? StringMember(JsonObject o, string member, string what) => o[member] switch
     {

@@ -88,6 +88,7 @@ public sealed partial class V2Notifier(
         if (V2SubscriptionRules.Text(document, "status") is not ("active" or "oneshot")) return false;
         if (V2SubscriptionRules.Expires(document["expires"]) is { } expires && expires <= now) return false;
         if (!V2SubscriptionRules.Selects(document, id, type)) return false;
+        if (!subscription.Paths.Holds(V2Paths.Of(change.After!))) return false;
         var condition = document["subject"]!["condition"] as JsonObject;
         if (condition?["attrs"] is JsonArray { Count: > 0 } attrs && !attrs.Any(a => changed.Contains(a!.GetValue<string>()))) return false;
         if (changed.Count == 0) return false;
@@ -138,7 +139,7 @@ public sealed partial class V2Notifier(
         request.Headers.Add("Ngsiv2-AttrsFormat", format);
         request.Headers.Add(V2Request.CorrelatorHeader, Guid.NewGuid().ToString());
         if (subscription.Tenant is { } tenant) request.Headers.Add(V2Request.ServiceHeader, tenant);
-        request.Headers.Add(V2Request.ServicePathHeader, "/");
+        request.Headers.Add(V2Request.ServicePathHeader, V2Paths.Of(entity));
         if (endpoint["headers"] is JsonObject headers)
         {
             foreach (var (name, value) in headers) if (value is JsonValue v) request.Headers.TryAddWithoutValidation(name, v.ToString());

@@ -13,7 +13,7 @@ public sealed record V2Rendering(bool KeyValues, bool Values, bool Unique, IRead
     public JsonNode Entity(JsonObject ld, bool withIdAndType = true)
     {
         var v2 = V2Mapping.FromLdEntity(ld);
-        var names = Attrs is null ? v2.Select(p => p.Key).Where(k => k is not ("id" or "type")).ToList() : Attrs.Where(v2.ContainsKey).ToList();
+        var names = Attrs is null ? v2.Select(p => p.Key).Where(k => k is not ("id" or "type")).ToList() : Attrs.Where(n => n is not ("id" or "type") && v2.ContainsKey(n)).ToList();
         if (Values) return new JsonArray([.. names.Select(n => v2[n]!["value"]?.DeepClone())]);
         var result = new JsonObject();
         if (withIdAndType)

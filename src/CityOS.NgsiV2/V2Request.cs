@@ -38,6 +38,12 @@ public static class V2Request
         }
     }
 
+    /// <summary>The service paths a query selects (Fiware-ServicePath, "/#" when absent).</summary>
+    public static V2Paths QueryPaths(HttpRequest request) => V2Paths.Parse(request.Headers[ServicePathHeader].ToString(), write: false);
+
+    /// <summary>The one service path a write is made in (Fiware-ServicePath, "/" when absent).</summary>
+    public static V2Paths WritePath(HttpRequest request) => V2Paths.Parse(request.Headers[ServicePathHeader].ToString(), write: true);
+
     /// <summary>The values of the options parameter; an unknown one is Orion's BadRequest.</summary>
     public static HashSet<string> Options(HttpRequest request, params string[] allowed)
     {

@@ -7,10 +7,14 @@ using Microsoft.Data.Sqlite;
 
 namespace CityOS.NgsiV2;
 
-/// <summary>One NGSI-v2 subscription: its tenant, the document as Orion shows it (with counters), and whom it reads as.</summary>
-public sealed class V2Subscription(string? tenant, JsonObject document, CallerIdentity owner)
+/// <summary>
+/// One NGSI-v2 subscription: its tenant, the document as Orion shows it (with counters), whom it reads as, and the
+/// service paths of its entities (the Fiware-ServicePath it was created with, every path when none).
+/// </summary>
+public sealed class V2Subscription(string? tenant, JsonObject document, CallerIdentity owner, V2Paths? paths = null)
 {
     public string? Tenant { get; } = tenant;
+    public V2Paths Paths { get; } = paths ?? V2Paths.Everything;
     public JsonObject Document { get; set; } = document;
     public CallerIdentity Owner { get; } = owner;
     public string Id => Document["id"]!.GetValue<string>();
@@ -23,6 +27,7 @@ public sealed class V2SubscriptionStore : IDisposable
     private static readonly string[] Migrations =
     [
         "CREATE TABLE subscriptions (tenant TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (tenant, id));",
+        "ALTER TABLE subscriptions ADD COLUMN service_path TEXT NOT NULL DEFAULT '/#';",
     ];
 
     private readonly SqliteConnection _connection;
@@ -36,13 +41,13 @@ public sealed class V2SubscriptionStore : IDisposable
         _connection.Open();
         SqliteMigrations.Apply(_connection, Migrations);
         using var read = _connection.CreateCommand();
-        read.CommandText = "SELECT tenant, body, owner FROM subscriptions ORDER BY rowid";
+        read.CommandText = "SELECT tenant, body, owner, service_path FROM subscriptions ORDER BY rowid";
         using var rows = read.ExecuteReader();
         while (rows.Read())
         {
             var tenant = rows.GetString(0);
             var subscription = new V2Subscription(tenant.Length == 0 ? null : tenant, JsonNode.Parse(rows.GetString(1))!.AsObject(),
-                JsonSerializer.Deserialize<CallerIdentity>(rows.GetString(2)) ?? CallerIdentity.Anonymous);
+                JsonSerializer.Deserialize<CallerIdentity>(rows.GetString(2)) ?? CallerIdentity.Anonymous, V2Paths.Parse(rows.GetString(3), write: false));
             _all[(tenant, subscription.Id)] = subscription;
         }
     }
@@ -65,11 +70,12 @@ public sealed class V2SubscriptionStore : IDisposable
         lock (_gate)
         {
             using var write = _connection.CreateCommand();
-            write.CommandText = "INSERT INTO subscriptions (tenant, id, body, owner) VALUES ($t, $i, $b, $o) ON CONFLICT (tenant, id) DO UPDATE SET body = excluded.body";
+            write.CommandText = "INSERT INTO subscriptions (tenant, id, body, owner, service_path) VALUES ($t, $i, $b, $o, $p) ON CONFLICT (tenant, id) DO UPDATE SET body = excluded.body";
             write.Parameters.AddWithValue("$t", subscription.Tenant ?? "");
             write.Parameters.AddWithValue("$i", subscription.Id);
             write.Parameters.AddWithValue("$b", body);
             write.Parameters.AddWithValue("$o", JsonSerializer.Serialize(subscription.Owner));
+            write.Parameters.AddWithValue("$p", string.Join(',', subscription.Paths.Paths));
             write.ExecuteNonQuery();
             _all[(subscription.Tenant ?? "", subscription.Id)] = subscription;
         }

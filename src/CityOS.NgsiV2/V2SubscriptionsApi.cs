@@ -25,10 +25,11 @@ public static class V2SubscriptionsApi
     private static async Task<IResult> Create(HttpContext http, V2SubscriptionStore store, TimeProvider time, CancellationToken ct)
     {
         var tenant = V2Request.Tenant(http.Request);
+        var paths = V2Request.QueryPaths(http.Request);
         var body = await V2Request.ObjectAsync(http.Request, ct);
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var document = V2SubscriptionRules.Create(body, id, time.GetUtcNow());
-        store.Save(new V2Subscription(tenant, document, http.Caller()));
+        store.Save(new V2Subscription(tenant, document, http.Caller(), paths));
         http.Response.Headers.Location = "/v2/subscriptions/" + id;
         return Results.StatusCode(StatusCodes.Status201Created);
     }

@@ -103,7 +103,7 @@ public static class CityOsHost
             .WithName("Health").WithSummary("Liveness: the process answers.").WithTags("Operations");
         app.MapGet("/ready", CheckReadinessAsync).Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable)
             .WithName("Ready").WithSummary("Readiness: every block's stores answer.").WithTags("Operations");
-        app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString() }))
+        app.MapGet("/version", () => TypedResults.Ok(new { name = "CityOS", version = Version, ngsiLd = "1.8.1", dotnet = Environment.Version.ToString(), orion = CityOS.NgsiV2.V2Version.Orion(CityOsHost.Version) }))
             .WithName("Version").WithSummary("Version of this CityOS.").WithTags("Operations");
         foreach (var block in blocks) block.MapRoutes(app);
         app.MapOpenApi("/openapi/{documentName}.json");

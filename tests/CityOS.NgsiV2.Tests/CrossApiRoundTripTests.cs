@@ -21,6 +21,13 @@ public sealed class CrossApiRoundTripTests(CityOsTestHost host) : IClassFixture<
         { """{"type":"geo:point","value":"40.4, -3.7","metadata":{}}""", "GeoProperty", """{"type":"GeoProperty","value":{"type":"Point","coordinates":[-3.7,40.4]},"valueType":{"type":"Property","value":"geo:point"}}""" },
         { """{"type":"geo:box","value":["40.3, -3.8","40.5, -3.6"],"metadata":{}}""", "GeoProperty", """{"type":"GeoProperty","value":{"type":"Polygon","coordinates":[[[-3.8,40.3],[-3.6,40.3],[-3.6,40.5],[-3.8,40.5],[-3.8,40.3]]]},"valueType":{"type":"Property","value":"geo:box"}}""" },
         { """{"type":"Relationship","value":"Building1","metadata":{}}""", "Relationship", """{"type":"Relationship","object":"urn:ngsi-v2:Building1"}""" },
+        { """{"type":"Relationship","value":"urn:ngsi-ld:Building:7","metadata":{}}""", "Relationship", """{"type":"Relationship","object":"urn:ngsi-ld:Building:7"}""" },
+        { """{"type":"None","value":null,"metadata":{}}""", "Property", """{"type":"Property","value":"urn:ngsi-v2:null"}""" },
+        { """{"type":"Text","value":null,"metadata":{"accuracy":{"type":"Number","value":null}}}""", "Property", """{"type":"Property","value":"urn:ngsi-v2:null","valueType":{"type":"Property","value":"Text"},"accuracy":{"type":"Property","value":"urn:ngsi-v2:null","valueType":{"type":"Property","value":"Number"}}}""" },
+        { """{"type":"geo:line","value":["40.4, -3.7","40.5, -3.6"],"metadata":{}}""", "GeoProperty", """{"type":"GeoProperty","value":{"type":"LineString","coordinates":[[-3.7,40.4],[-3.6,40.5]]},"valueType":{"type":"Property","value":"geo:line"}}""" },
+        { """{"type":"geo:polygon","value":["40.4, -3.7","40.5, -3.7","40.5, -3.6","40.4, -3.7"],"metadata":{}}""", "GeoProperty", """{"type":"GeoProperty","value":{"type":"Polygon","coordinates":[[[-3.7,40.4],[-3.7,40.5],[-3.6,40.5],[-3.7,40.4]]]},"valueType":{"type":"Property","value":"geo:polygon"}}""" },
+        { """{"type":"Number","value":7,"metadata":{"source":{"type":"Relationship","value":"Sensor1"},"note":{"type":"StructuredValue","value":{"k":[1,2]}}}}""", "Property",
+          """{"type":"Property","value":7,"source":{"type":"Relationship","object":"urn:ngsi-v2:Sensor1"},"note":{"type":"JsonProperty","json":{"k":[1,2]}}}""" },
         { """{"type":"Float","value":21,"metadata":{"accuracy":{"type":"Number","value":0.5},"unitCode":{"type":"Text","value":"CEL"},"observedAt":{"type":"DateTime","value":"2024-05-01T10:00:00Z"}}}""", "Property",
           """{"type":"Property","value":21,"valueType":{"type":"Property","value":"Float"},"accuracy":{"type":"Property","value":0.5},"unitCode":"CEL","observedAt":"2024-05-01T10:00:00Z"}""" },
     };

@@ -211,4 +211,17 @@ public sealed class OrionWalkthroughTests(CityOsTestHost host) : IClassFixture<C
     {
         JsonAssert.Equal("""{"entities_url":"/v2/entities","types_url":"/v2/types","subscriptions_url":"/v2/subscriptions","registrations_url":"/v2/registrations"}""", (await _v2.GetAsync("/v2")).Json);
     }
+
+    [Fact]
+    public async Task Version_answers_as_Orion_and_keeps_the_CityOS_members()
+    {
+        var version = await _v2.GetAsync("/version");
+        Assert.Equal(HttpStatusCode.OK, version.Status);
+        var orion = version.Json!["orion"]!;
+        Assert.Matches(@"^\d+\.\d+\.\d+$", orion["version"]!.GetValue<string>());
+        Assert.Matches(@"^\d+ d, \d+ h, \d+ m, \d+ s$", orion["uptime"]!.GetValue<string>());
+        Assert.Equal("https://fiware-orion.rtfd.io/", orion["doc"]!.GetValue<string>());
+        Assert.Equal("CityOS", version.Json["name"]!.GetValue<string>());
+        Assert.NotNull(version.Json["ngsiLd"]);
+    }
 }

@@ -13,9 +13,12 @@ public sealed record V2Response(HttpStatusCode Status, HttpResponseHeaders Heade
     public string? Header(string name) => Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 }
 
-/// <summary>Sends /v2 and /ngsi-ld/v1 requests to the host under test, in an optional Fiware-Service.</summary>
-public sealed class V2Client(HttpClient http, string? service = null)
+/// <summary>Sends /v2 and /ngsi-ld/v1 requests to the host under test, in an optional Fiware-Service and Fiware-ServicePath.</summary>
+public sealed class V2Client(HttpClient http, string? service = null, string? servicePath = null)
 {
+    /// <summary>The same client in another service path (null: without the header).</summary>
+    public V2Client In(string? path) => new(http, service, path);
+
     public async Task<V2Response> SendAsync(HttpMethod method, string path, JsonNode? body = null, string? text = null, string? contentType = null, string? accept = null)
     {
         using var request = new HttpRequestMessage(method, path);
@@ -27,6 +30,7 @@ public sealed class V2Client(HttpClient http, string? service = null)
             request.Headers.Add("Fiware-Service", service);
             if (path.StartsWith("/ngsi-ld", StringComparison.Ordinal)) request.Headers.Add("NGSILD-Tenant", service);
         }
+        if (servicePath is not null && !path.StartsWith("/ngsi-ld", StringComparison.Ordinal)) request.Headers.TryAddWithoutValidation("Fiware-ServicePath", servicePath);
         if (accept is not null) request.Headers.Accept.ParseAdd(accept);
         using var response = await http.SendAsync(request);
         return new V2Response(response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());

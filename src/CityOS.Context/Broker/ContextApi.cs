@@ -46,6 +46,8 @@ public sealed class ContextApi(
                 Selectors = QueryParameters.Selectors(query.Ids, query.IdPattern, query.Type),
                 Attrs = query.Attrs,
                 Q = query.Q,
+                ScopeQ = query.ScopeQ,
+                RootScope = query.ScopeQ is not null,
                 Geo = query.Geo is { } geo ? GeoQuery.FromQueryParameters(geo.Georel, geo.Geometry, geo.Coordinates, geo.GeoProperty) : null,
                 Limit = query.Limit is { } limit ? QueryParameters.Limit(limit, _settings) : _settings.DefaultLimit,
                 Offset = query.Offset,

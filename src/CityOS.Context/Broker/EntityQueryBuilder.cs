@@ -20,6 +20,10 @@ public sealed class QueryRequest
     public string? Q { get; init; }
     public GeoQuery? Geo { get; init; }
     public string? ScopeQ { get; init; }
+
+    /// <summary>Whether "/" alone in <see cref="ScopeQ"/> selects the entities without a scope (the context API's extension, not HTTP's).</summary>
+    public bool RootScope { get; init; }
+
     public int Limit { get; init; } = 20;
     public int Offset { get; init; }
     public bool Count { get; init; }
@@ -47,7 +51,7 @@ public sealed class EntityQueryBuilder
             s.Type is null ? null : TypeSelector.Parse(s.Type).Expand(terms.ExpandTerm))).ToList();
         var attrs = request.Attrs?.Select(terms.ExpandTerm).ToList();
         var q = request.Q is null ? null : Parse(request.Q).Expand(terms.ExpandTerm);
-        var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ);
+        var scope = request.ScopeQ is null ? null : ScopeQuery.Parse(request.ScopeQ, request.RootScope);
         var geo = request.Geo;
         return new EntityQuery
         {

@@ -5,7 +5,8 @@ namespace CityOS.Context.Query;
 /// <c>/Madrid/+/ParqueNorte</c> (<c>+</c>: any one level), <c>/Madrid/Gardens/#</c> (that scope and every
 /// scope below it), <c>/#</c> (any scope at all), combined with <c>;</c> (AND) and <c>|</c> or <c>,</c> (OR),
 /// e.g. <c>(/Madrid/Districts;/CompanyA),/CompanyB</c>. An entity matches a scope pattern when one of its
-/// scopes does. Immutable and thread-safe.
+/// scopes does. Immutable and thread-safe. Parsed with the root extension (the context API's, for NGSI-v2's root
+/// service path), the pattern <c>/</c> alone selects the entities without a scope.
 /// </summary>
 public sealed class ScopeQuery
 {
@@ -15,18 +16,19 @@ public sealed class ScopeQuery
 
     private ScopeQuery(Selector<ScopePattern> root) => _root = root;
 
-    public static ScopeQuery Parse(string scopeQ) => new(SelectorParser<ScopePattern>.Parse(scopeQ, "scopeQ", ScopePattern.Parse));
+    /// <param name="scopeQ">The scope query.</param>
+    /// <param name="root">Whether <c>/</c> alone is a pattern that selects the entities without a scope.</param>
+    public static ScopeQuery Parse(string scopeQ, bool root = false) =>
+        new(SelectorParser<ScopePattern>.Parse(scopeQ, "scopeQ", root ? ScopePattern.ParseWithRoot : ScopePattern.Parse));
 
-    /// <summary>Whether an entity with these scopes is selected; an entity without scopes matches nothing (not even <c>/#</c>).</summary>
+    /// <summary>
+    /// Whether an entity with these scopes is selected; an entity without scopes matches nothing (not even <c>/#</c>)
+    /// but the root pattern <c>/</c>.
+    /// </summary>
     public bool Matches(IReadOnlyList<string>? scopes)
     {
-        if (scopes is null || scopes.Count == 0)
-        {
-            return false;
-        }
-
-        var levels = scopes.Where(s => s != NullScope).Select(s => s.TrimStart('/').Split('/')).ToArray();
-        return _root.Evaluate(pattern => levels.Any(pattern.Matches));
+        var levels = scopes is null ? [] : scopes.Where(s => s != NullScope).Select(s => s.TrimStart('/').Split('/')).ToArray();
+        return _root.Evaluate(pattern => pattern.IsRoot ? levels.Length == 0 : levels.Any(pattern.Matches));
     }
 
     internal sealed class ScopePattern
@@ -34,11 +36,17 @@ public sealed class ScopeQuery
         private readonly string[] _levels;
         private readonly bool _andBelow;
 
-        private ScopePattern(string[] levels, bool andBelow)
+        private ScopePattern(string[] levels, bool andBelow, bool isRoot = false)
         {
             _levels = levels;
             _andBelow = andBelow;
+            IsRoot = isRoot;
         }
+
+        /// <summary>The root pattern <c>/</c>: entities without a scope.</summary>
+        public bool IsRoot { get; }
+
+        public static ScopePattern ParseWithRoot(string text, int position) => text == "/" ? new ScopePattern([], false, isRoot: true) : Parse(text, position);
 
         /// <summary>
         /// ScopeQ of 4.19: '/' then levels separated by '/', each a run of letters, digits and '_' (or '+'),

@@ -42,6 +42,12 @@ public sealed record ContextQuery
     /// <summary>A geo-query on a GeoProperty.</summary>
     public ContextGeoQuery? Geo { get; init; }
 
+    /// <summary>
+    /// A scope query (NGSI-LD 4.19, "/Madrid/Gardens", "/Madrid/#", "/A,/B") the entity's scope must match. Besides
+    /// 4.19, the pattern "/" alone selects the entities without a scope (the root service path of NGSI-v2), e.g. "/,/A/#".
+    /// </summary>
+    public string? ScopeQ { get; init; }
+
     /// <summary>Only entities with one of these attributes, and only these attributes of them; null for all.</summary>
     public IReadOnlyList<string>? Attrs { get; init; }
 

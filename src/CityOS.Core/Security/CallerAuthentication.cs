@@ -11,7 +11,7 @@ namespace CityOS.Core.Security;
 
 /// <summary>
 /// The <see cref="CallerAuthentication.Scheme"/> authentication scheme: establishes the caller of a request from its bearer
-/// token (RFC 6750) with the <see cref="ITokenValidator"/>. No Authorization header is no result (the anonymous caller); a
+/// token (RFC 6750, or FIWARE's <c>X-Auth-Token</c> header) with the <see cref="ITokenValidator"/>. No Authorization header is no result (the anonymous caller); a
 /// header that is not <c>Bearer &lt;token&gt;</c> fails with invalid_request, a token that does not validate with invalid_token.
 /// A challenge answers 401 with <c>WWW-Authenticate: Bearer realm="CityOS"</c> (and the error) and Unauthorized problem
 /// details in the form of the endpoint's surface. The endpoints read the caller with <see cref="CallerAuthentication.Caller"/>.
@@ -22,18 +22,31 @@ public sealed class CallerAuthenticationHandler(
 {
     private const string ErrorItem = "error";
 
+    /// <summary>The FIWARE header of an access token (Orion behind Wilma/PEP), accepted like <c>Authorization: Bearer</c> when that is absent.</summary>
+    public const string AuthTokenHeader = "X-Auth-Token";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization;
-        if (header.Count == 0) return AuthenticateResult.NoResult();
-        var value = header.ToString();
-        if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || value.Length <= 7)
+        string token;
+        if (header.Count == 0)
         {
-            return Failure("invalid_request", "The Authorization header must be 'Bearer <access token>'.");
+            // X-Auth-Token is how Orion behind a Wilma/PEP proxy is called: the same access token, without "Bearer ".
+            token = Request.Headers[AuthTokenHeader].ToString().Trim();
+            if (token.Length == 0) return AuthenticateResult.NoResult();
+        }
+        else
+        {
+            var value = header.ToString();
+            if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || value.Length <= 7)
+            {
+                return Failure("invalid_request", "The Authorization header must be 'Bearer <access token>'.");
+            }
+            token = value.AsSpan(7).Trim().ToString();
         }
         try
         {
-            var caller = await validator.ValidateAsync(value.AsSpan(7).Trim().ToString(), Context.RequestAborted);
+            var caller = await validator.ValidateAsync(token, Context.RequestAborted);
             Context.Features.Set(new CallerFeature(caller));
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.Subject)], Scheme.Name);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));

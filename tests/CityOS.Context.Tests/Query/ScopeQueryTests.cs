@@ -44,6 +44,17 @@ public class ScopeQueryTests
     }
 
     [Theory]
+    [InlineData("/", "", true)]
+    [InlineData("/", "urn:ngsi-ld:null", true)]
+    [InlineData("/", "/Madrid", false)]
+    [InlineData("/,/Madrid/#", "/Madrid/Gardens", true)]
+    [InlineData("/,/Madrid/#", "", true)]
+    [InlineData("/,/Madrid/#", "/Valencia", false)]
+    [InlineData("/#", "", false)]
+    public void WithTheRootExtensionASlashAloneSelectsEntitiesWithoutScopes(string scopeQ, string scopes, bool expected) =>
+        Assert.Equal(expected, ScopeQuery.Parse(scopeQ, root: true).Matches(scopes.Length == 0 ? [] : scopes.Split(',')));
+
+    [Theory]
     [InlineData("", "empty")]
     [InlineData("Madrid", "position 1: a scope starts with '/'")]
     [InlineData("/", "position 2: empty scope level")]
