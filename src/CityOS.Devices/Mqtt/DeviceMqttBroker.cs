@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using CityOS.Devices.Rules;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +22,9 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, MqttDe
     ILogger<DeviceMqttBroker> logger) : IHostedService, IHealthCheck, IAsyncDisposable
 {
     private const string PrincipalKey = "cityos.device";
+    private static readonly System.Reflection.FieldInfo ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+        ?? throw new InvalidOperationException("This MQTTnet version keeps its CONNECT packet elsewhere; revisit DeviceMqttBroker.AssignClientId.");
     private MqttServer? _server;
 
     /// <summary>The port the broker listens on, or null when it does not listen.</summary>
@@ -73,15 +77,39 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, MqttDe
 
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs e)
     {
+        if (string.IsNullOrEmpty(e.ClientId) && !AssignClientId(e))
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            return;
+        }
         var principal = await access.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
         if (principal is null)
         {
-            logger.LogWarning("MQTT client {Client} refused: {Reason}", e.ClientId,
-                string.IsNullOrEmpty(e.UserName) ? "anonymous" : $"bad username or password for '{e.UserName}'");
-            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            var anonymous = string.IsNullOrEmpty(e.UserName);
+            logger.LogWarning("MQTT client {Client} refused: {Reason}", e.ClientId, anonymous ? "anonymous" : $"bad username or password for '{e.UserName}'");
+            e.ReasonCode = anonymous ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
             return;
         }
         e.SessionItems[PrincipalKey] = principal;
+    }
+
+    /// <summary>
+    /// Gives a client that sent no client id one of its own, as MQTT requires of a server (3.1.1 [MQTT-3.1.3-6], 5.0
+    /// Assigned Client Identifier). In 3.1.1 only a clean session may go without an id [MQTT-3.1.3-8]: false for the other.
+    /// MQTTnet assigns ids to MQTT 5 clients only, so a 3.1.1 CONNECT gets its id written into the packet being validated.
+    /// </summary>
+    private static bool AssignClientId(ValidatingConnectionEventArgs e)
+    {
+        var assigned = "cityos-" + Guid.NewGuid().ToString("N");
+        if (e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            e.AssignedClientIdentifier = assigned;
+            return true;
+        }
+        if (e.CleanSession != true) return false;
+        var packet = ConnectPacketField.GetValue(e) ?? throw new InvalidOperationException("MQTTnet's CONNECT packet is not where it was.");
+        packet.GetType().GetProperty(nameof(e.ClientId))!.SetValue(packet, assigned);
+        return e.ClientId == assigned;
     }
 
     private Task OnSubscribingAsync(InterceptingSubscriptionEventArgs e)

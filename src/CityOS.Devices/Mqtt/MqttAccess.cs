@@ -1,21 +1,33 @@
 using CityOS.Devices.Rules;
 using CityOS.Devices.Storage;
+using Microsoft.Extensions.Options;
 
 namespace CityOS.Devices.Mqtt;
 
-/// <summary>Who an MQTT client of the built-in broker is: every device of a service group (<see cref="DeviceId"/> null) or one device.</summary>
-public sealed record MqttPrincipal(string Apikey, string? DeviceId);
+/// <summary>
+/// Who an MQTT client of the built-in broker is: every device of a service group (<see cref="DeviceId"/> null), one device,
+/// or, where <see cref="MqttBrokerOptions.AllowAnonymous"/> is on, an anonymous client (<see cref="Apikey"/> null) that the
+/// apikey of each topic identifies, as with the FIWARE IoT Agents.
+/// </summary>
+public sealed record MqttPrincipal(string? Apikey, string? DeviceId)
+{
+    public static readonly MqttPrincipal Anonymous = new(null, null);
+}
 
 /// <summary>
 /// Authentication and the ACL of the built-in broker. Username <c>APIKEY</c> with the service group's password, or
-/// <c>APIKEY/DEVICEID</c> with the device's own; anonymous clients and unknown names are refused. A client publishes only
-/// to the attrs, attrs/{attr} and cmdexe topics of its device(s), and subscribes only to their cmd topic.
+/// <c>APIKEY/DEVICEID</c> with the device's own; unknown names and wrong passwords are refused, anonymous clients too unless
+/// <see cref="MqttBrokerOptions.AllowAnonymous"/>. A client publishes only to the attrs, attrs/{attr} and cmdexe topics of
+/// its device(s), and subscribes only to their cmd topic. An apikey belongs to one tenant, so a client never reaches another
+/// tenant's devices.
 /// </summary>
-public sealed class MqttAccess(IDeviceRegistry registry)
+public sealed class MqttAccess(IDeviceRegistry registry, IOptions<MqttBrokerOptions> options)
 {
     public async Task<MqttPrincipal?> AuthenticateAsync(string? username, string? password, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password)) return null;
+        if (string.IsNullOrEmpty(username))
+            return string.IsNullOrEmpty(password) && options.Value.AllowAnonymous ? MqttPrincipal.Anonymous : null;
+        if (string.IsNullOrEmpty(password)) return null;
         var slash = username.IndexOf('/');
         if (slash < 0)
         {
@@ -36,11 +48,15 @@ public sealed class MqttAccess(IDeviceRegistry registry)
     {
         var parts = filter.TrimStart('/').Split('/');
         if (parts.Length == 4 && parts[0] is "json" or "ul") parts = parts[1..];
-        if (parts.Length != 3 || parts[2] != "cmd" || parts[0] != principal.Apikey) return false;
-        if (parts[1] == "+") return principal.DeviceId is null;
-        return !parts[1].Contains('#') && !parts[1].Contains('+') && Owns(principal, parts[0], parts[1]);
+        if (parts.Length != 3 || parts[2] != "cmd" || IsWildcard(parts[0])) return false;
+        if (parts[1] == "+") return principal.Apikey == parts[0] && principal.DeviceId is null;
+        return !IsWildcard(parts[1]) && Owns(principal, parts[0], parts[1]);
     }
 
+    private static bool IsWildcard(string level) => level.Contains('#') || level.Contains('+');
+
     private static bool Owns(MqttPrincipal principal, string apikey, string deviceId) =>
-        apikey == principal.Apikey && (principal.DeviceId is null || principal.DeviceId == deviceId);
+        principal.Apikey is null
+            ? principal.DeviceId is null
+            : apikey == principal.Apikey && (principal.DeviceId is null || principal.DeviceId == deviceId);
 }
