@@ -15,7 +15,7 @@ namespace CityOS.Devices.Services;
 /// Commands (AM-3) as the IoT Agents carry them: a command provisioned on a device is an attribute of its entity; a new
 /// value of it is sent southbound — POSTed to the device's endpoint (the answer is the result), published on MQTT
 /// <c>/{apikey}/{deviceId}/cmd</c> (answered on <c>cmdexe</c>), or held until a polling UltraLight device fetches it in the
-/// answer to its next measure — and its progress is written back as <c>{cmd}_status</c> (PENDING, OK, ERROR, EXPIRED) and
+/// answer to its next measure — and its progress is written back as <c>{cmd}_status</c> (PENDING, DELIVERED once published or fetched, OK, ERROR, EXPIRED) and
 /// <c>{cmd}_info</c>. A command not answered within <see cref="DevicesOptions.CommandExpirySeconds"/> expires.
 /// </summary>
 public sealed class DeviceCommands(
@@ -28,6 +28,7 @@ public sealed class DeviceCommands(
     ILogger<DeviceCommands> logger)
 {
     public const string Pending = "PENDING";
+    public const string Delivered = "DELIVERED";
     public const string Ok = "OK";
     public const string Error = "ERROR";
     public const string Expired = "EXPIRED";
@@ -66,6 +67,8 @@ public sealed class DeviceCommands(
         else if (string.Equals(device.Transport, "MQTT", StringComparison.OrdinalIgnoreCase))
         {
             await store.PutCommandAsync(command with { Delivered = true }, ct);
+            // DELIVERED before the publish: the device's answer, which can come at once, must not be overwritten by it.
+            await WriteStatusAsync(command, Delivered, "", ct);
             try
             {
                 await mqtt.PublishAsync(DeviceTopic.CommandTopic(command.Apikey, command.DeviceId), Payload(command, json), ct);
@@ -87,6 +90,7 @@ public sealed class DeviceCommands(
     {
         if (device.Commands.Count == 0 || device.Apikey is null) return null;
         var pending = await store.TakeUndeliveredAsync(device.Apikey, device.DeviceId, ct);
+        foreach (var command in pending) await WriteStatusAsync(command, Delivered, "", ct);
         return pending.Count == 0 ? null : string.Join('#', pending.Select(c => Payload(c, json: false)));
     }
 
