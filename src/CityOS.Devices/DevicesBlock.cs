@@ -1,4 +1,6 @@
+using CityOS.Core.Context;
 using CityOS.Core.Http;
+using CityOS.Core.Outbound;
 using CityOS.Devices.Http;
 using CityOS.Devices.Mqtt;
 using CityOS.Devices.Import;
@@ -23,6 +25,19 @@ public static class DevicesBlock
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDeviceRegistry, SqliteDeviceRegistry>();
         services.AddSingleton<MeasureIngest>();
+        services.AddCityOsOutbound(configuration);
+        services.AddSingleton<ICommandStore>(sp => (SqliteDeviceRegistry)sp.GetRequiredService<IDeviceRegistry>());
+        services.AddSingleton<MqttCommandOutlet>();
+        services.AddSingleton<DeviceCommands>();
+        services.AddSingleton<MqttDeviceMessages>();
+        services.AddSingleton<MqttAccess>();
+        services.AddContextChangeConsumer(CommandFollower.Consumer);
+        services.AddHostedService<CommandFollower>();
+        services.AddOptions<ExternalMqttOptions>().Bind(configuration.GetSection(ExternalMqttOptions.Section))
+            .Validate(o => o.Port is > 0 and <= 65535, "CityOS:Devices:ExternalMqtt:Port must be between 1 and 65535.")
+            .ValidateOnStart();
+        services.AddSingleton<ExternalMqttSubscriber>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExternalMqttSubscriber>());
         services.AddOptions<MqttBrokerOptions>().Bind(configuration.GetSection(MqttBrokerOptions.Section))
             .Validate(o => o.Port is >= 0 and <= 65535, "CityOS:Mqtt:Broker:Port must be between 0 and 65535.")
             .ValidateOnStart();

@@ -10,17 +10,17 @@ public sealed class MqttBrokerTests(CityOsTestHost host) : IClassFixture<CityOsT
 {
     private readonly HttpClient _http = host.Client;
 
-    private int BrokerPort => host.Services.GetRequiredService<DeviceMqttBroker>().Port ?? throw new InvalidOperationException("The MQTT broker does not listen.");
+    internal int BrokerPort => host.Services.GetRequiredService<DeviceMqttBroker>().Port ?? throw new InvalidOperationException("The MQTT broker does not listen.");
 
     [Fact]
     public async Task Fifty_MQTTjs_devices_publish_with_QoS_1_and_every_acknowledged_measure_is_in_the_broker()
     {
         Assert.Equal(HttpStatusCode.Created, (await _http.ProvisionAsync("/iot/services", "mqttcity", """
-            {"services": [{"apikey": "mqttkey", "entity_type": "Sensor", "resource": "/iot/d",
+            {"services": [{"apikey": "mqttkey", "entity_type": "Sensor", "resource": "/iot/d", "password": "mqtt-group-secret",
               "attributes": [{"object_id": "t", "name": "temperature", "type": "Number"}, {"object_id": "h", "name": "humidity", "type": "Integer"}]}]}
             """)).StatusCode);
 
-        var output = await RunNodeAsync("publish.js", $"mqtt://127.0.0.1:{BrokerPort}", "mqttkey", "50");
+        var output = await RunNodeAsync("publish.js", $"mqtt://127.0.0.1:{BrokerPort}", "mqttkey", "50", "mqtt-group-secret");
         Assert.Contains("\"acked\":50", output);
 
         // PUBACK means committed: every measure is there as soon as the devices have their acknowledgements, without waiting.
@@ -45,15 +45,27 @@ public sealed class MqttBrokerTests(CityOsTestHost host) : IClassFixture<CityOsT
     }
 
     [Theory]
-    [InlineData("/k/d/attrs", MeasureFormat.UltraLight, "k", "d")]
+    [InlineData("/k/d/attrs", null, "k", "d")]
     [InlineData("/ul/k/d/attrs", MeasureFormat.UltraLight, "k", "d")]
     [InlineData("/json/k/d/attrs", MeasureFormat.Json, "k", "d")]
     [InlineData("json/k/d/attrs", MeasureFormat.Json, "k", "d")]
-    public void Measure_topics_name_format_apikey_and_device(string topic, MeasureFormat format, string apikey, string deviceId) =>
-        Assert.Equal(new DeviceTopic(format, apikey, deviceId), DeviceTopic.Parse(topic));
+    public void Measure_topics_name_format_apikey_and_device(string topic, MeasureFormat? format, string apikey, string deviceId) =>
+        Assert.Equal(new DeviceTopic(format, apikey, deviceId, TopicKind.Attrs), DeviceTopic.Parse(topic));
 
     [Theory]
-    [InlineData("/k/d/cmd")]
+    [InlineData("/k/d/attrs/t", TopicKind.Attr, "t")]
+    [InlineData("/json/k/d/cmdexe", TopicKind.CmdExe, null)]
+    [InlineData("/k/d/cmd", TopicKind.Cmd, null)]
+    public void Attribute_command_and_answer_topics_are_recognised(string topic, TopicKind kind, string? attribute)
+    {
+        var parsed = DeviceTopic.Parse(topic);
+        Assert.Equal(kind, parsed?.Kind);
+        Assert.Equal(attribute, parsed?.Attribute);
+    }
+
+    [Theory]
+    [InlineData("/k/d/attrs/")]
+    [InlineData("/k/+/attrs")]
     [InlineData("/k//attrs")]
     [InlineData("/a/b/c/attrs")]
     [InlineData("sensors/temperature")]

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CityOS.Core.Security;
 using CityOS.Devices.Model;
 using CityOS.Devices.Rules;
+using CityOS.Devices.Services;
 using CityOS.Devices.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -68,13 +69,14 @@ public static class ProvisioningApi
             : IotAgentHttp.Error(IotAgentException.GroupNotFound(resource, apikey));
     }
 
-    public static async Task<IResult> CreateDevices(HttpContext context, IDeviceRegistry registry, IOptions<SecurityOptions> security,
+    public static async Task<IResult> CreateDevices(HttpContext context, IDeviceRegistry registry, DeviceCommands commands, IOptions<SecurityOptions> security,
         IOptions<DevicesOptions> options, CancellationToken ct)
     {
         var scope = Authorized(context, security);
         var devices = ProvisioningRules.ReadDevices(await IotAgentHttp.ReadJsonAsync(context.Request, options.Value.MaxPayloadBytes, ct), scope);
         var (groups, _) = await registry.ListGroupsAsync(scope, MaxLimit, 0, ct);
         var provisioned = new List<Device>();
+        var effective = new List<Device>();
         foreach (var device in devices)
         {
             var group = device.Apikey is null ? groups.FirstOrDefault() : groups.FirstOrDefault(g => g.Apikey == device.Apikey);
@@ -84,10 +86,12 @@ public static class ProvisioningApi
                 throw IotAgentException.BadRequest($"The apikey '{device.Apikey}' belongs to another fiware-service or fiware-servicepath.");
             }
             provisioned.Add(DeviceDefaults.Provisioned(device, group));
+            effective.Add(DeviceDefaults.Effective(provisioned[^1], group));
         }
         var duplicate = provisioned.GroupBy(d => d.DeviceId, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw IotAgentException.DuplicateDevice(scope.Service, duplicate.Key);
         await registry.AddDevicesAsync(provisioned, ct);
+        await commands.ShowCommandsAsync(effective, ct);
         return TypedResults.Created();
     }
 

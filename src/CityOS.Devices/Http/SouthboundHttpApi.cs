@@ -36,22 +36,33 @@ public static class SouthboundHttpApi
         return TypedResults.Ok();
     }
 
-    public static async Task<IResult> PostUltraLight(HttpContext context, MeasureIngest ingest, IOptions<DevicesOptions> options,
+    /// <summary>Measures, or the answer to a command (<c>id@cmd|result</c>); the commands held for a polling device come back in the answer.</summary>
+    public static async Task<IResult> PostUltraLight(HttpContext context, MeasureIngest ingest, DeviceCommands commands, IOptions<DevicesOptions> options,
         string? k, string? i, CancellationToken ct)
     {
         var (apikey, deviceId) = Mandatory(k, i);
         var body = await IotAgentHttp.ReadTextAsync(context.Request, options.Value.MaxPayloadBytes, ct);
-        await ingest.IngestAsync(UltraLightResource, apikey, deviceId, UltraLight.Parse(body), IotAgentHttp.OptionalScope(context.Request), ct);
-        return TypedResults.Ok();
+        if (DeviceCommands.IsUltraLightAnswer(body))
+        {
+            var device = await ingest.ResolveAsync(UltraLightResource, apikey, deviceId, IotAgentHttp.OptionalScope(context.Request), ct);
+            await commands.AnswerAsync(device.Apikey ?? apikey, deviceId, Mqtt.MeasureFormat.UltraLight, body, ct);
+            return TypedResults.Ok();
+        }
+        return await PolledAsync(commands, await ingest.IngestAsync(UltraLightResource, apikey, deviceId, UltraLight.Parse(body),
+            IotAgentHttp.OptionalScope(context.Request), ct), ct);
     }
 
-    public static async Task<IResult> GetUltraLight(HttpContext context, MeasureIngest ingest, string? k, string? i, string? d, CancellationToken ct)
+    public static async Task<IResult> GetUltraLight(HttpContext context, MeasureIngest ingest, DeviceCommands commands, string? k, string? i, string? d,
+        CancellationToken ct)
     {
         var (apikey, deviceId) = Mandatory(k, i);
         if (string.IsNullOrEmpty(d)) throw Missing("d");
-        await ingest.IngestAsync(UltraLightResource, apikey, deviceId, UltraLight.Parse(d), IotAgentHttp.OptionalScope(context.Request), ct);
-        return TypedResults.Ok();
+        return await PolledAsync(commands, await ingest.IngestAsync(UltraLightResource, apikey, deviceId, UltraLight.Parse(d),
+            IotAgentHttp.OptionalScope(context.Request), ct), ct);
     }
+
+    private static async Task<IResult> PolledAsync(DeviceCommands commands, Model.Device device, CancellationToken ct) =>
+        await commands.TakeForPollingAsync(device, ct) is { } pending ? TypedResults.Text(pending, "text/plain") : TypedResults.Ok();
 
     private static (string, string) Mandatory(string? k, string? i)
     {

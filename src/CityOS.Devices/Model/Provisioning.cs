@@ -35,7 +35,11 @@ public sealed record ServiceGroup(
     IReadOnlyList<AttributeMapping> Attributes,
     IReadOnlyList<AttributeMapping> Lazy,
     IReadOnlyList<CommandMapping> Commands,
-    IReadOnlyList<AttributeMapping> StaticAttributes);
+    IReadOnlyList<AttributeMapping> StaticAttributes)
+{
+    /// <summary>The hash of the group's MQTT password (username: the apikey), or null when its devices cannot use the built-in broker with it.</summary>
+    public string? PasswordHash { get; init; }
+}
 
 /// <summary>A provisioned device.</summary>
 public sealed record Device(
@@ -50,4 +54,8 @@ public sealed record Device(
     IReadOnlyList<AttributeMapping> Attributes,
     IReadOnlyList<AttributeMapping> Lazy,
     IReadOnlyList<CommandMapping> Commands,
-    IReadOnlyList<AttributeMapping> StaticAttributes);
+    IReadOnlyList<AttributeMapping> StaticAttributes)
+{
+    /// <summary>The hash of the device's own MQTT password (username: APIKEY/DEVICEID), or null.</summary>
+    public string? PasswordHash { get; init; }
+}

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using CityOS.Devices.Rules;
-using CityOS.Devices.Services;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,9 +18,13 @@ namespace CityOS.Devices.Mqtt;
 /// cannot take it the connection is closed without a PUBACK, so the device sends it again. A port already taken is logged
 /// clearly; cityos serves everything else and /ready names the "mqtt" check as failing.
 /// </summary>
-public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptions<DevicesOptions> devices, MeasureIngest ingest,
+public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, MqttDeviceMessages messages, MqttAccess access, MqttCommandOutlet outlet,
     ILogger<DeviceMqttBroker> logger) : IHostedService, IHealthCheck, IAsyncDisposable
 {
+    private const string PrincipalKey = "cityos.device";
+    private static readonly System.Reflection.FieldInfo ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+        ?? throw new InvalidOperationException("This MQTTnet version keeps its CONNECT packet elsewhere; revisit DeviceMqttBroker.AssignClientId.");
     private MqttServer? _server;
 
     /// <summary>The port the broker listens on, or null when it does not listen.</summary>
@@ -42,6 +46,8 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptio
         var factory = new MqttServerFactory();
         var server = factory.CreateMqttServer(factory.CreateServerOptionsBuilder()
             .WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointPort(port).Build());
+        server.ValidatingConnectionAsync += OnConnectingAsync;
+        server.InterceptingSubscriptionAsync += OnSubscribingAsync;
         server.InterceptingPublishAsync += OnPublishAsync;
         try
         {
@@ -59,7 +65,60 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptio
         }
         _server = server;
         Port = port;
+        outlet.Add(PublishAsync);
         logger.LogInformation("MQTT broker listening on {Address}:{Port}", address, port);
+    }
+
+    /// <summary>Publishes a message of cityos (a command) to the devices subscribed to its topic, with QoS 1.</summary>
+    public Task PublishAsync(string topic, string payload, CancellationToken ct) =>
+        (_server ?? throw new InvalidOperationException("The MQTT broker is not listening.")).InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build()), ct);
+
+    private async Task OnConnectingAsync(ValidatingConnectionEventArgs e)
+    {
+        if (string.IsNullOrEmpty(e.ClientId) && !AssignClientId(e))
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            return;
+        }
+        var principal = await access.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
+        if (principal is null)
+        {
+            var anonymous = string.IsNullOrEmpty(e.UserName);
+            logger.LogWarning("MQTT client {Client} refused: {Reason}", e.ClientId, anonymous ? "anonymous" : $"bad username or password for '{e.UserName}'");
+            e.ReasonCode = anonymous ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
+            return;
+        }
+        e.SessionItems[PrincipalKey] = principal;
+    }
+
+    /// <summary>
+    /// Gives a client that sent no client id one of its own, as MQTT requires of a server (3.1.1 [MQTT-3.1.3-6], 5.0
+    /// Assigned Client Identifier). In 3.1.1 only a clean session may go without an id [MQTT-3.1.3-8]: false for the other.
+    /// MQTTnet assigns ids to MQTT 5 clients only, so a 3.1.1 CONNECT gets its id written into the packet being validated.
+    /// </summary>
+    private static bool AssignClientId(ValidatingConnectionEventArgs e)
+    {
+        var assigned = "cityos-" + Guid.NewGuid().ToString("N");
+        if (e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            e.AssignedClientIdentifier = assigned;
+            return true;
+        }
+        if (e.CleanSession != true) return false;
+        var packet = ConnectPacketField.GetValue(e) ?? throw new InvalidOperationException("MQTTnet's CONNECT packet is not where it was.");
+        packet.GetType().GetProperty(nameof(e.ClientId))!.SetValue(packet, assigned);
+        return e.ClientId == assigned;
+    }
+
+    private Task OnSubscribingAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (e.SessionItems[PrincipalKey] is MqttPrincipal principal && MqttAccess.MaySubscribe(principal, e.TopicFilter.Topic)) return Task.CompletedTask;
+        logger.LogWarning("MQTT client {Client} may not subscribe to {Topic}", e.ClientId, e.TopicFilter.Topic);
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        return Task.CompletedTask;
     }
 
     private void Fail(string reason)
@@ -70,14 +129,19 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptio
 
     private async Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
+        // cityos's own messages (commands) come with the server's session items.
+        if (_server is { } self && ReferenceEquals(e.SessionItems, self.ServerSessionItems)) return;
         var topic = DeviceTopic.Parse(e.ApplicationMessage.Topic);
-        if (topic is null) return;
-        var payload = e.ApplicationMessage.Payload;
+        if (e.SessionItems[PrincipalKey] is not MqttPrincipal principal || !MqttAccess.MayPublish(principal, topic))
+        {
+            logger.LogWarning("MQTT client {Client} may not publish to {Topic}", e.ClientId, e.ApplicationMessage.Topic);
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return;
+        }
         try
         {
-            if (payload.Length > devices.Value.MaxPayloadBytes)
-                throw IotAgentException.BadMeasure($"The measure has {payload.Length} bytes; at most {devices.Value.MaxPayloadBytes} are taken.");
-            await ingest.IngestAsync(null, topic.Apikey, topic.DeviceId, topic.Groups(Encoding.UTF8.GetString(payload)), null, e.CancellationToken);
+            await messages.HandleAsync(topic!, e.ApplicationMessage.Payload, e.CancellationToken);
         }
         catch (IotAgentException error) when (error.Status is >= 400 and < 500)
         {
@@ -101,6 +165,7 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, IOptio
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        outlet.Remove(PublishAsync);
         if (_server is { } server) await server.StopAsync();
     }
 

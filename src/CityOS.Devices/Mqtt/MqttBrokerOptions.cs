@@ -13,4 +13,11 @@ public sealed class MqttBrokerOptions
 
     /// <summary>The address the listener binds (loopback by default; 0.0.0.0 for every interface).</summary>
     public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Whether clients without a username may connect (off by default). The FIWARE IoT Agents trust the apikey in the topic
+    /// alone; with this on, an anonymous client may publish to the topics of any provisioned apikey and subscribe to any one
+    /// device's command topic, as behind an open mosquitto. Leave it off where devices are reachable from an untrusted network.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 }

@@ -23,7 +23,7 @@ public static class ProvisioningRules
     {
         Known(service, at, "apikey", "token", "cbroker", "entity_type", "resource", "protocol", "transport", "attributes", "lazy", "commands",
             "static_attributes", "internal_attributes", "explicitAttrs", "autoprovision", "timestamp", "entityNameExp", "expressionLanguage",
-            "description", "service", "subservice", "timezone", "ngsiVersion", "payloadType", "defaultEntityNameConjunction");
+            "description", "service", "subservice", "timezone", "ngsiVersion", "payloadType", "defaultEntityNameConjunction", "password");
         var apikey = RequiredString(service, "apikey", at);
         var resource = OptionalString(service, "resource", at) ?? DefaultResource;
         if (!resource.StartsWith('/')) throw IotAgentException.WrongSyntax($"{at}.resource must be a path starting with '/'");
@@ -36,14 +36,14 @@ public static class ProvisioningRules
             Attributes(service, "attributes", at, staticValues: false),
             Attributes(service, "lazy", at, staticValues: false),
             Commands(service, at),
-            Attributes(service, "static_attributes", at, staticValues: true));
+            Attributes(service, "static_attributes", at, staticValues: true)) { PasswordHash = Password(service, at) };
     }
 
     public static Device ReadDevice(JsonObject device, ServiceScope scope, string at)
     {
         Known(device, at, "device_id", "entity_name", "entity_type", "apikey", "protocol", "transport", "endpoint", "attributes", "lazy",
             "commands", "static_attributes", "internal_attributes", "timezone", "timestamp", "explicitAttrs", "ngsiVersion", "polling",
-            "service", "service_path", "payloadType");
+            "service", "service_path", "payloadType", "password");
         var id = RequiredName(device, "device_id", at);
         var type = OptionalName(device, "entity_type", at);
         var entityName = OptionalString(device, "entity_name", at);
@@ -57,7 +57,16 @@ public static class ProvisioningRules
             Attributes(device, "attributes", at, staticValues: false),
             Attributes(device, "lazy", at, staticValues: false),
             Commands(device, at),
-            Attributes(device, "static_attributes", at, staticValues: true));
+            Attributes(device, "static_attributes", at, staticValues: true)) { PasswordHash = Password(device, at) };
+    }
+
+    /// <summary>The hash of the MQTT password of a group or device (a CityOS field; at least 8 characters), or null.</summary>
+    private static string? Password(JsonObject item, string at)
+    {
+        var password = OptionalString(item, "password", at);
+        if (password is null) return null;
+        if (password.Length < 8) throw IotAgentException.WrongSyntax($"{at}.password must have at least 8 characters");
+        return DevicePasswords.Hash(password);
     }
 
     /// <summary>The device's entity id: its entity_name (a URN as given; otherwise under urn:ngsi-ld:TYPE:) or urn:ngsi-ld:TYPE:DEVICEID.</summary>

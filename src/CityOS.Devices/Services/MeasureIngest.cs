@@ -64,7 +64,7 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
         return DeviceDefaults.Effective(device, group is not null && group.Scope == device.Scope ? group : null);
     }
 
-    private static CallerIdentity AgentCaller(string? tenant) => new()
+    internal static CallerIdentity AgentCaller(string? tenant) => new()
     {
         Subject = "cityos-iot-agent",
         TenantRoles = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { [SecurityTenants.Key(tenant)] = [AgentRole] },

@@ -28,6 +28,9 @@ public interface IDeviceRegistry
     /// <summary>The device of this id that sends with this apikey.</summary>
     Task<Device?> FindDeviceAsync(string apikey, string deviceId, CancellationToken ct);
 
+    /// <summary>The device whose entity this is in the tenant (null: the default tenant), or null.</summary>
+    Task<Device?> FindDeviceByEntityAsync(string? tenant, string entityId, CancellationToken ct);
+
     Task<bool> DeleteDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct);
 
     ValueTask<bool> PingAsync(CancellationToken ct);

@@ -12,7 +12,7 @@ namespace CityOS.Devices.Storage;
 /// The registry in <c>devices.db</c> of the data directory. Each record is kept as JSON beside the columns it is looked up
 /// by; lookups by apikey (every measure makes one) are answered from memory after the first, and every write forgets them.
 /// </summary>
-public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
+public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisposable
 {
     private static readonly string[] Migrations =
     [
@@ -27,12 +27,19 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
             PRIMARY KEY (tenant, service_path, device_id));
         CREATE INDEX devices_apikey ON devices (apikey, device_id);
         """,
+        """
+        CREATE TABLE commands (
+            apikey TEXT NOT NULL, device_id TEXT NOT NULL, name TEXT NOT NULL, expires INTEGER NOT NULL, delivered INTEGER NOT NULL,
+            body TEXT NOT NULL, PRIMARY KEY (apikey, device_id, name));
+        CREATE INDEX commands_expires ON commands (expires);
+        """,
     ];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _connectionString;
     private readonly ConcurrentDictionary<(string, string), Device?> _devices = new();
     private readonly ConcurrentDictionary<string, ServiceGroup?> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), Device?> _byEntity = new();
 
     public SqliteDeviceRegistry(DataDirectory data)
     {
@@ -95,6 +102,55 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
     public Task<bool> DeleteDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct) => Delete(
         "DELETE FROM devices WHERE tenant = $t AND service_path = $p AND device_id = $d", scope, ("$d", deviceId));
 
+    public Task<Device?> FindDeviceByEntityAsync(string? tenant, string entityId, CancellationToken ct) =>
+        Task.FromResult(_byEntity.GetOrAdd((tenant ?? "", entityId), key => One<Device>(
+            "SELECT body FROM devices WHERE tenant = $t AND json_extract(body, '$.entityName') = $e LIMIT 1", ("$t", key.Item1), ("$e", key.Item2))));
+
+    public Task PutCommandAsync(PendingCommand command, CancellationToken ct)
+    {
+        using var connection = Open();
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT OR REPLACE INTO commands VALUES ($k, $d, $n, $x, $v, $b)";
+        insert.Parameters.AddWithValue("$k", command.Apikey);
+        insert.Parameters.AddWithValue("$d", command.DeviceId);
+        insert.Parameters.AddWithValue("$n", command.Name);
+        insert.Parameters.AddWithValue("$x", command.Expires.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$v", command.Delivered ? 1 : 0);
+        insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(command, Json));
+        insert.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PendingCommand>> TakeUndeliveredAsync(string apikey, string deviceId, CancellationToken ct) => Task.FromResult(Take(
+        "UPDATE commands SET delivered = 1 WHERE apikey = $k AND device_id = $d AND delivered = 0 RETURNING body",
+        ("$k", apikey), ("$d", deviceId)));
+
+    public Task<PendingCommand?> CompleteAsync(string apikey, string deviceId, string name, CancellationToken ct) => Task.FromResult(Take(
+        "DELETE FROM commands WHERE apikey = $k AND device_id = $d AND name = $n RETURNING body",
+        ("$k", apikey), ("$d", deviceId), ("$n", name)).FirstOrDefault());
+
+    public Task<IReadOnlyList<PendingCommand>> TakeExpiredAsync(DateTimeOffset now, CancellationToken ct) => Task.FromResult(Take(
+        "DELETE FROM commands WHERE expires <= $x RETURNING body", ("$x", now.ToUnixTimeMilliseconds())));
+
+    private IReadOnlyList<PendingCommand> Take(string sql, params (string, object)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        using var reader = command.ExecuteReader();
+        var taken = new List<PendingCommand>();
+        while (reader.Read()) taken.Add(JsonSerializer.Deserialize<PendingCommand>(reader.GetString(0), Json)!);
+        return taken;
+    }
+
+    private void Forget()
+    {
+        _devices.Clear();
+        _groups.Clear();
+        _byEntity.Clear();
+    }
+
     public ValueTask<bool> PingAsync(CancellationToken ct)
     {
         using var connection = Open();
@@ -140,8 +196,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
         }
         finally
         {
-            _devices.Clear();
-            _groups.Clear();
+            Forget();
         }
         return Task.CompletedTask;
     }
@@ -155,8 +210,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, IDisposable
         command.Parameters.AddWithValue("$p", scope.ServicePath);
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
         var deleted = command.ExecuteNonQuery() > 0;
-        _devices.Clear();
-        _groups.Clear();
+        Forget();
         return Task.FromResult(deleted);
     }
 
