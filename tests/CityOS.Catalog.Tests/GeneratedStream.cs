@@ -10,7 +10,10 @@ public sealed class GeneratedStream(long length, ulong seed = 0x9E3779B97F4A7C15
     private long _position;
 
     /// <summary>The SHA-256 (hex) of the bytes read, once all were read.</summary>
-    public string Sha256 => _position == length ? Convert.ToHexStringLower(_hash.GetCurrentHash()) : throw new InvalidOperationException("Not read to the end.");
+    /// <remarks>Taken when the last byte is read: the content that sends the stream disposes it (and its hash) once sent.</remarks>
+    public string Sha256 => _sha256 ?? throw new InvalidOperationException("Not read to the end.");
+
+    private string? _sha256;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -29,6 +32,7 @@ public sealed class GeneratedStream(long length, ulong seed = 0x9E3779B97F4A7C15
         }
         _hash.AppendData(buffer[..n]);
         _position += n;
+        if (_position == length) _sha256 ??= Convert.ToHexStringLower(_hash.GetCurrentHash());
         return n;
     }
 
@@ -58,6 +62,7 @@ public sealed class MemorySampler : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private bool _disposed;
 
     public MemorySampler()
     {
@@ -92,8 +97,11 @@ public sealed class MemorySampler : IAsyncDisposable
         PeakWorkingSet = Math.Max(PeakWorkingSet, process.WorkingSet64);
     }
 
+    /// <summary>Stops sampling (taking a last sample); a second call does nothing, so a test may stop it before its <c>await using</c> ends.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         Sample();
         await _stop.CancelAsync();
         await _loop;

@@ -234,7 +234,9 @@ public static class CkanActionApi
         {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition()) continue;
+                // IsFormDisposition() is false for a file's part (it has a file name): only the disposition type is checked here.
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)) continue;
                 var key = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 if (disposition.IsFileDisposition())
                 {
