@@ -1,4 +1,5 @@
 using CityOS.Catalog.Ckan;
+using CityOS.Catalog.Dcat;
 using CityOS.Catalog.Files;
 using CityOS.Catalog.Storage;
 using CityOS.Core.Hosting;
@@ -26,7 +27,7 @@ public sealed class CatalogBlockModule : ICityOsBlock
     public void AddHealthChecks(IHealthChecksBuilder checks) =>
         checks.AddPing<ICatalogStore>("catalog", (store, ct) => store.PingAsync(ct));
 
-    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCkanActionApi().MapResourceFiles();
+    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCkanActionApi().MapResourceFiles().MapDcat();
 }
 
 /// <summary>Settings of the catalog (section <c>CityOS:Catalog</c>).</summary>
@@ -48,4 +49,7 @@ public sealed class CatalogOptions
 
     /// <summary>The public address of the site (CKAN's ckan.site_url) for download and DCAT URLs; empty for the request's own.</summary>
     public string SiteUrl { get; set; } = "";
+
+    /// <summary>Datasets in one page of the DCAT catalog (ckanext-dcat's ckanext.dcat.datasets_per_page).</summary>
+    public int DcatDatasetsPerPage { get; set; } = 100;
 }
