@@ -52,4 +52,7 @@ public sealed class CatalogOptions
 
     /// <summary>Datasets in one page of the DCAT catalog (ckanext-dcat's ckanext.dcat.datasets_per_page).</summary>
     public int DcatDatasetsPerPage { get; set; } = 100;
+
+    /// <summary>Entities read from the broker in one page while a live download streams (at most the broker's CityOS:MaxLimit).</summary>
+    public int LivePageSize { get; set; } = 1000;
 }

@@ -160,7 +160,7 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         var now = Now();
         var previous = resource.DeepClone().AsObject();
         var wasUpload = previous["url_type"]?.ToString() == UploadUrlType;
-        var keepsFile = wasUpload && upload is null && (input["url"]?.ToString() is not { Length: > 0 } url || url == previous["url"]?.ToString()
+        var keepsFile = wasUpload && upload is null && input["url_type"]?.ToString() != LiveUrlType && (input["url"]?.ToString() is not { Length: > 0 } url || url == previous["url"]?.ToString()
             || url.EndsWith($"/resource/{id}/download/{Uri.EscapeDataString(previous["url"]?.ToString() ?? "")}", StringComparison.Ordinal));
         foreach (var field in ResourceTextFields) resource.Remove(field);
         ApplyResource(resource, input, package["id"]!.GetValue<string>(), resource["position"]!.GetValue<int>(), now);
@@ -444,6 +444,8 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         resource["size"] = input["size"] is JsonValue size && size.TryGetValue<long>(out var bytes) ? bytes : null;
         resource["state"] = "active";
         resource["url_type"] = input["url_type"]?.ToString();
+        if (resource["url_type"]?.ToString() == LiveUrlType) Live.LiveData.Apply(resource, input);
+        else foreach (var field in Live.LiveData.Fields) resource.Remove(field);
     }
 
     private async Task SaveAsync(string? tenant, JsonObject package, CancellationToken ct)
