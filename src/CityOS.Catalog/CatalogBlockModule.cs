@@ -1,4 +1,6 @@
 using CityOS.Catalog.Ckan;
+using CityOS.Catalog.Dcat;
+using CityOS.Catalog.Files;
 using CityOS.Catalog.Storage;
 using CityOS.Core.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -18,13 +20,14 @@ public sealed class CatalogBlockModule : ICityOsBlock
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section)).ValidateOnStart();
         services.AddSingleton<ICatalogStore, SqliteCatalogStore>();
         services.AddSingleton<CatalogService>();
+        services.AddSingleton<Files.ResourceFiles>();
         services.AddSingleton<CatalogAccess>();
     }
 
     public void AddHealthChecks(IHealthChecksBuilder checks) =>
         checks.AddPing<ICatalogStore>("catalog", (store, ct) => store.PingAsync(ct));
 
-    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCkanActionApi();
+    public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCkanActionApi().MapResourceFiles().MapDcat();
 }
 
 /// <summary>Settings of the catalog (section <c>CityOS:Catalog</c>).</summary>
@@ -37,4 +40,19 @@ public sealed class CatalogOptions
 
     /// <summary>Most rows package_search returns in one page (CKAN's ckan.search.rows_max).</summary>
     public int MaxRows { get; set; } = 1000;
+
+    /// <summary>Most bytes of one uploaded file (resource_create/resource_update's upload, or a streamed PUT/POST); 2 GiB by default.</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Most bytes the uploaded files of one tenant may take in all; 0 for no quota.</summary>
+    public long TenantQuotaBytes { get; set; }
+
+    /// <summary>The public address of the site (CKAN's ckan.site_url) for download and DCAT URLs; empty for the request's own.</summary>
+    public string SiteUrl { get; set; } = "";
+
+    /// <summary>Datasets in one page of the DCAT catalog (ckanext-dcat's ckanext.dcat.datasets_per_page).</summary>
+    public int DcatDatasetsPerPage { get; set; } = 100;
+
+    /// <summary>Entities read from the broker in one page while a live download streams (at most the broker's CityOS:MaxLimit).</summary>
+    public int LivePageSize { get; set; } = 1000;
 }

@@ -3,6 +3,7 @@ using SortKey = CityOS.Catalog.Storage.SortKey;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CityOS.Catalog.Ckan;
+using CityOS.Catalog.Files;
 using CityOS.Catalog.Search;
 using CityOS.Catalog.Storage;
 using CityOS.Core.Security;
@@ -14,8 +15,14 @@ namespace CityOS.Catalog;
 /// The rules of the catalog's actions (CKAN 2.10 semantics): validation with CKAN's messages, the dictionaries CKAN
 /// returns, visibility of private and deleted datasets. Parameters come as the action's JSON dictionary.
 /// </summary>
-public sealed partial class CatalogService(ICatalogStore store, CatalogAccess access, TimeProvider clock, IOptions<CatalogOptions> options)
+public sealed partial class CatalogService(ICatalogStore store, CatalogAccess access, ResourceFiles files, TimeProvider clock, IOptions<CatalogOptions> options)
 {
+    /// <summary>The url_type of a resource whose file was uploaded to the catalog (CKAN's).</summary>
+    public const string UploadUrlType = "upload";
+
+    /// <summary>The url_type of a resource whose data is read from the broker when it is downloaded.</summary>
+    public const string LiveUrlType = "live";
+
     private static readonly string[] PackageTextFields = ["title", "notes", "author", "author_email", "maintainer", "maintainer_email", "url", "version", "license_id", "owner_org"];
     private static readonly string[] ResourceTextFields = ["name", "description", "format", "mimetype", "url", "hash"];
 
@@ -122,13 +129,14 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         };
     }
 
-    public async Task<JsonObject> ResourceCreateAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
+    public async Task<JsonObject> ResourceCreateAsync(string? tenant, CallerIdentity caller, JsonObject input, StagedFile? upload, CancellationToken ct)
     {
         var package = await VisiblePackageAsync(tenant, caller, Required(input, "package_id"), AccessAction.Update, "update package", ct);
         var resources = package["resources"]!.AsArray();
         var now = Now();
         var resource = new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["created"] = now };
         ApplyResource(resource, input, package["id"]!.GetValue<string>(), resources.Count, now);
+        if (upload is not null) ApplyUpload(tenant, resource, upload, now);
         resources.Add(resource);
         package["metadata_modified"] = now;
         await SaveAsync(tenant, package, ct);
@@ -141,15 +149,62 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         return resource.DeepClone().AsObject();
     }
 
-    public async Task<JsonObject> ResourceUpdateAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
+    /// <summary>
+    /// resource_update: replaces the resource's fields. An uploaded file is kept when the dictionary names no other URL (none,
+    /// its file name, or its download URL as resource_show gave it), replaced by <paramref name="upload"/>, and dropped for a link.
+    /// </summary>
+    public async Task<JsonObject> ResourceUpdateAsync(string? tenant, CallerIdentity caller, JsonObject input, StagedFile? upload, CancellationToken ct)
     {
-        var (package, resource) = await ResourceAsync(tenant, caller, Required(input, "id"), AccessAction.Update, "update resource", ct);
+        var id = Required(input, "id");
+        var (package, resource) = await ResourceAsync(tenant, caller, id, AccessAction.Update, "update resource", ct);
         var now = Now();
+        var previous = resource.DeepClone().AsObject();
+        var wasUpload = previous["url_type"]?.ToString() == UploadUrlType;
+        var keepsFile = wasUpload && upload is null && input["url_type"]?.ToString() != LiveUrlType && (input["url"]?.ToString() is not { Length: > 0 } url || url == previous["url"]?.ToString()
+            || url.EndsWith($"/resource/{id}/download/{Uri.EscapeDataString(previous["url"]?.ToString() ?? "")}", StringComparison.Ordinal));
         foreach (var field in ResourceTextFields) resource.Remove(field);
         ApplyResource(resource, input, package["id"]!.GetValue<string>(), resource["position"]!.GetValue<int>(), now);
+        if (upload is not null) ApplyUpload(tenant, resource, upload, now);
+        else if (keepsFile)
+        {
+            foreach (var field in new[] { "url", "url_type", "size", "hash", "last_modified" }) resource[field] = previous[field]?.DeepClone();
+            if (input["mimetype"] is null) resource["mimetype"] = previous["mimetype"]?.DeepClone();
+        }
+        package["metadata_modified"] = now;
+        await SaveAsync(tenant, package, ct);
+        if (wasUpload && upload is null && !keepsFile) files.Delete(tenant, id);
+        return resource.DeepClone().AsObject();
+    }
+
+    /// <summary>Replaces the file of a resource (a streamed PUT): the other fields stay as they are.</summary>
+    public async Task<JsonObject> ResourceFileReplaceAsync(string? tenant, CallerIdentity caller, string packageIdOrName, string id, StagedFile upload, CancellationToken ct)
+    {
+        var (package, resource) = await ResourceOfPackageAsync(tenant, caller, packageIdOrName, id, AccessAction.Update, "update resource", ct);
+        var now = Now();
+        if (upload.ContentType is not null) resource.Remove("mimetype");
+        ApplyUpload(tenant, resource, upload, now);
+        resource["metadata_modified"] = now;
         package["metadata_modified"] = now;
         await SaveAsync(tenant, package, ct);
         return resource.DeepClone().AsObject();
+    }
+
+    /// <summary>The dataset and resource a download URL names, if the caller may read the dataset.</summary>
+    public Task<(JsonObject Package, JsonObject Resource)> DownloadableAsync(string? tenant, CallerIdentity caller, string packageIdOrName, string id, CancellationToken ct) =>
+        ResourceOfPackageAsync(tenant, caller, packageIdOrName, id, AccessAction.Read, "read resource", ct);
+
+    /// <summary>The most bytes one upload of the tenant may have: the upload limit, or less when the tenant's quota is nearly used.</summary>
+    public long UploadLimit(string? tenant)
+    {
+        var limit = options.Value.MaxUploadBytes;
+        if (options.Value.TenantQuotaBytes > 0) limit = Math.Min(limit, Math.Max(0, options.Value.TenantQuotaBytes - files.UsedBytes(tenant)));
+        return limit;
+    }
+
+    /// <summary>Refuses an upload before its body is read when no caller could be allowed it (anonymous, with security on).</summary>
+    public void DemandUploader(CallerIdentity caller)
+    {
+        if (access.Enabled && caller.IsAnonymous) throw CkanException.Unauthorized("Access denied: User  not authorized to upload");
     }
 
     public async Task ResourceDeleteAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
@@ -160,6 +215,7 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         for (var i = 0; i < resources.Count; i++) resources[i]!["position"] = i;
         package["metadata_modified"] = Now();
         await SaveAsync(tenant, package, ct);
+        if (resource["url_type"]?.ToString() == UploadUrlType) files.Delete(tenant, resource["id"]!.GetValue<string>());
     }
 
     public async Task<JsonObject> OrganizationCreateAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
@@ -247,6 +303,40 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         var package = await VisiblePackageAsync(tenant, caller, packageId, action, actionName, ct);
         var resource = package["resources"]!.AsArray().Select(r => r!.AsObject()).First(r => r["id"]!.GetValue<string>() == id);
         return (package, resource);
+    }
+
+    private async Task<(JsonObject Package, JsonObject Resource)> ResourceOfPackageAsync(string? tenant, CallerIdentity caller, string packageIdOrName, string id, AccessAction action, string actionName, CancellationToken ct)
+    {
+        var (package, resource) = await ResourceAsync(tenant, caller, id, action, actionName, ct);
+        if (package["id"]!.GetValue<string>() != packageIdOrName && package["name"]!.GetValue<string>() != packageIdOrName) throw CkanException.NotFound("Resource was not found.");
+        return (package, resource);
+    }
+
+    /// <summary>The fields of an uploaded file, as CKAN sets them: url is the file name (its download URL when shown), size, hash, media type, format.</summary>
+    private void ApplyUpload(string? tenant, JsonObject resource, StagedFile upload, string now)
+    {
+        var fileName = SafeFileName(upload.FileName is { Length: > 0 } given ? given : resource["name"]?.ToString() is { Length: > 0 } name ? name : "file");
+        resource["url"] = fileName;
+        resource["url_type"] = UploadUrlType;
+        resource["size"] = upload.Size;
+        resource["hash"] = upload.Sha256;
+        resource["last_modified"] = now;
+        if (resource["name"]?.ToString() is not { Length: > 0 }) resource["name"] = fileName;
+        if (resource["format"]?.ToString() is not { Length: > 0 }) resource["format"] = Path.GetExtension(fileName).TrimStart('.').ToUpperInvariant();
+        if (resource["mimetype"] is null)
+        {
+            resource["mimetype"] = upload.ContentType is { Length: > 0 } type && type != "application/octet-stream" ? type
+                : MediaTypes.Guess(resource["format"]!.GetValue<string>(), fileName) ?? "application/octet-stream";
+        }
+        files.Commit(tenant, resource["id"]!.GetValue<string>(), upload);
+    }
+
+    /// <summary>The last segment of a client's file name, without characters that would break a URL path or a header.</summary>
+    private static string SafeFileName(string name)
+    {
+        var last = name.Replace('\\', '/').Split('/').Last().Trim();
+        var safe = new string([.. last.Where(c => !char.IsControl(c) && c is not ('"' or '?' or '#' or '%'))]);
+        return safe.Length is > 0 and <= 200 && safe is not ("." or "..") ? safe : "file";
     }
 
     private async Task ApplyAsync(string? tenant, JsonObject package, JsonObject input, bool replace, CancellationToken ct)
@@ -354,6 +444,8 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         resource["size"] = input["size"] is JsonValue size && size.TryGetValue<long>(out var bytes) ? bytes : null;
         resource["state"] = "active";
         resource["url_type"] = input["url_type"]?.ToString();
+        if (resource["url_type"]?.ToString() == LiveUrlType) Live.LiveData.Apply(resource, input);
+        else foreach (var field in Live.LiveData.Fields) resource.Remove(field);
     }
 
     private async Task SaveAsync(string? tenant, JsonObject package, CancellationToken ct)

@@ -8,3 +8,15 @@ public sealed class SecuredCatalogHost : CityOsTestHost
 {
     protected override bool SecurityOn => true;
 }
+
+/// <summary>The real host with small upload limits: 4 KiB a file, 6 KiB of files a tenant.</summary>
+public sealed class SmallUploadsHost : CityOsTestHost
+{
+    protected override string[] Settings => ["--CityOS:Catalog:MaxUploadBytes", "4096", "--CityOS:Catalog:TenantQuotaBytes", "6144"];
+}
+
+/// <summary>The real host with a small DCAT page (2 datasets) and a site title of its own.</summary>
+public sealed class DcatHost : CityOsTestHost
+{
+    protected override string[] Settings => ["--CityOS:Catalog:DcatDatasetsPerPage", "2", "--CityOS:Catalog:SiteTitle", "Kobe open data"];
+}

@@ -4,7 +4,11 @@ using CityOS.Core;
 using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.AspNetCore.Builder;
+using CityOS.Catalog.Files;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -71,14 +75,14 @@ public static class CkanActionApi
             return null;
         });
 
-    private static Task ResourceCreate(HttpContext http, CatalogService catalog) =>
-        RunAsync(http, "resource_create", async (tenant, caller, input, ct) => await catalog.ResourceCreateAsync(tenant, caller, input, ct));
+    private static Task ResourceCreate(HttpContext http, CatalogService catalog, ResourceFiles files) =>
+        RunAsync(http, "resource_create", new UploadBody(catalog, files, Raw: false), async (tenant, caller, input, upload, ct) => await catalog.ResourceCreateAsync(tenant, caller, input, upload, ct));
 
     private static Task ResourceShow(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "resource_show", async (tenant, caller, input, ct) => await catalog.ResourceShowAsync(tenant, caller, input, ct));
 
-    private static Task ResourceUpdate(HttpContext http, CatalogService catalog) =>
-        RunAsync(http, "resource_update", async (tenant, caller, input, ct) => await catalog.ResourceUpdateAsync(tenant, caller, input, ct));
+    private static Task ResourceUpdate(HttpContext http, CatalogService catalog, ResourceFiles files) =>
+        RunAsync(http, "resource_update", new UploadBody(catalog, files, Raw: false), async (tenant, caller, input, upload, ct) => await catalog.ResourceUpdateAsync(tenant, caller, input, upload, ct));
 
     private static Task ResourceDelete(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "resource_delete", async (tenant, caller, input, ct) =>
@@ -113,7 +117,16 @@ public static class CkanActionApi
 
     private delegate Task<JsonNode?> Action(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct);
 
-    private static async Task RunAsync(HttpContext http, string name, Action action)
+    internal delegate Task<JsonNode?> UploadAction(string? tenant, CallerIdentity caller, JsonObject input, StagedFile? upload, CancellationToken ct);
+
+    /// <summary>How an action takes a file: a multipart <c>upload</c> field, or (<paramref name="Raw"/>) the whole request body.</summary>
+    internal sealed record UploadBody(CatalogService Catalog, ResourceFiles Files, bool Raw);
+
+    private static Task RunAsync(HttpContext http, string name, Action action) =>
+        RunAsync(http, name, null, (tenant, caller, input, _, ct) => action(tenant, caller, input, ct));
+
+    /// <summary>Runs an action and answers in CKAN's envelope; with <paramref name="uploads"/> the action may receive a file, streamed to a staging file.</summary>
+    internal static async Task RunAsync(HttpContext http, string name, UploadBody? uploads, UploadAction action)
     {
         var help = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{Prefix}/help_show?name={Uri.EscapeDataString(name)}";
         JsonObject envelope;
@@ -121,10 +134,24 @@ public static class CkanActionApi
         try
         {
             var tenant = Tenancy.FromRequest(http.Request);
-            var input = await ReadInputAsync(http.Request, http.RequestAborted);
-            var result = await action(tenant, http.Caller(), input, http.RequestAborted);
-            envelope = new JsonObject { ["help"] = help, ["success"] = true, ["result"] = result };
+            var (input, upload) = await ReadInputAsync(http, tenant, uploads, http.RequestAborted);
+            using (upload)
+            {
+                var result = await action(tenant, http.Caller(), input, upload, http.RequestAborted);
+                ResourceUrls.Absolutize(result, ResourceUrls.SiteUrl(http));
+                envelope = new JsonObject { ["help"] = help, ["success"] = true, ["result"] = result };
+            }
             status = StatusCodes.Status200OK;
+        }
+        catch (FileTooLargeException error)
+        {
+            envelope = new JsonObject { ["help"] = help, ["success"] = false, ["error"] = CkanException.TooLarge(error.MaxBytes).ToJson() };
+            status = StatusCodes.Status413PayloadTooLarge;
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            envelope = new JsonObject { ["help"] = help, ["success"] = false, ["error"] = CkanException.TooLarge(http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0).ToJson() };
+            status = StatusCodes.Status413PayloadTooLarge;
         }
         catch (CkanException error)
         {
@@ -143,19 +170,37 @@ public static class CkanActionApi
         await writer.FlushAsync(http.RequestAborted);
     }
 
-    /// <summary>The action's parameters: the query string, and a POST's JSON or form body over it.</summary>
-    private static async Task<JsonObject> ReadInputAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// The action's parameters: the query string, and a POST's JSON, form or multipart body over it. A multipart body's
+    /// <c>upload</c> file (or, for a raw upload, the whole body) is streamed to a staging file when the action takes one.
+    /// </summary>
+    private static async Task<(JsonObject Input, StagedFile? Upload)> ReadInputAsync(HttpContext http, string? tenant, UploadBody? uploads, CancellationToken ct)
     {
+        var request = http.Request;
         var input = new JsonObject();
         foreach (var (key, values) in request.Query) input[key] = values.Count == 1 ? JsonValue.Create(values[0]) : new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
-        if (!HttpMethods.IsPost(request.Method)) return input;
+        if (uploads is not null && (uploads.Raw || request.HasFormContentType))
+        {
+            uploads.Catalog.DemandUploader(http.Caller());
+            var limit = uploads.Catalog.UploadLimit(tenant);
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit + MultipartOverheadBytes;
+            if (uploads.Raw)
+            {
+                var fileName = input["filename"]?.ToString() ?? (ContentDispositionHeaderValue.TryParse(request.Headers.ContentDisposition.ToString(), out var disposition)
+                    ? HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value : null);
+                return (input, await uploads.Files.StageAsync(tenant, request.Body, limit, fileName, request.ContentType, ct));
+            }
+            if (request.GetMultipartBoundary() is { Length: > 0 } boundary) return await ReadMultipartAsync(request, boundary, tenant, input, uploads, limit, ct);
+        }
+        if (!HttpMethods.IsPost(request.Method)) return (input, null);
+        if (request.GetMultipartBoundary() is { Length: > 0 } fields) return await ReadMultipartAsync(request, fields, tenant, input, null, 0, ct);
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(ct);
             foreach (var (key, values) in form) input[key] = values.ToString();
-            return input;
+            return (input, null);
         }
-        if (request.ContentLength == 0) return input;
+        if (request.ContentLength == 0) return (input, null);
         JsonNode? body;
         try
         {
@@ -165,13 +210,68 @@ public static class CkanActionApi
         {
             throw CkanException.Invalid("__body", "Could not parse the request body as JSON");
         }
-        if (body is null) return input;
+        if (body is null) return (input, null);
         if (body is not JsonObject dictionary) throw CkanException.Invalid("__body", "The request body must be a JSON dictionary");
         foreach (var (key, value) in dictionary.ToArray())
         {
             dictionary.Remove(key);
             input[key] = value;
         }
-        return input;
+        return (input, null);
+    }
+
+    /// <summary>Room for a multipart body's boundaries and fields beside the file it carries.</summary>
+    private const long MultipartOverheadBytes = 1024 * 1024;
+
+    private const int MaxFieldBytes = 256 * 1024;
+
+    /// <summary>A multipart/form-data body read section by section: fields as strings, the <c>upload</c> file streamed to a staging file (other files are skipped).</summary>
+    private static async Task<(JsonObject, StagedFile?)> ReadMultipartAsync(HttpRequest request, string boundary, string? tenant, JsonObject input, UploadBody? uploads, long limit, CancellationToken ct)
+    {
+        var reader = new MultipartReader(boundary, request.Body);
+        StagedFile? upload = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                // IsFormDisposition() is false for a file's part (it has a file name): only the disposition type is checked here.
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)) continue;
+                var key = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (disposition.IsFileDisposition())
+                {
+                    if (uploads is null || key != "upload" || upload is not null)
+                    {
+                        await section.Body.CopyToAsync(Stream.Null, ct);
+                        continue;
+                    }
+                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                    upload = await uploads.Files.StageAsync(tenant, section.Body, limit, fileName, section.ContentType, ct);
+                    continue;
+                }
+                var value = await ReadFieldAsync(section.Body, ct);
+                input[key] = value;
+            }
+            return (input, upload);
+        }
+        catch
+        {
+            upload?.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)
+    {
+        using var reader = new StreamReader(body, System.Text.Encoding.UTF8);
+        var buffer = new char[4096];
+        var text = new System.Text.StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer, ct)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > MaxFieldBytes) throw CkanException.Invalid("__body", $"A form field is longer than {MaxFieldBytes} characters");
+        }
+        return text.ToString();
     }
 }

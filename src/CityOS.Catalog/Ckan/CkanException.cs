@@ -31,6 +31,10 @@ public sealed class CkanException : Exception
 
     public static CkanException Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>An upload larger than the limit (CKAN reports it on the upload field; the status is 413).</summary>
+    public static CkanException TooLarge(long maxBytes) =>
+        new("Validation Error", 413, $"upload: File upload too large", new Dictionary<string, string[]> { ["upload"] = [$"File upload too large: at most {maxBytes} bytes"] });
+
     /// <summary>A malformed search (q, fq, sort, facet.field), as CKAN's Solr errors are reported.</summary>
     public static CkanException SearchError(string message) => new("Search Query Error", 409, message);
 

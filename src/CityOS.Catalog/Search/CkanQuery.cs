@@ -9,6 +9,9 @@ public sealed record TextNode(string Text) : QueryNode;
 /// <summary><c>field:value</c> (tags:river, organization:kobe, res_format:CSV).</summary>
 public sealed record FieldNode(string Field, string Value) : QueryNode;
 
+/// <summary><c>metadata_modified:[2024-01-01 TO *]</c>: a date range (a null end is open), each end inclusive or not; ends as stored (yyyy-MM-ddTHH:mm:ss.ffffff, UTC).</summary>
+public sealed record RangeNode(string Field, string? From, string? To, bool FromInclusive, bool ToInclusive) : QueryNode;
+
 public sealed record AndNode(IReadOnlyList<QueryNode> Parts) : QueryNode;
 
 public sealed record OrNode(IReadOnlyList<QueryNode> Parts) : QueryNode;
@@ -98,6 +101,11 @@ public static class CkanQuery
                 return inner;
             }
             if (text[_at] == '"') return new TextNode(ReadPhrase());
+            foreach (var field in RangeFields)
+            {
+                var next = _at + field.Length + 1;
+                if (next < text.Length && string.CompareOrdinal(text, _at, field + ":", 0, field.Length + 1) == 0 && text[next] is '[' or '{') return ReadRange(field, next);
+            }
             var word = ReadWord();
             var colon = word.IndexOf(':', StringComparison.Ordinal);
             if (colon > 0 && CkanQuery.Fields.Contains(word[..colon]))
@@ -110,6 +118,29 @@ public static class CkanQuery
             }
             if (colon > 0) throw new FormatException($"Unknown field '{word[..colon]}' in the query.");
             return new TextNode(word);
+        }
+
+        private static readonly string[] RangeFields = ["metadata_modified", "metadata_created"];
+
+        /// <summary>Solr's range <c>[from TO to]</c> (inclusive) or <c>{from TO to}</c> (exclusive); <c>*</c> and <c>NOW</c> leave an end open.</summary>
+        private RangeNode ReadRange(string field, int open)
+        {
+            var close = text.IndexOfAny([']', '}'], open);
+            if (close < 0) throw new FormatException($"The range of '{field}' is not closed.");
+            var ends = text[(open + 1)..close].Split(" TO ", StringSplitOptions.TrimEntries);
+            if (ends.Length != 2) throw new FormatException($"The range of '{field}' must be '[from TO to]'.");
+            _at = close + 1;
+            return new RangeNode(field, End(ends[0]), End(ends[1]), text[open] == '[', text[close] == ']');
+
+            string? End(string value)
+            {
+                if (value is "*" or "NOW") return null;
+                if (!DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+                {
+                    throw new FormatException($"'{value}' in the range of '{field}' is not a date.");
+                }
+                return at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", System.Globalization.CultureInfo.InvariantCulture);
+            }
         }
 
         private string ReadPhrase()

@@ -317,6 +317,7 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
             AllNode => "1",
             TextNode text => Text(text.Text, null),
             FieldNode field => Field(field),
+            RangeNode range => Range(range),
             AndNode and => "(" + string.Join(" AND ", and.Parts.Select(Condition)) + ")",
             OrNode or => "(" + string.Join(" OR ", or.Parts.Select(Condition)) + ")",
             NotNode not => "NOT " + Condition(not.Part),
@@ -360,6 +361,14 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
 
         private static string Like(string text) =>
             "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+
+        private string Range(RangeNode range)
+        {
+            var column = range.Field == "metadata_created" ? "p.metadata_created" : "p.metadata_modified";
+            var from = range.From is null ? "1" : $"{column} {(range.FromInclusive ? ">=" : ">")} {Add(range.From)}";
+            var to = range.To is null ? "1" : $"{column} {(range.ToInclusive ? "<=" : "<")} {Add(range.To)}";
+            return $"({from} AND {to})";
+        }
 
         private string Field(FieldNode field) => field.Field switch
         {
