@@ -1,5 +1,7 @@
 using CityOS.Core.Hosting;
 using CityOS.Core.Http;
+using CityOS.Core.Context;
+using CityOS.Portal.Explorer;
 using CityOS.Portal.Http;
 using CityOS.Portal.Session;
 using Microsoft.AspNetCore.Http;
@@ -24,6 +26,11 @@ public sealed class PortalBlockModule : ICityOsBlock
         services.AddCityOsHttpEdge();
         services.AddSingleton<SelfAddress>();
         services.AddPortalAuthentication();
+        services.AddHttpClient(TemporalHistory.ClientName);
+        services.AddSingleton<TemporalHistory>();
+        services.AddSingleton<LiveChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveChanges>());
+        services.AddContextChangeConsumer(LiveChanges.Consumer);
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "cityos_portal_csrf";
@@ -42,5 +49,6 @@ public sealed class PortalBlockModule : ICityOsBlock
     {
         routes.MapApiReference();
         routes.MapPortalPages();
+        routes.MapExplorerPages();
     }
 }

@@ -11,7 +11,7 @@ internal static class NodeTool
         return await NodeScript.RunAsync(JsDirectory, script, arguments);
     }
 
-    private static string TestProjectDirectory
+    public static string TestProjectDirectory
     {
         get
         {

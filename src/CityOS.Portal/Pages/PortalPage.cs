@@ -53,6 +53,7 @@ public sealed class PortalPage
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{E(title)} — {E(T.SiteName)}</title>
+            <link rel="icon" href="{PortalRoutes.Assets}favicon.svg" type="image/svg+xml">
             <link rel="stylesheet" href="{PortalRoutes.Assets}portal.css">
             {string.Concat(scripts.Select(s => $"<script src=\"{PortalRoutes.Assets}{E(s)}\" defer></script>"))}
             </head>
