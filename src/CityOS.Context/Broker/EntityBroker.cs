@@ -59,6 +59,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         {
             throw mapped;
         }
+        if (request.OrderBy is { } orderBy) page = EntityOrdering.Page(page, orderBy, request, terms);
         return access.IsUnrestricted(Core.Security.AccessAction.Read) ? page : page with { Entities = page.Entities.Select(e => access.Visible(e)!).ToList() };
     }
 

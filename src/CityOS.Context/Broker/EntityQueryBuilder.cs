@@ -28,6 +28,9 @@ public sealed class QueryRequest
     public int Offset { get; init; }
     public bool Count { get; init; }
 
+    /// <summary>orderBy (4.23, V1.9.1): the members to sort the result by, each ascending or descending; null keeps the broker's order.</summary>
+    public IReadOnlyList<OrderKey>? OrderBy { get; init; }
+
     public bool IsEmpty => Selectors.Count == 0 && Attrs is null && Q is null && Geo is null && ScopeQ is null;
 }
 
@@ -62,9 +65,10 @@ public sealed class EntityQueryBuilder
             Geo = geo is null ? null : new GeoFilter(geo, terms.ExpandTerm(geo.GeoProperty)),
             Readable = access.Scope(AccessAction.Read),
             Order = geo is { Georel: "near" } ? EntityOrder.Distance : EntityOrder.Insertion,
-            Limit = request.Limit,
-            Offset = request.Offset,
-            Count = request.Count,
+            // An ordered query sorts the whole result (up to OrderedQueryLimit entities) and pages it afterwards.
+            Limit = request.OrderBy is null ? request.Limit : EntityOrdering.Limit,
+            Offset = request.OrderBy is null ? request.Offset : 0,
+            Count = request.Count || request.OrderBy is not null,
         };
     }
 

@@ -113,6 +113,28 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.All(result, e => Assert.Equal(["id", "type", "name"], e!.AsObject().Select(p => p.Key)));
     }
 
+    /// <summary>orderBy (4.23, V1.9.1): by attribute, sub-attribute, id and type, ascending or descending, several keys, then paged.</summary>
+    [Fact]
+    public async Task OrderBy_sorts_the_whole_result_before_the_page_is_cut()
+    {
+        var tenant = "orderby" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var (n, name, rank) in new[] { (2, "B", 2), (1, "A", 1), (3, "C", 3), (4, "", 0) })
+        {
+            var attribute = name.Length == 0 ? "" : $$$""", "name": {"type": "Property", "value": "{{{name}}}", "rank": {"type": "Property", "value": {{{rank}}}}}""";
+            var created = await _client.SendAsync(Request(HttpMethod.Post, "/ngsi-ld/v1/entities", Json($$$"""{"id": "urn:ngsi-ld:Hall:{{{n}}}", "type": "Hall"{{{attribute}}}}"""), tenant));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        string[] Halls(params int[] n) => n.Select(i => $"urn:ngsi-ld:Hall:{i}").ToArray();
+
+        Assert.Equal(Halls(1, 2, 3, 4), (await _client.QueryAsync("type=Hall&orderBy=name", tenant)).Ids());
+        Assert.Equal(Halls(3, 2, 1, 4), (await _client.QueryAsync("type=Hall&orderBy=name;desc", tenant)).Ids());
+        Assert.Equal(Halls(3, 2, 1, 4), (await _client.QueryAsync("type=Hall&orderBy=type;asc,name.rank;desc", tenant)).Ids());
+        Assert.Equal(Halls(1, 2, 3, 4), (await _client.QueryAsync("type=Hall&orderBy=id", tenant)).Ids());
+        Assert.Equal(Halls(2, 1), (await _client.QueryAsync("type=Hall&orderBy=id;desc&limit=2&offset=2", tenant)).Ids());
+        var bad = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Hall&orderBy=name;sideways", tenant: tenant));
+        await bad.AssertProblemAsync(400, "BadRequestData");
+    }
+
     [Fact]
     public async Task Paging_with_limit_offset_count_and_link_headers()
     {

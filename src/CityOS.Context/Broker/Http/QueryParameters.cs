@@ -33,6 +33,7 @@ public static class QueryParameters
             Limit = Limit(query, settings),
             Offset = Offset(query),
             Count = Flag(query, "count"),
+            OrderBy = Text(query, "orderBy") is { } orderBy ? EntityOrdering.Parse(orderBy) : null,
         };
         CheckAttributeNames(request.Attrs);
         if (IsTooBroad(request) && !Flag(query, "local"))
