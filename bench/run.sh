@@ -11,7 +11,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 
 for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
 data=$(mktemp -d)
-bare_port=5080; cityos_port=5026
+bare_port=${BENCH_BARE_PORT:-5080}; cityos_port=${BENCH_PORT:-5026}
 dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll $bare_port & bare_pid=$!
 dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $cityos_port --data "$data" \
   --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
@@ -44,7 +44,7 @@ run() {
   cat bench/lua/threads.lua "bench/lua/$3" bench/lua/report.lua >"$script"
   local header=()
   if [ -n "${6:-}" ]; then header=(-H "$6"); fi
-  local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s "${header[@]}" -s "$script" "$2" 2>&1)
+  local out; out=$(BENCH_ENTITIES=$entities BENCH_PATH="${5:-}" BENCH_API="${BENCH_API:-}" wrk -t2 -c"$4" -d"${duration}s" --timeout 5s "${header[@]}" -s "$script" "$2" 2>&1)
   rm -f "$script"
   echo "$out" | awk '/^RESULT/ {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -67,6 +67,27 @@ scenario() { # KEY LABEL URL SCRIPT CONNECTIONS [PATH] [HEADER]
   results[$1]=$(run "$1" "$3" "$4" "$5" "${6:-}" "${7:-}")
 }
 cityos="http://127.0.0.1:$cityos_port"; bare="http://127.0.0.1:$bare_port"
+# NGSI-v2 beside NGSI-LD (issue 14): retrieve by id and a q query through /v2, each next to its NGSI-LD counterpart
+# measured just before it. BENCH_ONLY=ngsiv2 runs only these (a short run) and prints their table.
+v2_pairs() {
+  scenario ld_retrieve "NGSI-LD retrieve by id (v2 pair)" "$cityos" retrieve.lua 50 /ngsi-ld/v1/entities/
+  scenario v2_retrieve "v2 retrieve by id"               "$cityos" retrieve.lua 50 /v2/entities/
+  BENCH_API=ld scenario ld_query "NGSI-LD type+q query (v2 pair)" "$cityos" range_query.lua 50
+  BENCH_API=v2 scenario v2_query "v2 type+q query"                "$cityos" range_query.lua 50
+}
+v2_rows() {
+  local ld v2 name
+  for name in retrieve query; do
+    read -r ld ld50 ld99 lderr _ <<<"${results[ld_$name]}"; read -r v2 v250 v299 v2err _ <<<"${results[v2_$name]}"
+    printf "| %s | %s/s, p99 %s ms, %s errors | %s/s, p99 %s ms, %s errors | %s %% | ≥ 90 %% |\n" "$name" "$ld" "$ld99" "$lderr" "$v2" "$v299" "$v2err" "$((v2 * 100 / ld))"
+  done
+}
+if [ "${BENCH_ONLY:-}" = ngsiv2 ]; then
+  v2_pairs
+  { echo "NGSI-v2 beside NGSI-LD, $(date -u +%Y-%m-%d), $(nproc) cores, wrk -t2, ${duration}s per scenario, $entities entities."
+    echo; echo "| scenario | NGSI-LD | NGSI-v2 | v2 / LD | target |"; echo "|---|---|---|---|---|"; v2_rows; } | tee bench/results-ngsiv2.md
+  exit 0
+fi
 scenario bare_get   "bare Kestrel GET"          "$bare"   retrieve.lua 50 /entity/
 scenario retrieve   "retrieve by id"            "$cityos" retrieve.lua 50 /ngsi-ld/v1/entities/
 scenario bare_post  "bare Kestrel POST"         "$bare"   create.lua 50 /entities
@@ -86,6 +107,7 @@ patch_recorded=$((history_after - history_before))
 [ "$patch_recorded" -ge "$patch_acknowledged" ] || echo "history lost updates: $patch_acknowledged acknowledged, $patch_recorded recorded" >&2
 scenario query      "type+q query"              "$cityos" query.lua 50
 scenario near       "geo near 500 m"            "$cityos" near.lua 50
+v2_pairs
 
 # The same data with security on (issue 4), measured against security off on an equally fresh process: restart
 # cityos without security and retrieve (warm-up, then measured); register an operator client with the real CLI;
@@ -134,6 +156,7 @@ row() { # LABEL KEY UNIT_MULTIPLIER TARGET BARE_KEY
   row "retrieve by id with a JWT, security on, same data (50 conn.; $((jwt_rps * 100 / plain_rps))% of the row above)" retrieve_jwt 1 "≥ 80% of security off" bare_get
   echo "| seeding ($entities entities, 8 clients x 100/batch) | ${seed_rate} entities/s | | | | | | |"
   echo "| resident memory with $entities entities | $((rss_kb / 1024)) MB | | | | | ≤ 200 MB | |"
+  echo; echo "| NGSI-v2 pair | NGSI-LD | NGSI-v2 | v2 / LD | target |"; echo "|---|---|---|---|---|"; v2_rows
 } | tee bench/results.md
 python3 - "$rss_kb" "$seed_rate" "$patch_recorded" <<PY > bench/results.json
 import json, sys

@@ -14,7 +14,13 @@ public sealed record V2SurfaceMetadata;
 /// </summary>
 public sealed class V2ProblemWriter : IProblemDetailsWriter
 {
-    public bool CanWrite(ProblemDetailsContext context) => context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<V2SurfaceMetadata>() is not null;
+    /// <summary>A /v2 endpoint's error, or that of a /v2 path no endpoint of a block took (404, routing's 405).</summary>
+    public bool CanWrite(ProblemDetailsContext context)
+    {
+        var metadata = context.HttpContext.GetEndpoint()?.Metadata;
+        if (metadata?.GetMetadata<V2SurfaceMetadata>() is not null) return true;
+        return metadata?.GetMetadata<Core.Http.ApiSurfaceMetadata>() is null && context.HttpContext.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal);
+    }
 
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {
