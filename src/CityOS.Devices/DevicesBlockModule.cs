@@ -8,7 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CityOS.Devices;
 
-/// <summary>The IoT agent as the host composes it (<see cref="DevicesBlock"/>): ready when its registry answers and its MQTT broker listens.</summary>
+/// <summary>The IoT agent as the host composes it (<see cref="DevicesBlock"/>): ready when its registry answers, its MQTT broker listens and, when configured, it is subscribed to the external broker.</summary>
 public sealed class DevicesBlockModule : ICityOsBlock
 {
     public string Name => "Devices";
@@ -17,7 +17,8 @@ public sealed class DevicesBlockModule : ICityOsBlock
 
     public void AddHealthChecks(IHealthChecksBuilder checks) => checks
         .AddPing<IDeviceRegistry>("devices", (registry, ct) => registry.PingAsync(ct))
-        .Add(new HealthCheckRegistration("mqtt", sp => sp.GetRequiredService<DeviceMqttBroker>(), failureStatus: null, tags: null));
+        .Add(new HealthCheckRegistration("mqtt", sp => sp.GetRequiredService<DeviceMqttBroker>(), failureStatus: null, tags: null))
+        .Add(new HealthCheckRegistration("mqtt-external", sp => sp.GetRequiredService<ExternalMqttSubscriber>(), failureStatus: null, tags: null));
 
     public void MapRoutes(IEndpointRouteBuilder routes) => routes.MapCityOsDevices();
 }

@@ -19,8 +19,10 @@ public sealed class ExternalMqttSubscriber(IOptions<ExternalMqttOptions> options
 {
     private static readonly string[] Filters = ["/+/+/attrs", "/+/+/attrs/+", "/+/+/cmdexe"];
     private IMqttClient? _client;
+    private volatile bool _subscribed;
 
-    public bool Connected => _client?.IsConnected == true;
+    /// <summary>Whether the agent is connected to the external broker and subscribed to the device topics.</summary>
+    public bool Connected => _subscribed && _client?.IsConnected == true;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,11 +49,13 @@ public sealed class ExternalMqttSubscriber(IOptions<ExternalMqttOptions> options
             {
                 if (!client.IsConnected)
                 {
+                    _subscribed = false;
                     try
                     {
                         var connected = await client.ConnectAsync(connectOptions, stoppingToken);
                         // A persistent session keeps the subscriptions; subscribing again is harmless and covers a broker that lost them.
                         await client.SubscribeAsync(subscribeOptions, stoppingToken);
+                        _subscribed = true;
                         logger.LogInformation("Subscribed to the device topics of MQTT broker {Host}:{Port} (session present: {Present})",
                             settings.Host, settings.Port, connected.IsSessionPresent);
                     }
