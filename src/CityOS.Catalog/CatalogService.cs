@@ -251,7 +251,10 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
     public async Task<JsonObject> OrganizationShowAsync(string? tenant, JsonObject input, CancellationToken ct)
     {
         var organization = await store.FindOrganizationAsync(tenant, Required(input, "id"), ct) ?? throw CkanException.NotFound("Organization was not found.");
-        return await OrganizationWithCountAsync(tenant, organization, ct);
+        var shown = await OrganizationWithCountAsync(tenant, organization, ct);
+        // CKAN's organization_show adds its extras, groups, tags and members; CityOS keeps none of them for an organization.
+        foreach (var list in new[] { "extras", "groups", "tags", "users" }) shown[list] = new JsonArray();
+        return shown;
     }
 
     public async Task<JsonArray> OrganizationListAsync(string? tenant, JsonObject input, CancellationToken ct)
