@@ -107,7 +107,9 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
             throw CkanException.SearchError(error.Message);
         }
         var results = new JsonArray();
-        foreach (var package in page.Results) results.Add(await ShowAsync(tenant, package, ct));
+        // A page's datasets mostly share a few organizations: each is read once.
+        var organizations = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
+        foreach (var package in page.Results) results.Add(await ShowAsync(tenant, package, ct, organizations));
         var facets = new JsonObject();
         var searchFacets = new JsonObject();
         foreach (var (field, counts) in page.Facets)
@@ -251,7 +253,10 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
     public async Task<JsonObject> OrganizationShowAsync(string? tenant, JsonObject input, CancellationToken ct)
     {
         var organization = await store.FindOrganizationAsync(tenant, Required(input, "id"), ct) ?? throw CkanException.NotFound("Organization was not found.");
-        return await OrganizationWithCountAsync(tenant, organization, ct);
+        var shown = await OrganizationWithCountAsync(tenant, organization, ct);
+        // CKAN's organization_show adds its extras, groups, tags and members; CityOS keeps none of them for an organization.
+        foreach (var list in new[] { "extras", "groups", "tags", "users" }) shown[list] = new JsonArray();
+        return shown;
     }
 
     public async Task<JsonArray> OrganizationListAsync(string? tenant, JsonObject input, CancellationToken ct)
@@ -472,10 +477,16 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
     }
 
     /// <summary>The dictionary package_show returns: the stored one with its organization, groups and relationships.</summary>
-    private async Task<JsonObject> ShowAsync(string? tenant, JsonObject stored, CancellationToken ct)
+    private async Task<JsonObject> ShowAsync(string? tenant, JsonObject stored, CancellationToken ct, Dictionary<string, JsonObject?>? organizations = null)
     {
         var package = stored.DeepClone().AsObject();
-        package["organization"] = package["owner_org"]?.GetValue<string>() is { } org && await store.FindOrganizationAsync(tenant, org, ct) is { } organization
+        async Task<JsonObject?> OrganizationAsync(string id)
+        {
+            if (organizations is null) return await store.FindOrganizationAsync(tenant, id, ct);
+            if (!organizations.TryGetValue(id, out var found)) organizations[id] = found = await store.FindOrganizationAsync(tenant, id, ct);
+            return found;
+        }
+        package["organization"] = package["owner_org"]?.GetValue<string>() is { } org && await OrganizationAsync(org) is { } organization
             ? new JsonObject
             {
                 ["id"] = organization["id"]?.DeepClone(),

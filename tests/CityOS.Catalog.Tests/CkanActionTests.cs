@@ -188,6 +188,83 @@ public sealed class CkanActionTests(CatalogHost host) : IClassFixture<CatalogHos
         Assert.True((await Ckan.ResultAsync(host.Client, "site_read")).GetValue<bool>());
     }
 
+    [Theory]
+    [InlineData("package_search", "package_search?q=csv&facet.field=%5B%22tags%22%5D")]
+    [InlineData("organization_show", "organization_show?id=sample-organization")]
+    [InlineData("organization_list", "organization_list")]
+    [InlineData("group_list", "group_list")]
+    [InlineData("tag_list", "tag_list")]
+    [InlineData("license_list", "license_list")]
+    [InlineData("status_show", "status_show")]
+    public async Task Read_actions_answer_the_shape_and_values_of_CKANs_examples(string action, string call)
+    {
+        var tenant = NewTenant();
+        await CreateSampleAsync(tenant);
+        var (status, body) = await Ckan.GetAsync(host.Client, call, tenant);
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        var expected = Ckan.Fixture(action);
+        Ckan.AssertSameShape(expected, body);
+        var (want, got) = (expected["result"]!, body["result"]!);
+        switch (action)
+        {
+            case "package_search":
+                Assert.Equal(1, got["count"]!.GetValue<int>());
+                foreach (var field in new[] { "facets", "search_facets", "sort" }) Assert.True(JsonNode.DeepEquals(want[field], got[field]), $"{field}: {got[field]?.ToJsonString()}");
+                foreach (var field in new[] { "name", "title", "notes", "license_id", "license_title", "isopen", "num_resources", "num_tags", "extras" })
+                {
+                    Assert.True(JsonNode.DeepEquals(want["results"]![0]![field], got["results"]![0]![field]), $"{field}: {got["results"]![0]![field]?.ToJsonString()}");
+                }
+                // A tag's id is the site's own; its name and state are CKAN's.
+                Assert.Equal(want["results"]![0]!["tags"]!.AsArray().Select(t => t!["name"] + "/" + t["state"]), got["results"]![0]!["tags"]!.AsArray().Select(t => t!["name"] + "/" + t["state"]));
+                break;
+            case "organization_show":
+                foreach (var field in new[] { "name", "title", "display_name", "description", "is_organization", "package_count", "type", "state", "approval_status", "users", "extras" })
+                {
+                    Assert.True(JsonNode.DeepEquals(want[field], got[field]), $"{field}: {got[field]?.ToJsonString()}");
+                }
+                break;
+            case "license_list":
+                Assert.All(got.AsArray(), licence => Ckan.AssertSameShape(want[0], licence));
+                Assert.Contains(got.AsArray(), l => l!["id"]!.GetValue<string>() == "cc-by-4.0" && l["url"]!.GetValue<string>() == "https://creativecommons.org/licenses/by/4.0/");
+                break;
+            case "status_show":
+                Assert.StartsWith("2.10", got["ckan_version"]!.GetValue<string>());
+                Assert.Contains("dcat", got["extensions"]!.AsArray().Select(e => e!.GetValue<string>()));
+                break;
+            default:
+                Assert.True(JsonNode.DeepEquals(want, got), got.ToJsonString());
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task Resource_show_answers_the_shape_and_values_of_CKANs_example_and_its_errors()
+    {
+        var tenant = NewTenant();
+        var created = await CreateSampleAsync(tenant);
+        var id = created["resources"]![0]!["id"]!.GetValue<string>();
+        var (status, body) = await Ckan.GetAsync(host.Client, "resource_show?id=" + id, tenant);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var expected = Ckan.Fixture("resource_show");
+        Ckan.AssertSameShape(expected, body);
+        foreach (var field in new[] { "description", "format", "mimetype", "name", "position", "state", "datastore_active", "url_type", "size", "hash" })
+        {
+            Assert.True(JsonNode.DeepEquals(expected["result"]![field], body["result"]![field]), $"{field}: {body["result"]![field]?.ToJsonString()}");
+        }
+        Assert.Equal(created["id"]!.GetValue<string>(), body["result"]!["package_id"]!.GetValue<string>());
+
+        (status, body) = await Ckan.GetAsync(host.Client, "resource_show?id=" + Guid.NewGuid(), tenant);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Ckan.AssertSameShape(Ckan.Fixture("error_not_found"), body);
+        (status, body) = await Ckan.GetAsync(host.Client, "resource_show", tenant);
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("Validation Error", body["error"]!["__type"]!.GetValue<string>());
+        Assert.Equal("Missing value", body["error"]!["id"]![0]!.GetValue<string>());
+        (status, body) = await Ckan.PostAsync(host.Client, "resource_create", new { url = "https://example.org/x.csv" }, tenant);
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("Missing value", body["error"]!["package_id"]![0]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Tenants_are_isolated()
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using CityOS.Identity.Model;
 
 namespace CityOS.Catalog.Tests;
 
@@ -254,5 +255,53 @@ public sealed class DcatTests(DcatHost host) : IClassFixture<DcatHost>
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         Assert.False(string.IsNullOrEmpty(JsonNode.Parse(body)!["detail"]?.GetValue<string>()), body);
+    }
+}
+
+/// <summary>With security on: the DCAT exports and live downloads show each caller what package_show and the broker would.</summary>
+public sealed class OpenDataVisibilityTests(SecuredCatalogHost host) : IClassFixture<SecuredCatalogHost>
+{
+    [Fact]
+    public async Task Private_datasets_are_neither_exported_nor_downloaded_live_for_callers_who_may_not_read_them()
+    {
+        const string tenant = "dcat-visibility";
+        await Ckan.ResultAsync(host.Client, "organization_create", new { name = "city-hall" }, tenant);
+        var open = await Ckan.ResultAsync(host.Client, "package_create", new { name = "open-data", title = "公開データ" }, tenant);
+        var closed = await Ckan.ResultAsync(host.Client, "package_create", new { name = "closed-data", title = "内部データ", @private = true, owner_org = "city-hall" }, tenant);
+        var live = await Ckan.ResultAsync(host.Client, "resource_create", new { package_id = "closed-data", url_type = "live", ngsi_type = "Thing" }, tenant);
+        var openLive = await Ckan.ResultAsync(host.Client, "resource_create", new { package_id = "open-data", url_type = "live", ngsi_type = "Thing" }, tenant);
+        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        var outsider = await host.TokenAsync("dcat-outsider", new TenantMembership("elsewhere", BuiltInRoles.TenantAdmin));
+
+        async Task<(HttpStatusCode Status, string Body)> Get(HttpClient client, string url, string? bearer = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Add("NGSILD-Tenant", tenant);
+            if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            using var response = await client.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await Get(anonymous, "/dataset/open-data.ttl")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Get(anonymous, "/dataset/closed-data.ttl")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Get(anonymous, "/dataset/closed-data.jsonld", outsider)).Status);
+        var (status, body) = await Get(host.Client, "/dataset/closed-data.ttl");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains(new Triple($"{host.BaseAddress.ToString().TrimEnd('/')}/dataset/{closed["id"]}", RdfClient.Dct + "title", "内部データ", "literal", null, RdfClient.Xsd + "string"),
+            await RdfClient.ParseAsync("turtle", body));
+
+        // The harvested catalog holds the public datasets only, whoever asks.
+        foreach (var client in new[] { anonymous, host.Client })
+        {
+            var catalog = await RdfClient.ParseAsync("turtle", (await Get(client, "/catalog.ttl")).Body);
+            var site = host.BaseAddress.ToString().TrimEnd('/');
+            Assert.Equal(new[] { $"{site}/dataset/{open["id"]}" }, catalog.Objects(site, RdfClient.Dcat + "dataset"));
+        }
+
+        // Live data of a private dataset is not read for an anonymous caller; the broker decides the rest (no grant to anonymous callers here).
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Get(anonymous, live["url"]!.GetValue<string>())).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Get(anonymous, live["url"]!.GetValue<string>(), outsider)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Get(host.Client, live["url"]!.GetValue<string>())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Get(anonymous, openLive["url"]!.GetValue<string>())).Status);
     }
 }

@@ -42,6 +42,7 @@ public static class CkanActionApi
         api.MapPost("/organization_create", OrganizationCreate).WithName("ckan_organization_create").WithSummary("Create an organization");
         api.MapMethods("/organization_show", ReadMethods, OrganizationShow).WithName("ckan_organization_show").WithSummary("One organization");
         api.MapMethods("/organization_list", ReadMethods, OrganizationList).WithName("ckan_organization_list").WithSummary("The organizations");
+        api.MapMethods("/group_list", ReadMethods, GroupList).WithName("ckan_group_list").WithSummary("The groups: none, datasets are grouped by organization");
         api.MapMethods("/tag_list", ReadMethods, TagList).WithName("ckan_tag_list").WithSummary("Tags of public datasets");
         api.MapMethods("/license_list", ReadMethods, LicenseList).WithName("ckan_license_list").WithSummary("The licences datasets may name");
         api.MapMethods("/status_show", ReadMethods, StatusShow).WithName("ckan_status_show").WithSummary("Site and version");
@@ -102,6 +103,9 @@ public static class CkanActionApi
 
     private static Task TagList(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "tag_list", async (tenant, _, input, ct) => await catalog.TagListAsync(tenant, input, ct));
+
+    private static Task GroupList(HttpContext http, CancellationToken _) =>
+        RunAsync(http, "group_list", (_, _, _, _) => Task.FromResult<JsonNode?>(new JsonArray()));
 
     private static Task LicenseList(HttpContext http, CancellationToken _) =>
         RunAsync(http, "license_list", (_, _, _, _) => Task.FromResult<JsonNode?>(CatalogService.LicenseList()));

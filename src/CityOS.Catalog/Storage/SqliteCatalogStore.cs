@@ -162,13 +162,27 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         var results = new List<JsonObject>();
         if (search.Rows > 0 && total > search.Start)
         {
-            await using var page = connection.CreateCommand();
-            page.CommandText = $"SELECT p.json FROM packages p WHERE {where} ORDER BY {order}p.seq LIMIT $rows OFFSET $start";
-            sql.Bind(page);
-            page.Parameters.AddWithValue("$rows", search.Rows);
-            page.Parameters.AddWithValue("$start", search.Start);
-            await using var reader = await page.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) results.Add(JsonNode.Parse(reader.GetString(0))!.AsObject());
+            // The page's rows are chosen and ordered first, then only their dictionaries are read: sorting with the
+            // dictionaries (kilobytes each) would make SQLite sort every matching document.
+            var seqs = new List<long>();
+            await using (var page = connection.CreateCommand())
+            {
+                page.CommandText = $"SELECT p.seq FROM packages p WHERE {where} ORDER BY {order}p.seq LIMIT $rows OFFSET $start";
+                sql.Bind(page);
+                page.Parameters.AddWithValue("$rows", search.Rows);
+                page.Parameters.AddWithValue("$start", search.Start);
+                await using var reader = await page.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) seqs.Add(reader.GetInt64(0));
+            }
+            var documents = new Dictionary<long, JsonObject>(seqs.Count);
+            await using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT seq, json FROM packages WHERE seq IN (SELECT value FROM json_each($seqs))";
+                read.Parameters.AddWithValue("$seqs", "[" + string.Join(",", seqs) + "]");
+                await using var reader = await read.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct)) documents[reader.GetInt64(0)] = JsonNode.Parse(reader.GetString(1))!.AsObject();
+            }
+            results.AddRange(seqs.Select(seq => documents[seq]));
         }
 
         var facets = new Dictionary<string, IReadOnlyList<KeyValuePair<string, long>>>(StringComparer.Ordinal);

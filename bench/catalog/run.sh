@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Catalog benchmarks (issue 12), see bench/README.md: package_search over BENCH_DATASETS datasets (wrk, random queries),
+# and a live CSV download of BENCH_ENTITIES entities (rows/s), next to the bare Kestrel endpoint in the same run.
+# Usage: bash bench/catalog/run.sh [seconds=10] [connections=16]   (BENCH_ENTITIES=0: package_search only)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-10}
+connections=${2:-16}
+datasets=${BENCH_DATASETS:-10000}
+entities=${BENCH_ENTITIES:-100000}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
+data=$(mktemp -d)
+bare_port=$(free_port); port=$(free_port)
+dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll "$bare_port" >/dev/null 2>&1 & bare_pid=$!
+dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port "$port" --data "$data" \
+  --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & cityos_pid=$!
+trap 'kill $bare_pid $cityos_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+base="http://127.0.0.1:$port"
+for url in "http://127.0.0.1:$bare_port/entity/x" "$base/health"; do
+  for _ in $(seq 150); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
+done
+
+# wrk_run URL SCRIPT [PATH]: prints "requests/s p50_ms p99_ms errors"
+wrk_run() {
+  local script; script=$(mktemp --suffix .lua)
+  cat bench/lua/threads.lua "$2" bench/lua/report.lua >"$script"
+  local out; out=$(BENCH_PATH="${3:-}" wrk -t2 -c"$connections" -d"${duration}s" --timeout 5s -s "$script" "$1" 2>&1)
+  rm -f "$script"
+  echo "$out" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["non2xx"] }'
+}
+
+echo "creating $datasets datasets..." >&2
+create_rate=$(python3 bench/catalog/seed_datasets.py "$base" "$datasets")
+echo "package_search: warm-up 3 s, then ${duration}s with $connections connections..." >&2
+duration_saved=$duration; duration=3; wrk_run "$base" bench/catalog/search.lua >/dev/null; duration=$duration_saved
+read -r search_rps search_p50 search_p99 search_errors <<<"$(wrk_run "$base" bench/catalog/search.lua)"
+read -r bare_rps bare_p50 bare_p99 _ <<<"$(wrk_run "http://127.0.0.1:$bare_port" bench/lua/retrieve.lua /entity/)"
+
+rows=0; live_seconds=0; rows_per_s=0; seed_rate=0; rss_before=0; rss_after=0
+if [ "$entities" -gt 0 ]; then
+echo "seeding $entities entities for the live CSV..." >&2
+seed_rate=$(python3 bench/seed.py "$base" "$entities")
+curl -sf -H 'Content-Type: application/json' -d '{"name":"sensors-live"}' "$base/api/3/action/package_create" >/dev/null
+live_url=$(curl -sf -H 'Content-Type: application/json' -d '{"package_id":"sensors-live","url_type":"live","ngsi_type":"Sensor"}' \
+  "$base/api/3/action/resource_create" | python3 -c 'import json, sys; print(json.load(sys.stdin)["result"]["url"])')
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
+read -r rows live_seconds <<<"$(python3 - "$live_url" <<'PY'
+import sys, time, urllib.request
+started = time.time()
+with urllib.request.urlopen(sys.argv[1]) as response:
+    lines = sum(1 for _ in response)
+print(lines - 1, f"{time.time() - started:.2f}")
+PY
+)"
+rss_after=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
+rows_per_s=$(python3 -c "print(round($rows / $live_seconds))")
+fi
+
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores (shared), wrk -t2 -c$connections on the same machine, ${duration}s after a 3 s warm-up."
+  echo
+  echo "| scenario | throughput | p50 | p99 | errors | target | bare Kestrel, same run |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| package_search over $datasets datasets, random queries ($connections conn.) | $search_rps/s | $search_p50 ms | $search_p99 ms | $search_errors | p99 ≤ 20 ms | $bare_rps req/s, p99 $bare_p99 ms |"
+  echo "| live CSV download of $rows entities | $rows_per_s rows/s ($live_seconds s) | | | | ≥ 50,000 rows/s | |"
+  echo "| resident memory before / after the live download | $((rss_before / 1024)) / $((rss_after / 1024)) MB | | | | flat | |"
+  echo "| creating datasets (package_create, 8 clients) | $create_rate datasets/s | | | | | |"
+  echo "| seeding entities (upsert, 8 clients x 100) | $seed_rate entities/s | | | | | |"
+} | tee bench/catalog/results.md
