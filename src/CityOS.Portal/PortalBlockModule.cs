@@ -1,6 +1,8 @@
 using CityOS.Core.Hosting;
 using CityOS.Core.Http;
 using CityOS.Core.Context;
+using CityOS.Portal.Admin;
+using CityOS.Portal.Developer;
 using CityOS.Portal.Explorer;
 using CityOS.Portal.Http;
 using CityOS.Portal.Session;
@@ -26,7 +28,8 @@ public sealed class PortalBlockModule : ICityOsBlock
         services.AddCityOsHttpEdge();
         services.AddSingleton<SelfAddress>();
         services.AddPortalAuthentication();
-        services.AddHttpClient(TemporalHistory.ClientName);
+        services.AddHttpClient(SelfApi.ClientName);
+        services.AddSingleton<SelfApi>();
         services.AddSingleton<TemporalHistory>();
         services.AddSingleton<LiveChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveChanges>());
@@ -50,5 +53,7 @@ public sealed class PortalBlockModule : ICityOsBlock
         routes.MapApiReference();
         routes.MapPortalPages();
         routes.MapExplorerPages();
+        routes.MapDeveloperPages();
+        routes.MapAdminPages();
     }
 }

@@ -42,7 +42,7 @@ public static class Svg
         var cx = (west + east) / 2;
         var cy = (south + north) / 2;
         west = cx - span * 0.6; east = cx + span * 0.6; south = cy - span * 0.6; north = cy + span * 0.6;
-        const int size = 400;
+        const int size = 440, Margin = 72;
         double X(double lon) => Margin + (lon - west) * (size - 2 * Margin) / (east - west);
         double Y(double lat) => size - Margin - (lat - south) * (size - 2 * Margin) / (north - south);
         var svg = new StringBuilder();

@@ -126,6 +126,16 @@ public sealed record PortalText
     public required string BadRequest { get; init; }
     public required string FormExpired { get; init; }
 
+    public required string ApiConsole { get; init; }
+    public required string FindApi { get; init; }
+    public required string Try { get; init; }
+    public required string RequestPath { get; init; }
+    public required string RequestBody { get; init; }
+    public required string Send { get; init; }
+    public required string Response { get; init; }
+    public required string ResponseStatus { get; init; }
+    public required string Tag { get; init; }
+
     public static readonly PortalText Ja = new()
     {
         Lang = "ja",
@@ -241,6 +251,15 @@ public sealed record PortalText
         SignInRequired = "このページにはサインインが必要です。",
         BadRequest = "入力に誤りがあります: {0}",
         FormExpired = "フォームの有効期限が切れました。もう一度送信してください。",
+        ApiConsole = "API コンソール",
+        FindApi = "API を探す",
+        Try = "試す",
+        RequestPath = "パスとクエリ",
+        RequestBody = "リクエスト本文 (JSON)",
+        Send = "送信",
+        Response = "レスポンス",
+        ResponseStatus = "ステータス {0}",
+        Tag = "分類",
     };
 
     public static readonly PortalText En = new()
@@ -358,6 +377,15 @@ public sealed record PortalText
         SignInRequired = "This page needs you to sign in.",
         BadRequest = "The input is not right: {0}",
         FormExpired = "The form expired. Please send it again.",
+        ApiConsole = "API console",
+        FindApi = "Find an API",
+        Try = "Try it",
+        RequestPath = "Path and query",
+        RequestBody = "Request body (JSON)",
+        Send = "Send",
+        Response = "Response",
+        ResponseStatus = "Status {0}",
+        Tag = "Group",
     };
 
     public static readonly IReadOnlyList<PortalText> All = [Ja, En];

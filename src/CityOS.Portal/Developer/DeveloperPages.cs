@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityOS.Core;
+using CityOS.Core.Security;
+using CityOS.Portal.Http;
+using CityOS.Portal.Pages;
+using CityOS.Portal.Session;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using static CityOS.Portal.Pages.Html;
+
+namespace CityOS.Portal.Developer;
+
+/// <summary>
+/// The developer portal: the API list (from /openapi/v1.json) with a search, a console that calls an API as the signed-in
+/// user (the server sends the request with the user's token: the token never reaches the page's script), and the
+/// registration of an application's OAuth client (<see cref="IApplicationClients"/>).
+/// </summary>
+public static class DeveloperPages
+{
+    public const string Console = "/portal/apis/console";
+    private static readonly string[] ConsoleMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    public static IEndpointRouteBuilder MapDeveloperPages(this IEndpointRouteBuilder routes)
+    {
+        var pages = routes.MapPortalGroup();
+        pages.MapGet("/apis", ShowApis).WithName("PortalApis");
+        pages.MapGet("/apis/console", ShowConsole).WithName("PortalApiConsole");
+        pages.MapPost("/apis/console", CallApi).WithName("PortalApiCall");
+        pages.MapGet("/apps", ShowApps).WithName("PortalApps");
+        pages.MapPost("/apps", RegisterApp).WithName("PortalRegisterApp");
+        return routes;
+    }
+
+    private static async Task<IResult> ShowApis(HttpContext http, SelfApi api, string? q, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        var t = page.T;
+        var answer = await api.SendAsync(null, HttpMethod.Get, "/openapi/v1.json", null, null, ct);
+        var operations = answer.Ok && JsonNode.Parse(answer.Body) is JsonObject document ? ApiOperations.Of(document) : [];
+        var found = ApiOperations.Matching(operations, q).ToList();
+        var body = new StringBuilder($"""
+            <p>{E(t.ApisIntro)}</p>
+            <p><a href="{ApiReference.Path}">{E(t.OpenReference)}</a> · <a href="/openapi/v1.json">{E(t.OpenApiDocument)}</a></p>
+            <form method="get" action="{PortalRoutes.Apis}" class="row" role="search">
+            <label for="api-search">{E(t.FindApi)}<input id="api-search" name="q" type="text" value="{E(q)}"></label>
+            <button type="submit">{E(t.Filter)}</button>
+            </form>
+            <p>{F(t.Operations, found.Count)}</p>
+            <div class="table-wrap"><table id="operations"><thead><tr><th scope="col">{E(t.Method)}</th><th scope="col">{E(t.Path)}</th><th scope="col">{E(t.Summary)}</th><th scope="col">{E(t.Tag)}</th><th scope="col">{E(t.ApiConsole)}</th></tr></thead><tbody>
+            """);
+        foreach (var o in found)
+        {
+            body.Append($"<tr><td class=\"method\">{E(o.Method)}</td><td><code>{E(o.Path)}</code></td><td>{E(o.Summary)}</td><td>{E(o.Tag)}</td>"
+                + $"<td><a href=\"{Console}?method={Q(o.Method)}&amp;path={Q(o.Path)}\" aria-label=\"{E(t.Try)}: {E(o.Method)} {E(o.Path)}\">{E(t.Try)}</a></td></tr>");
+        }
+        body.Append("</tbody></table></div>");
+        return page.Render(t.ApisTitle, body.ToString());
+    }
+
+    private static async Task<IResult> ShowConsole(HttpContext http, string? method, string? path, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        return page.Render(page.T.ApiConsole, ConsoleForm(page, Method(method), path ?? "/", null, null));
+    }
+
+    private static async Task<IResult> CallApi(HttpContext http, SelfApi api, [FromForm] string? method, [FromForm] string? path, [FromForm] string? tenant, [FromForm] string? body, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        var t = page.T;
+        if (!await page.FormIsValidAsync()) return page.Error(StatusCodes.Status400BadRequest, t.FormExpired);
+        var verb = Method(method);
+        if (path is not { Length: > 0 } || !path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || path.Any(char.IsControl))
+        {
+            return page.Render(t.ApiConsole, ConsoleForm(page, verb, path ?? "", tenant, body, $"<p class=\"error\" role=\"alert\">{F(t.BadRequest, t.RequestPath)}</p>"), StatusCodes.Status400BadRequest);
+        }
+        var answer = await api.SendAsync(page.User, new HttpMethod(verb), path, tenant, verb is "GET" or "DELETE" ? null : body, ct);
+        var shown = answer.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true ? Indented(answer.Body) : answer.Body;
+        var response = $"""
+            <section aria-labelledby="response-title"><h2 id="response-title">{E(t.Response)}</h2>
+            <p id="response-status" class="{(answer.Ok ? "status-ok" : "status-failed")}">{F(t.ResponseStatus, answer.Status)} <code>{E(answer.ContentType)}</code></p>
+            <pre id="response-body" tabindex="0">{E(shown)}</pre></section>
+            """;
+        return page.Render(t.ApiConsole, ConsoleForm(page, verb, path, tenant, body, response));
+    }
+
+    private static string ConsoleForm(PortalPage page, string method, string path, string? tenant, string? body, string after = "")
+    {
+        var t = page.T;
+        var options = string.Concat(ConsoleMethods.Select(m => $"<option{(m == method ? " selected" : "")}>{m}</option>"));
+        return $"""
+            <p><a href="{PortalRoutes.Apis}">{E(t.ApisTitle)}</a></p>
+            <form method="post" action="{Console}" class="stack" id="console">
+            {page.CsrfField()}
+            <label for="method">{E(t.Method)}</label><select id="method" name="method">{options}</select>
+            <label for="path">{E(t.RequestPath)}</label><input id="path" name="path" type="text" value="{E(path)}" required>
+            <label for="console-tenant">{E(t.Tenant)}</label><input id="console-tenant" name="tenant" type="text" value="{E(tenant)}" placeholder="{E(t.DefaultTenant)}">
+            <label for="body">{E(t.RequestBody)}</label><textarea id="body" name="body" rows="6">{E(body)}</textarea>
+            <button type="submit" id="send">{E(t.Send)}</button>
+            </form>
+            {after}
+            """;
+    }
+
+    private static string Method(string? method) =>
+        ConsoleMethods.FirstOrDefault(m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) ?? "GET";
+
+    private static string Indented(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? json;
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static async Task<IResult> ShowApps(HttpContext http, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        if (page.User is null) return page.SignInFirst();
+        return page.Render(page.T.AppsTitle, AppForm(page, null, null, false));
+    }
+
+    private static async Task<IResult> RegisterApp(HttpContext http, [FromForm] string? name, [FromForm] string? redirectUri, [FromForm] string? confidential, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        var t = page.T;
+        if (page.User is null) return page.SignInFirst();
+        if (!await page.FormIsValidAsync()) return page.Error(StatusCodes.Status400BadRequest, t.FormExpired);
+        var isConfidential = confidential is "on" or "true";
+        RegisteredApplicationClient registered;
+        try
+        {
+            if (name is not { Length: > 0 } || redirectUri is not { Length: > 0 }) throw NgsiLdException.BadRequest($"{t.AppName}, {t.RedirectUri}");
+            registered = await http.RequestServices.GetRequiredService<IApplicationClients>()
+                .RegisterAsync(new ApplicationClientDraft(null, name, [redirectUri], [], isConfidential), ct);
+        }
+        catch (NgsiLdException e)
+        {
+            return page.Render(t.AppsTitle, $"<p class=\"error\" role=\"alert\">{F(t.BadRequest, e.Message)}</p>" + AppForm(page, name, redirectUri, isConfidential), StatusCodes.Status400BadRequest);
+        }
+        var secret = registered.Secret is { } s
+            ? $"<dt>{E(t.ClientSecret)}</dt><dd><code id=\"client-secret\">{E(s)}</code></dd>"
+            : "";
+        var notice = $"""
+            <div class="notice" role="status"><h2>{E(t.AppRegistered)}</h2>
+            <dl><dt>{E(t.AppName)}</dt><dd>{E(registered.Client.Name)}</dd><dt>{E(t.ClientId)}</dt><dd><code id="client-id">{E(registered.Client.ClientId)}</code></dd>
+            <dt>{E(t.Kind)}</dt><dd>{E(registered.Client.Confidential ? t.ConfidentialClient : t.PublicClient)}</dd>{secret}
+            <dt>{E(t.RedirectUri)}</dt><dd><code>{E(string.Join(" ", registered.Client.RedirectUris))}</code></dd></dl>
+            {(registered.Secret is null ? "" : $"<p>{E(t.SecretOnce)}</p>")}</div>
+            """;
+        return page.Render(t.AppsTitle, notice + AppForm(page, null, null, false));
+    }
+
+    private static string AppForm(PortalPage page, string? name, string? redirectUri, bool confidential)
+    {
+        var t = page.T;
+        return $"""
+            <p>{E(t.AppsIntro)}</p>
+            <h2>{E(t.RegisterApp)}</h2>
+            <form method="post" action="{PortalRoutes.Apps}" class="stack" id="register-app">
+            {page.CsrfField()}
+            <label for="app-name">{E(t.AppName)}</label><input id="app-name" name="name" type="text" value="{E(name)}" required>
+            <label for="redirect-uri">{E(t.RedirectUri)}</label><input id="redirect-uri" name="redirectUri" type="url" value="{E(redirectUri)}" required aria-describedby="redirect-hint">
+            <p class="hint" id="redirect-hint">{E(t.RedirectUriHint)}</p>
+            <label class="check"><input type="checkbox" name="confidential" id="confidential"{(confidential ? " checked" : "")}> {E(t.AppConfidential)}</label>
+            <button type="submit">{E(t.Register)}</button>
+            </form>
+            """;
+    }
+}

@@ -1,0 +1,76 @@
+using CityOS.Core.Security;
+using CityOS.Identity.Model;
+using static Microsoft.Playwright.Assertions;
+
+namespace CityOS.Portal.Tests.Browser;
+
+/// <summary>A developer in Chromium finds an API, calls it from the console as themselves, and registers an application.</summary>
+public class DeveloperTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
+{
+    [Fact]
+    public async Task A_developer_finds_an_api_and_calls_it_from_the_console_with_their_own_rights()
+    {
+        using (var create = new HttpRequestMessage(HttpMethod.Post, "/ngsi-ld/v1/entities")
+        {
+            Content = new StringContent("""{"id": "urn:ngsi-ld:Bus:route-7", "type": "Bus", "speed": {"type": "Property", "value": 31}}""", System.Text.Encoding.UTF8, "application/json"),
+        })
+        {
+            create.Headers.Add("NGSILD-Tenant", "dev-town");
+            Assert.True((await browser.Client.SendAsync(create)).IsSuccessStatusCode);
+        }
+        var account = await browser.AccountAsync("kenji", "Kenji Sato", new TenantMembership("dev-town", BuiltInRoles.Operator));
+        await using var tab = await browser.OpenAsync("en");
+        await tab.SignInAsync(account);
+        await tab.GoAsync("/portal/apis");
+        await tab.CheckAsync("apis");
+        await tab.Page.Locator("#api-search").FillAsync("query entities");
+        await tab.Page.Locator("main button[type=submit]").ClickAsync();
+        await Expect(tab.Page.Locator("#operations tbody tr", new() { HasText = "/ngsi-ld/v1/entities" }).First).ToBeVisibleAsync();
+        Assert.True(await tab.Page.Locator("#operations tbody tr").CountAsync() < 20);
+
+        await tab.Page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Try it: GET /ngsi-ld/v1/entities", Exact = true }).ClickAsync();
+        await Expect(tab.Page.Locator("#path")).ToHaveValueAsync("/ngsi-ld/v1/entities");
+        await tab.CheckAsync("api-console");
+        await tab.Page.Locator("#path").FillAsync("/ngsi-ld/v1/entities?type=Bus");
+        await tab.Page.Locator("#console-tenant").FillAsync("dev-town");
+        await tab.Page.Locator("#send").ClickAsync();
+        await Expect(tab.Page.Locator("#response-status")).ToContainTextAsync("200");
+        await Expect(tab.Page.Locator("#response-body")).ToContainTextAsync("urn:ngsi-ld:Bus:route-7");
+        await tab.AssertAccessibleAsync("api-console with a response");
+
+        // The console calls as the user: in a tenant where the user holds no role, the broker refuses.
+        await tab.Page.Locator("#console-tenant").FillAsync("other-town");
+        await tab.Page.Locator("#send").ClickAsync();
+        await Expect(tab.Page.Locator("#response-status")).ToContainTextAsync("403");
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task A_developer_registers_an_application_and_sees_its_credentials_once()
+    {
+        var account = await browser.AccountAsync("emi", "Emi Ito");
+        await using var tab = await browser.OpenAsync("ja");
+        await tab.GoAsync("/portal/apps");
+        Assert.Contains("/identity/", tab.Page.Url);
+        await tab.Page.Locator("input[name=username]").FillAsync(account.Username);
+        await tab.Page.Locator("input[name=password]").FillAsync(account.Password);
+        await tab.Page.Locator("button[type=submit]").ClickAsync();
+        await tab.Page.WaitForURLAsync(u => u.Contains("/portal/apps", StringComparison.Ordinal));
+        await tab.CheckAsync("apps");
+
+        await tab.Page.Locator("#app-name").FillAsync("バス接近情報");
+        await tab.Page.Locator("#redirect-uri").FillAsync("https://bus.example.jp/callback");
+        await tab.Page.Locator("#confidential").CheckAsync();
+        await tab.Page.Locator("#register-app button[type=submit]").ClickAsync();
+        var clientId = (await tab.Page.Locator("#client-id").TextContentAsync())!;
+        await Expect(tab.Page.Locator("#client-secret")).Not.ToBeEmptyAsync();
+        await tab.AssertAccessibleAsync("apps after registration");
+
+        var registered = await browser.Services.GetRequiredService<IApplicationClients>().FindAsync(clientId, CancellationToken.None);
+        Assert.NotNull(registered);
+        Assert.Equal("バス接近情報", registered.Name);
+        Assert.True(registered.Confidential);
+        Assert.Equal(["https://bus.example.jp/callback"], registered.RedirectUris);
+        tab.AssertNoErrors();
+    }
+}
