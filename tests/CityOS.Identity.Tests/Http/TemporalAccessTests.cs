@@ -23,6 +23,8 @@ public sealed class TemporalAccessTests(SecuredBrokerFixture fixture) : IClassFi
     [Fact]
     public async Task Attrs_count_and_timerel_apply_only_to_attributes_the_caller_may_read()
     {
+        // timerel=after includes timeAt itself (ETSI GS CIM 009 4.11): the boundary lies after the fixture's own writes.
+        fixture.Host.Clock.Advance(TimeSpan.FromMinutes(1));
         var since = fixture.Host.Clock.Now.ToString("yyyy-MM-dd'T'HH':'mm':'ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         fixture.Host.Clock.Advance(TimeSpan.FromMinutes(1));
         var patch = await fixture.SendAsync("system-admin", HttpMethod.Patch, $"/ngsi-ld/v1/entities/{SecuredBrokerFixture.Spot}/attrs",
