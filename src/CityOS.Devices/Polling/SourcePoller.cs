@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 using CityOS.Core;
 using CityOS.Core.Context;
 using CityOS.Core.Outbound;
-using CityOS.Core.Security;
 using CityOS.Devices.Import;
+using CityOS.Devices.Services;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -204,7 +204,8 @@ public sealed partial class SourcePoller : BackgroundService
             if (total > limit) throw new IOException($"the answer is larger than {limit} bytes");
         });
         var format = ImportSources.Format(source.Format, mediaType, url.AbsolutePath);
-        var call = new ContextCall(PollerCaller(source.Tenant), source.Tenant);
+        // Polls write as the platform's own agent in the source's tenant, as the IoT agent does for devices.
+        var call = MeasureIngest.AgentCall(source.Tenant, PollerSubject);
         if (source.RecordsPath is null)
         {
             await _imports.RunAsync(job, call, bounded, format, mapping, ct);
@@ -218,13 +219,6 @@ public sealed partial class SourcePoller : BackgroundService
         array.Position = 0;
         await _imports.RunAsync(job, call, array, ImportFormat.Json, mapping, ct);
     }
-
-    /// <summary>Polls write as the platform's own agent in the source's tenant, as the IoT agent does for devices.</summary>
-    private static CallerIdentity PollerCaller(string? tenant) => new()
-    {
-        Subject = PollerSubject,
-        TenantRoles = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { [SecurityTenants.Key(tenant)] = ["tenant-admin"] },
-    };
 
     public override void Dispose()
     {

@@ -46,7 +46,7 @@ public sealed class DeviceCommands(
                 foreach (var command in device.Commands) entity[command.Name] = new JsonObject { ["type"] = "Property", ["value"] = "" };
                 return entity;
             }).ToList();
-            var result = await writer.UpsertBatchAsync(new ContextCall(MeasureIngest.AgentCaller(tenant.Key), tenant.Key), entities, update: true, ct);
+            var result = await writer.UpsertBatchAsync(MeasureIngest.AgentCall(tenant.Key), entities, update: true, ct);
             if (result.Errors.Count > 0)
                 throw new IotAgentException(503, "ENTITY_GENERIC_ERROR", "The command attributes could not be written: " + result.Errors[0].Error.Detail);
         }
@@ -184,7 +184,7 @@ public sealed class DeviceCommands(
             [command.Name + "_status"] = new JsonObject { ["type"] = "Property", ["value"] = status, ["observedAt"] = now },
             [command.Name + "_info"] = new JsonObject { ["type"] = "Property", ["value"] = info, ["observedAt"] = now },
         };
-        var result = await writer.UpsertBatchAsync(new ContextCall(MeasureIngest.AgentCaller(command.Scope.Tenant), command.Scope.Tenant), [entity], update: true, ct);
+        var result = await writer.UpsertBatchAsync(MeasureIngest.AgentCall(command.Scope.Tenant), [entity], update: true, ct);
         if (result.Errors.Count > 0)
             logger.LogWarning("The status {Status} of command {Command} of {Entity} could not be written: {Error}", status, command.Name, command.EntityId, result.Errors[0].Error.Detail);
     }

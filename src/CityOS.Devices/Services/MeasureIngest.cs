@@ -16,6 +16,8 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
     /// <summary>The role the agent writes with in a device's tenant: the apikey of a group provisioned there is the device's credential.</summary>
     public const string AgentRole = "tenant-admin";
 
+    private const string AgentSubject = "cityos-iot-agent";
+
     /// <param name="resource">The HTTP resource the measure came to (/iot/json, /iot/d), or null for MQTT.</param>
     /// <param name="scope">The tenant and path the request named, or null when it named none (MQTT, plain HTTP devices).</param>
     public async Task<Device> IngestAsync(string? resource, string apikey, string deviceId, IReadOnlyList<MeasureGroup> groups, ServiceScope? scope,
@@ -24,8 +26,7 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
         var arrival = clock.GetUtcNow();
         var device = await ResolveAsync(resource, apikey, deviceId, scope, ct);
         var entity = MeasureMapper.ToEntity(device, groups, arrival);
-        var call = new ContextCall(AgentCaller(device.Scope.Tenant), device.Scope.Tenant);
-        var result = await writer.UpsertBatchAsync(call, [entity], update: true, ct);
+        var result = await writer.UpsertBatchAsync(AgentCall(device.Scope.Tenant), [entity], update: true, ct);
         if (result.Errors.Count > 0)
         {
             var error = result.Errors[0].Error;
@@ -64,9 +65,10 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
         return DeviceDefaults.Effective(device, group is not null && group.Scope == device.Scope ? group : null);
     }
 
-    internal static CallerIdentity AgentCaller(string? tenant) => new()
+    /// <summary>A write of the platform's own agent in <paramref name="tenant"/> (measures, command status, polled imports), as <paramref name="subject"/>.</summary>
+    internal static ContextCall AgentCall(string? tenant, string subject = AgentSubject) => new(new CallerIdentity
     {
-        Subject = "cityos-iot-agent",
+        Subject = subject,
         TenantRoles = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { [SecurityTenants.Key(tenant)] = [AgentRole] },
-    };
+    }, tenant);
 }
