@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityOS.Core;
 using CityOS.Core.Http;
+using CityOS.Core.Security;
 using CityOS.Devices.Model;
 using CityOS.Devices.Rules;
 using Microsoft.AspNetCore.Http;
@@ -14,6 +15,10 @@ public static class IotAgentHttp
 {
     public const string ServiceHeader = "fiware-service";
     public const string ServicePathHeader = "fiware-servicepath";
+
+    /// <summary>Whether the caller administers the tenant (its tenant-admin, or a system-admin): provisioning and external systems are theirs.</summary>
+    public static bool AdministersTenant(CallerIdentity caller, string? tenant) =>
+        caller.RolesIn(SecurityTenants.Key(tenant)) is var roles && (roles.Contains("tenant-admin") || roles.Contains("system-admin"));
 
     /// <summary>Answers an <see cref="IotAgentException"/> as <c>{"name", "message"}</c> (with the problem-details members beside them).</summary>
     public static async ValueTask<object?> Errors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

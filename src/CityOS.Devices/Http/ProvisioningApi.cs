@@ -128,8 +128,7 @@ public static class ProvisioningApi
         if (!security.Value.Enabled) return scope;
         var caller = context.Caller();
         if (caller.IsAnonymous) throw new IotAgentException(401, "UNAUTHORIZED", "Provisioning needs a bearer token (Authorization: Bearer <access token>).");
-        var roles = caller.RolesIn(SecurityTenants.Key(scope.Tenant));
-        if (!roles.Contains("tenant-admin") && !roles.Contains("system-admin"))
+        if (!IotAgentHttp.AdministersTenant(caller, scope.Tenant))
         {
             throw new IotAgentException(403, "ACCESS_FORBIDDEN", $"Provisioning in '{SecurityTenants.Key(scope.Tenant)}' is for the tenant's administrators.");
         }

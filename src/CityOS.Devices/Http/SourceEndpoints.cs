@@ -100,8 +100,7 @@ public static class SourceEndpoints
     {
         var call = ImportEndpoints.Call(context, security);
         if (!security.Value.Enabled) return call;
-        var roles = call.Caller.RolesIn(SecurityTenants.Key(call.Tenant));
-        if (!roles.Contains("tenant-admin") && !roles.Contains("system-admin"))
+        if (!IotAgentHttp.AdministersTenant(call.Caller, call.Tenant))
         {
             throw new NgsiLdException(NgsiLdErrorType.Forbidden, $"External systems of '{SecurityTenants.Key(call.Tenant)}' are for the tenant's administrators.");
         }
