@@ -2,6 +2,7 @@ using System.Text.Json;
 using CityOS.Core.Hosting;
 using CityOS.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using static CityOS.Devices.Storage.SqliteCommands;
 
 namespace CityOS.Devices.Polling;
 
@@ -112,11 +113,8 @@ public sealed class SqliteSourceStore : ISourceStore
     public Task<IReadOnlyList<SourceRun>> RunsAsync(string id, int limit, CancellationToken ct)
     {
         using var connection = Open();
-        using var command = Command(connection, "SELECT body FROM runs WHERE source_id = $id ORDER BY seq DESC LIMIT $l", ("$id", id), ("$l", limit));
-        using var reader = command.ExecuteReader();
-        var runs = new List<SourceRun>();
-        while (reader.Read()) runs.Add(JsonSerializer.Deserialize(reader.GetString(0), PollingJson.Default.SourceRun)!);
-        return Task.FromResult<IReadOnlyList<SourceRun>>(runs);
+        return Task.FromResult<IReadOnlyList<SourceRun>>(Bodies(connection, "SELECT body FROM runs WHERE source_id = $id ORDER BY seq DESC LIMIT $l",
+            body => JsonSerializer.Deserialize(body, PollingJson.Default.SourceRun)!, ("$id", id), ("$l", limit)));
     }
 
     private static string Key(string? tenant) => tenant ?? "";
@@ -124,11 +122,7 @@ public sealed class SqliteSourceStore : ISourceStore
     private IReadOnlyList<ExternalSource> Sources(string sql, params (string, object)[] parameters)
     {
         using var connection = Open();
-        using var command = Command(connection, sql, parameters);
-        using var reader = command.ExecuteReader();
-        var sources = new List<ExternalSource>();
-        while (reader.Read()) sources.Add(JsonSerializer.Deserialize(reader.GetString(0), PollingJson.Default.ExternalSource)!);
-        return sources;
+        return Bodies(connection, sql, body => JsonSerializer.Deserialize(body, PollingJson.Default.ExternalSource)!, parameters);
     }
 
     private SqliteConnection Open()
@@ -136,14 +130,6 @@ public sealed class SqliteSourceStore : ISourceStore
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        return command;
     }
 
     private static void InTransaction(SqliteConnection connection, Action work)
@@ -159,11 +145,5 @@ public sealed class SqliteSourceStore : ISourceStore
             Execute(connection, "ROLLBACK");
             throw;
         }
-    }
-
-    private static int Execute(SqliteConnection connection, string sql, params (string, object)[] parameters)
-    {
-        using var command = Command(connection, sql, parameters);
-        return command.ExecuteNonQuery();
     }
 }

@@ -5,6 +5,7 @@ using CityOS.Devices.Model;
 using CityOS.Devices.Rules;
 using CityOS.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using static CityOS.Devices.Storage.SqliteCommands;
 
 namespace CityOS.Devices.Storage;
 
@@ -46,11 +47,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
         Directory.CreateDirectory(data.Path);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = data.Combine("devices.db"), Pooling = true }.ToString();
         using var connection = Open();
-        using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode = WAL";
-            wal.ExecuteNonQuery();
-        }
+        Execute(connection, "PRAGMA journal_mode = WAL");
         SqliteMigrations.Apply(connection, Migrations);
     }
 
@@ -109,15 +106,8 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
     public Task PutCommandAsync(PendingCommand command, CancellationToken ct)
     {
         using var connection = Open();
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT OR REPLACE INTO commands VALUES ($k, $d, $n, $x, $v, $b)";
-        insert.Parameters.AddWithValue("$k", command.Apikey);
-        insert.Parameters.AddWithValue("$d", command.DeviceId);
-        insert.Parameters.AddWithValue("$n", command.Name);
-        insert.Parameters.AddWithValue("$x", command.Expires.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$v", command.Delivered ? 1 : 0);
-        insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(command, Json));
-        insert.ExecuteNonQuery();
+        Execute(connection, "INSERT OR REPLACE INTO commands VALUES ($k, $d, $n, $x, $v, $b)", ("$k", command.Apikey), ("$d", command.DeviceId),
+            ("$n", command.Name), ("$x", command.Expires.ToUnixTimeMilliseconds()), ("$v", command.Delivered ? 1 : 0), ("$b", JsonSerializer.Serialize(command, Json)));
         return Task.CompletedTask;
     }
 
@@ -135,13 +125,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
     private IReadOnlyList<PendingCommand> Take(string sql, params (string, object)[] parameters)
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        using var reader = command.ExecuteReader();
-        var taken = new List<PendingCommand>();
-        while (reader.Read()) taken.Add(JsonSerializer.Deserialize<PendingCommand>(reader.GetString(0), Json)!);
-        return taken;
+        return Bodies(connection, sql, body => JsonSerializer.Deserialize<PendingCommand>(body, Json)!, parameters);
     }
 
     private void Forget()
@@ -154,8 +138,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
     public ValueTask<bool> PingAsync(CancellationToken ct)
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM service_groups WHERE 0";
+        using var command = Command(connection, "SELECT count(*) FROM service_groups WHERE 0");
         return ValueTask.FromResult(Convert.ToInt64(command.ExecuteScalar()) == 0);
     }
 
@@ -165,9 +148,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var timeout = connection.CreateCommand();
-        timeout.CommandText = "PRAGMA busy_timeout = 5000";
-        timeout.ExecuteNonQuery();
+        Execute(connection, "PRAGMA busy_timeout = 5000");
         return connection;
     }
 
@@ -182,14 +163,9 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
             foreach (var record in records)
             {
                 var (scope, key, apikey) = columns(record);
-                using var insert = connection.CreateCommand();
+                using var insert = Command(connection, sql, ("$t", scope.Service), ("$p", scope.ServicePath), ("$k2", key),
+                    ("$k", (object?)apikey ?? DBNull.Value), ("$b", JsonSerializer.Serialize(record, Json)));
                 insert.Transaction = transaction;
-                insert.CommandText = sql;
-                insert.Parameters.AddWithValue("$t", scope.Service);
-                insert.Parameters.AddWithValue("$p", scope.ServicePath);
-                insert.Parameters.AddWithValue("$k2", key);
-                insert.Parameters.AddWithValue("$k", (object?)apikey ?? DBNull.Value);
-                insert.Parameters.AddWithValue("$b", JsonSerializer.Serialize(record, Json));
                 if (insert.ExecuteNonQuery() == 0) throw duplicate(record);
             }
             transaction.Commit();
@@ -201,48 +177,27 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
         return Task.CompletedTask;
     }
 
-    private Task<bool> Delete(string sql, ServiceScope scope, params (string, string)[] parameters)
+    private Task<bool> Delete(string sql, ServiceScope scope, params (string, object)[] parameters)
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$t", scope.Service);
-        command.Parameters.AddWithValue("$p", scope.ServicePath);
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        var deleted = command.ExecuteNonQuery() > 0;
+        var deleted = Execute(connection, sql, [("$t", scope.Service), ("$p", scope.ServicePath), .. parameters]) > 0;
         Forget();
         return Task.FromResult(deleted);
     }
 
-    private static List<T> Query<T>(SqliteConnection connection, string sql, ServiceScope scope, int limit, int offset)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$t", scope.Service);
-        command.Parameters.AddWithValue("$p", scope.ServicePath);
-        command.Parameters.AddWithValue("$l", limit);
-        command.Parameters.AddWithValue("$o", offset);
-        using var reader = command.ExecuteReader();
-        var items = new List<T>();
-        while (reader.Read()) items.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), Json)!);
-        return items;
-    }
+    private static List<T> Query<T>(SqliteConnection connection, string sql, ServiceScope scope, int limit, int offset) =>
+        Bodies(connection, sql, body => JsonSerializer.Deserialize<T>(body, Json)!, ("$t", scope.Service), ("$p", scope.ServicePath), ("$l", limit), ("$o", offset));
 
     private static int Count(SqliteConnection connection, string sql, ServiceScope scope)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$t", scope.Service);
-        command.Parameters.AddWithValue("$p", scope.ServicePath);
+        using var command = Command(connection, sql, ("$t", scope.Service), ("$p", scope.ServicePath));
         return Convert.ToInt32(command.ExecuteScalar());
     }
 
-    private T? One<T>(string sql, params (string, string)[] parameters) where T : class
+    private T? One<T>(string sql, params (string, object)[] parameters) where T : class
     {
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        using var command = Command(connection, sql, parameters);
         return command.ExecuteScalar() is string body ? JsonSerializer.Deserialize<T>(body, Json) : null;
     }
 }
