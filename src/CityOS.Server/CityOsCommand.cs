@@ -24,7 +24,7 @@ public static class CityOsCommand
         {
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, ct: stop.Token);
+            return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, stop.Token);
         }
         if (args.Contains("--version"))
         {

@@ -39,13 +39,14 @@ public static class ImportCommand
     // Shown to a person: Japanese names as they are, not as \u escapes.
     private static readonly JsonSerializerOptions SampleFormat = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
     {
         ["--keep-unmapped"] = "keepUnmapped", ["--replace"] = "replace", ["--dry-run"] = "dryRun",
     };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpMessageHandler? handler = null,
-        TimeSpan? pollInterval = null, CancellationToken ct = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
         string? file = null, tenant = null;
         var url = Environment.GetEnvironmentVariable("CITYOS_URL") is { Length: > 0 } fromEnvironment ? fromEnvironment : "http://localhost:1026";
@@ -77,9 +78,7 @@ public static class ImportCommand
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
             return Usage(error, $"--url '{url}' is not an http(s) URL.");
 
-        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        http.BaseAddress = baseAddress;
-        http.Timeout = Timeout.InfiniteTimeSpan;
+        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
         if (!string.IsNullOrEmpty(token)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (tenant is not null) http.DefaultRequestHeaders.Add("NGSILD-Tenant", tenant);
 
@@ -87,7 +86,7 @@ public static class ImportCommand
         {
             var job = await SendAsync(http, file, query, error, ct);
             if (job is null) return 1;
-            job = await FollowAsync(http, job, error, pollInterval ?? TimeSpan.FromMilliseconds(500), ct);
+            job = await FollowAsync(http, job, error, ct);
             return Report(job, output, error);
         }
         catch (HttpRequestException unreachable)
@@ -114,12 +113,12 @@ public static class ImportCommand
         return null;
     }
 
-    private static async Task<JsonObject> FollowAsync(HttpClient http, JsonObject job, TextWriter error, TimeSpan interval, CancellationToken ct)
+    private static async Task<JsonObject> FollowAsync(HttpClient http, JsonObject job, TextWriter error, CancellationToken ct)
     {
         var id = (string)job["id"]!;
         while ((string?)job["state"] == "running")
         {
-            await Task.Delay(interval, ct);
+            await Task.Delay(PollInterval, ct);
             using var response = await http.GetAsync($"/import/v1/jobs/{Uri.EscapeDataString(id)}", ct);
             var body = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode || TryParse(body) is not { } next)
