@@ -72,8 +72,7 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, MqttDe
     /// <summary>Publishes a message of cityos (a command) to the devices subscribed to its topic, with QoS 1.</summary>
     public Task PublishAsync(string topic, string payload, CancellationToken ct) =>
         (_server ?? throw new InvalidOperationException("The MQTT broker is not listening.")).InjectApplicationMessage(
-            new InjectedMqttApplicationMessage(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build()), ct);
+            new InjectedMqttApplicationMessage(MqttCommandOutlet.Message(topic, payload)), ct);
 
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs e)
     {

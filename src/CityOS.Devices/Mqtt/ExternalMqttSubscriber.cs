@@ -80,8 +80,7 @@ public sealed class ExternalMqttSubscriber(IOptions<ExternalMqttOptions> options
 
     private Task PublishAsync(string topic, string payload, CancellationToken ct) =>
         _client is { IsConnected: true } client
-            ? client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct)
+            ? client.PublishAsync(MqttCommandOutlet.Message(topic, payload), ct)
             : throw new InvalidOperationException($"Not connected to the MQTT broker {options.Value.Host}:{options.Value.Port}.");
 
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)

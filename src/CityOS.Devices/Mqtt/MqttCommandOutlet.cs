@@ -1,3 +1,6 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+
 namespace CityOS.Devices.Mqtt;
 
 /// <summary>Where commands for MQTT devices are published: the built-in broker and the external one, whichever run.</summary>
@@ -14,6 +17,10 @@ public sealed class MqttCommandOutlet
     {
         lock (_publishers) _publishers.Remove(publish);
     }
+
+    /// <summary>The message a broker publishes for a command: QoS 1, so the device gets it at least once.</summary>
+    public static MqttApplicationMessage Message(string topic, string payload) =>
+        new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
 
     /// <summary>Publishes on every broker (QoS 1); fails when no broker runs.</summary>
     public Task PublishAsync(string topic, string payload, CancellationToken ct)
