@@ -107,7 +107,6 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
             throw CkanException.SearchError(error.Message);
         }
         var results = new JsonArray();
-        // A page's datasets mostly share a few organizations: each is read once.
         var organizations = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
         foreach (var package in page.Results) results.Add(await ShowAsync(tenant, package, ct, organizations));
         var facets = new JsonObject();
@@ -477,16 +476,17 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
     }
 
     /// <summary>The dictionary package_show returns: the stored one with its organization, groups and relationships.</summary>
+    /// <param name="organizations">Organizations already read for the same answer (a search page's datasets mostly share a few).</param>
     private async Task<JsonObject> ShowAsync(string? tenant, JsonObject stored, CancellationToken ct, Dictionary<string, JsonObject?>? organizations = null)
     {
         var package = stored.DeepClone().AsObject();
-        async Task<JsonObject?> OrganizationAsync(string id)
+        JsonObject? organization = null;
+        if (package["owner_org"]?.GetValue<string>() is { } org && (organizations is null || !organizations.TryGetValue(org, out organization)))
         {
-            if (organizations is null) return await store.FindOrganizationAsync(tenant, id, ct);
-            if (!organizations.TryGetValue(id, out var found)) organizations[id] = found = await store.FindOrganizationAsync(tenant, id, ct);
-            return found;
+            organization = await store.FindOrganizationAsync(tenant, org, ct);
+            organizations?.Add(org, organization);
         }
-        package["organization"] = package["owner_org"]?.GetValue<string>() is { } org && await OrganizationAsync(org) is { } organization
+        package["organization"] = organization is not null
             ? new JsonObject
             {
                 ["id"] = organization["id"]?.DeepClone(),

@@ -20,3 +20,11 @@ public sealed class DcatHost : CityOsTestHost
 {
     protected override string[] Settings => ["--CityOS:Catalog:DcatDatasetsPerPage", "2", "--CityOS:Catalog:SiteTitle", "Kobe open data"];
 }
+
+/// <summary>The real host with a public site address of its own (CityOS:Catalog:SiteUrl), as behind a reverse proxy.</summary>
+public sealed class PublicSiteHost : CityOsTestHost
+{
+    public const string Site = "https://opendata.city.example.jp";
+
+    protected override string[] Settings => ["--CityOS:Catalog:SiteUrl", Site + "/"];
+}

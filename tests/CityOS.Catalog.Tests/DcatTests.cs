@@ -305,3 +305,28 @@ public sealed class OpenDataVisibilityTests(SecuredCatalogHost host) : IClassFix
         Assert.Equal(HttpStatusCode.Unauthorized, (await Get(anonymous, openLive["url"]!.GetValue<string>())).Status);
     }
 }
+
+/// <summary>With CityOS:Catalog:SiteUrl: download and DCAT URLs are the configured site's, not the request's.</summary>
+public sealed class SiteUrlTests(PublicSiteHost host) : IClassFixture<PublicSiteHost>
+{
+    [Fact]
+    public async Task Download_and_DCAT_URLs_are_at_the_configured_site_address()
+    {
+        const string tenant = "site-url";
+        await Ckan.ResultAsync(host.Client, "package_create", new { name = "bus-stops" }, tenant);
+        var upload = await FileResourceTests.UploadAsync(host.Client, "resource_create", new() { ["package_id"] = "bus-stops" }, new StringContent("stop,name\n1,三宮\n"), "stops.csv", tenant);
+        Assert.True(upload["status"]!.GetValue<int>() == 200, upload.ToJsonString());
+        var resource = upload["result"]!;
+        var dataset = $"{PublicSiteHost.Site}/dataset/{resource["package_id"]}";
+        var distribution = $"{dataset}/resource/{resource["id"]}";
+        Assert.Equal($"{distribution}/download/stops.csv", resource["url"]!.GetValue<string>());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dataset/bus-stops.ttl");
+        request.Headers.Add("NGSILD-Tenant", tenant);
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var triples = await RdfClient.ParseAsync("turtle", await response.Content.ReadAsStringAsync());
+        Assert.Equal(distribution, triples.Single(dataset, RdfClient.Dcat + "distribution"));
+        Assert.Equal(resource["url"]!.GetValue<string>(), triples.Single(distribution, RdfClient.Dcat + "downloadURL"));
+    }
+}

@@ -8,6 +8,7 @@ using CityOS.Identity.Model;
 namespace CityOS.Catalog.Tests;
 
 /// <summary>Uploaded files as a CKAN client sends them (multipart resource_create/resource_update) or as a streamed body, and their downloads.</summary>
+[Collection(MemoryMeasuredCollection.Name)]
 public sealed class FileResourceTests(CatalogHost host) : IClassFixture<CatalogHost>
 {
     private static string NewTenant() => "f" + Guid.NewGuid().ToString("N")[..12];

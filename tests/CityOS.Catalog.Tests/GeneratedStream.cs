@@ -57,6 +57,16 @@ public sealed class GeneratedStream(long length, ulong seed = 0x9E3779B97F4A7C15
     }
 }
 
+/// <summary>
+/// The test classes that measure memory with <see cref="MemorySampler"/>: the heap and working set are the whole process's,
+/// so they run alone, after the other classes, which would otherwise count in their growth.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasuredCollection
+{
+    public const string Name = "memory measured";
+}
+
 /// <summary>Samples the process's managed heap and working set while a transfer runs, to show memory stays flat.</summary>
 public sealed class MemorySampler : IAsyncDisposable
 {

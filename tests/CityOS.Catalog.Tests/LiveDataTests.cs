@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 namespace CityOS.Catalog.Tests;
 
 /// <summary>Live distributions: an entity type of the tenant, read from the broker (through IContextReader) when downloaded.</summary>
+[Collection(MemoryMeasuredCollection.Name)]
 public sealed class LiveDataTests(CatalogHost host, ITestOutputHelper output) : IClassFixture<CatalogHost>
 {
     /// <summary>A caller who may do everything, for the entities the tests write through the context API.</summary>

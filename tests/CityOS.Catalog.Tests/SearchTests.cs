@@ -86,6 +86,22 @@ public sealed class SearchTests(CatalogHost host) : IClassFixture<CatalogHost>
     }
 
     [Fact]
+    public async Task Fq_takes_a_metadata_modified_range_as_harvesters_send_it()
+    {
+        await SeedAsync();
+        var since = (await Ckan.ResultAsync(host.Client, "package_show", new { id = "population" }, _tenant))["metadata_modified"]!.GetValue<string>();
+        async Task<string[]> ModifiedAsync(string range)
+        {
+            var result = await SearchAsync(new() { ["q"] = "*:*", ["fq"] = "metadata_modified:" + range, ["sort"] = "name asc" });
+            return [.. result["results"]!.AsArray().Select(r => r!["name"]!.GetValue<string>())];
+        }
+
+        Assert.Equal(["evacuation-sites", "population"], await ModifiedAsync($"[{since} TO *]"));
+        Assert.Equal(["evacuation-sites"], await ModifiedAsync($"{{{since} TO NOW}}"));
+        Assert.Empty(await ModifiedAsync($"[* TO {DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}]"));
+    }
+
+    [Fact]
     public async Task Facets_count_tags_formats_organizations_and_licenses()
     {
         var result = await SearchAsync(new() { ["facet.field"] = "[\"tags\",\"res_format\",\"organization\",\"license_id\"]", ["rows"] = 0 });

@@ -35,13 +35,13 @@ public static class DcatEndpoints
     }
 
     private static Task<IResult> CatalogAsync(HttpContext http, string format, CatalogService catalog, IOptions<CatalogOptions> options, CancellationToken ct) =>
-        CatalogPageAsync(http, RdfFormat.OfExtension(format) ?? throw NgsiLdException.NotFound($"No DCAT serialization '{format}': use ttl, n3, jsonld, xml or rdf."), "/catalog." + format, catalog, options.Value, ct);
+        CatalogPageAsync(http, OfExtension(format), "/catalog." + format, catalog, options.Value, ct);
 
     private static Task<IResult> NegotiatedCatalogAsync(HttpContext http, CatalogService catalog, IOptions<CatalogOptions> options, CancellationToken ct) =>
         CatalogPageAsync(http, RdfFormat.Negotiate(http.Request.GetTypedHeaders().Accept), "/catalog", catalog, options.Value, ct);
 
     private static Task<IResult> DatasetAsync(HttpContext http, string id, string format, CatalogService catalog, CancellationToken ct) =>
-        DatasetGraphAsync(http, id, RdfFormat.OfExtension(format) ?? throw NgsiLdException.NotFound($"No DCAT serialization '{format}': use ttl, n3, jsonld, xml or rdf."), catalog, ct);
+        DatasetGraphAsync(http, id, OfExtension(format), catalog, ct);
 
     private static Task<IResult> NegotiatedDatasetAsync(HttpContext http, string id, CatalogService catalog, CancellationToken ct) =>
         DatasetGraphAsync(http, id, RdfFormat.Negotiate(http.Request.GetTypedHeaders().Accept), catalog, ct);
@@ -70,7 +70,7 @@ public static class DcatEndpoints
             ["start"] = (long)(page - 1) * perPage > int.MaxValue ? int.MaxValue : (page - 1) * perPage,
             ["sort"] = "metadata_modified desc",
         };
-        var result = await Problems(http, catalog.PackageSearchAsync(Tenancy.FromRequest(http.Request), http.Caller(), input, ct));
+        var result = await ResourceFileEndpoints.AsProblem(http, catalog.PackageSearchAsync(Tenancy.FromRequest(http.Request), http.Caller(), input, ct));
         var site = ResourceUrls.SiteUrl(http);
         ResourceUrls.Absolutize(result, site);
         var others = query.Where(p => p.Key != "page").SelectMany(p => p.Value.Select(v => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(v ?? ""))).ToArray();
@@ -78,18 +78,21 @@ public static class DcatEndpoints
         var graph = new RdfGraph();
         DcatMapping.AddCatalog(graph, site, options.SiteTitle, [.. result["results"]!.AsArray().OfType<JsonObject>()],
             new HydraPage(page, perPage, result["count"]!.GetValue<long>(), Url));
-        return Results.Text(format.Write(graph), format.MediaType + "; charset=utf-8");
+        return Answer(format, graph);
     }
 
     private static async Task<IResult> DatasetGraphAsync(HttpContext http, string id, RdfFormat format, CatalogService catalog, CancellationToken ct)
     {
-        var package = await Problems(http, catalog.PackageShowAsync(Tenancy.FromRequest(http.Request), http.Caller(), new JsonObject { ["id"] = id }, ct));
+        var package = await ResourceFileEndpoints.AsProblem(http, catalog.PackageShowAsync(Tenancy.FromRequest(http.Request), http.Caller(), new JsonObject { ["id"] = id }, ct));
         var site = ResourceUrls.SiteUrl(http);
         ResourceUrls.Absolutize(package, site);
         var graph = new RdfGraph();
         DcatMapping.AddDataset(graph, site, package);
-        return Results.Text(format.Write(graph), format.MediaType + "; charset=utf-8");
+        return Answer(format, graph);
     }
 
-    private static Task<T> Problems<T>(HttpContext http, Task<T> task) => ResourceFileEndpoints.AsProblem(http, task);
+    private static RdfFormat OfExtension(string extension) =>
+        RdfFormat.OfExtension(extension) ?? throw NgsiLdException.NotFound($"No DCAT serialization '{extension}': use ttl, n3, jsonld, xml or rdf.");
+
+    private static IResult Answer(RdfFormat format, RdfGraph graph) => Results.Text(format.Write(graph), format.MediaType + "; charset=utf-8");
 }

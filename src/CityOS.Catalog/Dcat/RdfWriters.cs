@@ -71,16 +71,16 @@ public static class RdfWriters
         _ => throw new ArgumentOutOfRangeException(nameof(term)),
     };
 
-    private static string TurtleIri(string iri) => Compact(iri) is var (prefix, local) ? prefix + ":" + local : "<" + iri + ">";
+    private static string TurtleIri(string iri) => Compact(iri) is var (prefix, _, local) ? prefix + ":" + local : "<" + iri + ">";
 
-    /// <summary>prefix and local name of an IRI in a known namespace whose local name is a plain name; null otherwise.</summary>
-    private static (string Prefix, string Local)? Compact(string iri)
+    /// <summary>prefix, namespace and local name of an IRI in a known namespace whose local name is a plain name; null otherwise.</summary>
+    private static (string Prefix, string Namespace, string Local)? Compact(string iri)
     {
         foreach (var (prefix, ns) in Ns.Prefixes)
         {
             if (!iri.StartsWith(ns, StringComparison.Ordinal)) continue;
             var local = iri[ns.Length..];
-            if (local.Length > 0 && char.IsAsciiLetter(local[0]) && local.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return (prefix, local);
+            if (local.Length > 0 && char.IsAsciiLetter(local[0]) && local.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return (prefix, ns, local);
         }
         return null;
     }
@@ -157,7 +157,7 @@ public static class RdfWriters
 
     private static string JsonLdId(RdfTerm term) => term is RdfBlank blank ? "_:" + blank.Label : ((RdfIri)term).Value;
 
-    private static string JsonLdIri(string iri) => Compact(iri) is var (prefix, local) ? prefix + ":" + local : iri;
+    private static string JsonLdIri(string iri) => Compact(iri) is var (prefix, _, local) ? prefix + ":" + local : iri;
 
     public static string RdfXml(RdfGraph graph)
     {
@@ -173,8 +173,7 @@ public static class RdfWriters
                 else xml.WriteAttributeString("rdf", "about", Ns.Rdf, ((RdfIri)subject).Value);
                 foreach (var property in properties)
                 {
-                    var (prefix, local) = Compact(property.Key) ?? throw new InvalidOperationException($"No prefix for the property {property.Key}.");
-                    var ns = Ns.Prefixes.First(p => p.Key == prefix).Value;
+                    var (prefix, ns, local) = Compact(property.Key) ?? throw new InvalidOperationException($"No prefix for the property {property.Key}.");
                     foreach (var value in property)
                     {
                         xml.WriteStartElement(prefix, local, ns);
