@@ -104,7 +104,7 @@ public static class AdminPages
             <button type="submit">{E(t.CreateAccount)}</button>
             </form>
             <h2>{E(t.GrantRole)}</h2>
-            <form method="post" action="/portal/admin/roles" class="stack" id="grant-role">
+            <form method="post" action="{PortalRoutes.AdminRoles}" class="stack" id="grant-role">
             {page.CsrfField()}
             <label for="role-account">{E(t.Username)}</label><select id="role-account" name="account">{string.Concat(accounts.Select(a => $"<option value=\"{E(a["id"]?.ToString())}\">{E(a["username"]?.ToString())}</option>"))}</select>
             <label for="role-tenant">{E(t.Tenant)}</label><input id="role-tenant" name="tenant" type="text" placeholder="{E(t.DefaultTenant)}">

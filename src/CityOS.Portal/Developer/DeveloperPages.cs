@@ -23,7 +23,6 @@ namespace CityOS.Portal.Developer;
 /// </summary>
 public static class DeveloperPages
 {
-    public const string Console = "/portal/apis/console";
     private static readonly string[] ConsoleMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -58,7 +57,7 @@ public static class DeveloperPages
         foreach (var o in found)
         {
             body.Append($"<tr><td class=\"method\">{E(o.Method)}</td><td><code>{E(o.Path)}</code></td><td>{E(o.Summary)}</td><td>{E(o.Tag)}</td>"
-                + $"<td><a href=\"{Console}?method={Q(o.Method)}&amp;path={Q(o.Path)}\" aria-label=\"{E(t.Try)}: {E(o.Method)} {E(o.Path)}\">{E(t.Try)}</a></td></tr>");
+                + $"<td><a href=\"{PortalRoutes.ApiConsole}?method={Q(o.Method)}&amp;path={Q(o.Path)}\" aria-label=\"{E(t.Try)}: {E(o.Method)} {E(o.Path)}\">{E(t.Try)}</a></td></tr>");
         }
         body.Append("</tbody></table></div>");
         return page.Render(t.ApisTitle, body.ToString());
@@ -98,7 +97,7 @@ public static class DeveloperPages
         var options = string.Concat(ConsoleMethods.Select(m => $"<option{(m == method ? " selected" : "")}>{m}</option>"));
         return $"""
             <p><a href="{PortalRoutes.Apis}">{E(t.ApisTitle)}</a></p>
-            <form method="post" action="{Console}" class="stack" id="console">
+            <form method="post" action="{PortalRoutes.ApiConsole}" class="stack" id="console">
             {page.CsrfField()}
             <label for="method">{E(t.Method)}</label><select id="method" name="method">{options}</select>
             <label for="path">{E(t.RequestPath)}</label><input id="path" name="path" type="text" value="{E(path)}" required>
