@@ -68,7 +68,7 @@ public static class AdminPages
     private static string Outcome(PortalPage page, ApiAnswer answer, string success)
     {
         if (answer.Ok) return $"<p class=\"notice\" role=\"status\" id=\"outcome\">{E(success)}</p>";
-        var detail = JsonNode.Parse(answer.Body.Length > 0 && answer.Body[0] == '{' ? answer.Body : "{}")?["detail"]?.ToString() ?? answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var detail = (answer.Json() as JsonObject)?["detail"]?.ToString() ?? answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return $"<p class=\"error\" role=\"alert\" id=\"outcome\">{F(page.T.BadRequest, detail)}</p>";
     }
 
@@ -76,7 +76,7 @@ public static class AdminPages
     {
         var t = page.T;
         var answer = await api.SendAsync(page.User, HttpMethod.Get, "/identity/v1/accounts", null, null, ct);
-        var accounts = answer.Ok && JsonNode.Parse(answer.Body) is JsonArray list ? list.OfType<JsonObject>().ToList() : [];
+        var accounts = answer.Ok && answer.Json() is JsonArray list ? list.OfType<JsonObject>().ToList() : [];
         var body = new StringBuilder($"""
             <p>{E(t.AdminIntro)}</p>
             {outcome}
@@ -104,7 +104,7 @@ public static class AdminPages
             <button type="submit">{E(t.CreateAccount)}</button>
             </form>
             <h2>{E(t.GrantRole)}</h2>
-            <form method="post" action="/portal/admin/roles" class="stack" id="grant-role">
+            <form method="post" action="{PortalRoutes.AdminRoles}" class="stack" id="grant-role">
             {page.CsrfField()}
             <label for="role-account">{E(t.Username)}</label><select id="role-account" name="account">{string.Concat(accounts.Select(a => $"<option value=\"{E(a["id"]?.ToString())}\">{E(a["username"]?.ToString())}</option>"))}</select>
             <label for="role-tenant">{E(t.Tenant)}</label><input id="role-tenant" name="tenant" type="text" placeholder="{E(t.DefaultTenant)}">
@@ -121,7 +121,7 @@ public static class AdminPages
         if (refusal is not null) return refusal;
         var t = page.T;
         var answer = await api.SendAsync(page.User, HttpMethod.Get, "/ngsi-ld/v1/subscriptions?limit=100", tenant, null, ct);
-        var subscriptions = answer.Ok && JsonNode.Parse(answer.Body) is JsonArray list ? list.OfType<JsonObject>().ToList() : [];
+        var subscriptions = answer.Ok && answer.Json() is JsonArray list ? list.OfType<JsonObject>().ToList() : [];
         var body = new StringBuilder($"""
             <p><a href="{PortalRoutes.Admin}">{E(t.AdminTitle)}</a></p>
             <form method="get" action="{PortalRoutes.AdminSubscriptions}" class="row">

@@ -23,8 +23,8 @@ namespace CityOS.Portal.Developer;
 /// </summary>
 public static class DeveloperPages
 {
-    public const string Console = "/portal/apis/console";
     private static readonly string[] ConsoleMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static IEndpointRouteBuilder MapDeveloperPages(this IEndpointRouteBuilder routes)
     {
@@ -42,7 +42,7 @@ public static class DeveloperPages
         var page = await PortalPage.ForAsync(http);
         var t = page.T;
         var answer = await api.SendAsync(null, HttpMethod.Get, "/openapi/v1.json", null, null, ct);
-        var operations = answer.Ok && JsonNode.Parse(answer.Body) is JsonObject document ? ApiOperations.Of(document) : [];
+        var operations = answer.Ok && answer.Json() is JsonObject document ? ApiOperations.Of(document) : [];
         var found = ApiOperations.Matching(operations, q).ToList();
         var body = new StringBuilder($"""
             <p>{E(t.ApisIntro)}</p>
@@ -57,7 +57,7 @@ public static class DeveloperPages
         foreach (var o in found)
         {
             body.Append($"<tr><td class=\"method\">{E(o.Method)}</td><td><code>{E(o.Path)}</code></td><td>{E(o.Summary)}</td><td>{E(o.Tag)}</td>"
-                + $"<td><a href=\"{Console}?method={Q(o.Method)}&amp;path={Q(o.Path)}\" aria-label=\"{E(t.Try)}: {E(o.Method)} {E(o.Path)}\">{E(t.Try)}</a></td></tr>");
+                + $"<td><a href=\"{PortalRoutes.ApiConsole}?method={Q(o.Method)}&amp;path={Q(o.Path)}\" aria-label=\"{E(t.Try)}: {E(o.Method)} {E(o.Path)}\">{E(t.Try)}</a></td></tr>");
         }
         body.Append("</tbody></table></div>");
         return page.Render(t.ApisTitle, body.ToString());
@@ -80,7 +80,9 @@ public static class DeveloperPages
             return page.Render(t.ApiConsole, ConsoleForm(page, verb, path ?? "", tenant, body, $"<p class=\"error\" role=\"alert\">{F(t.BadRequest, t.RequestPath)}</p>"), StatusCodes.Status400BadRequest);
         }
         var answer = await api.SendAsync(page.User, new HttpMethod(verb), path, tenant, verb is "GET" or "DELETE" ? null : body, ct);
-        var shown = answer.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true ? Indented(answer.Body) : answer.Body;
+        var shown = answer.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true && answer.Json() is { } json
+            ? json.ToJsonString(Indented)
+            : answer.Body;
         var response = $"""
             <section aria-labelledby="response-title"><h2 id="response-title">{E(t.Response)}</h2>
             <p id="response-status" class="{(answer.Ok ? "status-ok" : "status-failed")}">{F(t.ResponseStatus, answer.Status)} <code>{E(answer.ContentType)}</code></p>
@@ -95,7 +97,7 @@ public static class DeveloperPages
         var options = string.Concat(ConsoleMethods.Select(m => $"<option{(m == method ? " selected" : "")}>{m}</option>"));
         return $"""
             <p><a href="{PortalRoutes.Apis}">{E(t.ApisTitle)}</a></p>
-            <form method="post" action="{Console}" class="stack" id="console">
+            <form method="post" action="{PortalRoutes.ApiConsole}" class="stack" id="console">
             {page.CsrfField()}
             <label for="method">{E(t.Method)}</label><select id="method" name="method">{options}</select>
             <label for="path">{E(t.RequestPath)}</label><input id="path" name="path" type="text" value="{E(path)}" required>
@@ -109,18 +111,6 @@ public static class DeveloperPages
 
     private static string Method(string? method) =>
         ConsoleMethods.FirstOrDefault(m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) ?? "GET";
-
-    private static string Indented(string json)
-    {
-        try
-        {
-            return JsonNode.Parse(json)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? json;
-        }
-        catch (JsonException)
-        {
-            return json;
-        }
-    }
 
     private static async Task<IResult> ShowApps(HttpContext http, CancellationToken ct)
     {

@@ -145,8 +145,9 @@ public static class ExplorerPages
         var attributes = EntityView.Attributes(entity);
         var body = new StringBuilder();
         var type = EntityView.Types(entity);
+        var firstType = type.Split(", ")[0];
         body.Append($"""
-            <p><a href="{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(type.Split(", ")[0])}">{F(t.EntitiesOfType, type)}</a></p>
+            <p><a href="{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(firstType)}">{F(t.EntitiesOfType, type)}</a></p>
             <dl><dt>{E(t.EntityId)}</dt><dd><code>{E(id)}</code></dd><dt>{E(t.EntityType)}</dt><dd>{E(type)}</dd></dl>
             <p class="live" id="live" role="status" data-state="connecting" data-source="{PortalRoutes.Live}?{TenantQuery(tenant)}id={Q(id)}" data-on="{E(t.LiveOn)}" data-off="{E(t.LiveOff)}">{E(t.LiveUpdates)}: {E(t.LiveConnecting)}</p>
             <h2>{E(t.Attributes)}</h2>
@@ -181,7 +182,7 @@ public static class ExplorerPages
         else
         {
             var own = EntityView.Positions(geometries[0].Geometry["coordinates"]).ToList();
-            var neighbours = await NeighboursAsync(Reader(http), call, type.Split(", ")[0], id, ct);
+            var neighbours = await NeighboursAsync(Reader(http), call, firstType, id, ct);
             var caption = string.Format(System.Globalization.CultureInfo.InvariantCulture, t.MapOf, id);
             body.Append($"<figure id=\"map\">{Svg.Map("map-svg", caption, own, neighbours)}<figcaption>{E(caption)}: {E(string.Join("; ", own.Select(p => $"{Svg.Coordinate(p.Lat)}, {Svg.Coordinate(p.Lon)}")))}</figcaption></figure>");
         }

@@ -15,6 +15,6 @@ public sealed class TemporalHistory(SelfApi api)
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<HistoryPoint>>> NumericAsync(PortalUser? user, string? tenant, string entityId, CancellationToken ct)
     {
         var answer = await api.SendAsync(user, HttpMethod.Get, $"/ngsi-ld/v1/temporal/entities/{Uri.EscapeDataString(entityId)}?lastN={LastN}", tenant, null, ct);
-        return answer.Ok && JsonNode.Parse(answer.Body) is JsonObject body ? EntityView.NumericHistory(body) : new Dictionary<string, IReadOnlyList<HistoryPoint>>();
+        return answer.Ok && answer.Json() is JsonObject body ? EntityView.NumericHistory(body) : new Dictionary<string, IReadOnlyList<HistoryPoint>>();
     }
 }

@@ -8,6 +8,7 @@ public static class PortalRoutes
     public const string SignIn = "/portal/signin";
     public const string SignOut = "/portal/signout";
     public const string Apis = "/portal/apis";
+    public const string ApiConsole = "/portal/apis/console";
     public const string Apps = "/portal/apps";
     public const string Explorer = "/portal/explore";
     public const string Entities = "/portal/explore/entities";
@@ -15,6 +16,7 @@ public static class PortalRoutes
     public const string Live = "/portal/explore/live";
     public const string Admin = "/portal/admin";
     public const string AdminAccounts = "/portal/admin/accounts";
+    public const string AdminRoles = "/portal/admin/roles";
     public const string AdminSubscriptions = "/portal/admin/subscriptions";
     public const string Assets = "/portal/assets/";
 

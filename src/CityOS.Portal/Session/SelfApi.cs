@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace CityOS.Portal.Session;
 
@@ -7,6 +9,19 @@ namespace CityOS.Portal.Session;
 public sealed record ApiAnswer(int Status, string? ContentType, string Body)
 {
     public bool Ok => Status is >= 200 and < 300;
+
+    /// <summary>The body as JSON; null when it is not JSON (or was cut at <see cref="SelfApi.MaxBody"/>).</summary>
+    public JsonNode? Json()
+    {
+        try
+        {
+            return JsonNode.Parse(Body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CityOS.Identity.Model;
+using CityOS.Portal.Explorer;
 using static Microsoft.Playwright.Assertions;
 
 namespace CityOS.Portal.Tests.Browser;
@@ -49,6 +50,36 @@ public class ExplorerTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
 
         await tab.Page.Locator("#relationships a").ClickAsync();
         await Expect(tab.Page.Locator("h1")).ToHaveTextAsync("urn:ngsi-ld:WeatherObserved:ebisu");
+        tab.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task An_operator_pages_through_more_entities_than_fit_on_one_page()
+    {
+        const string tenant = "paging-town";
+        var total = ExplorerPages.PageSize + 1;
+        for (var i = 1; i <= total; i++)
+        {
+            await CreateAsync($$$"""{"id": "urn:ngsi-ld:ParkingSpot:{{{i:00}}}", "type": "ParkingSpot", "status": {"type": "Property", "value": "free"}}""", tenant);
+        }
+        var account = await browser.AccountAsync("saburo", "Saburo", new TenantMembership(tenant, BuiltInRoles.Operator));
+        await using var tab = await browser.OpenAsync("en");
+        await tab.SignInAsync(account);
+        await tab.GoAsync($"/portal/explore/entities?tenant={tenant}&type=ParkingSpot");
+        var rows = tab.Page.Locator("#entities tbody tr");
+        await Expect(rows).ToHaveCountAsync(ExplorerPages.PageSize);
+        await Expect(tab.Page.Locator("main")).ToContainTextAsync($"1–{ExplorerPages.PageSize} of {total}");
+        await Expect(tab.Page.Locator("a[rel=prev]")).ToHaveCountAsync(0);
+        var firstPage = await tab.Page.Locator("#entities tbody td:first-child a").AllTextContentsAsync();
+
+        await tab.Page.Locator("a[rel=next]").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(tab.Page.Locator("main")).ToContainTextAsync($"{total}–{total} of {total}");
+        await Expect(tab.Page.Locator("a[rel=next]")).ToHaveCountAsync(0);
+        Assert.DoesNotContain(await tab.Page.Locator("#entities tbody td:first-child a").TextContentAsync(), firstPage);
+
+        await tab.Page.Locator("a[rel=prev]").ClickAsync();
+        await Expect(rows).ToHaveCountAsync(ExplorerPages.PageSize);
         tab.AssertNoErrors();
     }
 
