@@ -65,12 +65,15 @@ public sealed partial class FileImports(EntityImporter importer, ImportJobs jobs
     }
 
     /// <summary>Imports the stream into a job started by the caller (an external system's poll); read failures other than the broker's reach the caller.</summary>
-    internal async Task RunAsync(ImportJob job, ContextCall call, Stream file, ImportFormat format, ImportMapping mapping, CancellationToken ct)
+    internal Task RunAsync(ImportJob job, ContextCall call, Stream file, ImportFormat format, ImportMapping mapping, CancellationToken ct) =>
+        RunAsync(job, call, ImportSources.Records(new CountingStream(file, job.AddBytes), format, mapping, ct), mapping, ct);
+
+    /// <summary>Imports records already read (the array an external system's JSON answer wraps) into a job started by the caller.</summary>
+    internal async Task RunAsync(ImportJob job, ContextCall call, IAsyncEnumerable<ImportRecord> records, ImportMapping mapping, CancellationToken ct)
     {
         try
         {
-            var counted = new CountingStream(file, job.AddBytes);
-            await importer.ImportAsync(call, ImportSources.Records(counted, format, mapping, ct), mapping, job.Progress, ct);
+            await importer.ImportAsync(call, records, mapping, job.Progress, ct);
         }
         catch (ContextException error)
         {

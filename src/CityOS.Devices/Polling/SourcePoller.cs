@@ -35,11 +35,12 @@ public sealed partial class SourcePoller : BackgroundService
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentDictionary<string, Task<SourceRun>> _running = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly IHostApplicationLifetime _lifetime;
 
     public SourcePoller(ISourceStore store, FileImports imports, ImportJobs jobs, IOptions<ImportOptions> options, OutboundPolicy outbound, TimeProvider time,
-        ILogger<SourcePoller> logger)
+        IHostApplicationLifetime lifetime, ILogger<SourcePoller> logger)
     {
+        _lifetime = lifetime;
         _store = store;
         _imports = imports;
         _jobs = jobs;
@@ -186,13 +187,8 @@ public sealed partial class SourcePoller : BackgroundService
         return run;
     }
 
-    private CancellationToken StoppingToken => _stopping.Token;
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        await base.StopAsync(cancellationToken);
-    }
+    /// <summary>Ends polls, scheduled or asked for, when CityOS stops (as file imports in the background end).</summary>
+    private CancellationToken StoppingToken => _lifetime.ApplicationStopping;
 
     private async Task ImportAsync(ImportJob job, ExternalSource source, ImportMapping mapping, Stream body, string? mediaType, Uri url, CancellationToken ct)
     {
@@ -214,17 +210,21 @@ public sealed partial class SourcePoller : BackgroundService
         var document = await JsonNode.ParseAsync(bounded, cancellationToken: ct);
         var records = source.RecordsPath.Split('.').Aggregate(document, (node, name) => node is JsonObject o ? o[name] : null) as JsonArray
             ?? throw new JsonException($"the answer has no array at '{source.RecordsPath}'");
-        using var array = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(array)) records.WriteTo(writer);
-        array.Position = 0;
-        await _imports.RunAsync(job, call, array, ImportFormat.Json, mapping, ct);
+        job.AddBytes((int)total);
+        await _imports.RunAsync(job, call, Elements(records), mapping, ct);
+    }
+
+    /// <summary>The wrapped array's elements as records; each is on line 1, as when the array was written out and read again, and its reason names the element.</summary>
+    private static async IAsyncEnumerable<ImportRecord> Elements(JsonArray records)
+    {
+        await Task.CompletedTask;
+        for (var i = 0; i < records.Count; i++) yield return ImportRecord.FromJson(1, records[i], $"element {i + 1}");
     }
 
     public override void Dispose()
     {
         _http.Dispose();
         _slots.Dispose();
-        _stopping.Dispose();
         base.Dispose();
     }
 

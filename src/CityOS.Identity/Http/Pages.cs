@@ -1,5 +1,4 @@
 using CityOS.Core.Http;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Http;
 
