@@ -1,6 +1,7 @@
 using CityOS.Core.Context;
 using CityOS.Core.Outbound;
 using CityOS.Core.Hosting;
+using CityOS.Core.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,8 +19,7 @@ public sealed class NgsiV2BlockModule : ICityOsBlock
     public void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<V2Entities>();
-        // First of the problem writers: the RFC 9457 one of the host takes every request it is asked about.
-        services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, V2ProblemWriter>());
+        services.AddCityOsProblemWriter<V2ProblemWriter>();
         services.AddCityOsDataDirectory(configuration);
         services.AddCityOsOutbound(configuration);
         services.AddSingleton<V2SubscriptionStore>();

@@ -10,7 +10,7 @@ public sealed record V2SurfaceMetadata;
 /// <summary>
 /// The errors the host answers for a /v2 endpoint outside its handlers (401 of the caller policy, 403, 500, a too large
 /// body) in Orion's form: application/json <c>{"error": "Unauthorized", "description": ...}</c>, the error being Orion's
-/// name of the status. Registered before the RFC 9457 writer that takes every request.
+/// name of the status (registered with <see cref="Core.Http.HttpEdge.AddCityOsProblemWriter{TWriter}"/>).
 /// </summary>
 public sealed class V2ProblemWriter : IProblemDetailsWriter
 {

@@ -20,6 +20,8 @@ public sealed class V2BadInputTests(CityOsTestHost host) : IClassFixture<CityOsT
         { "POST", "/v2/entities", """{"id":"Room2","type":"Room","p":{"type":"geo:box","value":["1, 2"]}}""", null, HttpStatusCode.BadRequest, "BadRequest" },
         { "POST", "/v2/entities", """{"id":"Room2","type":"Room","t":{"value":1,"metadata":[]}}""", null, HttpStatusCode.BadRequest, "BadRequest" },
         { "POST", "/v2/entities", """{"id":"Room2","type":"Room","t":{"value":"urn:ngsi-v2:null"}}""", null, HttpStatusCode.BadRequest, "BadRequest" },
+        { "POST", "/v2/entities", """{"id":"Room2","type":"Room","location":{"type":"Number","value":1}}""", null, HttpStatusCode.BadRequest, "BadRequest" },
+        { "POST", "/v2/entities", """{"id":"Room2","type":"Room","owner":{"type":"Relationship","value":"Person1","metadata":{"unitCode":{"type":"Text","value":"CEL"}}}}""", null, HttpStatusCode.BadRequest, "BadRequest" },
         { "POST", "/v2/entities", "{\"id\":\"" + new string('x', 257) + "\",\"type\":\"Room\"}", null, HttpStatusCode.BadRequest, "BadRequest" },
         { "POST", "/v2/entities", """{"id":7,"type":"Room"}""", null, HttpStatusCode.BadRequest, "BadRequest" },
         { "POST", "/v2/entities", """{"id":"Room2","type":"Room"}""", "text/plain", HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType" },

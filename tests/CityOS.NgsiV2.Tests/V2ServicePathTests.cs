@@ -83,6 +83,22 @@ public sealed class V2ServicePathTests(CityOsTestHost host) : IClassFixture<City
         Assert.Equal(["Tree2", "Tree3"], await IdsAsync("/Madrid/#"));
     }
 
+    /// <summary>README: unlike Orion, an id names one entity across all paths (taken in another path it is 422, and upsert there leaves it alone).</summary>
+    [Fact]
+    public async Task An_id_taken_in_another_path_is_422_and_upsert_there_changes_nothing()
+    {
+        await CreateParksAsync();
+        var valencia = _api.In("/Valencia");
+
+        var again = await valencia.PostAsync("/v2/entities", J("""{"id":"Tree1","type":"Tree","height":{"type":"Number","value":7}}"""));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.Status);
+        var upsert = await valencia.PostAsync("/v2/entities?options=upsert", J("""{"id":"Tree1","type":"Tree","height":{"type":"Number","value":7}}"""));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, upsert.Status);
+
+        Assert.Equal(1, (await _api.GetAsync("/v2/entities/Tree1?options=keyValues")).Json!["height"]!.GetValue<int>());
+        Assert.Equal(["Tree4"], await IdsAsync("/Valencia"));
+    }
+
     [Fact]
     public async Task The_path_is_the_NGSI_LD_scope_both_ways()
     {

@@ -47,7 +47,7 @@ public sealed class ContextApi(
                 Attrs = query.Attrs,
                 Q = query.Q,
                 ScopeQ = query.ScopeQ,
-                RootScope = query.ScopeQ is not null,
+                RootScope = true,
                 Geo = query.Geo is { } geo ? GeoQuery.FromQueryParameters(geo.Georel, geo.Geometry, geo.Coordinates, geo.GeoProperty) : null,
                 Limit = query.Limit is { } limit ? QueryParameters.Limit(limit, _settings) : _settings.DefaultLimit,
                 Offset = query.Offset,

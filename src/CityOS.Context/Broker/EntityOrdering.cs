@@ -49,19 +49,19 @@ public static class EntityOrdering
     {
         var expanded = keys.Select(k => (Path: k.Path.Select((p, i) => i == 0 && EntityMembers.Contains(p) || i == 1 && AttributeMembers.Contains(p) ? p : terms.ExpandTerm(p)).ToList(), k.Descending)).ToList();
         var sorted = page.Entities
-            .Select((entity, index) => (Entity: entity, Index: index, Values: expanded.Select(k => ValueOf(entity, k.Path)).ToList()))
+            .Select((entity, index) => (Entity: entity, Index: index, Values: expanded.Select(k => SortValue.Of(ValueOf(entity, k.Path))).ToArray()))
             .ToList();
         sorted.Sort((a, b) =>
         {
             for (var i = 0; i < expanded.Count; i++)
             {
-                var c = Compare(a.Values[i], b.Values[i], expanded[i].Descending);
+                var c = SortValue.Compare(a.Values[i], b.Values[i], expanded[i].Descending);
                 if (c != 0) return c;
             }
             return a.Index.CompareTo(b.Index);
         });
         var entities = sorted.Skip(request.Offset).Take(request.Limit).Select(s => s.Entity).ToList();
-        return new QueryPage(entities, request.Count ? page.TotalCount : null);
+        return new QueryPage(entities, page.TotalCount);
     }
 
     private static JsonNode? ValueOf(Entity entity, List<string> path)
@@ -87,28 +87,36 @@ public static class EntityOrdering
         };
     }
 
-    /// <summary>Missing values last whatever the direction; numbers, then strings, then booleans, then the rest (by their JSON text).</summary>
-    private static int Compare(JsonNode? a, JsonNode? b, bool descending)
+    /// <summary>
+    /// A member's value as it sorts, read once per entity rather than at each comparison: its rank (numbers, then strings,
+    /// then booleans, then the rest) and the number, string, boolean or JSON text it compares by; null when the member is missing.
+    /// </summary>
+    private sealed record SortValue(int Rank, double Number, string? Text, bool Boolean)
     {
-        if (a is null || b is null) return a is null ? (b is null ? 0 : 1) : -1;
-        var (rankA, rankB) = (Rank(a), Rank(b));
-        var c = rankA != rankB ? rankA.CompareTo(rankB) : rankA switch
+        public static SortValue? Of(JsonNode? node) => node switch
         {
-            0 => Number(a).CompareTo(Number(b)),
-            1 => string.CompareOrdinal(a.GetValue<string>(), b.GetValue<string>()),
-            2 => a.GetValue<bool>().CompareTo(b.GetValue<bool>()),
-            _ => string.CompareOrdinal(a.ToJsonString(), b.ToJsonString()),
+            null => null,
+            JsonValue v => v.GetValueKind() switch
+            {
+                JsonValueKind.Number => new(0, double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture), null, false),
+                JsonValueKind.String => new(1, 0, v.GetValue<string>(), false),
+                JsonValueKind.True or JsonValueKind.False => new(2, 0, null, v.GetValue<bool>()),
+                _ => new(3, 0, v.ToJsonString(), false),
+            },
+            _ => new(3, 0, node.ToJsonString(), false),
         };
-        return descending ? -c : c;
+
+        /// <summary>Missing values last whatever the direction; numbers numerically, strings and the rest by ordinal comparison.</summary>
+        public static int Compare(SortValue? a, SortValue? b, bool descending)
+        {
+            if (a is null || b is null) return a is null ? (b is null ? 0 : 1) : -1;
+            var c = a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : a.Rank switch
+            {
+                0 => a.Number.CompareTo(b.Number),
+                2 => a.Boolean.CompareTo(b.Boolean),
+                _ => string.CompareOrdinal(a.Text, b.Text),
+            };
+            return descending ? -c : c;
+        }
     }
-
-    private static double Number(JsonNode node) => double.Parse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
-
-    private static int Rank(JsonNode node) => node is JsonValue v ? v.GetValueKind() switch
-    {
-        JsonValueKind.Number => 0,
-        JsonValueKind.String => 1,
-        JsonValueKind.True or JsonValueKind.False => 2,
-        _ => 3,
-    } : 3;
 }

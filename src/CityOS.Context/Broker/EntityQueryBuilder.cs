@@ -65,10 +65,10 @@ public sealed class EntityQueryBuilder
             Geo = geo is null ? null : new GeoFilter(geo, terms.ExpandTerm(geo.GeoProperty)),
             Readable = access.Scope(AccessAction.Read),
             Order = geo is { Georel: "near" } ? EntityOrder.Distance : EntityOrder.Insertion,
-            // An ordered query sorts the whole result (up to OrderedQueryLimit entities) and pages it afterwards.
+            // An ordered query sorts the whole result (up to EntityOrdering.Limit entities) and pages it afterwards.
             Limit = request.OrderBy is null ? request.Limit : EntityOrdering.Limit,
             Offset = request.OrderBy is null ? request.Offset : 0,
-            Count = request.Count || request.OrderBy is not null,
+            Count = request.Count,
         };
     }
 

@@ -43,4 +43,16 @@ public static class HttpEdge
         });
         return services;
     }
+
+    /// <summary>
+    /// A block's own writer of problem details (its endpoints' errors in the form its clients read), asked before the RFC 9457
+    /// fallback whichever block registered the edge first.
+    /// </summary>
+    public static IServiceCollection AddCityOsProblemWriter<TWriter>(this IServiceCollection services) where TWriter : class, IProblemDetailsWriter
+    {
+        services.AddCityOsHttpEdge();
+        var fallback = services.First(d => d.ImplementationInstance is JsonProblemWriter { TakesEverything: true });
+        services.Insert(services.IndexOf(fallback), ServiceDescriptor.Singleton<IProblemDetailsWriter, TWriter>());
+        return services;
+    }
 }

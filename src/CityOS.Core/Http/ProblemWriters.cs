@@ -20,7 +20,10 @@ public sealed class JsonProblemWriter(ApiSurface? surface, string contentType) :
     /// <summary>The RFC 9457 writer that takes every request (registered last).</summary>
     public static JsonProblemWriter Fallback() => new(null, "application/problem+json");
 
-    public bool CanWrite(ProblemDetailsContext context) => surface is null || ApiSurfaces.Of(context.HttpContext) == surface;
+    /// <summary>Whether this is the fallback, which takes every request (so the writers of blocks go before it).</summary>
+    public bool TakesEverything => surface is null;
+
+    public bool CanWrite(ProblemDetailsContext context) => TakesEverything || ApiSurfaces.Of(context.HttpContext) == surface;
 
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {

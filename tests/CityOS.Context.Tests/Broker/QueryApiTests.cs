@@ -131,6 +131,8 @@ public sealed class QueryApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.Equal(Halls(3, 2, 1, 4), (await _client.QueryAsync("type=Hall&orderBy=type;asc,name.rank;desc", tenant)).Ids());
         Assert.Equal(Halls(1, 2, 3, 4), (await _client.QueryAsync("type=Hall&orderBy=id", tenant)).Ids());
         Assert.Equal(Halls(2, 1), (await _client.QueryAsync("type=Hall&orderBy=id;desc&limit=2&offset=2", tenant)).Ids());
+        var counted = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Hall&orderBy=id&limit=2&count=true", tenant: tenant));
+        Assert.Equal("4", counted.Headers.GetValues("NGSILD-Results-Count").Single());
         var bad = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/entities?type=Hall&orderBy=name;sideways", tenant: tenant));
         await bad.AssertProblemAsync(400, "BadRequestData");
     }

@@ -33,9 +33,7 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
     public List<string> Links { get; } = [];
 
     /// <summary>The media type of the body ("application/json", "application/ld+json" or "application/geo+json").</summary>
-    public string ContentType => MediaTypeName(mediaType);
-
-    public static string MediaTypeName(ResponseMediaType mediaType) => mediaType switch
+    public string ContentType => mediaType switch
     {
         ResponseMediaType.JsonLd => "application/ld+json",
         ResponseMediaType.GeoJson => "application/geo+json",
