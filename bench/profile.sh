@@ -12,9 +12,11 @@ read -r -a scenarios <<<"${scenarios[*]}"
 entities=${BENCH_ENTITIES:-100000}
 out=${PROFILE_OUT:-/tmp/cityos-profile}
 mkdir -p "$out"
-dotnet build -c Release --nologo -v q src/CityOS.Server >/dev/null
+# PROFILE_BIN: a copy of a built cityos folder to profile (no build), so that building goes on while it runs.
+bin=${PROFILE_BIN:-src/CityOS.Server/bin/Release/net10.0}
+[ -n "${PROFILE_BIN:-}" ] || dotnet build -c Release --nologo -v q src/CityOS.Server >/dev/null
 data=$(mktemp -d); port=${PROFILE_PORT:-5126}
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port $port --data "$data" \
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 dotnet "$bin/cityos.dll" --host 127.0.0.1 --port $port --data "$data" \
   --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done

@@ -211,10 +211,13 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
             : null;
     }
 
-    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(ChangeFeedLease lease, int max, CancellationToken ct, long after = 0) =>
-        ValueTask.FromResult(ExistingDatabase(lease.Tenant).Read(session => session.HoldsLease(lease.Consumer, lease.Holder, _time.GetUtcNow())
-            ? session.ReadChanges(lease.Tenant, lease.Consumer, max, after)
+    public ValueTask<IReadOnlyList<EntityChange>> ReadChangesAsync(ChangeFeedLease lease, int max, CancellationToken ct, long after = 0)
+    {
+        var database = ExistingDatabase(lease.Tenant);
+        return ValueTask.FromResult(database.Read(session => session.HoldsLease(lease.Consumer, lease.Holder, _time.GetUtcNow())
+            ? session.ReadChanges(lease.Tenant, lease.Consumer, max, after, database.JournalCache)
             : throw new ChangeFeedLeaseLostException(lease)));
+    }
 
     public async ValueTask AcknowledgeAsync(ChangeFeedLease lease, long sequence, CancellationToken ct)
     {

@@ -32,6 +32,9 @@ internal sealed class SqliteEntityWriter : IDisposable
     private readonly bool _journal;
     private readonly TimeProvider _time;
 
+    /// <summary>The changes journaled in the transaction in progress, for the <see cref="JournalCache"/> once it commits.</summary>
+    public List<JournalCache.Entry> Journaled { get; } = [];
+
     public SqliteEntityWriter(SqliteConnection connection, bool journal, TimeProvider time)
     {
         _journal = journal;
@@ -67,6 +70,7 @@ internal sealed class SqliteEntityWriter : IDisposable
             var (rowid, before, beforeDocument) = Load(mutation.EntityId);
             var outcome = mutation.Decide(before?.Clone());
             MutationResult result;
+            JournalCache.Entry? journaled = null;
             switch (outcome)
             {
                 case MutationOutcome.Save save:
@@ -81,13 +85,13 @@ internal sealed class SqliteEntityWriter : IDisposable
                         _insert.Bind(1, save.Entity.Id).Bind(2, document).Execute();
                         Index(_insert.LastInsertRowId, save.Entity);
                     }
-                    Journal(mutation.EntityId, beforeDocument, document);
+                    journaled = Journal(mutation.EntityId, beforeDocument, document, before, save.Entity);
                     result = new MutationResult(mutation.EntityId, before, save.Entity, null);
                     break;
                 case MutationOutcome.Delete when rowid is { } doomed:
                     _deleteEntity.Bind(1, doomed).Execute();
                     ClearIndexes(doomed, before!);
-                    Journal(mutation.EntityId, beforeDocument, null);
+                    journaled = Journal(mutation.EntityId, beforeDocument, null, before, null);
                     result = new MutationResult(mutation.EntityId, before, null, null);
                     break;
                 case MutationOutcome.Fail fail:
@@ -98,6 +102,7 @@ internal sealed class SqliteEntityWriter : IDisposable
                     break;
             }
             _release.Execute();
+            if (journaled is not null) Journaled.Add(journaled);
             return result;
         }
         catch (Exception) when (RollBackAndContinue())
@@ -133,11 +138,13 @@ internal sealed class SqliteEntityWriter : IDisposable
     }
 
     /// <summary>The change journal row, in the same transaction as the change: the outbox of every change consumer.</summary>
-    private void Journal(string id, byte[]? before, byte[]? after)
+    private JournalCache.Entry? Journal(string id, byte[]? before, byte[]? after, Entity? beforeEntity, Entity? afterEntity)
     {
-        if (!_journal) return;
-        _insertChange.Bind(1, id).Bind(2, _time.GetUtcNow().ToUnixTimeMilliseconds())
+        if (!_journal) return null;
+        var at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _insertChange.Bind(1, id).Bind(2, at)
             .Bind(3, before, isNull: before is null).Bind(4, after, isNull: after is null).Execute();
+        return new JournalCache.Entry(_insertChange.LastInsertRowId, id, at, beforeEntity, afterEntity);
     }
 
     // R*Tree ids of an entity's boxes: its rowid times this, plus the box's ordinal, so they can be deleted by key.

@@ -39,6 +39,15 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
     /// <summary>Set by an acknowledgement, cleared by <see cref="PruneJournal"/>.</summary>
     private int _journalAcknowledged;
 
+    // Changes kept in memory for the consumers at most: a few seconds of writes at full speed, the consumers' usual lag.
+    private const int CachedChanges = 8192;
+    private readonly JournalCache _journalCache = new(CachedChanges);
+
+    /// <summary>Each consumer's acknowledged position as this process recorded it, to drop what all have handled from <see cref="_journalCache"/>.</summary>
+    private readonly Dictionary<string, long> _acknowledgedInMemory = new(StringComparer.Ordinal);
+
+    public JournalCache JournalCache => _journalCache;
+
     /// <summary>Opens the file at once, so that one this version cannot use fails here.</summary>
     public SqliteTenantDatabase(string path, int maxReaders, IReadOnlyCollection<string> consumers, TimeProvider time, Action committed, ILogger logger)
     {
@@ -162,7 +171,20 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
             command.Parameters.AddWithValue("$seq", sequence);
             command.ExecuteNonQuery();
         }).ConfigureAwait(false);
+        if (held) ForgetAcknowledged(consumer, sequence);
         return held;
+    }
+
+    private void ForgetAcknowledged(string consumer, long sequence)
+    {
+        long all;
+        lock (_acknowledgedInMemory)
+        {
+            _acknowledgedInMemory[consumer] = Math.Max(sequence, _acknowledgedInMemory.GetValueOrDefault(consumer));
+            if (!_consumers.All(_acknowledgedInMemory.ContainsKey)) return;
+            all = _acknowledgedInMemory.Values.Min();
+        }
+        _journalCache.Forget(all);
     }
 
     /// <summary>Takes a consumer's lease for the holder (free, expired or its own) until <paramref name="duration"/> from now; null while another holder's is live.</summary>
@@ -466,11 +488,17 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                         transaction.Commit();
                     }
                     Volatile.Write(ref Dirty, 1);
-                    if (consumers.Count > 0 && batch.Any(r => r.Results.Any(result => result.Succeeded && !ReferenceEquals(result.Before, result.After)))) _database._committed();
+                    if (writer.Journaled.Count > 0)
+                    {
+                        _database._journalCache.Add(writer.Journaled);
+                        writer.Journaled.Clear();
+                        _database._committed();
+                    }
                     foreach (var request in batch) Done(request, null);
                 }
                 catch (Exception exception)
                 {
+                    writer.Journaled.Clear();
                     LogCommitFailed(_database._logger, exception, _database.Path);
                     foreach (var request in batch) Done(request, exception);
                 }
@@ -596,20 +624,66 @@ internal sealed class ReadSession : IDisposable
     public bool HoldsLease(string consumer, string holder, DateTimeOffset now) =>
         SqliteTenantDatabase.HoldsLease(_statements.Get(SqliteTenantDatabase.LeaseHeldSql), consumer, holder, now);
 
-    public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max, long after)
+    /// <summary>
+    /// The consumer's next changes in commit order: the journal names them (without their documents), and each is taken from
+    /// the writer's <paramref name="cache"/> when there, decoded from its row only when not.
+    /// </summary>
+    public IReadOnlyList<EntityChange> ReadChanges(string? tenant, string consumer, int max, long after, JournalCache cache)
     {
-        var command = _statements.Get("""
-            SELECT seq, entity_id, at, before, after FROM changes
-            WHERE seq > max(coalesce((SELECT acknowledged FROM change_consumers WHERE name = $consumer), 0), $after)
-            ORDER BY seq LIMIT $max
-            """);
-        command.Parameters.AddWithValue("$consumer", consumer);
-        command.Parameters.AddWithValue("$max", max);
-        command.Parameters.AddWithValue("$after", after);
-        using var reader = command.ExecuteReader();
         var changes = new List<EntityChange>();
-        while (reader.Read()) changes.Add(ReadChange(tenant, reader));
+        var missing = new List<int>();
+        _pendingChanges ??= new RawStatement(Connection, """
+            SELECT seq, entity_id, at FROM changes
+            WHERE seq > max(coalesce((SELECT acknowledged FROM change_consumers WHERE name = ?1), 0), ?2)
+            ORDER BY seq LIMIT ?3
+            """);
+        try
+        {
+            _pendingChanges.Bind(1, consumer).Bind(2, after).Bind(3, max);
+            while (_pendingChanges.Step())
+            {
+                var sequence = _pendingChanges.Int64(0);
+                if (cache.Find(sequence) is { } cached)
+                {
+                    changes.Add(new EntityChange(tenant, sequence, cached.EntityId, DateTimeOffset.FromUnixTimeMilliseconds(cached.At), cached.Before, cached.After));
+                    continue;
+                }
+                missing.Add(changes.Count);
+                changes.Add(new EntityChange(tenant, sequence, _pendingChanges.Text(1), DateTimeOffset.FromUnixTimeMilliseconds(_pendingChanges.Int64(2)), null, null));
+            }
+        }
+        finally
+        {
+            _pendingChanges.Reset();
+        }
+        foreach (var index in missing) changes[index] = Decoded(changes[index]);
         return changes;
+    }
+
+    private RawStatement? _pendingChanges;
+    private RawStatement? _changeDocuments;
+
+    /// <summary>The change with its documents read from its journal row (<see cref="EntityChange.Unreadable"/> when they cannot be).</summary>
+    private EntityChange Decoded(EntityChange change)
+    {
+        _changeDocuments ??= new RawStatement(Connection, "SELECT before, after FROM changes WHERE seq = ?1");
+        try
+        {
+            if (!_changeDocuments.Bind(1, change.Sequence).Step()) return change with { Unreadable = "The stored change is gone from the journal." };
+            return change with
+            {
+                Before = _changeDocuments.IsNull(0) ? null : EntityDocument.Deserialize(_changeDocuments.Blob(0)),
+                After = _changeDocuments.IsNull(1) ? null : EntityDocument.Deserialize(_changeDocuments.Blob(1)),
+            };
+        }
+        catch (Exception error) when (error is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
+        {
+            return change with { Unreadable = $"The stored change cannot be read: {error.Message}" };
+        }
+        finally
+        {
+            _changeDocuments.Reset();
+        }
     }
 
     /// <summary>A change of the columns seq, entity_id, at, before, after; one whose documents cannot be read comes back as <see cref="EntityChange.Unreadable"/>.</summary>
@@ -672,6 +746,8 @@ internal sealed class ReadSession : IDisposable
     {
         _getById.Dispose();
         _getByRowId.Dispose();
+        _pendingChanges?.Dispose();
+        _changeDocuments?.Dispose();
         foreach (var statement in _queries.Values) statement.Dispose();
         _statements.Dispose();
         Connection.Dispose();
