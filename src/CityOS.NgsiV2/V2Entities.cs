@@ -105,7 +105,7 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
         }
         if (query.Selectors.Count == 1 && query.OrderBy is null)
         {
-            var page = await Page1(call, query, query.Selectors[0], query.Limit, query.Offset, query.Count, ct);
+            var page = await Page1(call, query, query.Selectors[0], query.Limit, query.Offset, query.Count, null, ct);
             return (page.Entities, page.TotalCount);
         }
         var all = new List<JsonObject>();
@@ -125,15 +125,16 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
     public async Task<List<JsonObject>> AllAsync(ContextCall call, V2Query query, V2Selector selector, CancellationToken ct)
     {
         var all = new List<JsonObject>();
-        while (true)
+        for (string? after = null; ;)
         {
-            var page = await Page1(call, query, selector, Page, all.Count, false, ct);
+            var page = await Page1(call, query, selector, Page, 0, false, after, ct);
             all.AddRange(page.Entities);
-            if (page.Entities.Count < Page) return all;
+            if (page.Next is null) return all;
+            after = page.Next;
         }
     }
 
-    private async Task<ContextPage> Page1(ContextCall call, V2Query query, V2Selector selector, int limit, int offset, bool count, CancellationToken ct)
+    private async Task<ContextPage> Page1(ContextCall call, V2Query query, V2Selector selector, int limit, int offset, bool count, string? after, CancellationToken ct)
     {
         var ld = new ContextQuery
         {
@@ -146,6 +147,7 @@ public sealed class V2Entities(IContextReader reader, IContextWriter writer)
             Limit = limit,
             Offset = offset,
             Count = count,
+            After = after,
         };
         try
         {

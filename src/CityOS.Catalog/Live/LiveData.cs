@@ -93,18 +93,16 @@ public static class LiveData
         }
     }
 
-    /// <summary>The pages from the first on, offset by offset, until a page is short (the broker never answers more than asked).</summary>
+    /// <summary>The pages from the first on, each after the previous one's cursor (so a page costs only its rows), until the broker gives none.</summary>
     public static async IAsyncEnumerable<IReadOnlyList<JsonObject>> PagesAsync(IContextReader reader, ContextCall call, ContextQuery query, ContextPage first,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var page = first;
-        var offset = 0;
         while (true)
         {
             yield return page.Entities;
-            if (page.Entities.Count == 0 || page.Entities.Count < query.Limit) yield break;
-            offset += page.Entities.Count;
-            page = await reader.QueryAsync(call, query with { Offset = offset }, ct);
+            if (page.Next is null) yield break;
+            page = await reader.QueryAsync(call, query with { After = page.Next }, ct);
         }
     }
 

@@ -52,11 +52,12 @@ public sealed class ContextApi(
                 Limit = query.Limit is { } limit ? QueryParameters.Limit(limit, _settings) : _settings.DefaultLimit,
                 Offset = query.Offset,
                 Count = query.Count,
+                After = query.After,
             };
             QueryParameters.CheckLimit(request);
             var page = await broker.QueryAsync(tenant, request, terms, access, ct);
             var rendering = Rendering(query.Attrs, terms);
-            return new ContextPage(page.Entities.Select(e => EntityRenderer.Render(e, rendering, terms)).ToList(), page.TotalCount);
+            return new ContextPage(page.Entities.Select(e => EntityRenderer.Render(e, rendering, terms)).ToList(), page.TotalCount, page.Next);
         }, ct);
 
     public Task<IReadOnlyList<string>> ListTypesAsync(ContextCall call, CancellationToken ct) =>

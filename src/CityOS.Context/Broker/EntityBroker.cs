@@ -154,15 +154,16 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         ITermMapper terms, EntityAccess access, CancellationToken ct)
     {
         var ids = new List<string>();
-        for (var offset = 0; ; offset += request.Limit)
+        for (string? after = null; ;)
         {
             var page = await QueryAsync(tenant, new QueryRequest
             {
                 Selectors = request.Selectors, Attrs = request.Attrs, Q = request.Q, ScopeQ = request.ScopeQ, Geo = request.Geo,
-                Limit = request.Limit, Offset = offset,
+                Limit = request.Limit, After = after,
             }, terms, access, ct);
             ids.AddRange(page.Entities.Select(e => e.Id));
-            if (page.Entities.Count < request.Limit) break;
+            if (page.Next is null) break;
+            after = page.Next;
         }
         if (ids.Count == 0) return;
         var rule = EntityRules.Purge(keep, drop, Now);

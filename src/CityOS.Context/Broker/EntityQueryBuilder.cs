@@ -28,6 +28,9 @@ public sealed class QueryRequest
     public int Offset { get; init; }
     public bool Count { get; init; }
 
+    /// <summary>The store's cursor of the previous page (<see cref="EntityQuery.After"/>); null from the start.</summary>
+    public string? After { get; init; }
+
     /// <summary>orderBy (4.23, V1.9.1): the members to sort the result by, each ascending or descending; null keeps the broker's order.</summary>
     public IReadOnlyList<OrderKey>? OrderBy { get; init; }
 
@@ -69,6 +72,7 @@ public sealed class EntityQueryBuilder
             Limit = request.OrderBy is null ? request.Limit : EntityOrdering.Limit,
             Offset = request.OrderBy is null ? request.Offset : 0,
             Count = request.Count,
+            After = request.OrderBy is null ? request.After : null,
         };
     }
 

@@ -14,6 +14,7 @@ public static class StorageErrorMapping
     public static NgsiLdException? ToNgsiLd(StorageException error) => error switch
     {
         TenantNotFoundException missing => new NgsiLdException(NgsiLdErrorType.NonexistentTenant, $"Tenant '{missing.Tenant}' does not exist."),
+        InvalidCursorException invalid => NgsiLdException.BadRequest(invalid.Message),
         _ => null,
     };
 

@@ -59,12 +59,13 @@ public sealed class EntityMapQueries(EntityBroker broker, IEntityMapStore store,
         var ids = new List<string>();
         var pageSize = settings.Value.MaxLimit;
         var most = options.Value.MaxEntities;
-        for (var offset = 0; ; offset += pageSize)
+        // Page by the store's cursor: each page costs its own rows, not every earlier one again.
+        for (string? after = null; ;)
         {
             var page = await broker.QueryAsync(tenant, new QueryRequest
             {
                 Selectors = query.Selectors, Attrs = query.Attrs, Q = query.Q, Geo = query.Geo, ScopeQ = query.ScopeQ,
-                Limit = pageSize, Offset = offset,
+                Limit = pageSize, After = after,
             }, terms, access, ct);
             ids.AddRange(page.Entities.Select(e => e.Id));
             if (ids.Count > most)
@@ -72,7 +73,8 @@ public sealed class EntityMapQueries(EntityBroker broker, IEntityMapStore store,
                 throw new NgsiLdException(NgsiLdErrorType.TooManyResults,
                     $"The query matches more than {most} entities, the most one EntityMap lists (CityOS:EntityMaps:MaxEntities).");
             }
-            if (page.Entities.Count < pageSize) return ids.Distinct(StringComparer.Ordinal).ToList();
+            if (page.Next is null) return ids.Distinct(StringComparer.Ordinal).ToList();
+            after = page.Next;
         }
     }
 }

@@ -191,6 +191,13 @@ public sealed class EntityQuery
     public int Limit { get; init; } = 20;
     public bool Count { get; init; }
 
+    /// <summary>
+    /// A keyset cursor (<see cref="QueryPage.Next"/> of the previous page of this query): only the matches after that
+    /// page, in the query's order, found through the indexes without passing over the earlier rows. Offset, limit and
+    /// count apply to what follows it. Its text is the engine's own; one it did not give is an <see cref="InvalidCursorException"/>.
+    /// </summary>
+    public string? After { get; init; }
+
     /// <summary>The parts this query has.</summary>
     public QueryParts Parts =>
         (Entities.Count > 0 ? QueryParts.Entities : 0) | (Attributes is not null ? QueryParts.Attributes : 0)
@@ -201,7 +208,8 @@ public sealed class EntityQuery
     public Coordinate? NearPoint => Order == EntityOrder.Distance && Geo?.Query.Geometry is Point point ? point.Coordinate : null;
 }
 
-public sealed record QueryPage(IReadOnlyList<Entity> Entities, long? TotalCount);
+/// <summary>A page of a query, its total when asked, and the cursor after its last entity when the page is full (null when no match follows).</summary>
+public sealed record QueryPage(IReadOnlyList<Entity> Entities, long? TotalCount, string? Next = null);
 
 public sealed record TypeSummary(string Type, long EntityCount, IReadOnlyList<AttributeUse> Attributes);
 

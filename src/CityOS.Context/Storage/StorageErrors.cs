@@ -26,3 +26,6 @@ public sealed class StorageBusyException(string message, Exception? inner = null
 
 /// <summary>A stored document cannot be decoded (written by a newer version, or damaged).</summary>
 public sealed class UnreadableDocumentException(string message, Exception? inner = null) : StorageException(message, inner);
+
+/// <summary>A query's cursor (<see cref="EntityQuery.After"/>) is not one the engine gives.</summary>
+public sealed class InvalidCursorException(string cursor) : StorageException($"'{cursor}' is not a cursor of this broker: pass the Next of a previous page.");

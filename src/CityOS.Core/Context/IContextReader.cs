@@ -57,6 +57,16 @@ public sealed record ContextQuery
     /// <summary>Entities to skip (in the broker's order, stable between pages).</summary>
     public int Offset { get; init; }
 
+    /// <summary>
+    /// A keyset cursor: only the entities after the page that gave it (<see cref="ContextPage.Next"/>), in the broker's
+    /// order; null from the start. To read a whole selection, pass each page's Next until it is null: each page then
+    /// costs only its own rows, where an <see cref="Offset"/> passes over every earlier row again. Every entity that
+    /// matches from the first page to the last comes exactly once; one created, changed or deleted meanwhile at most
+    /// once. <see cref="Offset"/> and <see cref="Count"/> count from the cursor. A cursor is the broker's own text,
+    /// valid for the same query in the same tenant; one it did not give is refused (<see cref="ContextErrorKind.BadRequest"/>).
+    /// </summary>
+    public string? After { get; init; }
+
     /// <summary>Whether to count all matching entities (<see cref="ContextPage.TotalCount"/>).</summary>
     public bool Count { get; init; }
 }
@@ -64,5 +74,8 @@ public sealed record ContextQuery
 /// <summary>A geo-query (4.10): georel ("near;maxDistance==500", "within"...), a GeoJSON geometry type and its coordinates as JSON text.</summary>
 public sealed record ContextGeoQuery(string Georel, string Geometry, string Coordinates, string? GeoProperty = null);
 
-/// <summary>One page of a query: the entities (normalized, compacted) and, when counted, how many match in all.</summary>
-public sealed record ContextPage(IReadOnlyList<JsonObject> Entities, long? TotalCount);
+/// <summary>
+/// One page of a query: the entities (normalized, compacted), when counted how many match in all, and the cursor of the
+/// next page (<see cref="ContextQuery.After"/>), null when this page is the last.
+/// </summary>
+public sealed record ContextPage(IReadOnlyList<JsonObject> Entities, long? TotalCount, string? Next = null);

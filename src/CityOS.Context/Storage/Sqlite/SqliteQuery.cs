@@ -64,37 +64,41 @@ internal static class SqliteQuery
     // SQLite materialises an IN (subquery) completely, so only selective prefilters (ids, values,
     // geo) are written that way; type and attribute filters become correlated EXISTS probes on
     // their primary keys. With nothing selective, a single type or attribute drives the scan in
-    // rowid order from its own index, so a page costs its size, not the table's.
+    // rowid order from its own index, so a page costs its size, not the table's. A cursor is a
+    // range on that same rowid, so a page after it starts where the previous one ended.
     private static QueryPage RunScan(ReadSession session, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, IResidualFilter? residual, CancellationToken ct)
     {
         var selective = prefilter.Ids is { Count: > 0 } || prefilter.ValueFilters.Count > 0 || prefilter.GeoEnvelope is { IsNull: false };
         var types = prefilter.TypeAnyOf is { Count: > 0 } t ? t : null;
         var attributes = prefilter.HasAnyAttribute is { Count: > 0 } a ? a : null;
-        string order;
+        var near = query.Order == EntityOrder.Distance ? query.Geo : null;
+        var cursor = Cursor.Parse(query.After, byDistance: near is not null);
+        string key;
         if (!selective && types is { Count: 1 })
         {
-            sql.Append("SELECT e.doc FROM entity_types d JOIN entities e ON e.rowid = d.entity WHERE d.type = ").Parameter(types[0]);
+            sql.Append("SELECT d.entity, e.doc FROM entity_types d JOIN entities e ON e.rowid = d.entity WHERE d.type = ").Parameter(types[0]);
             types = null;
-            order = " ORDER BY d.entity";
+            key = "d.entity";
         }
         else if (!selective && types is null && attributes is { Count: 1 })
         {
-            sql.Append("SELECT e.doc FROM entity_attrs d JOIN entities e ON e.rowid = d.entity WHERE d.attr = ").Parameter(attributes[0]);
+            sql.Append("SELECT d.entity, e.doc FROM entity_attrs d JOIN entities e ON e.rowid = d.entity WHERE d.attr = ").Parameter(attributes[0]);
             attributes = null;
-            order = " ORDER BY d.entity";
+            key = "d.entity";
         }
         else
         {
-            sql.Append("SELECT e.doc FROM entities e WHERE 1=1");
-            order = " ORDER BY e.rowid";
+            sql.Append("SELECT e.rowid, e.doc FROM entities e WHERE 1=1");
+            key = "e.rowid";
         }
+        // By distance the cursor is a (distance, rowid) pair, applied once the candidates are ordered.
+        if (cursor is { } after && near is null) sql.Append(" AND " + key + " > ").Parameter(after.RowId);
         Conditions(sql, prefilter, types, attributes, geo: true, entity: "e.rowid");
-        sql.Append(order);
+        sql.Append(" ORDER BY " + key);
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
-        long matched = 0;
-        var near = query.Order == EntityOrder.Distance ? query.Geo : null;
-        var ordered = near is not null ? new List<(double Key, long Sequence, Entity Entity)>() : null;
+        long matched = 0, last = 0;
+        var ordered = near is not null ? new List<(double Key, long RowId, Entity Entity)>() : null;
         // A query of the same shape has the same text: its statement is prepared once per connection, and documents are
         // decoded straight from SQLite's buffer.
         var rows = session.Statement(sql.ToString());
@@ -111,14 +115,19 @@ internal static class SqliteQuery
                     if (!query.Count && page.Count >= query.Limit) break;
                     continue;
                 }
-                var entity = EntityDocument.Deserialize(rows.Blob(0));
+                var entity = EntityDocument.Deserialize(rows.Blob(1));
                 if (residual is not null && !residual.Matches(entity)) continue;
                 if (ordered is not null)
                 {
-                    ordered.Add((EntityGeometry.NearestDistance(entity, near!.PropertyIri, near.Query), matched++, entity));
+                    var distance = EntityGeometry.NearestDistance(entity, near!.PropertyIri, near.Query);
+                    if (cursor is null || cursor.Value.Precedes(distance, rows.Int64(0))) ordered.Add((distance, rows.Int64(0), entity));
                     continue;
                 }
-                if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
+                if (matched >= query.Offset && page.Count < query.Limit)
+                {
+                    page.Add(entity);
+                    last = rows.Int64(0);
+                }
                 matched++;
                 if (!query.Count && page.Count >= query.Limit) break;
             }
@@ -127,11 +136,41 @@ internal static class SqliteQuery
         {
             rows.Reset();
         }
-        if (ordered is not null)
+        if (ordered is null) return new QueryPage(page, query.Count ? matched : null, Next(page, query, last));
+        var taken = ordered.OrderBy(o => o.Key).ThenBy(o => o.RowId).Skip(query.Offset).Take(query.Limit).ToList();
+        page.AddRange(taken.Select(o => o.Entity));
+        return new QueryPage(page, query.Count ? ordered.Count : null, taken.Count > 0 ? Next(page, query, taken[^1].RowId, taken[^1].Key) : null);
+    }
+
+    /// <summary>The cursor after a page's last entity, when the page is full (a shorter page is the last).</summary>
+    private static string? Next(List<Entity> page, EntityQuery query, long rowId, double? distance = null) =>
+        page.Count > 0 && page.Count >= query.Limit ? new Cursor(rowId, distance).ToString() : null;
+
+    /// <summary>
+    /// A position in a query's order: the rowid of the last entity of a page and, by distance, its distance. Rowids
+    /// are never reused for an older entity, so what follows a position is what was not yet returned.
+    /// </summary>
+    private readonly record struct Cursor(long RowId, double? Distance)
+    {
+        public static Cursor? Parse(string? text, bool byDistance)
         {
-            page.AddRange(ordered.OrderBy(o => o.Key).ThenBy(o => o.Sequence).Skip(query.Offset).Take(query.Limit).Select(o => o.Entity));
+            if (text is null) return null;
+            var parts = text.Split(':');
+            if (parts.Length != (byDistance ? 2 : 1)
+                || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var rowId)
+                || (byDistance && !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            {
+                throw new InvalidCursorException(text);
+            }
+            return new Cursor(rowId, byDistance ? double.Parse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture) : null);
         }
-        return new QueryPage(page, query.Count ? matched : null);
+
+        /// <summary>Whether a candidate at this distance and rowid comes after the position (by distance, then rowid).</summary>
+        public bool Precedes(double distance, long rowId) => distance > Distance || (distance == Distance && rowId > RowId);
+
+        public override string ToString() => Distance is { } distance
+            ? RowId.ToString(CultureInfo.InvariantCulture) + ":" + distance.ToString("R", CultureInfo.InvariantCulture)
+            : RowId.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -142,6 +181,7 @@ internal static class SqliteQuery
     private static QueryPage RunNear(ReadSession session, SqlBuilder sql, EntityQuery query, IndexPrefilter prefilter, GeoFilter geo, Coordinate near,
         IResidualFilter? residual, CancellationToken ct)
     {
+        var cursor = Cursor.Parse(query.After, byDistance: true);
         var box = prefilter.GeoEnvelope!;
         // The R*Tree rows carry the entity's types, so the type filter costs no index probe per candidate.
         sql.Append("SELECT r.entity, r.x, r.y, r.types FROM geo_rtree r WHERE r.attr = ")
@@ -183,16 +223,22 @@ internal static class SqliteQuery
 
         var page = new List<Entity>(Math.Min(query.Limit, 1000));
         long matched = 0;
-        foreach (var (rowid, _) in distances.OrderBy(d => d.Value).ThenBy(d => d.Key))
+        (long RowId, double Distance) last = default;
+        foreach (var (rowid, distance) in distances.OrderBy(d => d.Value).ThenBy(d => d.Key))
         {
             ct.ThrowIfCancellationRequested();
+            if (cursor is { } after && !after.Precedes(distance, rowid)) continue;
             var entity = loaded.TryGetValue(rowid, out var found) ? found : session.GetByRowId(rowid);
             if (entity is null || (residual is not null && !residual.Matches(entity))) continue;
-            if (matched >= query.Offset && page.Count < query.Limit) page.Add(entity);
+            if (matched >= query.Offset && page.Count < query.Limit)
+            {
+                page.Add(entity);
+                last = (rowid, distance);
+            }
             matched++;
             if (!query.Count && page.Count >= query.Limit) break;
         }
-        return new QueryPage(page, query.Count ? matched : null);
+        return new QueryPage(page, query.Count ? matched : null, Next(page, query, last.RowId, last.Distance));
     }
 
     /// <summary>The prefilters as conditions on <paramref name="entity"/>, the expression that names the candidate's rowid.</summary>
