@@ -54,7 +54,8 @@ public static class JsonLdContextsApi
         var document = await ReadDocumentAsync(request, ct);
         if (document is not JsonObject obj || !obj.TryGetPropertyValue("@context", out var context) || context is null)
         {
-            throw NgsiLdException.BadRequest("The body must be a JSON object with an @context member.");
+            // 5.13.2: a body that is not a JSON-LD @context document is an invalid request, like one that is not JSON.
+            throw NgsiLdException.InvalidRequest("The body must be a JSON object with an @context member.");
         }
         await resolver.ValidateAsync(context, tenant, ct);
         var entry = await store.AddHostedAsync(tenant, new JsonObject { ["@context"] = context.DeepClone() }.ToJsonString(), ct);
@@ -104,13 +105,21 @@ public static class JsonLdContextsApi
     {
         var tenant = Tenancy.FromRequest(request);
         await access.RequireAsync(request.HttpContext, AccessAction.Delete, new(SecurityTenants.Key(tenant)), ct);
-        var entry = await FindAsync(store, contextId, ct);
-        RequireVisible(entry, tenant, contextId);
+        var reload = BoolParameter(request, "reload");
+        await store.EnsureLoadedAsync(ct);
+        // 5.13.5: reload applies to a cached @context only; an id naming none (not kept, or another tenant's) cannot be reloaded.
+        if (store.Find(Unescaped(contextId)) is not { } entry || !JsonLdContextStore.VisibleIn(entry, tenant))
+        {
+            if (reload) throw NgsiLdException.BadRequest($"No cached @context {Unescaped(contextId)} is kept by this broker: there is nothing to reload.");
+            throw NotKept(contextId);
+        }
         if (entry.IsCore)
         {
-            throw NgsiLdException.BadRequest("The NGSI-LD core @context cannot be deleted or reloaded.");
+            // The core @context is built into the broker: reloading it gives the same document again; it is never deleted.
+            if (reload) return TypedResults.NoContent();
+            throw NgsiLdException.BadRequest("The NGSI-LD core @context cannot be deleted.");
         }
-        if (BoolParameter(request, "reload"))
+        if (reload)
         {
             if (entry.Kind != LdContextKind.Cached)
             {

@@ -82,7 +82,7 @@ public static class NotificationBuilder
     public static List<JsonObject> RenderEntities(Subscription subscription, ChangeSummary change, NotificationTriggers fired, DateTimeOffset at,
         IReadOnlyDictionary<string, Entity>? linked)
     {
-        var terms = subscription.Terms;
+        var terms = subscription.NotificationTerms;
         var options = subscription.Render;
         var entityDeleted = change.Change.After is null;
         var deleted = DeletedToShow(subscription, change, fired, entityDeleted);
@@ -203,8 +203,8 @@ public static class NotificationBuilder
 
     /// <summary>Renders every current entity for a periodic (timeInterval) notification.</summary>
     public static JsonObject RenderCurrent(Subscription subscription, Entity entity) => subscription.Endpoint.GeoJson
-        ? EntityRenderer.RenderFeature(entity, subscription.Render, GeometryProperty(subscription), subscription.Terms)
-        : EntityRenderer.Render(entity, subscription.Render, subscription.Terms);
+        ? EntityRenderer.RenderFeature(entity, subscription.Render, GeometryProperty(subscription), subscription.NotificationTerms)
+        : EntityRenderer.Render(entity, subscription.Render, subscription.NotificationTerms);
 
     /// <summary>The GeoProperty that gives a Feature its geometry: location, the default of the GeoJSON representation (4.5.16), as Orion-LD does.</summary>
     private static string GeometryProperty(Subscription subscription) => subscription.Terms.ExpandTerm(DefaultGeometryProperty);
@@ -220,7 +220,7 @@ public static class NotificationBuilder
         {
             new("Content-Type", endpoint.MediaType),
         };
-        if (!endpoint.JsonLd) headers.Add(new("Link", ContextLink(subscription.Terms)));
+        if (!endpoint.JsonLd) headers.Add(new("Link", ContextLink(subscription.NotificationTerms)));
         if (subscription.Tenant is { } tenant) headers.Add(new("NGSILD-Tenant", tenant));
         headers.AddRange(endpoint.ReceiverInfo);
 
@@ -240,7 +240,7 @@ public static class NotificationBuilder
             if (endpoint.JsonLd)
             {
                 writer.WritePropertyName("@context");
-                subscription.Terms.ResponseContext.WriteTo(writer);
+                subscription.NotificationTerms.ResponseContext.WriteTo(writer);
             }
             writer.WriteString("id", NotificationIdPrefix + Guid.NewGuid().ToString());
             writer.WriteString("type", "Notification");
@@ -260,7 +260,9 @@ public static class NotificationBuilder
                 writer.WritePropertyName("data");
             }
             writer.WriteStartArray();
-            foreach (var entity in data) entity.WriteTo(writer);
+            // 5.3.1 and 5.8.6: in a JSON-LD notification every entity of data is a JSON-LD document of its own, with its @context.
+            var entityContext = endpoint.JsonLd && !endpoint.GeoJson ? EntityContext(subscription.NotificationTerms) : null;
+            foreach (var entity in data) WriteEntity(writer, entity, entityContext);
             writer.WriteEndArray();
             if (endpoint.GeoJson) writer.WriteEndObject();
             writer.WriteEndObject();
@@ -279,6 +281,32 @@ public static class NotificationBuilder
             NotifiedAtOffset = notifiedAtOffset,
             OrderKey = orderKey,
         };
+    }
+
+    /// <summary>The @context of each entity of a JSON-LD notification: the one URL the subscription names as a string, else the list.</summary>
+    private static JsonNode EntityContext(LdContext terms) =>
+        terms.ResponseContext is JsonArray { Count: 1 } array && array[0] is JsonValue single && single.TryGetValue<string>(out var url)
+            ? JsonValue.Create(url)
+            : terms.ResponseContext;
+
+    private static void WriteEntity(Utf8JsonWriter writer, JsonObject entity, JsonNode? context)
+    {
+        if (context is null)
+        {
+            entity.WriteTo(writer);
+            return;
+        }
+        writer.WriteStartObject();
+        foreach (var (name, value) in entity)
+        {
+            if (name == "@context") continue;
+            writer.WritePropertyName(name);
+            if (value is null) writer.WriteNullValue();
+            else value.WriteTo(writer);
+        }
+        writer.WritePropertyName("@context");
+        context.WriteTo(writer);
+        writer.WriteEndObject();
     }
 
     /// <summary>

@@ -89,6 +89,12 @@ public sealed class Subscription
     public CallerIdentity? Owner { get; init; }
 
     public required LdContext Terms { get; init; }
+
+    /// <summary>The @context named by the subscription's jsonldContext member (5.2.12), resolved; null when it has none.</summary>
+    public LdContext? JsonldTerms { get; init; }
+
+    /// <summary>The @context notifications are compacted with and carry: jsonldContext's, else the one the subscription was created with.</summary>
+    public LdContext NotificationTerms => JsonldTerms ?? Terms;
     public required IReadOnlyList<SubscriptionEntitySelector> Entities { get; init; }
     public IReadOnlySet<string>? WatchedAttributes { get; init; }
     public NotificationTriggers Triggers { get; init; }

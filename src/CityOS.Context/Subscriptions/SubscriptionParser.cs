@@ -57,7 +57,7 @@ public static class SubscriptionParser
     /// are dropped from it. <paramref name="checkExpiry"/> is false when reloading a stored subscription, which may have expired since.
     /// </summary>
     public static Subscription Parse(JsonObject document, JsonNode? context, LdContext terms, string? tenant, string id,
-        DateTimeOffset now, DateTimeOffset createdAt, bool checkExpiry, Core.Security.CallerIdentity? owner = null)
+        DateTimeOffset now, DateTimeOffset createdAt, bool checkExpiry, Core.Security.CallerIdentity? owner = null, LdContext? jsonldTerms = null)
     {
         var doc = (JsonObject)document.DeepClone();
         foreach (var name in SystemMembers) doc.Remove(name);
@@ -183,6 +183,7 @@ public static class SubscriptionParser
             Document = doc,
             Context = context?.DeepClone(),
             Terms = terms,
+            JsonldTerms = doc.ContainsKey("jsonldContext") ? jsonldTerms : null,
             Entities = entities,
             WatchedAttributes = watched,
             Triggers = triggers ?? DefaultTriggers,
@@ -202,6 +203,10 @@ public static class SubscriptionParser
             IndexTypes = indexable && entities.Count > 0 ? indexTypes.Distinct(StringComparer.Ordinal).ToArray() : null,
         };
     }
+
+    /// <summary>The URL of the document's jsonldContext member when it is one (Parse refuses any other value), else null.</summary>
+    public static string? JsonldContextUrl(JsonObject document) =>
+        document["jsonldContext"] is JsonValue value && value.TryGetValue<string>(out var url) && Uri.TryCreate(url, UriKind.Absolute, out _) ? url : null;
 
     /// <summary>The id a create request gives, or a new one; BadRequestData when it is not a URI.</summary>
     public static string IdFor(JsonObject body)

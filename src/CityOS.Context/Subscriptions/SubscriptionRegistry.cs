@@ -39,7 +39,16 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
                 try
                 {
                     var terms = await resolver.ResolveAsync(stored.Context, stored.Tenant, ct);
-                    var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false, stored.Owner);
+                    LdContext? jsonldTerms = null;
+                    try
+                    {
+                        jsonldTerms = await JsonldTermsAsync(stored.Document, stored.Tenant, ct);
+                    }
+                    catch (NgsiLdException e)
+                    {
+                        logger.LogWarning("The jsonldContext of subscription {Id} of tenant '{Tenant}' cannot be resolved; its notifications use its own @context: {Reason}", stored.Id, stored.Tenant, e.Detail);
+                    }
+                    var subscription = SubscriptionParser.Parse(stored.Document, stored.Context, terms, stored.Tenant, stored.Id, stored.ModifiedAt, stored.CreatedAt, checkExpiry: false, stored.Owner, jsonldTerms);
                     var key = ISubscriptionStore.KeyOf(stored.Tenant);
                     if (!byTenant.TryGetValue(key, out var list)) byTenant[key] = list = [];
                     list.Add(subscription);
@@ -80,7 +89,8 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
         await EnsureLoadedAsync(ct);
         var id = SubscriptionParser.IdFor(body);
         var now = time.GetUtcNow();
-        var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true, owner);
+        var subscription = SubscriptionParser.Parse(body, ContextOf(terms), terms, tenant, id, now, now, checkExpiry: true, owner,
+            await JsonldTermsAsync(body, tenant, ct));
         await RequireAllowedEndpointAsync(subscription, ct);
         CheckTimeInterval(subscription);
         await _writeGate.WaitAsync(ct);
@@ -121,8 +131,9 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
             Merge(document, fragment, depth: 0);
             var context = terms.IsCoreOnly ? current.Context : ContextOf(terms);
             var contextTerms = terms.IsCoreOnly ? current.Terms : terms;
+            var jsonldTerms = fragment.ContainsKey("jsonldContext") ? await JsonldTermsAsync(document, tenant, ct) : current.JsonldTerms;
             updated = SubscriptionParser.Parse(document, context, contextTerms, tenant, id, time.GetUtcNow(), current.CreatedAt,
-                checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner);
+                checkExpiry: fragment.ContainsKey("expiresAt"), current.Owner, jsonldTerms);
             await RequireAllowedEndpointAsync(updated, ct);
             if (fragment.ContainsKey("timeInterval")) CheckTimeInterval(updated);
             await store.SaveSubscriptionAsync(StoredSubscription.Of(updated));
@@ -135,6 +146,13 @@ public sealed class SubscriptionRegistry(ISubscriptionStore store, ILdContextRes
         Changed?.Invoke();
         return updated;
     }
+
+    /// <summary>
+    /// The @context of the document's jsonldContext member (5.2.12), fetched now: one that cannot be retrieved is a 504
+    /// LdContextNotAvailable at creation or update (5.8.1), not a subscription that silently notifies with another context.
+    /// </summary>
+    private async Task<LdContext?> JsonldTermsAsync(JsonObject document, string? tenant, CancellationToken ct) =>
+        SubscriptionParser.JsonldContextUrl(document) is { } url ? await resolver.ResolveAsync(JsonValue.Create(url), tenant, ct) : null;
 
     /// <summary>
     /// Refuses a notification endpoint the outbound policy does not allow (e.g. this broker itself, whose notifications

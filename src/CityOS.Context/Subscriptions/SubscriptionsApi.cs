@@ -48,7 +48,10 @@ public static class SubscriptionsApi
         var subscription = await OwnAsync(request, tenant, subscriptionId, registry, access, ct);
         var body = SubscriptionRenderer.Render(subscription, registry.State(tenant, subscription.Id), time.GetUtcNow(), SysAttrs(request));
         await ShowOwnerAsync(body, subscription, access, ct);
-        return new NgsiLdResponse(body, subscription.Terms, mediaType);
+        var response = new NgsiLdResponse(body, subscription.Terms, mediaType);
+        // 4.3.6.8: a subscription has no version fallbacks; a preferred version is applied by returning it unaltered.
+        VersionPreference.Confirm(response, VersionPreference.Preferred(request));
+        return response;
     }
 
     private static async Task<IResult> QuerySubscriptions(HttpRequest request, BrokerRequestReader reader, SubscriptionRegistry registry,
@@ -75,6 +78,7 @@ public static class SubscriptionsApi
             page.Add(body);
         }
         var response = new NgsiLdResponse(page, terms, mediaType);
+        VersionPreference.Confirm(response, VersionPreference.Preferred(request));
         if (count) response.Headers["NGSILD-Results-Count"] = all.Count.ToString(CultureInfo.InvariantCulture);
         Broker.Http.QueryResponse.AddPageLinks(response, request, offset, limit, offset + page.Count < all.Count);
         return response;

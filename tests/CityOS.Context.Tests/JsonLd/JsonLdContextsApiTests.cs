@@ -165,6 +165,41 @@ public sealed class JsonLdContextsApiTests(ContextServer server) : IClassFixture
         Assert.Equal(status, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_body_without_an_context_member_is_InvalidRequest()
+    {
+        var response = await client.PostAsync(Api, Json("""{ "A1": "urn:ngsi-ld:attributes:A1" }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/InvalidRequest", problem["type"]!.GetValue<string>());
+        Assert.Empty((await GetJson($"{Api}?kind=Hosted")).AsArray());
+    }
+
+    [Theory]
+    [InlineData("/unknown-id?reload=true", HttpStatusCode.BadRequest, "BadRequestData")]
+    [InlineData("/unknown-id?reload=xxx", HttpStatusCode.BadRequest, "BadRequestData")]
+    [InlineData("/unknown-id?reload=false", HttpStatusCode.NotFound, "ResourceNotFound")]
+    public async Task Reloading_what_is_not_a_kept_context_is_BadRequestData(string path, HttpStatusCode status, string type)
+    {
+        var response = await client.DeleteAsync(Api + path);
+        Assert.Equal(status, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/" + type, problem["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Reloading_the_core_context_keeps_it_and_deleting_it_is_refused()
+    {
+        var core = (await GetJson($"{Api}?details=true&kind=Cached")).AsArray().First(d => d!["URL"]!.GetValue<string>() == CoreContexts.CoreUrl);
+        var path = $"{Api}/{Uri.EscapeDataString(CoreContexts.CoreUrl)}";
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync(path + "?reload=true")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.DeleteAsync(path)).StatusCode);
+        var served = await GetJson($"{Api}/{core!["localId"]!.GetValue<string>()}");
+        Assert.NotNull(served["@context"]);
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/default-context/v", Resolver.Core.ExpandTerm("v"));
+    }
+
     private async Task<HttpResponseMessage> SendInTenant(HttpMethod method, string path, string tenant, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };

@@ -71,7 +71,11 @@ public static class EntitiesApi
         if (rendered[0].Count == 0) throw NgsiLdException.NotFound($"Entity {entityId} has no member left after pick and omit.");
         // join=flat answers an array only when linked entities were found; else the entity alone, as without join.
         JsonNode body = rendered.Count > 1 ? new JsonArray([.. rendered]) : rendered[0];
-        return new NgsiLdResponse(body, terms, mediaType);
+        var version = VersionPreference.Preferred(request);
+        var amended = version is not null && VersionPreference.AmendEntities(body, version);
+        var response = new NgsiLdResponse(body, terms, mediaType, amended ? StatusCodes.Status203NonAuthoritative : StatusCodes.Status200OK);
+        VersionPreference.Confirm(response, version);
+        return response;
     }
 
     private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, EntityMaps.EntityMapQueries maps,

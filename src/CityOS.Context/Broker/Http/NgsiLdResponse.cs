@@ -131,28 +131,42 @@ public sealed class NgsiLdResponse(JsonNode? body, LdContext context, ResponseMe
         }
     }
 
-    /// <summary>Content negotiation of 6.3.4: JSON by default, JSON-LD or GeoJSON when asked; anything else 406.</summary>
+    /// <summary>The representations of 6.3.4 in the order of its list, which breaks ties between equal weights.</summary>
+    private static readonly (string Name, ResponseMediaType Type)[] Representations =
+    [
+        ("application/json", ResponseMediaType.Json),
+        ("application/ld+json", ResponseMediaType.JsonLd),
+        ("application/geo+json", ResponseMediaType.GeoJson),
+    ];
+
+    /// <summary>
+    /// Content negotiation of 6.3.4: JSON by default. Each representation takes the weight of the most specific range that
+    /// matches it (RFC 9110 §12.5.1: "application/json;q=0, */*" refuses JSON); the heaviest wins, and between equal weights
+    /// the first of the 6.3.4 list (json, ld+json, geo+json), whatever order the client wrote. Nothing acceptable: 406.
+    /// </summary>
     public static ResponseMediaType Negotiate(HttpRequest request, bool geoJsonAllowed = true)
     {
         var accept = request.Headers.Accept;
         if (accept.Count == 0) return ResponseMediaType.Json;
         if (!MediaTypeHeaderValue.TryParseList(accept, out var ranges) || ranges.Count == 0) return ResponseMediaType.Json;
         ResponseMediaType? best = null;
-        double bestQuality = -1;
-        foreach (var range in ranges.OrderByDescending(r => r.Quality ?? 1))
+        double bestQuality = 0;
+        foreach (var (name, type) in Representations)
         {
-            var quality = range.Quality ?? 1;
-            if (quality <= 0) continue;
-            ResponseMediaType? candidate = range.MediaType.Value?.ToLowerInvariant() switch
+            if (type == ResponseMediaType.GeoJson && !geoJsonAllowed) continue;
+            var specificity = -1;
+            double quality = 0;
+            foreach (var range in ranges)
             {
-                "application/json" or "application/*" or "*/*" => ResponseMediaType.Json,
-                "application/ld+json" => ResponseMediaType.JsonLd,
-                "application/geo+json" when geoJsonAllowed => ResponseMediaType.GeoJson,
-                _ => null,
-            };
-            if (candidate is not null && quality > bestQuality)
+                var rangeName = range.MediaType.Value?.ToLowerInvariant();
+                var match = rangeName == name ? 2 : rangeName == "application/*" ? 1 : rangeName == "*/*" ? 0 : -1;
+                if (match <= specificity) continue;
+                specificity = match;
+                quality = range.Quality ?? 1;
+            }
+            if (specificity >= 0 && quality > bestQuality)
             {
-                best = candidate;
+                best = type;
                 bestQuality = quality;
             }
         }
