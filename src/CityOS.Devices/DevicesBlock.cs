@@ -25,6 +25,10 @@ public static class DevicesBlock
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IDeviceRegistry, SqliteDeviceRegistry>();
         services.AddSingleton<MeasureIngest>();
+        services.AddSingleton<MeasureBatcher>();
+        services.AddSingleton<IDeviceStateStore>(sp => (SqliteDeviceRegistry)sp.GetRequiredService<IDeviceRegistry>());
+        services.AddSingleton<DeviceActivity>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceActivity>());
         services.AddCityOsOutbound(configuration);
         services.AddSingleton<ICommandStore>(sp => (SqliteDeviceRegistry)sp.GetRequiredService<IDeviceRegistry>());
         services.AddSingleton<MqttCommandOutlet>();

@@ -95,30 +95,35 @@ public static class ProvisioningApi
         return TypedResults.Created();
     }
 
-    public static async Task<IResult> ListDevices(HttpContext context, IDeviceRegistry registry, IOptions<SecurityOptions> security,
-        int? limit, int? offset, CancellationToken ct)
+    public static async Task<IResult> ListDevices(HttpContext context, IDeviceRegistry registry, DeviceActivity activity, TimeProvider clock,
+        IOptions<SecurityOptions> security, int? limit, int? offset, CancellationToken ct)
     {
         var scope = Authorized(context, security);
         var (devices, count) = await registry.ListDevicesAsync(scope, Limit(limit), Offset(offset), ct);
-        return TypedResults.Ok(new JsonObject { ["count"] = count, ["devices"] = new JsonArray([.. devices.Select(ProvisioningJson.Device)]) });
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(new JsonObject
+        {
+            ["count"] = count,
+            ["devices"] = new JsonArray([.. devices.Select(d => ProvisioningJson.Device(d, activity.Get(d.Scope, d.DeviceId), now))]),
+        });
     }
 
-    public static async Task<IResult> GetDevice(HttpContext context, IDeviceRegistry registry, IOptions<SecurityOptions> security,
-        string deviceId, CancellationToken ct)
+    public static async Task<IResult> GetDevice(HttpContext context, IDeviceRegistry registry, DeviceActivity activity, TimeProvider clock,
+        IOptions<SecurityOptions> security, string deviceId, CancellationToken ct)
     {
         var scope = Authorized(context, security);
         return await registry.GetDeviceAsync(scope, deviceId, ct) is { } device
-            ? TypedResults.Ok(ProvisioningJson.Device(device))
+            ? TypedResults.Ok(ProvisioningJson.Device(device, activity.Get(device.Scope, device.DeviceId), clock.GetUtcNow()))
             : IotAgentHttp.Error(IotAgentException.DeviceNotFound(deviceId));
     }
 
-    public static async Task<IResult> DeleteDevice(HttpContext context, IDeviceRegistry registry, IOptions<SecurityOptions> security,
+    public static async Task<IResult> DeleteDevice(HttpContext context, IDeviceRegistry registry, DeviceActivity activity, IOptions<SecurityOptions> security,
         string deviceId, CancellationToken ct)
     {
         var scope = Authorized(context, security);
-        return await registry.DeleteDeviceAsync(scope, deviceId, ct)
-            ? TypedResults.NoContent()
-            : IotAgentHttp.Error(IotAgentException.DeviceNotFound(deviceId));
+        if (!await registry.DeleteDeviceAsync(scope, deviceId, ct)) return IotAgentHttp.Error(IotAgentException.DeviceNotFound(deviceId));
+        activity.Forget(scope, deviceId);
+        return TypedResults.NoContent();
     }
 
     /// <summary>The call's scope; with security on, provisioning is for the tenant's administrators (and system administrators).</summary>

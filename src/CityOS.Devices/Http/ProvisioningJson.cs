@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using CityOS.Devices.Model;
+using CityOS.Devices.Services;
 
 namespace CityOS.Devices.Http;
 
@@ -20,7 +22,22 @@ public static class ProvisioningJson
         Optional(json, "entity_type", group.EntityType);
         Optional(json, "protocol", group.Protocol);
         Optional(json, "transport", group.Transport);
+        if (group.Timeout is { } groupTimeout) json["timeout"] = groupTimeout;
         Mappings(json, group.Attributes, group.Lazy, group.Commands, group.StaticAttributes);
+        return json;
+    }
+
+    /// <summary>
+    /// The device with its state (CityOS fields): <c>lastMeasure</c> (the latest measure's time, absent before the first),
+    /// <c>measureCount</c>, <c>errorCount</c> (measures refused), and <c>silent</c> (no measure within its <c>timeout</c>).
+    /// </summary>
+    public static JsonObject Device(Device device, DeviceState state, DateTimeOffset now)
+    {
+        var json = Device(device);
+        if (state.LastMeasure is { } last) json["lastMeasure"] = last.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        json["measureCount"] = state.Measures;
+        json["errorCount"] = state.Errors;
+        json["silent"] = state.IsSilent(device.Timeout, now);
         return json;
     }
 
@@ -38,6 +55,7 @@ public static class ProvisioningJson
         Optional(json, "protocol", device.Protocol);
         Optional(json, "transport", device.Transport);
         Optional(json, "endpoint", device.Endpoint);
+        if (device.Timeout is { } timeout) json["timeout"] = timeout;
         Mappings(json, device.Attributes, device.Lazy, device.Commands, device.StaticAttributes);
         return json;
     }

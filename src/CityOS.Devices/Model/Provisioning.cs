@@ -39,6 +39,9 @@ public sealed record ServiceGroup(
 {
     /// <summary>The hash of the group's MQTT password (username: the apikey), or null when its devices cannot use the built-in broker with it.</summary>
     public string? PasswordHash { get; init; }
+
+    /// <summary>The seconds within which each device of the group is expected to send a measure (its devices' default), or null.</summary>
+    public int? Timeout { get; init; }
 }
 
 /// <summary>A provisioned device.</summary>
@@ -58,4 +61,7 @@ public sealed record Device(
 {
     /// <summary>The hash of the device's own MQTT password (username: APIKEY/DEVICEID), or null.</summary>
     public string? PasswordHash { get; init; }
+
+    /// <summary>The seconds within which the device is expected to send a measure; after that without one it is silent. Null: never silent.</summary>
+    public int? Timeout { get; init; }
 }

@@ -18,6 +18,7 @@ public static class DeviceDefaults
             EntityName = ProvisioningRules.EntityId(type, device.DeviceId, device.EntityName),
             Protocol = device.Protocol ?? group?.Protocol,
             Transport = device.Transport ?? group?.Transport,
+            Timeout = device.Timeout ?? group?.Timeout,
         };
     }
 

@@ -23,7 +23,7 @@ public static class ProvisioningRules
     {
         Known(service, at, "apikey", "token", "cbroker", "entity_type", "resource", "protocol", "transport", "attributes", "lazy", "commands",
             "static_attributes", "internal_attributes", "explicitAttrs", "autoprovision", "timestamp", "entityNameExp", "expressionLanguage",
-            "description", "service", "subservice", "timezone", "ngsiVersion", "payloadType", "defaultEntityNameConjunction", "password");
+            "description", "service", "subservice", "timezone", "ngsiVersion", "payloadType", "defaultEntityNameConjunction", "password", "timeout");
         var apikey = RequiredString(service, "apikey", at);
         var resource = OptionalString(service, "resource", at) ?? DefaultResource;
         if (!resource.StartsWith('/')) throw IotAgentException.WrongSyntax($"{at}.resource must be a path starting with '/'");
@@ -36,14 +36,14 @@ public static class ProvisioningRules
             Attributes(service, "attributes", at, staticValues: false),
             Attributes(service, "lazy", at, staticValues: false),
             Commands(service, at),
-            Attributes(service, "static_attributes", at, staticValues: true)) { PasswordHash = Password(service, at) };
+            Attributes(service, "static_attributes", at, staticValues: true)) { PasswordHash = Password(service, at), Timeout = Timeout(service, at) };
     }
 
     public static Device ReadDevice(JsonObject device, ServiceScope scope, string at)
     {
         Known(device, at, "device_id", "entity_name", "entity_type", "apikey", "protocol", "transport", "endpoint", "attributes", "lazy",
             "commands", "static_attributes", "internal_attributes", "timezone", "timestamp", "explicitAttrs", "ngsiVersion", "polling",
-            "service", "service_path", "payloadType", "password");
+            "service", "service_path", "payloadType", "password", "timeout");
         var id = RequiredName(device, "device_id", at);
         var type = OptionalName(device, "entity_type", at);
         var entityName = OptionalString(device, "entity_name", at);
@@ -57,7 +57,18 @@ public static class ProvisioningRules
             Attributes(device, "attributes", at, staticValues: false),
             Attributes(device, "lazy", at, staticValues: false),
             Commands(device, at),
-            Attributes(device, "static_attributes", at, staticValues: true)) { PasswordHash = Password(device, at) };
+            Attributes(device, "static_attributes", at, staticValues: true)) { PasswordHash = Password(device, at), Timeout = Timeout(device, at) };
+    }
+
+    /// <summary>The expected interval of measures in seconds (a CityOS field; a whole number from 1 to 31,622,400, a year), or null.</summary>
+    private static int? Timeout(JsonObject item, string at)
+    {
+        if (item["timeout"] is not { } node) return null;
+        if (node is JsonValue value && value.TryGetValue<double>(out var seconds) && seconds == Math.Floor(seconds) && seconds is >= 1 and <= 31_622_400)
+        {
+            return (int)seconds;
+        }
+        throw IotAgentException.WrongSyntax($"{at}.timeout must be a whole number of seconds from 1 to 31622400");
     }
 
     /// <summary>The hash of the MQTT password of a group or device (a CityOS field; at least 8 characters), or null.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using CityOS.Core.Context;
 using CityOS.Core.Security;
 using CityOS.Devices.Model;
@@ -11,7 +12,7 @@ namespace CityOS.Devices.Services;
 /// its service group when the group allows), maps the measures, and writes them into the broker in one commit through
 /// <see cref="IContextWriter"/>. The returned task completes only after that commit; a failure leaves nothing written.
 /// </summary>
-public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter writer, TimeProvider clock)
+public sealed class MeasureIngest(IDeviceRegistry registry, MeasureBatcher batcher, DeviceActivity activity, TimeProvider clock)
 {
     /// <summary>The role the agent writes with in a device's tenant: the apikey of a group provisioned there is the device's credential.</summary>
     public const string AgentRole = "tenant-admin";
@@ -20,16 +21,25 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
 
     /// <param name="resource">The HTTP resource the measure came to (/iot/json, /iot/d), or null for MQTT.</param>
     /// <param name="scope">The tenant and path the request named, or null when it named none (MQTT, plain HTTP devices).</param>
+    /// <remarks>Measures of many devices arriving together are committed together (<see cref="MeasureBatcher"/>).</remarks>
     public async Task<Device> IngestAsync(string? resource, string apikey, string deviceId, IReadOnlyList<MeasureGroup> groups, ServiceScope? scope,
         CancellationToken ct)
     {
         var arrival = clock.GetUtcNow();
         var device = await ResolveAsync(resource, apikey, deviceId, scope, ct);
-        var entity = MeasureMapper.ToEntity(device, groups, arrival);
-        var result = await writer.UpsertBatchAsync(AgentCall(device.Scope.Tenant), [entity], update: true, ct);
-        if (result.Errors.Count > 0)
+        JsonObject entity;
+        try
         {
-            var error = result.Errors[0].Error;
+            entity = MeasureMapper.ToEntity(device, groups, arrival);
+        }
+        catch (IotAgentException)
+        {
+            activity.Refused(device);
+            throw;
+        }
+        if (await batcher.WriteAsync(device.Scope.Tenant, entity, ct) is { } error)
+        {
+            if (error.Kind == ContextErrorKind.BadRequest) activity.Refused(device);
             throw error.Kind switch
             {
                 ContextErrorKind.BadRequest => IotAgentException.BadMeasure("The broker refused the measure: " + error.Detail),
@@ -37,6 +47,7 @@ public sealed class MeasureIngest(IDeviceRegistry registry, IContextWriter write
                 _ => new IotAgentException(503, "ENTITY_GENERIC_ERROR", "The measure could not be stored: " + error.Detail),
             };
         }
+        activity.Measured(device, arrival);
         return device;
     }
 

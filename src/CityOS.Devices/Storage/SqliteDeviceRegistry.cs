@@ -3,6 +3,7 @@ using System.Text.Json;
 using CityOS.Core.Hosting;
 using CityOS.Devices.Model;
 using CityOS.Devices.Rules;
+using CityOS.Devices.Services;
 using CityOS.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using static CityOS.Devices.Storage.SqliteCommands;
@@ -13,7 +14,7 @@ namespace CityOS.Devices.Storage;
 /// The registry in <c>devices.db</c> of the data directory. Each record is kept as JSON beside the columns it is looked up
 /// by; lookups by apikey (every measure makes one) are answered from memory after the first, and every write forgets them.
 /// </summary>
-public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisposable
+public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDeviceStateStore, IDisposable
 {
     private static readonly string[] Migrations =
     [
@@ -33,6 +34,14 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
             apikey TEXT NOT NULL, device_id TEXT NOT NULL, name TEXT NOT NULL, expires INTEGER NOT NULL, delivered INTEGER NOT NULL,
             body TEXT NOT NULL, PRIMARY KEY (apikey, device_id, name));
         CREATE INDEX commands_expires ON commands (expires);
+        """,
+        """
+        CREATE TABLE device_state (
+            tenant TEXT NOT NULL, service_path TEXT NOT NULL, device_id TEXT NOT NULL, last_measure INTEGER, measures INTEGER NOT NULL,
+            errors INTEGER NOT NULL, PRIMARY KEY (tenant, service_path, device_id));
+        CREATE TRIGGER devices_forget_state AFTER DELETE ON devices BEGIN
+            DELETE FROM device_state WHERE tenant = old.tenant AND service_path = old.service_path AND device_id = old.device_id;
+        END;
         """,
     ];
 
@@ -98,6 +107,37 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDisp
 
     public Task<bool> DeleteDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct) => Delete(
         "DELETE FROM devices WHERE tenant = $t AND service_path = $p AND device_id = $d", scope, ("$d", deviceId));
+
+    public IReadOnlyList<DeviceStateRow> LoadDeviceStates()
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT tenant, service_path, device_id, last_measure, measures, errors FROM device_state");
+        using var reader = command.ExecuteReader();
+        var rows = new List<DeviceStateRow>();
+        while (reader.Read())
+        {
+            var last = reader.IsDBNull(3) ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
+            rows.Add(new DeviceStateRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), new DeviceState(last, reader.GetInt64(4), reader.GetInt64(5))));
+        }
+        return rows;
+    }
+
+    public void SaveDeviceStates(IReadOnlyList<DeviceStateRow> states)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        foreach (var row in states)
+        {
+            using var upsert = Command(connection,
+                "INSERT OR REPLACE INTO device_state SELECT $t, $p, $d, $l, $m, $e WHERE EXISTS "
+                + "(SELECT 1 FROM devices WHERE tenant = $t AND service_path = $p AND device_id = $d)",
+                ("$t", row.Tenant), ("$p", row.ServicePath), ("$d", row.DeviceId),
+                ("$l", (object?)row.State.LastMeasure?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("$m", row.State.Measures), ("$e", row.State.Errors));
+            upsert.Transaction = transaction;
+            upsert.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
 
     public Task<Device?> FindDeviceByEntityAsync(string? tenant, string entityId, CancellationToken ct) =>
         Task.FromResult(_byEntity.GetOrAdd((tenant ?? "", entityId), key => One<Device>(

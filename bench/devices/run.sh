@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Devices benchmarks (issue 22), see bench/README.md: measures/s over MQTT QoS 1 (BENCH_DEVICES devices on the built-in
+# broker, history on), over HTTP (JSON on /iot/json, UltraLight on /iot/d, wrk), and a BENCH_CSV_ROWS-row CSV import
+# (`cityos import`), each with cityos's resident memory before/after, its CPU time per measure (user + system from /proc,
+# background work included) and the load average; the bare Kestrel endpoint (bench/CityOS.Bench) of the same run.
+# Usage: bash bench/devices/run.sh [seconds=10] [connections=32]
+#   BENCH_ONLY="mqtt http csv" (any of them), BENCH_WARMUP=5, BENCH_DEVICES=1000, BENCH_INFLIGHT=1 (QoS 1 publishes in
+#   flight per device), BENCH_CSV_ROWS=1000000, BENCH_PERF=1 (perf record on cityos in each measured window, top symbols).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-10}
+connections=${2:-32}
+warmup=${BENCH_WARMUP:-5}
+devices=${BENCH_DEVICES:-1000}
+inflight=${BENCH_INFLIGHT:-1}
+rows=${BENCH_CSV_ROWS:-1000000}
+only=${BENCH_ONLY:-mqtt http csv}
+apikey=benchkey0000000000000000
+password=bench-password
+tenant=bench
+out=${BENCH_OUT:-bench/devices/results.md}
+for tool in wrk node sqlite3 python3; do command -v $tool >/dev/null || { echo "$tool is missing" >&2; exit 1; }; done
+[ -d tests/CityOS.Devices.Tests/js/node_modules/mqtt ] || (cd tests/CityOS.Devices.Tests/js && npm ci --no-audit --no-fund >/dev/null)
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release --nologo -v q "$project" >/dev/null; done
+data=$(mktemp -d)
+bare_port=$(free_port); port=$(free_port); mqtt_port=$(free_port)
+dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll "$bare_port" >/dev/null 2>&1 & bare_pid=$!
+DOTNET_PerfMapEnabled=${BENCH_PERF:-0} dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port "$port" --data "$data" \
+  --CityOS:Mqtt:Broker:Port "$mqtt_port" --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & pid=$!
+trap 'kill $bare_pid $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+base="http://127.0.0.1:$port"
+for url in "http://127.0.0.1:$bare_port/entity/x" "$base/health"; do
+  for _ in $(seq 150); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
+done
+
+rss() { awk '/VmRSS/ {print int($2 / 1024)}' /proc/$pid/status; }
+ticks() { awk '{print $14 + $15}' /proc/$pid/stat; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+hz=$(getconf CLK_TCK)
+# Background work a scenario leaves behind (history) is billed to it: wait until cityos is idle.
+wait_idle() { for _ in $(seq 120); do local a; a=$(ticks); sleep 1; [ $(($(ticks) - a)) -lt 5 ] && return; done; }
+us_per() { python3 -c "print(round(($2) / $hz * 1e6 / max($1, 1)))"; }
+perf_start() { [ "${BENCH_PERF:-0}" = 1 ] || return 0; perf record -F 499 -g -p $pid -o "$data/$1.perf" -- sleep "$duration" 2>/dev/null & perf_pid=$!; }
+perf_report() {
+  [ "${BENCH_PERF:-0}" = 1 ] || return 0
+  wait "$perf_pid" || true
+  echo "== perf, $1: shared objects, then symbols (self time)" >&2
+  perf report -i "$data/$1.perf" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -6 >&2 || true
+  perf report -i "$data/$1.perf" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30 >&2 || true
+}
+history_db="$data/temporal/tenants/$tenant.db"
+history_count() {
+  [ -f "$history_db" ] || { echo 0; return; }
+  sqlite3 -readonly "$history_db" "PRAGMA busy_timeout=10000; SELECT count(*) FROM instances i JOIN series s ON s.id = i.series WHERE s.attribute LIKE '%temperature'" | tail -1
+}
+
+# One service group per resource (MQTT devices log in with the apikey and the group's password), BENCH_DEVICES devices
+# dev0000... with t -> temperature (Number).
+provision() {
+  curl -sf -X POST "$base/iot/services" -H "fiware-service: $tenant" -H 'fiware-servicepath: /' -H 'Content-Type: application/json' \
+    -d "{\"services\":[{\"apikey\":\"$apikey\",\"entity_type\":\"Meter\",\"resource\":\"/iot/d\",\"password\":\"$password\"},
+                       {\"apikey\":\"$apikey\",\"entity_type\":\"Meter\",\"resource\":\"/iot/json\"}]}" >/dev/null
+  python3 - "$base" "$tenant" "$apikey" "$devices" <<'PY'
+import json, sys, urllib.request
+base, tenant, apikey, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for start in range(0, count, 500):
+    devices = [{"device_id": f"dev{n:04d}", "entity_name": f"urn:ngsi-ld:Meter:dev{n:04d}", "entity_type": "Meter", "apikey": apikey,
+                "attributes": [{"object_id": "t", "name": "temperature", "type": "Number"}]} for n in range(start, min(count, start + 500))]
+    request = urllib.request.Request(f"{base}/iot/devices", json.dumps({"devices": devices}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "fiware-service": tenant, "fiware-servicepath": "/"})
+    urllib.request.urlopen(request).read()
+PY
+}
+provision
+rows_md=()
+row() { rows_md+=("$1"); echo "$1" >&2; }
+
+# wrk_run URL SCRIPT SECONDS [FORMAT]: prints "requests requests/s p50_ms p99_ms errors"
+wrk_run() {
+  local script; script=$(mktemp --suffix .lua)
+  cat bench/lua/threads.lua "$2" bench/lua/report.lua >"$script"
+  local result; result=$(BENCH_APIKEY=$apikey BENCH_DEVICES=$devices BENCH_FORMAT=${4:-} wrk -t2 -c"$connections" -d"${3}s" --timeout 5s -s "$script" "$1" 2>&1)
+  rm -f "$script"
+  echo "$result" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%d %.0f %.2f %.2f %d\n", v["requests"], v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["non2xx"] }'
+}
+
+if [[ " $only " == *" mqtt "* ]]; then
+  echo "MQTT: $devices devices, QoS 1, $inflight in flight each, ${warmup}s warm-up + ${duration}s..." >&2
+  wait_idle
+  history_before=$(history_count); rss_before=$(rss)
+  # Two load processes (node is single-threaded), the same start time; 15 s to connect first.
+  start_ms=$(( $(date +%s%3N) + 15000 )); half=$((devices / 2)); load_out=$(mktemp)
+  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$mqtt_port" $apikey $password 0 $half $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
+  node_a=$!
+  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$mqtt_port" $apikey $password $half $((devices - half)) $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
+  node_b=$!
+  sleep "$(python3 -c "import time; print(max(0, ($start_ms / 1000 + $warmup) - time.time()))")"
+  before=$(ticks); load_at=$(load); perf_start mqtt
+  sleep "$duration"
+  after=$(ticks); perf_report mqtt
+  wait $node_a $node_b
+  wait_idle
+  after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
+  read -r connected failed acked measured errors <<<"$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+    END { print v["connected"] + 0, v["failed"] + 0, v["acked"] + 0, v["measured"] + 0, v["errors"] + 0 }' "$load_out")"
+  rm -f "$load_out"
+  recorded=$((history_after - history_before))
+  [ "$recorded" -ge "$acked" ] || echo "history lost measures: $acked acknowledged, $recorded recorded" >&2
+  row "| MQTT QoS 1, $connected devices ($failed refused), $inflight in flight each, built-in broker, history on | $((measured / duration))/s ($acked PUBACKs, $recorded in history, $errors errors) | $(us_per "$measured" "$after - $before") µs (window), $(us_per "$acked" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 20,000/s |"
+fi
+
+if [[ " $only " == *" http "* ]]; then
+  for kind in json ul; do
+    echo "HTTP $kind: warm-up ${warmup}s, then ${duration}s with $connections connections..." >&2
+    wrk_run "$base" bench/devices/measure.lua "$warmup" $kind >/dev/null
+    wait_idle
+    history_before=$(history_count); rss_before=$(rss); before=$(ticks); load_at=$(load); perf_start "http-$kind"
+    read -r requests rps p50 p99 errs <<<"$(wrk_run "$base" bench/devices/measure.lua "$duration" $kind)"
+    after=$(ticks); perf_report "http-$kind"
+    wait_idle
+    after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
+    recorded=$((history_after - history_before))
+    [ "$recorded" -ge "$((requests - errs))" ] || echo "history lost measures: $((requests - errs)) acknowledged, $recorded recorded" >&2
+    label=$([ $kind = json ] && echo "POST /iot/json {\"t\":N}" || echo "POST /iot/d t\\|N (UltraLight)")
+    row "| HTTP $label, $devices devices, $connections conn., history on | $rps/s (p50 $p50 ms, p99 $p99 ms, $errs errors, $recorded in history) | $(us_per "$requests" "$after - $before") µs (window), $(us_per "$requests" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 10,000/s |"
+  done
+  wrk_run "http://127.0.0.1:$bare_port" bench/devices/bare.lua "$warmup" >/dev/null
+  load_at=$(load)
+  read -r _ bare_rps _ bare_p99 _ <<<"$(wrk_run "http://127.0.0.1:$bare_port" bench/devices/bare.lua "$duration")"
+  row "| bare Kestrel, POST of a measure-sized body, same run ($connections conn.) | $bare_rps req/s (p99 $bare_p99 ms) | | | $load_at | |"
+fi
+
+if [[ " $only " == *" csv "* ]]; then
+  csv="$data/gauges.csv"
+  echo "CSV: writing $rows rows..." >&2
+  python3 - "$csv" "$rows" <<'PY'
+import random, sys
+random.seed(7)
+with open(sys.argv[1], "w") as f:
+    f.write("code,name,temp,lat,lon\n")
+    for n in range(int(sys.argv[2])):
+        f.write(f"G{n:07d},gauge {n},{random.uniform(-5, 35):.2f},{35.6 + random.random() * 0.2:.5f},{139.6 + random.random() * 0.2:.5f}\n")
+PY
+  wait_idle
+  rss_before=$(rss); before=$(ticks); load_at=$(load); peak_file=$(mktemp)
+  ( peak=0; while kill -0 $pid 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r && echo $peak >"$peak_file"; sleep 0.5; done ) & sampler=$!
+  started=$(date +%s.%N)
+  set +e
+  report=$(dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll import "$csv" --type RiverGauge --tenant csv --url "$base" \
+    --id code --attr name --attr temp:temperature:Number:CEL --lat lat --lon lon 2>"$data/import.err")
+  status=$?
+  set -e
+  seconds=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
+  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"
+  echo "$report" | head -3 >&2
+  [ $status -eq 0 ] || { echo "cityos import exited $status:" >&2; tail -5 "$data/import.err" >&2; }
+  row "| CSV import, $rows rows (\`cityos import\`, 5 columns, id + 2 attributes + point) | $(python3 -c "print(round($rows / $seconds))") rows/s ($seconds s, exit $status) | $(us_per "$rows" "$after - $before") µs per row | $rss_before / $rss_after MB (peak $peak MB) | $load_at | ≥ 50,000 rows/s, flat memory |"
+fi
+
+{
+  echo "Measured $(date -u +%Y-%m-%d\ %H:%M) UTC on $(nproc) cores (shared), load generators on the same machine, ${duration}s after a ${warmup}s warm-up."
+  echo
+  echo "| scenario | throughput | cityos CPU per measure | RSS before / after | load avg | target |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows_md[@]}"
+} | tee "$out"
