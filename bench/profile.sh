@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU profile of cityos per scenario, with Linux perf (JIT frames named through DOTNET_PerfMapEnabled).
-# Usage: bash bench/profile.sh [seconds=10] [scenario...]   (scenarios: retrieve create upsert patch query near)
+# Usage: bash bench/profile.sh [seconds=10] [scenario...]   (scenarios: retrieve create upsert patch query near,
+# and the NGSI-v2 pairs of run.sh: ld_retrieve v2_retrieve ld_query v2_query)
 # Seeds BENCH_ENTITIES (default 100000) like run.sh, then for each scenario runs wrk and `perf record` on the cityos
 # process at the same time, and prints the top symbols (self time) and the top shared objects, plus the process's
 # CPU time per request (user + system from /proc), which is far steadier on a loaded machine than requests/s.
@@ -25,8 +26,10 @@ wait_idle() { for _ in $(seq 120); do local a; a=$(ticks); sleep 1; [ $(($(ticks
 python3 bench/seed.py "http://127.0.0.1:$port" "$entities" >/dev/null
 wait_idle
 echo "RSS after seeding: $(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status) MB"
-declare -A script=([retrieve]=retrieve.lua [create]=create.lua [upsert]=upsert.lua [patch]=patch.lua [query]=query.lua [near]=near.lua)
-declare -A conns=([retrieve]=50 [create]=50 [upsert]=16 [patch]=50 [query]=50 [near]=50)
+declare -A script=([retrieve]=retrieve.lua [create]=create.lua [upsert]=upsert.lua [patch]=patch.lua [query]=query.lua [near]=near.lua
+  [ld_retrieve]=retrieve.lua [v2_retrieve]=retrieve.lua [ld_query]=range_query.lua [v2_query]=range_query.lua)
+declare -A conns=([retrieve]=50 [create]=50 [upsert]=16 [patch]=50 [query]=50 [near]=50 [ld_retrieve]=50 [v2_retrieve]=50 [ld_query]=50 [v2_query]=50)
+declare -A paths=([retrieve]=/ngsi-ld/v1/entities/ [ld_retrieve]=/ngsi-ld/v1/entities/ [v2_retrieve]=/v2/entities/)
 declare -A per=([upsert]=100)
 hz=$(getconf CLK_TCK)
 for name in "${scenarios[@]}"; do
@@ -35,7 +38,7 @@ for name in "${scenarios[@]}"; do
   before=$(ticks)
   perf record -F 499 -g -p $pid -o "$out/$name.data" -- sleep "$duration" 2>/dev/null &
   perf_pid=$!
-  result=$(BENCH_ENTITIES=$entities BENCH_PATH=$([ "$name" = retrieve ] && echo /ngsi-ld/v1/entities/ || echo /ngsi-ld/v1/entities) \
+  result=$(BENCH_ENTITIES=$entities BENCH_PATH=${paths[$name]:-/ngsi-ld/v1/entities} BENCH_API=${name%%_*} \
     wrk -t2 -c"${conns[$name]}" -d"${duration}s" --timeout 5s -s "$lua" "http://127.0.0.1:$port" | awk '/^RESULT/')
   wait $perf_pid || true
   wait_idle   # background work (history, notifications) the scenario caused is billed to it

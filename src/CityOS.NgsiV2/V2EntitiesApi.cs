@@ -68,7 +68,7 @@ public static class V2EntitiesApi
     {
         var (page, total) = await entities.QueryAsync(V2Request.Call(http), query, ct);
         if (total is { } count) http.Response.Headers[V2Request.TotalCountHeader] = count.ToString(CultureInfo.InvariantCulture);
-        return V2Results.Json(V2Rendering.Of(options, attrs).Entities(page));
+        return V2Rendering.Of(options, attrs).EntitiesResult(page);
     }
 
     private static string? Q(string? q, string? mq) => (V2Q.ToLd(q), V2Q.ToLd(mq, metadata: true)) switch
@@ -93,14 +93,14 @@ public static class V2EntitiesApi
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
         var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
-        return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity));
+        return V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).EntityResult(entity);
     }
 
     private static async Task<IResult> RetrieveAttrs(string id, HttpContext http, V2Entities entities, CancellationToken ct)
     {
         var options = V2Request.Options(http.Request, "keyValues", "values", "unique", "skipForwarding");
         var entity = await entities.RetrieveLdAsync(V2Request.Call(http), id, Type(http), V2Request.QueryPaths(http.Request), ct);
-        return V2Results.Json(V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).Entity(entity, withIdAndType: false));
+        return V2Rendering.Of(options, V2Syntax.List(http.Request.Query["attrs"].ToString())).EntityResult(entity, withIdAndType: false);
     }
 
     private static async Task<IResult> Delete(string id, HttpContext http, V2Entities entities, CancellationToken ct)

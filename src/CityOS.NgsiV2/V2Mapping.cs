@@ -168,24 +168,18 @@ public static class V2Mapping
     {
         var (type, value) = TypeAndValue(ld);
         var metadata = new JsonObject();
-        foreach (var (name, node) in ld)
-        {
-            if (NotMetadata.Contains(name)) continue;
-            if (name == "observedAt") metadata[name] = new JsonObject { ["type"] = "DateTime", ["value"] = node?.DeepClone() };
-            else if (name == "unitCode") metadata[name] = new JsonObject { ["type"] = "Text", ["value"] = node?.DeepClone() };
-            else if (node is JsonObject sub)
-            {
-                var (subType, subValue) = TypeAndValue(sub);
-                metadata[name] = new JsonObject { ["type"] = subType, ["value"] = subValue };
-            }
-        }
-        return new JsonObject { ["type"] = type, ["value"] = value, ["metadata"] = metadata };
+        foreach (var (name, mdType, mdValue) in Metadata(ld)) metadata[name] = new JsonObject { ["type"] = mdType, ["value"] = Own(mdValue) };
+        return new JsonObject { ["type"] = type, ["value"] = Own(value), ["metadata"] = metadata };
     }
 
-    /// <summary>The v2 value of an NGSI-LD attribute (key-values form).</summary>
-    public static JsonNode? ValueOf(JsonObject ld) => TypeAndValue(ld).Value;
+    /// <summary>The v2 value of an NGSI-LD attribute (key-values form), owned by the caller.</summary>
+    public static JsonNode? ValueOf(JsonObject ld) => Own(TypeAndValue(ld).Value);
 
-    private static (string Type, JsonNode? Value) TypeAndValue(JsonObject ld)
+    /// <summary>
+    /// The v2 type and value of an NGSI-LD attribute. The value may be a node of <paramref name="ld"/> itself (not copied,
+    /// for writing it out); <see cref="Own"/> makes it a node of its own.
+    /// </summary>
+    public static (string Type, JsonNode? Value) TypeAndValue(JsonObject ld)
     {
         var kept = ld[ValueTypeMember] is JsonObject vt && vt["value"] is JsonValue tv && tv.TryGetValue<string>(out var t) ? t : null;
         var type = kept ?? ImpliedType(ld);
@@ -194,19 +188,38 @@ public static class V2Mapping
             "Relationship" => ld["object"] switch
             {
                 JsonValue o when o.TryGetValue<string>(out var target) => FromLdId(target),
-                var other => other?.DeepClone(),
+                var other => other,
             },
-            "GeoProperty" => type is "geo:point" or "geo:line" or "geo:box" or "geo:polygon" ? V2Geo.ToSimple(type, ld["value"]) : ld["value"]?.DeepClone(),
-            "JsonProperty" => ld["json"]?.DeepClone(),
-            "LanguageProperty" => ld["languageMap"]?.DeepClone(),
-            "ListProperty" => ld["valueList"]?.DeepClone(),
-            "ListRelationship" => ld["objectList"]?.DeepClone(),
-            "VocabProperty" => ld["vocab"]?.DeepClone(),
+            "GeoProperty" => type is "geo:point" or "geo:line" or "geo:box" or "geo:polygon" ? V2Geo.ToSimple(type, ld["value"]) : ld["value"],
+            "JsonProperty" => ld["json"],
+            "LanguageProperty" => ld["languageMap"],
+            "ListProperty" => ld["valueList"],
+            "ListRelationship" => ld["objectList"],
+            "VocabProperty" => ld["vocab"],
             _ when IsNull(ld["value"]) => null,
-            _ => V2Values.TypedDateTime(ld["value"]) is { } at ? at : ld["value"]?.DeepClone(),
+            _ => V2Values.TypedDateTime(ld["value"]) is { } at ? at : ld["value"],
         };
         return (type, value);
     }
+
+    /// <summary>The v2 metadata (name, type, value) of an NGSI-LD attribute: its sub-attributes, observedAt and unitCode; values as <see cref="TypeAndValue"/>.</summary>
+    public static IEnumerable<(string Name, string Type, JsonNode? Value)> Metadata(JsonObject ld)
+    {
+        foreach (var (name, node) in ld)
+        {
+            if (NotMetadata.Contains(name)) continue;
+            if (name == "observedAt") yield return (name, "DateTime", node);
+            else if (name == "unitCode") yield return (name, "Text", node);
+            else if (node is JsonObject sub)
+            {
+                var (subType, subValue) = TypeAndValue(sub);
+                yield return (name, subType, subValue);
+            }
+        }
+    }
+
+    /// <summary>The node itself when it belongs to no tree, else a copy.</summary>
+    public static JsonNode? Own(JsonNode? node) => node?.Parent is null ? node : node.DeepClone();
 
     private static bool IsNull(JsonNode? value) => value is JsonValue v && v.TryGetValue<string>(out var text) && text == NullValue;
 

@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using static CityOS.Portal.Pages.Html;
 
 namespace CityOS.Portal.Developer;
@@ -34,6 +33,7 @@ public static class DeveloperPages
         pages.MapPost("/apis/console", CallApi).WithName("PortalApiCall");
         pages.MapGet("/apps", ShowApps).WithName("PortalApps");
         pages.MapPost("/apps", RegisterApp).WithName("PortalRegisterApp");
+        pages.MapPost("/apps/delete", DeleteApp).WithName("PortalDeleteApp");
         return routes;
     }
 
@@ -112,14 +112,53 @@ public static class DeveloperPages
     private static string Method(string? method) =>
         ConsoleMethods.FirstOrDefault(m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)) ?? "GET";
 
-    private static async Task<IResult> ShowApps(HttpContext http, CancellationToken ct)
+    private static async Task<IResult> ShowApps(HttpContext http, [FromServices] IOwnedApplications owned, [FromServices] IApplicationClients clients, CancellationToken ct)
     {
         var page = await PortalPage.ForAsync(http);
         if (page.User is null) return page.SignInFirst();
-        return page.Render(page.T.AppsTitle, AppForm(page, null, null, false));
+        return page.Render(page.T.AppsTitle, AppForm(page, null, null, false) + await AppListAsync(page, owned, clients, ct));
     }
 
-    private static async Task<IResult> RegisterApp(HttpContext http, [FromForm] string? name, [FromForm] string? redirectUri, [FromForm] string? confidential, CancellationToken ct)
+    private static async Task<IResult> DeleteApp(HttpContext http, [FromServices] IOwnedApplications owned, [FromServices] IApplicationClients clients, [FromForm] string? clientId, CancellationToken ct)
+    {
+        var page = await PortalPage.ForAsync(http);
+        var t = page.T;
+        if (page.User is null) return page.SignInFirst();
+        if (!await page.FormIsValidAsync()) return page.Error(StatusCodes.Status400BadRequest, t.FormExpired);
+        // Only the user who registered an application may delete it here; any other client id is not found.
+        if (clientId is not { Length: > 0 } || !await owned.OwnsAsync(page.User.Caller.Subject, clientId, ct)) return page.Error(StatusCodes.Status404NotFound, t.NotFound);
+        var name = (await clients.FindAsync(clientId, ct))?.Name ?? clientId;
+        await clients.DeleteAsync(clientId, ct);
+        await owned.RemoveAsync(page.User.Caller.Subject, clientId, ct);
+        var notice = $"<div class=\"notice\" role=\"status\"><p id=\"app-deleted\">{F(t.AppDeleted, name)}</p></div>";
+        return page.Render(t.AppsTitle, notice + AppForm(page, null, null, false) + await AppListAsync(page, owned, clients, ct));
+    }
+
+    /// <summary>The applications the signed-in user registered (those still registered in the identity block).</summary>
+    private static async Task<string> AppListAsync(PortalPage page, IOwnedApplications owned, IApplicationClients clients, CancellationToken ct)
+    {
+        var t = page.T;
+        var apps = new List<ApplicationClient>();
+        foreach (var id in await owned.ListAsync(page.User!.Caller.Subject, ct))
+        {
+            if (await clients.FindAsync(id, ct) is { } client) apps.Add(client);
+        }
+        var list = new StringBuilder($"<section aria-labelledby=\"my-apps-title\"><h2 id=\"my-apps-title\">{E(t.YourApps)}</h2>");
+        if (apps.Count == 0) return list.Append($"<p id=\"no-apps\">{E(t.NoApps)}</p></section>").ToString();
+        list.Append($"<div class=\"table-wrap\"><table id=\"my-apps\"><thead><tr><th scope=\"col\">{E(t.AppName)}</th><th scope=\"col\">{E(t.ClientId)}</th>"
+            + $"<th scope=\"col\">{E(t.Kind)}</th><th scope=\"col\">{E(t.RedirectUri)}</th><th scope=\"col\">{E(t.Created)}</th><th scope=\"col\">{E(t.Actions)}</th></tr></thead><tbody>");
+        foreach (var app in apps)
+        {
+            list.Append($"<tr><td>{E(app.Name)}</td><td><code>{E(app.ClientId)}</code></td><td>{E(app.Confidential ? t.ConfidentialClient : t.PublicClient)}</td>"
+                + $"<td>{string.Join("<br>", app.RedirectUris.Select(u => $"<code>{E(u)}</code>"))}</td>"
+                + $"<td><time datetime=\"{E(app.Created.ToString("O", CultureInfo.InvariantCulture))}\">{E(app.Created.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture))}</time></td>"
+                + $"<td><form method=\"post\" action=\"{PortalRoutes.Apps}/delete\">{page.CsrfField()}<input type=\"hidden\" name=\"clientId\" value=\"{E(app.ClientId)}\">"
+                + $"<button type=\"submit\" aria-label=\"{E(t.DeleteApp)}: {E(app.Name)}\">{E(t.DeleteApp)}</button></form></td></tr>");
+        }
+        return list.Append("</tbody></table></div></section>").ToString();
+    }
+
+    private static async Task<IResult> RegisterApp(HttpContext http, [FromServices] IOwnedApplications owned, [FromServices] IApplicationClients clients, [FromForm] string? name, [FromForm] string? redirectUri, [FromForm] string? confidential, CancellationToken ct)
     {
         var page = await PortalPage.ForAsync(http);
         var t = page.T;
@@ -130,13 +169,14 @@ public static class DeveloperPages
         try
         {
             if (name is not { Length: > 0 } || redirectUri is not { Length: > 0 }) throw NgsiLdException.BadRequest($"{t.AppName}, {t.RedirectUri}");
-            registered = await http.RequestServices.GetRequiredService<IApplicationClients>()
-                .RegisterAsync(new ApplicationClientDraft(null, name, [redirectUri], [], isConfidential), ct);
+            registered = await clients.RegisterAsync(new ApplicationClientDraft(null, name, [redirectUri], [], isConfidential), ct);
         }
         catch (NgsiLdException e)
         {
-            return page.Render(t.AppsTitle, $"<p class=\"error\" role=\"alert\">{F(t.BadRequest, e.Message)}</p>" + AppForm(page, name, redirectUri, isConfidential), StatusCodes.Status400BadRequest);
+            return page.Render(t.AppsTitle, $"<p class=\"error\" role=\"alert\">{F(t.BadRequest, e.Message)}</p>" + AppForm(page, name, redirectUri, isConfidential)
+                + await AppListAsync(page, owned, clients, ct), StatusCodes.Status400BadRequest);
         }
+        await owned.AddAsync(page.User.Caller.Subject, registered.Client.ClientId, ct);
         var secret = registered.Secret is { } s
             ? $"<dt>{E(t.ClientSecret)}</dt><dd><code id=\"client-secret\">{E(s)}</code></dd>"
             : "";
@@ -147,7 +187,7 @@ public static class DeveloperPages
             <dt>{E(t.RedirectUri)}</dt><dd><code>{E(string.Join(" ", registered.Client.RedirectUris))}</code></dd></dl>
             {(registered.Secret is null ? "" : $"<p>{E(t.SecretOnce)}</p>")}</div>
             """;
-        return page.Render(t.AppsTitle, notice + AppForm(page, null, null, false));
+        return page.Render(t.AppsTitle, notice + AppForm(page, null, null, false) + await AppListAsync(page, owned, clients, ct));
     }
 
     private static string AppForm(PortalPage page, string? name, string? redirectUri, bool confidential)

@@ -56,6 +56,9 @@ public sealed record PortalText
     public required string Kind { get; init; }
     public required string PublicClient { get; init; }
     public required string ConfidentialClient { get; init; }
+    public required string DeleteApp { get; init; }
+    public required string AppDeleted { get; init; }
+    public required string Actions { get; init; }
 
     public required string ExplorerTitle { get; init; }
     public required string ExplorerIntro { get; init; }
@@ -182,6 +185,9 @@ public sealed record PortalText
         YourApps = "登録済みのアプリ",
         RegisterApp = "アプリを登録",
         Created = "登録日時",
+        DeleteApp = "削除",
+        AppDeleted = "アプリ {0} を削除しました。",
+        Actions = "操作",
         Kind = "種別",
         PublicClient = "公開クライアント",
         ConfidentialClient = "機密クライアント",
@@ -308,6 +314,9 @@ public sealed record PortalText
         YourApps = "Your applications",
         RegisterApp = "Register an application",
         Created = "Registered",
+        DeleteApp = "Delete",
+        AppDeleted = "Application {0} deleted.",
+        Actions = "Actions",
         Kind = "Kind",
         PublicClient = "Public client",
         ConfidentialClient = "Confidential client",

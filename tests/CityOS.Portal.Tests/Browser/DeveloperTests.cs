@@ -73,4 +73,55 @@ public class DeveloperTests(PortalBrowser browser) : IClassFixture<PortalBrowser
         Assert.Equal(["https://bus.example.jp/callback"], registered.RedirectUris);
         tab.AssertNoErrors();
     }
+
+    [Fact]
+    public async Task A_developer_sees_only_their_own_applications_and_deletes_one()
+    {
+        var clients = browser.Services.GetRequiredService<IApplicationClients>();
+        var account = await browser.AccountAsync("haruto", "Haruto Kato");
+        await using var tab = await browser.OpenAsync("en");
+        await tab.SignInAsync(account);
+        await tab.GoAsync("/portal/apps");
+        await Expect(tab.Page.Locator("#no-apps")).ToBeVisibleAsync();
+
+        foreach (var (name, uri) in new[] { ("Parking map", "https://parking.example.org/cb"), ("Snow alerts", "https://snow.example.org/cb") })
+        {
+            await tab.Page.Locator("#app-name").FillAsync(name);
+            await tab.Page.Locator("#redirect-uri").FillAsync(uri);
+            await tab.Page.Locator("#register-app button[type=submit]").ClickAsync();
+            await Expect(tab.Page.Locator("#client-id")).Not.ToBeEmptyAsync();
+        }
+        // Reopened later, the page lists both, newest first, with client id, kind and redirect URI.
+        await tab.GoAsync("/portal/apps");
+        var rows = tab.Page.Locator("#my-apps tbody tr");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToContainTextAsync("Snow alerts");
+        await Expect(rows.Nth(0)).ToContainTextAsync("https://snow.example.org/cb");
+        await Expect(rows.Nth(1)).ToContainTextAsync("Parking map");
+        await Expect(rows.Nth(1)).ToContainTextAsync("Public");
+        var parkingId = (await rows.Nth(1).Locator("code").First.TextContentAsync())!;
+        Assert.Equal("Parking map", (await clients.FindAsync(parkingId, CancellationToken.None))?.Name);
+        await tab.CheckAsync("my-apps");
+
+        // Another developer sees none of them and cannot delete them.
+        var other = await browser.AccountAsync("mio", "Mio Abe");
+        await using (var otherTab = await browser.OpenAsync("ja"))
+        {
+            await otherTab.SignInAsync(other);
+            await otherTab.GoAsync("/portal/apps");
+            await Expect(otherTab.Page.Locator("#no-apps")).ToBeVisibleAsync();
+            var csrf = await otherTab.Page.Locator("#register-app input[name=csrf]").InputValueAsync();
+            var refused = await otherTab.Page.APIRequest.PostAsync("/portal/apps/delete", new() { Form = otherTab.Page.APIRequest.CreateFormData().Set("csrf", csrf).Set("clientId", parkingId) });
+            Assert.Equal(404, refused.Status);
+            Assert.NotNull(await clients.FindAsync(parkingId, CancellationToken.None));
+        }
+
+        await tab.Page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete: Parking map", Exact = true }).ClickAsync();
+        await Expect(tab.Page.Locator("#app-deleted")).ToContainTextAsync("Parking map");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.Nth(0)).ToContainTextAsync("Snow alerts");
+        Assert.Null(await clients.FindAsync(parkingId, CancellationToken.None));
+        await tab.AssertAccessibleAsync("my-apps after a deletion");
+        tab.AssertNoErrors();
+    }
 }
