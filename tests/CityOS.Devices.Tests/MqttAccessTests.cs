@@ -137,7 +137,7 @@ public sealed class MqttAccessTests(CityOsTestHost host) : IClassFixture<CityOsT
         return [.. result["steps"]!.AsArray().Select(s => ((bool)s!["ok"]!, (int?)s["code"], (string?)s["error"]))];
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
+    internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = process.StandardOutput.ReadToEndAsync();

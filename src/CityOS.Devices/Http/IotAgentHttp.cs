@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -99,13 +100,28 @@ public static class IotAgentHttp
     private static async Task<byte[]> ReadBytesAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        if (request.ContentLength is { } length)
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes) throw TooLarge(maxBytes);
+            // A measure is small and says its length: read into its own array, with no buffer to grow or copy.
+            if (length == 0) throw IotAgentException.WrongSyntax("the request body is empty");
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, ct);
+            return exact;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > maxBytes) throw TooLarge(maxBytes);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
         if (buffer.Length == 0) throw IotAgentException.WrongSyntax("the request body is empty");
         return buffer.ToArray();

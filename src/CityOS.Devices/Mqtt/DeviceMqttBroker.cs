@@ -141,6 +141,9 @@ public sealed class DeviceMqttBroker(IOptions<MqttBrokerOptions> options, MqttDe
         try
         {
             await messages.HandleAsync(topic!, e.ApplicationMessage.Payload, e.CancellationToken);
+            // Consumed: the ACL lets no client subscribe to measure or answer topics, so there is no one to forward it to
+            // (and an MQTT 5 device gets Success, not "no matching subscribers").
+            e.ProcessPublish = false;
         }
         catch (IotAgentException error) when (error.Status is >= 400 and < 500)
         {

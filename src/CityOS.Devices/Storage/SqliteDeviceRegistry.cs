@@ -12,7 +12,9 @@ namespace CityOS.Devices.Storage;
 
 /// <summary>
 /// The registry in <c>devices.db</c> of the data directory. Each record is kept as JSON beside the columns it is looked up
-/// by; lookups by apikey (every measure makes one) are answered from memory after the first, and every write forgets them.
+/// by. What every measure looks up (its group, its device) is answered from memory once found, and what every change of
+/// the broker looks up (is this entity a device's?) from an index of all devices' entities in memory; every write forgets
+/// both. Lookups that find nothing are not remembered, so unknown ids sent in a flood do not fill memory.
 /// </summary>
 public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDeviceStateStore, IDisposable
 {
@@ -47,9 +49,12 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDevi
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _connectionString;
-    private readonly ConcurrentDictionary<(string, string), Device?> _devices = new();
-    private readonly ConcurrentDictionary<string, ServiceGroup?> _groups = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, string), Device?> _byEntity = new();
+    private readonly ConcurrentDictionary<(string, string), Device> _devices = new();
+    private readonly ConcurrentDictionary<string, ServiceGroup> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), ServiceGroup> _groupsByResource = new();
+    private readonly Lock _cacheGate = new();
+    private volatile Dictionary<(string Tenant, string EntityId), Device>? _byEntity;
+    private long _generation;
 
     public SqliteDeviceRegistry(DataDirectory data)
     {
@@ -74,10 +79,11 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDevi
     }
 
     public Task<ServiceGroup?> FindGroupAsync(string resource, string apikey, CancellationToken ct) =>
-        Task.FromResult(One<ServiceGroup>("SELECT body FROM service_groups WHERE resource = $r AND apikey = $k", ("$r", resource), ("$k", apikey)));
+        Task.FromResult(Cached(_groupsByResource, (resource, apikey), key =>
+            One<ServiceGroup>("SELECT body FROM service_groups WHERE resource = $r AND apikey = $k", ("$r", key.Item1), ("$k", key.Item2))));
 
     public Task<ServiceGroup?> FindGroupByApikeyAsync(string apikey, CancellationToken ct) =>
-        Task.FromResult(_groups.GetOrAdd(apikey, key =>
+        Task.FromResult(Cached(_groups, apikey, key =>
             One<ServiceGroup>("SELECT body FROM service_groups WHERE apikey = $k ORDER BY resource LIMIT 1", ("$k", key))));
 
     public Task<bool> DeleteGroupAsync(ServiceScope scope, string resource, string apikey, CancellationToken ct) => Delete(
@@ -102,7 +108,7 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDevi
         ("$t", scope.Service), ("$p", scope.ServicePath), ("$d", deviceId)));
 
     public Task<Device?> FindDeviceAsync(string apikey, string deviceId, CancellationToken ct) =>
-        Task.FromResult(_devices.GetOrAdd((apikey, deviceId), key =>
+        Task.FromResult(Cached(_devices, (apikey, deviceId), key =>
             One<Device>("SELECT body FROM devices WHERE apikey = $k AND device_id = $d", ("$k", key.Item1), ("$d", key.Item2))));
 
     public Task<bool> DeleteDeviceAsync(ServiceScope scope, string deviceId, CancellationToken ct) => Delete(
@@ -140,8 +146,28 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDevi
     }
 
     public Task<Device?> FindDeviceByEntityAsync(string? tenant, string entityId, CancellationToken ct) =>
-        Task.FromResult(_byEntity.GetOrAdd((tenant ?? "", entityId), key => One<Device>(
-            "SELECT body FROM devices WHERE tenant = $t AND json_extract(body, '$.entityName') = $e LIMIT 1", ("$t", key.Item1), ("$e", key.Item2))));
+        Task.FromResult((_byEntity ?? LoadEntityIndex()).GetValueOrDefault((tenant ?? "", entityId)));
+
+    private Dictionary<(string, string), Device> LoadEntityIndex()
+    {
+        var generation = Interlocked.Read(ref _generation);
+        var index = new Dictionary<(string, string), Device>();
+        using (var connection = Open())
+        {
+            using var command = Command(connection, "SELECT tenant, body FROM devices ORDER BY rowid");
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var device = JsonSerializer.Deserialize<Device>(reader.GetString(1), Json)!;
+                index.TryAdd((reader.GetString(0), device.EntityName), device);
+            }
+        }
+        lock (_cacheGate)
+        {
+            if (_generation == generation) _byEntity = index;
+        }
+        return index;
+    }
 
     public Task PutCommandAsync(PendingCommand command, CancellationToken ct)
     {
@@ -168,11 +194,30 @@ public sealed class SqliteDeviceRegistry : IDeviceRegistry, ICommandStore, IDevi
         return Bodies(connection, sql, body => JsonSerializer.Deserialize<PendingCommand>(body, Json)!, parameters);
     }
 
+    /// <summary>A record found, remembered unless a write came in the meantime (it may have changed what was read).</summary>
+    private T? Cached<TKey, T>(ConcurrentDictionary<TKey, T> cache, TKey key, Func<TKey, T?> load) where TKey : notnull where T : class
+    {
+        if (cache.TryGetValue(key, out var hit)) return hit;
+        var generation = Interlocked.Read(ref _generation);
+        var loaded = load(key);
+        if (loaded is null) return null;
+        lock (_cacheGate)
+        {
+            if (_generation == generation) cache[key] = loaded;
+        }
+        return loaded;
+    }
+
     private void Forget()
     {
-        _devices.Clear();
-        _groups.Clear();
-        _byEntity.Clear();
+        lock (_cacheGate)
+        {
+            _generation++;
+            _devices.Clear();
+            _groups.Clear();
+            _groupsByResource.Clear();
+            _byEntity = null;
+        }
     }
 
     public ValueTask<bool> PingAsync(CancellationToken ct)
