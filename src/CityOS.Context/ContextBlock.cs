@@ -49,6 +49,7 @@ public static class ContextBlock
         services.AddValidatedOptions<SqliteStoreOptions, SqliteStoreOptionsValidator>(configuration.GetSection(SqliteStoreOptions.Section));
         services.AddSingleton<EntityQueryBuilder>();
         services.AddSingleton<EntityBroker>();
+        services.AddHostedService<TransientReaper>();
         services.AddSingleton<BrokerRequestReader>();
         services.AddSingleton<ContextApi>();
         services.AddSingleton<ContextSourceIdentity>();

@@ -80,7 +80,7 @@ public sealed class ContextApi(
         Run(call, [AccessAction.Update], async (tenant, terms, access) =>
         {
             EntityIds.Validate(entityId);
-            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Update);
+            var fragment = EntityPayload.Fragment(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Update);
             return UpdateResult(await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct), terms);
         }, ct);
 
@@ -88,7 +88,7 @@ public sealed class ContextApi(
         Run(call, [AccessAction.Update], async (tenant, terms, access) =>
         {
             EntityIds.Validate(entityId);
-            var fragment = EntityPayload.Attributes(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Strict);
+            var fragment = EntityPayload.Fragment(Admit(attributes), entityId, terms, broker.Now, AttributeParseMode.Strict);
             return UpdateResult(await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct), terms);
         }, ct);
 

@@ -1,5 +1,6 @@
 using CityOS.Context.Access;
 using CityOS.Context.Model;
+using CityOS.Context.Query;
 using CityOS.Context.Representation;
 using CityOS.Context.Storage;
 using CityOS.Core;
@@ -29,6 +30,9 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
 
     public DateTimeOffset Now => time.GetUtcNow();
 
+    /// <summary>When the entities written with an expiresAt next expire, for the <see cref="TransientReaper"/>.</summary>
+    public ExpirySchedule Expiries { get; } = new();
+
     /// <summary>The entity as the caller may see it; one it may not read does not exist for it.</summary>
     public async Task<Entity> RetrieveAsync(string? tenant, string id, EntityAccess access, CancellationToken ct) =>
         await VisibleAsync(tenant, id, access, ct) ?? throw NgsiLdException.NotFound($"Entity {id} does not exist.");
@@ -44,7 +48,7 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         {
             throw mapped;
         }
-        return entity is null ? null : access.Visible(entity);
+        return Transience.Live(entity, Now) is { } live ? access.Visible(live) : null;
     }
 
     public async Task<QueryPage> QueryAsync(string? tenant, QueryRequest request, ITermMapper terms, EntityAccess access, CancellationToken ct)
@@ -60,7 +64,24 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
             throw mapped;
         }
         if (request.OrderBy is { } orderBy) page = EntityOrdering.Page(page, orderBy, request, terms);
+        page = LiveOnly(page);
         return access.IsUnrestricted(Core.Security.AccessAction.Read) ? page : page with { Entities = page.Entities.Select(e => access.Visible(e)!).ToList() };
+    }
+
+    /// <summary>The page without what expired (4.22) and the reaper has not deleted yet; the page itself when nothing did.</summary>
+    private QueryPage LiveOnly(QueryPage page)
+    {
+        var now = Now;
+        List<Entity>? live = null;
+        for (var i = 0; i < page.Entities.Count; i++)
+        {
+            var entity = page.Entities[i];
+            var shown = Transience.Live(entity, now);
+            if (live is null && ReferenceEquals(shown, entity)) continue;
+            live ??= [.. page.Entities.Take(i)];
+            if (shown is not null) live.Add(shown);
+        }
+        return live is null ? page : page with { Entities = live };
     }
 
     /// <summary>
@@ -116,34 +137,44 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     public Task ReplaceAsync(string? tenant, Entity entity, EntityAccess access, CancellationToken ct) =>
         RunAsync(tenant, access, entity.Id, EntityRules.Replace(entity, Now, createIfMissing: false), ct);
 
-    public Task DeleteAsync(string? tenant, string id, EntityAccess access, CancellationToken ct) =>
-        RunAsync(tenant, access, id, EntityRules.Delete(id), ct);
+    // The operations on one entity take the type parameter (4.17) as an optional type selector: an entity it does not match is not found.
 
-    public async Task<UpdateOutcome> UpdateAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct)
+    public Task DeleteAsync(string? tenant, string id, EntityAccess access, CancellationToken ct, TypeSelector? type = null) =>
+        RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.Delete(id)), ct);
+
+    public async Task<UpdateOutcome> UpdateAttributesAsync(string? tenant, string id, EntityFragment fragment, EntityAccess access, CancellationToken ct, TypeSelector? type = null)
     {
         var outcome = new UpdateOutcome();
-        await RunAsync(tenant, access, id, EntityRules.UpdateAttributes(id, fragment, Now, outcome), ct);
+        await RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.UpdateAttributes(id, fragment, Now, outcome)), ct);
         return outcome;
     }
 
-    public async Task<UpdateOutcome> AppendAttributesAsync(string? tenant, string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, EntityAccess access, CancellationToken ct)
+    public async Task<UpdateOutcome> AppendAttributesAsync(string? tenant, string id, EntityFragment fragment, bool noOverwrite, EntityAccess access, CancellationToken ct,
+        TypeSelector? type = null)
     {
         var outcome = new UpdateOutcome();
-        await RunAsync(tenant, access, id, EntityRules.AppendAttributes(id, fragment, noOverwrite, Now, outcome), ct);
+        await RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.AppendAttributes(id, fragment, noOverwrite, Now, outcome)), ct);
         return outcome;
     }
 
-    public Task PartialAttributeUpdateAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct) =>
-        RunAsync(tenant, access, id, EntityRules.PartialAttributeUpdate(id, attribute, instances, Now), ct);
+    public Task PartialAttributeUpdateAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct,
+        TypeSelector? type = null) =>
+        RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.PartialAttributeUpdate(id, attribute, instances, Now)), ct);
 
-    public Task ReplaceAttributeAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct) =>
-        RunAsync(tenant, access, id, EntityRules.ReplaceAttribute(id, attribute, instances, Now), ct);
+    public Task ReplaceAttributeAsync(string? tenant, string id, string attribute, List<NgsiAttribute> instances, EntityAccess access, CancellationToken ct,
+        TypeSelector? type = null) =>
+        RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.ReplaceAttribute(id, attribute, instances, Now)), ct);
 
-    public Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, EntityAccess access, CancellationToken ct) =>
-        RunAsync(tenant, access, id, EntityRules.DeleteAttribute(id, attribute, datasetId, deleteAll, Now), ct);
+    public Task DeleteAttributeAsync(string? tenant, string id, string attribute, string? datasetId, bool deleteAll, EntityAccess access, CancellationToken ct,
+        TypeSelector? type = null) =>
+        RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.DeleteAttribute(id, attribute, datasetId, deleteAll, Now)), ct);
 
-    public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct) =>
-        RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now), ct);
+    public Task DeleteScopeAsync(string? tenant, string id, EntityAccess access, CancellationToken ct, TypeSelector? type = null) =>
+        RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.DeleteScope(id, Now)), ct);
+
+    public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct,
+        DateTimeOffset? expiresAt = null) =>
+        RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now, expiresAt), ct);
 
     /// <summary>
     /// Purge Entities (5.6.21): every entity the query selects (as the caller may see and write it) is deleted, or loses
@@ -208,16 +239,26 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         if (results[0].Error is { } error) throw error;
     }
 
+    /// <summary>Reaps one entity whose expiry is due (4.22): deleted once it expired, else its expired attribute instances removed.</summary>
+    public async Task ReapAsync(string? tenant, string id, CancellationToken ct) =>
+        await MutateAsync(tenant, [new EntityMutation(id, Transience.Reap(Now))], ct);
+
     private async Task<IReadOnlyList<MutationResult>> MutateAsync(string? tenant, IReadOnlyList<EntityMutation> mutations, CancellationToken ct)
     {
+        IReadOnlyList<MutationResult> results;
         try
         {
-            return await store.MutateAsync(tenant, mutations, ct);
+            results = await store.MutateAsync(tenant, mutations, ct);
         }
         catch (StorageException error) when (StorageErrorMapping.ToNgsiLd(error) is { } mapped)
         {
             throw mapped;
         }
+        foreach (var result in results)
+        {
+            if (result.Succeeded && result.After is { } after && Transience.NextExpiry(after) is { } at) Expiries.Add(tenant, after.Id, at);
+        }
+        return results;
     }
 
     /// <summary>
@@ -234,7 +275,8 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
                 MutationOutcome outcome;
                 try
                 {
-                    outcome = rule(current);
+                    // What expired (4.22) is gone for every operation, whether or not the reaper deleted it yet.
+                    outcome = rule(Transience.Live(current, Now));
                 }
                 catch (NgsiLdException error)
                 {

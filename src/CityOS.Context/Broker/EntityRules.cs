@@ -49,12 +49,31 @@ public static class EntityRules
     public static EntityMutator Delete(string id) => current =>
         current is null ? NotFound(id) : MutationOutcome.DeleteEntity;
 
-    /// <summary>Update Attributes (5.6.2): only attributes (and datasetIds) that exist are replaced; one given as NGSI-LD null is deleted.</summary>
-    public static EntityMutator UpdateAttributes(string id, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now, UpdateOutcome outcome) => current =>
+    /// <summary>The name an UpdateResult gives the entity's scope member (4.18) when it lists it.</summary>
+    public const string ScopeMember = "scope";
+
+    /// <summary>
+    /// Update Attributes (5.6.2): only attributes (and datasetIds) that exist are replaced; one given as NGSI-LD null is deleted.
+    /// Types the fragment names are added (4.16); its scope replaces the entity's, and is not updated when the entity has none (4.18).
+    /// </summary>
+    public static EntityMutator UpdateAttributes(string id, EntityFragment fragment, DateTimeOffset now, UpdateOutcome outcome) => current =>
     {
         outcome.Reset();
         if (current is null) return NotFound(id);
-        foreach (var (name, instances) in fragment)
+        var changed = AddTypes(current, fragment.Types);
+        if (fragment.Scopes is { } scopes)
+        {
+            if (current.Scopes is not { Count: > 0 })
+            {
+                outcome.NotUpdated.Add(new NotUpdated(ScopeMember, "the entity has no scope to update (append it instead)"));
+            }
+            else
+            {
+                current.Scopes = [.. scopes];
+                outcome.Updated.Add(ScopeMember);
+            }
+        }
+        foreach (var (name, instances) in fragment.Attributes)
         {
             if (!current.Attributes.TryGetValue(name, out var existing))
             {
@@ -77,15 +96,24 @@ public static class EntityRules
             if (existing.Count == 0) current.Attributes.Remove(name);
             if (all) outcome.Updated.Add(name);
         }
-        return Changed(current, outcome, now);
+        return Changed(current, outcome, changed, now);
     };
 
-    /// <summary>Append Attributes (5.6.3): new attributes are added, existing ones replaced unless noOverwrite.</summary>
-    public static EntityMutator AppendAttributes(string id, Dictionary<string, List<NgsiAttribute>> fragment, bool noOverwrite, DateTimeOffset now, UpdateOutcome outcome) => current =>
+    /// <summary>
+    /// Append Attributes (5.6.3): new attributes are added, existing ones replaced unless noOverwrite. Types the fragment names
+    /// are added (4.16); its scopes replace the entity's, or with noOverwrite are added to them (4.18).
+    /// </summary>
+    public static EntityMutator AppendAttributes(string id, EntityFragment fragment, bool noOverwrite, DateTimeOffset now, UpdateOutcome outcome) => current =>
     {
         outcome.Reset();
         if (current is null) return NotFound(id);
-        foreach (var (name, instances) in fragment)
+        var changed = AddTypes(current, fragment.Types);
+        if (fragment.Scopes is { } scopes)
+        {
+            current.Scopes = noOverwrite && current.Scopes is { } kept ? [.. kept.Union(scopes, StringComparer.Ordinal)] : [.. scopes];
+            outcome.Updated.Add(ScopeMember);
+        }
+        foreach (var (name, instances) in fragment.Attributes)
         {
             var existing = current.Attributes.TryGetValue(name, out var found) ? found : current.Attributes[name] = [];
             var all = true;
@@ -102,8 +130,27 @@ public static class EntityRules
             }
             if (all) outcome.Updated.Add(name);
         }
-        return Changed(current, outcome, now);
+        return Changed(current, outcome, changed, now);
     };
+
+    /// <summary>Delete Attribute on the scope member (5.6.5, 4.18): the entity loses its scopes.</summary>
+    public static EntityMutator DeleteScope(string id, DateTimeOffset now) => current =>
+    {
+        if (current is null) return NotFound(id);
+        if (current.Scopes is not { Count: > 0 }) return NotFound(id, ScopeMember);
+        current.Scopes = null;
+        current.ModifiedAt = now;
+        return new MutationOutcome.Save(current);
+    };
+
+    /// <summary>
+    /// The rule, run only on an entity the type selector matches (the type parameter of the entity operations, 4.17):
+    /// any other entity is not found, and nothing changes.
+    /// </summary>
+    public static EntityMutator OfType(string id, Query.TypeSelector? type, EntityMutator rule) => type is null ? rule : current =>
+        current is not null && !type.Matches(current.Types)
+            ? new MutationOutcome.Fail(NgsiLdException.NotFound($"Entity {id} is not of the type asked for."))
+            : rule(current);
 
     /// <summary>Partial Attribute Update (5.6.4): the given members of one existing attribute instance change, the rest stays; an NGSI-LD null value deletes the instance.</summary>
     public static EntityMutator PartialAttributeUpdate(string id, string attribute, List<NgsiAttribute> instances, DateTimeOffset now) => current =>
@@ -159,15 +206,15 @@ public static class EntityRules
 
     /// <summary>
     /// Merge Entity (5.6.17) and batch merge: new attributes are added, existing instances merged
-    /// member by member, and an attribute whose value is "urn:ngsi-ld:null" is deleted. Types given are added.
+    /// member by member, and an attribute whose value is "urn:ngsi-ld:null" is deleted. Types given are added, and an
+    /// expiresAt given makes the entity transient until then (4.22).
     /// </summary>
-    public static EntityMutator Merge(string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now) => current =>
+    public static EntityMutator Merge(string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now,
+        DateTimeOffset? expiresAt = null) => current =>
     {
         if (current is null) return NotFound(id);
-        foreach (var type in types ?? [])
-        {
-            if (!current.Types.Contains(type)) current.Types.Add(type);
-        }
+        AddTypes(current, types);
+        if (expiresAt is not null) current.ExpiresAt = expiresAt;
         foreach (var (name, instances) in fragment)
         {
             foreach (var instance in instances)
@@ -211,17 +258,11 @@ public static class EntityRules
     public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now)
     {
         var outcome = new UpdateOutcome();
-        var append = AppendAttributes(entity.Id, entity.Attributes, noOverwrite, now, outcome);
+        var append = AppendAttributes(entity.Id, EntityFragment.Of(entity.Attributes), noOverwrite, now, outcome);
         return current =>
         {
             var result = append(current);
-            if (result is MutationOutcome.Save save)
-            {
-                foreach (var type in entity.Types)
-                {
-                    if (!save.Entity.Types.Contains(type)) save.Entity.Types.Add(type);
-                }
-            }
+            if (result is MutationOutcome.Save save) AddTypes(save.Entity, entity.Types);
             return result;
         };
     }
@@ -245,8 +286,13 @@ public static class EntityRules
             merged.Value = patch.Value.DeepClone();
         }
         if (patch.ObjectType is not null) merged.ObjectType = patch.ObjectType.DeepClone();
-        if (patch.ObservedAt is not null) merged.ObservedAt = patch.ObservedAt;
+        if (patch.ObservedAt is not null)
+        {
+            merged.ObservedAt = patch.ObservedAt;
+            merged.ObservedAtFraction = patch.ObservedAtFraction;
+        }
         if (patch.UnitCode is not null) merged.UnitCode = patch.UnitCode;
+        if (patch.ExpiresAt is not null) merged.ExpiresAt = patch.ExpiresAt;
         foreach (var (name, sub) in patch.SubAttributes)
         {
             if (EntityParser.IsNgsiNull(sub.Value)) merged.SubAttributes.Remove(name);
@@ -269,11 +315,24 @@ public static class EntityRules
         return attribute;
     }
 
-    private static MutationOutcome Changed(Entity current, UpdateOutcome outcome, DateTimeOffset now)
+    private static MutationOutcome Changed(Entity current, UpdateOutcome outcome, bool typesAdded, DateTimeOffset now)
     {
-        if (outcome.Updated.Count == 0) return MutationOutcome.NoChange;
+        if (outcome.Updated.Count == 0 && !typesAdded) return MutationOutcome.NoChange;
         current.ModifiedAt = now;
         return new MutationOutcome.Save(current);
+    }
+
+    /// <summary>Adds the types the entity does not have yet (4.16); whether it gained one.</summary>
+    private static bool AddTypes(Entity entity, IReadOnlyList<string>? types)
+    {
+        var added = false;
+        foreach (var type in types ?? [])
+        {
+            if (entity.Types.Contains(type)) continue;
+            entity.Types.Add(type);
+            added = true;
+        }
+        return added;
     }
 
     private static void Stamp(Entity entity, DateTimeOffset now)

@@ -35,8 +35,14 @@ public sealed class NgsiAttribute
     public JsonNode? ObjectType { get; set; }
 
     public DateTimeOffset? ObservedAt { get; set; }
+
+    /// <summary>Whether the client wrote observedAt with a fraction of a second: it is rendered as written, "...:00.000Z" or "...:00Z".</summary>
+    public bool ObservedAtFraction { get; set; }
     public string? UnitCode { get; set; }
     public string? DatasetId { get; set; }
+
+    /// <summary>When this instance stops being stored (4.22, transient attributes); null for a durable one.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ModifiedAt { get; set; }
 
@@ -49,8 +55,10 @@ public sealed class NgsiAttribute
         Value = Value?.DeepClone(),
         ObjectType = ObjectType?.DeepClone(),
         ObservedAt = ObservedAt,
+        ObservedAtFraction = ObservedAtFraction,
         UnitCode = UnitCode,
         DatasetId = DatasetId,
+        ExpiresAt = ExpiresAt,
         CreatedAt = CreatedAt,
         ModifiedAt = ModifiedAt,
         SubAttributes = SubAttributes.ToDictionary(kv => kv.Key, kv => kv.Value.Clone(), StringComparer.Ordinal),
@@ -68,6 +76,9 @@ public sealed class Entity
     /// <summary>Scopes (4.18), e.g. "/Madrid/Gardens".</summary>
     public List<string>? Scopes { get; set; }
 
+    /// <summary>When the entity stops being stored (4.22, transient entities); null for a durable one.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ModifiedAt { get; set; }
 
@@ -79,6 +90,7 @@ public sealed class Entity
         Id = Id,
         Types = [.. Types],
         Scopes = Scopes is null ? null : [.. Scopes],
+        ExpiresAt = ExpiresAt,
         CreatedAt = CreatedAt,
         ModifiedAt = ModifiedAt,
         Attributes = Attributes.ToDictionary(kv => kv.Key, kv => kv.Value.Select(a => a.Clone()).ToList(), StringComparer.Ordinal),

@@ -77,6 +77,7 @@ public static class EntityParser
         {
             entity.Scopes = ParseScopes(scopeNode);
         }
+        entity.ExpiresAt = ParseExpiresAt(payload);
         var reader = new Reader(terms, now, AttributeParseMode.Strict);
         foreach (var (name, node) in payload)
         {
@@ -115,6 +116,9 @@ public static class EntityParser
                     {
                         ParseScopes(node);
                     }
+                    continue;
+                case "expiresAt":
+                    ExpiresAt("The entity", node);
                     continue;
             }
             if (NgsiLdSyntax.EntityMembers.Contains(name))
@@ -194,6 +198,15 @@ public static class EntityParser
         }
         return types;
     }
+
+    /// <summary>The entity's expiresAt (4.22, transient entities): a DateTime in UTC; null when the payload has none.</summary>
+    public static DateTimeOffset? ParseExpiresAt(JsonObject payload) =>
+        payload.TryGetPropertyValue("expiresAt", out var node) ? ExpiresAt("The entity", node) : null;
+
+    private static DateTimeOffset ExpiresAt(string what, JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseUtcDateTime(v.GetValue<string>(), out var at)
+            ? at
+            : throw NgsiLdException.BadRequest($"{what}: \"expiresAt\" must be an ISO 8601 DateTime in UTC such as \"2026-11-22T02:30:00Z\" (4.22)");
 
     /// <summary>Scopes (4.18): a string or an array of strings such as "/Madrid/Gardens".</summary>
     public static List<string> ParseScopes(JsonNode? node)
@@ -423,6 +436,7 @@ public static class EntityParser
                         continue;
                     case "observedAt":
                         attribute.ObservedAt = ObservedAt(path, child);
+                        attribute.ObservedAtFraction = child!.GetValue<string>().Contains('.');
                         continue;
                     case "unitCode" when kind is AttributeKind.Relationship or AttributeKind.ListRelationship or AttributeKind.JsonProperty:
                         throw Bad(path, $"\"unitCode\" is not allowed in a {NgsiLdSyntax.KindName(kind)} (4.5.3.2, 4.5.24.2: it is unitless)");
@@ -442,6 +456,9 @@ public static class EntityParser
                         attribute.DatasetId = child is JsonValue d && d.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.IsAbsoluteIri(d.GetValue<string>())
                             ? d.GetValue<string>()
                             : throw Bad(path, "\"datasetId\" must be a string holding a URI");
+                        continue;
+                    case "expiresAt":
+                        attribute.ExpiresAt = ExpiresAt($"Attribute '{path}'", child);
                         continue;
                 }
                 if (NgsiLdSyntax.AttributeMembers.Contains(member))

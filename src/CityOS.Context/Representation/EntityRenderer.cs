@@ -218,6 +218,8 @@ public static class EntityRenderer
         {
             target["createdAt"] = NgsiLdSyntax.FormatDateTime(entity.CreatedAt);
             target["modifiedAt"] = NgsiLdSyntax.FormatDateTime(entity.ModifiedAt);
+            // expiresAt is a system attribute too (6.3.11): shown with sysAttrs only.
+            if (entity.ExpiresAt is { } expiresAt) target["expiresAt"] = NgsiLdSyntax.FormatObservedDateTime(expiresAt);
         }
     }
 
@@ -338,7 +340,7 @@ public static class EntityRenderer
         }
         if (attribute.ObservedAt is { } observedAt)
         {
-            o["observedAt"] = NgsiLdSyntax.FormatObservedDateTime(observedAt);
+            o["observedAt"] = NgsiLdSyntax.FormatObservedDateTime(observedAt, attribute.ObservedAtFraction);
         }
         if (attribute.UnitCode is { } unitCode)
         {
@@ -352,6 +354,7 @@ public static class EntityRenderer
         {
             o["createdAt"] = NgsiLdSyntax.FormatDateTime(attribute.CreatedAt);
             o["modifiedAt"] = NgsiLdSyntax.FormatDateTime(attribute.ModifiedAt);
+            if (attribute.ExpiresAt is { } expiresAt) o["expiresAt"] = NgsiLdSyntax.FormatObservedDateTime(expiresAt);
         }
         if (concise && bareValueAllowed && o.Count == 1 && value is not null && CanStandAlone(kind, value))
         {

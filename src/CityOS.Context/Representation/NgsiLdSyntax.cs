@@ -19,13 +19,13 @@ internal static class NgsiLdSyntax
     public static readonly HashSet<string> AttributeMembers = new(StringComparer.Ordinal)
     {
         "type", "value", "object", "objectType", "languageMap", "valueList", "objectList", "vocab", "json",
-        "observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt", "deletedAt", "instanceId", "lang",
+        "observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt", "deletedAt", "instanceId", "lang", "expiresAt",
     };
 
     /// <summary>Entity members that are not attributes.</summary>
     public static readonly HashSet<string> EntityMembers = new(StringComparer.Ordinal)
     {
-        "id", "type", "scope", "@context", "createdAt", "modifiedAt", "deletedAt",
+        "id", "type", "scope", "@context", "createdAt", "modifiedAt", "deletedAt", "expiresAt",
     };
 
     /// <summary>Whether a value is the NGSI-LD Null string itself.</summary>
@@ -274,15 +274,15 @@ internal static class NgsiLdSyntax
     });
 
     /// <summary>
-    /// A DateTime a client supplied (observedAt): UTC with "Z", without the fraction when it is zero, else with
-    /// milliseconds. Clients write whole seconds as "...:00Z" (every ETSI suite fixture does), and a reader that
-    /// compares strings (or hashes list items) then sees what it sent; both forms are ISO 8601 (4.6.3).
-    /// System timestamps (createdAt, modifiedAt, notifiedAt...) keep <see cref="FormatDateTime"/>'s fixed width.
+    /// A DateTime a client supplied (observedAt): UTC with "Z", without the fraction when it is zero (unless the client
+    /// wrote one, <paramref name="withFraction"/>), else with milliseconds. Clients write whole seconds as "...:00Z" or
+    /// "...:00.000Z", and a reader that compares strings (or hashes list items) then sees what it sent; both forms are
+    /// ISO 8601 (4.6.3). System timestamps (createdAt, modifiedAt, notifiedAt...) keep <see cref="FormatDateTime"/>'s fixed width.
     /// </summary>
-    public static string FormatObservedDateTime(DateTimeOffset value)
+    public static string FormatObservedDateTime(DateTimeOffset value, bool withFraction = false)
     {
         var text = FormatDateTime(value);
-        return value.UtcDateTime.Millisecond == 0 ? string.Concat(text.AsSpan(0, 19), "Z") : text;
+        return value.UtcDateTime.Millisecond == 0 && !withFraction ? string.Concat(text.AsSpan(0, 19), "Z") : text;
     }
 
     private static void WriteDigits(Span<char> target, int value)

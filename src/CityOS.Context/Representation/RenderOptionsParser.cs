@@ -181,7 +181,8 @@ internal static class RenderOptionsParser
     }
 
     /// <summary>
-    /// A pick or omit list (4.21, 4.22): member names, where "rel{…}" projects the entities linked through rel the same way.
+    /// A pick or omit list (4.21, 4.22): member names separated by ',' or '|' (both are the OR of the projection language),
+    /// where "rel{…}" projects the entities linked through rel the same way.
     /// In pick, "rel{…}" keeps rel itself; in omit it only projects the linked entities.
     /// </summary>
     private sealed record Projection(HashSet<string> Members, Dictionary<string, Projection> Nested)
@@ -209,7 +210,7 @@ internal static class RenderOptionsParser
             var projection = new Projection(new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, Projection>(StringComparer.Ordinal));
             while (position < text.Length && text[position] != '}')
             {
-                var end = text.IndexOfAny([',', '{', '}'], position);
+                var end = text.IndexOfAny([',', '|', '{', '}'], position);
                 if (end < 0)
                 {
                     end = text.Length;
@@ -248,7 +249,7 @@ internal static class RenderOptionsParser
                 {
                     projection.Members.Add(member);
                 }
-                if (position < text.Length && text[position] == ',')
+                if (position < text.Length && text[position] is ',' or '|')
                 {
                     position++;
                     if (position == text.Length || text[position] == '}')

@@ -29,6 +29,7 @@ public static class EntityDocument
                 foreach (var scope in entity.Scopes) writer.WriteStringValue(scope);
                 writer.WriteEndArray();
             }
+            if (entity.ExpiresAt is { } expiresAt) writer.WriteNumber("x", expiresAt.ToUnixTimeMilliseconds());
             writer.WriteNumber("c", entity.CreatedAt.ToUnixTimeMilliseconds());
             writer.WriteNumber("m", entity.ModifiedAt.ToUnixTimeMilliseconds());
             writer.WriteStartObject("a");
@@ -59,8 +60,10 @@ public static class EntityDocument
             attribute.ObjectType.WriteTo(writer);
         }
         if (attribute.ObservedAt is { } observedAt) writer.WriteString("o", observedAt.ToString("O", CultureInfo.InvariantCulture));
+        if (attribute.ObservedAtFraction) writer.WriteBoolean("of", true);
         if (attribute.UnitCode is not null) writer.WriteString("u", attribute.UnitCode);
         if (attribute.DatasetId is not null) writer.WriteString("d", attribute.DatasetId);
+        if (attribute.ExpiresAt is { } expiresAt) writer.WriteNumber("x", expiresAt.ToUnixTimeMilliseconds());
         writer.WriteNumber("c", attribute.CreatedAt.ToUnixTimeMilliseconds());
         writer.WriteNumber("m", attribute.ModifiedAt.ToUnixTimeMilliseconds());
         if (attribute.SubAttributes.Count > 0)
@@ -90,6 +93,7 @@ public static class EntityDocument
             if (name.SequenceEqual("id"u8)) id = reader.GetString();
             else if (name.SequenceEqual("type"u8)) entity.Types = ReadStrings(ref reader);
             else if (name.SequenceEqual("scope"u8)) entity.Scopes = ReadStrings(ref reader);
+            else if (name.SequenceEqual("x"u8)) entity.ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("c"u8)) entity.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("m"u8)) entity.ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("a"u8))
@@ -127,8 +131,10 @@ public static class EntityDocument
             else if (name.SequenceEqual("v"u8)) attribute.Value = ReadValue(ref reader);
             else if (name.SequenceEqual("ot"u8)) attribute.ObjectType = ReadValue(ref reader);
             else if (name.SequenceEqual("o"u8)) attribute.ObservedAt = reader.GetDateTimeOffset();
+            else if (name.SequenceEqual("of"u8)) attribute.ObservedAtFraction = reader.GetBoolean();
             else if (name.SequenceEqual("u"u8)) attribute.UnitCode = reader.GetString();
             else if (name.SequenceEqual("d"u8)) attribute.DatasetId = reader.GetString();
+            else if (name.SequenceEqual("x"u8)) attribute.ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("c"u8)) attribute.CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("m"u8)) attribute.ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
             else if (name.SequenceEqual("s"u8))

@@ -174,7 +174,7 @@ public static class SubscriptionRenderer
         // 5.2.12: without a jsonldContext of its own, a subscription's is the @context it was created with (a hosted
         // ImplicitlyCreated copy when that was inline or a list).
         body["jsonldContext"] ??= subscription.Terms.ContextUrl;
-        body["isActive"] = subscription.IsActive;
+        // isActive is shown as the client gave it (it is in the document); its default (true) is not added: status says it.
         body["status"] = subscription.Status(now);
         var notification = body["notification"] as JsonObject ?? new JsonObject();
         body["notification"] = notification;

@@ -72,7 +72,7 @@ public sealed class EntityAccessTests
     {
         var access = Access(Resident, (AccessAction.Update, Grant([Spot], attributes: [Status])));
         var statusOnly = new Dictionary<string, List<NgsiAttribute>> { [Status] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = "taken" }] };
-        var outcome = access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.UpdateAttributes("urn:ngsi-ld:ParkingSpot:1", statusOnly, Now, new UpdateOutcome()))).Decide(ParkingSpot());
+        var outcome = access.Guard(new EntityMutation("urn:ngsi-ld:ParkingSpot:1", EntityRules.UpdateAttributes("urn:ngsi-ld:ParkingSpot:1", EntityFragment.Of(statusOnly), Now, new UpdateOutcome()))).Decide(ParkingSpot());
         Assert.IsType<MutationOutcome.Save>(outcome);
 
         var occupant = new Dictionary<string, List<NgsiAttribute>> { [Occupant] = [new NgsiAttribute { Kind = AttributeKind.Property, Value = "Hanako" }] };

@@ -122,6 +122,35 @@ public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await _client.GetAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Building:invalid-param")).StatusCode);
     }
 
+    /// <summary>6.3.20 with Tables 6.4.3.2-1 and 6.18.3.2-1: a query takes the parameters its operation defines, and no other, even beside a valid selection.</summary>
+    [Theory]
+    [InlineData("/ngsi-ld/v1/entities?invalidParams=invalidValue&type=Building")]
+    [InlineData("/ngsi-ld/v1/entities?invalidParams=invalidValue&%20type=Building")]
+    [InlineData("/ngsi-ld/v1/entities?type=Building&timerel=after")]
+    [InlineData("/ngsi-ld/v1/temporal/entities?invalidParams=invalidValue&type=Building")]
+    [InlineData("/ngsi-ld/v1/temporal/entities?type=Building&joinLevel=2")]
+    public async Task Query_parameters_the_operation_does_not_define_are_InvalidRequest(string url)
+    {
+        await BuildingAsync();
+
+        var response = await _client.SendAsync(Request(HttpMethod.Get, url));
+
+        await response.AssertProblemAsync(400, "InvalidRequest");
+    }
+
+    [Fact]
+    public async Task Every_parameter_of_the_query_tables_is_taken()
+    {
+        var id = await BuildingAsync();
+
+        var entities = await _client.QueryAsync($"id={Uri.EscapeDataString(id)}&type=Building&q=name==%22Hall%22&lang=en&options=sysAttrs&count=true&limit=5&offset=0&local=true&orderBy=id");
+        var temporal = await _client.SendAsync(Request(HttpMethod.Get,
+            "/ngsi-ld/v1/temporal/entities?type=Building&timerel=after&timeAt=2020-01-01T00:00:00Z&timeproperty=modifiedAt&lastN=5&count=true&options=temporalValues"));
+
+        Assert.Contains(id, entities.Ids());
+        Assert.Equal(HttpStatusCode.OK, temporal.StatusCode);
+    }
+
     [Theory]
     [InlineData("/ngsi-ld/v1/types?limit=5")]
     [InlineData("/ngsi-ld/v1/types/Building?details=true")]
@@ -147,5 +176,36 @@ public sealed class ConsumptionValidationTests(BrokerHost host) : IClassFixture<
 
         var attribute = await _client.SendAsync(Request(HttpMethod.Get, "/ngsi-ld/v1/attributes/" + Uri.EscapeDataString(vocabulary + "name") + "?local=true"));
         Assert.Equal(HttpStatusCode.OK, attribute.StatusCode);
+    }
+
+    [Fact]
+    public async Task Pick_takes_a_pipe_as_it_takes_a_comma_and_refuses_an_empty_member()
+    {
+        var id = await BuildingAsync();
+
+        var comma = await _client.GetEntityAsync(id, "?pick=id,name");
+        var pipe = await _client.GetEntityAsync(id, "?pick=id|name");
+        var empty = await _client.GetAsync($"/ngsi-ld/v1/entities/{Uri.EscapeDataString(id)}?pick=id||name");
+
+        Assert.Equal(comma.ToJsonString(), pipe.ToJsonString());
+        Assert.Equal(["id", "name"], pipe.Select(m => m.Key).Order().ToArray());
+        await empty.AssertProblemAsync(400, "BadRequestData");
+    }
+
+    [Fact]
+    public async Task The_pick_and_omit_members_of_a_query_payload_project_the_entities()
+    {
+        var id = await BuildingAsync();
+        var query = $$"""{"type": "Query", "entities": [{"type": "Building", "id": "{{id}}"}], "{0}": ["name"]}""";
+
+        var picked = await _client.PostAsync("/ngsi-ld/v1/entityOperations/query", Json(query.Replace("{0}", "pick")));
+        var omitted = await _client.PostAsync("/ngsi-ld/v1/entityOperations/query", Json(query.Replace("{0}", "omit")));
+        var empty = await _client.PostAsync("/ngsi-ld/v1/entityOperations/query", Json(query.Replace("[\"name\"]", "[]").Replace("{0}", "pick")));
+
+        Assert.Equal(["name"], (await picked.BodyAsync())[0]!.AsObject().Select(m => m.Key).ToArray());
+        var rest = (await omitted.BodyAsync())[0]!.AsObject();
+        Assert.Null(rest["name"]);
+        Assert.NotNull(rest["location"]);
+        await empty.AssertProblemAsync(400, "BadRequestData");
     }
 }

@@ -184,4 +184,115 @@ public sealed class ProvisionConformanceTests(BrokerHost host) : IClassFixture<B
         await response.AssertProblemAsync(400, "BadRequestData");
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
     }
+
+    [Fact]
+    public async Task Update_attributes_adds_the_types_a_fragment_names()
+    {
+        var id = await BuildingAsync();
+
+        var response = await _client.PatchAsync($"/ngsi-ld/v1/entities/{id}/attrs", Json("""{"type": ["Vehicle", "Building"]}"""));
+        var again = await _client.PatchAsync($"/ngsi-ld/v1/entities/{id}/attrs", Json("""{"type": "Building"}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        var types = (await _client.GetEntityAsync(id))["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order().ToArray();
+        Assert.Equal(["Building", "Vehicle"], types);
+    }
+
+    [Fact]
+    public async Task Update_attributes_replaces_a_scope_and_reports_one_the_entity_lacks()
+    {
+        var scoped = Unique("Building");
+        await _client.CreateAsync($$"""{"id": "{{scoped}}", "type": "Building", "scope": "/Madrid"}""");
+        var unscoped = await BuildingAsync();
+
+        var replaced = await _client.PatchAsync($"/ngsi-ld/v1/entities/{scoped}/attrs", Json("""{"scope": "/CompanyA/UnitC"}"""));
+        var missing = await _client.PatchAsync($"/ngsi-ld/v1/entities/{unscoped}/attrs", Json("""{"scope": "/CompanyA/UnitC"}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, replaced.StatusCode);
+        Assert.Equal("/CompanyA/UnitC", (await _client.GetEntityAsync(scoped))["scope"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.MultiStatus, missing.StatusCode);
+        Assert.Equal("scope", (await missing.BodyAsync())["notUpdated"]![0]!["attributeName"]!.GetValue<string>());
+        Assert.Null((await _client.GetEntityAsync(unscoped))["scope"]);
+    }
+
+    [Fact]
+    public async Task Append_attributes_replaces_the_scope_or_with_noOverwrite_adds_to_it()
+    {
+        var (replaced, added) = (Unique("Building"), Unique("Building"));
+        await _client.CreateAsync($$"""{"id": "{{replaced}}", "type": "Building", "scope": "/Madrid"}""");
+        await _client.CreateAsync($$"""{"id": "{{added}}", "type": "Building", "scope": "/Madrid"}""");
+
+        var overwrite = await _client.PostAsync($"/ngsi-ld/v1/entities/{replaced}/attrs", Json("""{"scope": "/CompanyA"}"""));
+        var noOverwrite = await _client.PostAsync($"/ngsi-ld/v1/entities/{added}/attrs?options=noOverwrite", Json("""{"scope": "/CompanyA"}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, overwrite.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, noOverwrite.StatusCode);
+        Assert.Equal("/CompanyA", (await _client.GetEntityAsync(replaced))["scope"]!.GetValue<string>());
+        Assert.Equal(["/Madrid", "/CompanyA"], (await _client.GetEntityAsync(added))["scope"]!.AsArray().Select(s => s!.GetValue<string>()).ToArray());
+    }
+
+    [Fact]
+    public async Task Deleting_the_scope_attribute_removes_the_scope()
+    {
+        var id = Unique("Building");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Building", "scope": "/Madrid", "name": {"type": "Property", "value": "x"}}""");
+
+        var deleted = await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}/attrs/scope");
+        var again = await _client.DeleteAsync($"/ngsi-ld/v1/entities/{id}/attrs/scope");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        var entity = await _client.GetEntityAsync(id);
+        Assert.Null(entity["scope"]);
+        Assert.NotNull(entity["name"]);
+        await again.AssertProblemAsync(404, "ResourceNotFound");
+    }
+
+    [Theory]
+    [InlineData("PATCH", "/attrs", """{"name": {"type": "Property", "value": "changed"}}""")]
+    [InlineData("POST", "/attrs", """{"name": {"type": "Property", "value": "changed"}}""")]
+    [InlineData("PATCH", "/attrs/name", """{"value": "changed"}""")]
+    [InlineData("PUT", "/attrs/name", """{"type": "Property", "value": "changed"}""")]
+    [InlineData("DELETE", "/attrs/name", null)]
+    [InlineData("DELETE", "", null)]
+    public async Task The_type_parameter_gates_an_operation_on_one_entity(string method, string path, string? body)
+    {
+        var (other, matching) = (await BuildingAsync(), await BuildingAsync());
+
+        var refused = await _client.SendAsync(Request(new HttpMethod(method), $"/ngsi-ld/v1/entities/{other}{path}?type=Vehicle", body is null ? null : Json(body)));
+        var done = await _client.SendAsync(Request(new HttpMethod(method), $"/ngsi-ld/v1/entities/{matching}{path}?type=Vehicle,Building", body is null ? null : Json(body)));
+
+        await refused.AssertProblemAsync(404, "ResourceNotFound");
+        Assert.Equal("Eiffel Tower", (await _client.GetEntityAsync(other))["name"]![0]!["value"]!.GetValue<string>());
+        Assert.True(done.StatusCode == HttpStatusCode.NoContent, await done.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_purge_with_a_parameter_purge_does_not_define_is_invalid_request_and_deletes_nothing()
+    {
+        var type = "Purged" + Guid.NewGuid().ToString("N")[..8];
+        var id = await BuildingAsync(type);
+
+        var response = await _client.DeleteAsync($"/ngsi-ld/v1/entities?type={type}&invalidParams=invalidValue");
+
+        await response.AssertProblemAsync(400, "InvalidRequest");
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ObservedAt_is_rendered_as_the_client_wrote_it_with_or_without_a_fraction()
+    {
+        var id = Unique("Sensor");
+        await _client.CreateAsync($$$"""{"id": "{{{id}}}", "type": "Sensor", "temperature": {"type": "Property", "value": 25, "unitCode": "CEL", "observedAt": "2022-03-14T12:00:00Z"}}""");
+        Assert.Equal("2022-03-14T12:00:00Z", (await _client.GetEntityAsync(id))["temperature"]!["observedAt"]!.GetValue<string>());
+
+        var response = await _client.PatchAsync($"/ngsi-ld/v1/entities/{id}/attrs/temperature",
+            Json("""{"type": "Property", "value": 100, "observedAt": "2022-03-14T13:00:00.000Z"}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var temperature = (await _client.GetEntityAsync(id))["temperature"]!;
+        Assert.Equal("2022-03-14T13:00:00.000Z", temperature["observedAt"]!.GetValue<string>());
+        Assert.Equal("CEL", temperature["unitCode"]!.GetValue<string>());
+        Assert.Equal(100, temperature["value"]!.GetValue<int>());
+    }
 }

@@ -192,11 +192,11 @@ public class AttributeKindTests
     [Theory]
     [InlineData("2026-01-02T03:04:05.006Z", "2026-01-02T03:04:05.006Z")]
     [InlineData("2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z")]
-    [InlineData("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05Z")]
+    [InlineData("2026-01-02T03:04:05.000Z", "2026-01-02T03:04:05.000Z")]
     [InlineData("2026-01-02T03:04:05.5Z", "2026-01-02T03:04:05.500Z")]
     [InlineData("2026-01-02T03:04:05.1234567Z", "2026-01-02T03:04:05.123Z")]
     [InlineData("2026-01-02T03:04:05", "2026-01-02T03:04:05Z")]
-    public void ObservedAt_is_rendered_in_utc_without_a_zero_fraction_else_with_three_fraction_digits(string input, string expected)
+    public void ObservedAt_is_rendered_in_utc_with_three_fraction_digits_unless_written_without_a_fraction(string input, string expected)
     {
         var rendered = RenderAttribute($$"""{"type":"Property","value":1,"observedAt":"{{input}}"}""", RepresentationFormat.Normalized);
         Assert.Equal(expected, rendered!["observedAt"]!.GetValue<string>());

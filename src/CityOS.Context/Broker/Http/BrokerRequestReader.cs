@@ -72,7 +72,10 @@ public sealed class BrokerRequestReader(ILdContextResolver resolver, IOptions<Co
                     items.Add((element, null, NgsiLdException.BadRequest("Each element of the batch must be a JSON object (or an entity id for delete).")));
                 }
             }
-            catch (NgsiLdException error) when (error.Type is NgsiLdErrorType.BadRequestData or NgsiLdErrorType.InvalidRequest)
+            // An element whose own @context cannot be fetched fails alone, as an element with bad data does (5.6.7.4);
+            // a Link header that cannot be fetched fails the whole request.
+            catch (NgsiLdException error) when (error.Type is NgsiLdErrorType.BadRequestData or NgsiLdErrorType.InvalidRequest
+                || error.Type == NgsiLdErrorType.LdContextNotAvailable && element is JsonObject own && own.ContainsKey("@context"))
             {
                 items.Add((element, null, error));
             }

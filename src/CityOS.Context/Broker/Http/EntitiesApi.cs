@@ -83,6 +83,7 @@ public static class EntitiesApi
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
+        QueryParameters.AllowOnly(request.Query, QueryParameters.QueryEntitiesParameters);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var query = QueryParameters.FromQueryString(request.Query, settings.Value);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
@@ -108,6 +109,7 @@ public static class EntitiesApi
     private static async Task<IResult> PurgeEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, IOptions<ContextOptions> settings, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
+        QueryParameters.AllowOnly(request.Query, QueryParameters.PurgeEntitiesParameters);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var purge = PurgeParameters.FromQueryString(request.Query, settings.Value);
         await broker.PurgeAsync(tenant, purge.Query, Expanded(purge.Keep, terms), Expanded(purge.Drop, terms), terms, access, ct);
@@ -135,7 +137,7 @@ public static class EntitiesApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var types = EntityIds.FragmentTypes(body, entityId, terms);
         var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Patch);
-        await broker.MergeAsync(tenant, entityId, types, fragment, access, ct);
+        await broker.MergeAsync(tenant, entityId, types, fragment, access, ct, EntityParser.ParseExpiresAt(body));
         return TypedResults.NoContent();
     }
 
@@ -144,7 +146,8 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Delete);
         EntityIds.Validate(entityId);
         var tenant = reader.Tenant(request);
-        await broker.DeleteAsync(tenant, entityId, access, ct);
+        var type = request.Query.ContainsKey("type") ? TypeGate(request, (await reader.ReadContextAsync(request, ct)).Terms) : null;
+        await broker.DeleteAsync(tenant, entityId, access, ct, type);
         return TypedResults.NoContent();
     }
 
@@ -153,9 +156,9 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Strict);
+        var fragment = EntityPayload.Fragment(body, entityId, terms, broker.Now, AttributeParseMode.Strict);
         var noOverwrite = QueryParameters.Options(request.Query).Contains("noOverwrite");
-        var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct);
+        var outcome = await broker.AppendAttributesAsync(tenant, entityId, fragment, noOverwrite, access, ct, TypeGate(request, terms));
         return UpdateResult(outcome, terms);
     }
 
@@ -164,9 +167,9 @@ public static class EntitiesApi
         var access = await reader.AccessAsync(request, ct, AccessAction.Update);
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
-        var fragment = EntityPayload.Attributes(body, entityId, terms, broker.Now, AttributeParseMode.Update);
-        EntityPayload.RequireAttributes(fragment);
-        var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct);
+        var fragment = EntityPayload.Fragment(body, entityId, terms, broker.Now, AttributeParseMode.Update);
+        EntityPayload.RequireContent(fragment);
+        var outcome = await broker.UpdateAttributesAsync(tenant, entityId, fragment, access, ct, TypeGate(request, terms));
         return UpdateResult(outcome, terms);
     }
 
@@ -177,7 +180,7 @@ public static class EntitiesApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         EntityPayload.RequireMembers(body);
         var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.PartialUpdate);
-        await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct);
+        await broker.PartialAttributeUpdateAsync(tenant, entityId, name, instances, access, ct, TypeGate(request, terms));
         return TypedResults.NoContent();
     }
 
@@ -187,7 +190,7 @@ public static class EntitiesApi
         EntityIds.Validate(entityId);
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var (name, instances) = EntityPayload.SingleAttribute(attrId, body, terms, broker.Now, AttributeParseMode.Strict);
-        await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, access, ct);
+        await broker.ReplaceAttributeAsync(tenant, entityId, name, instances, access, ct, TypeGate(request, terms));
         return TypedResults.NoContent();
     }
 
@@ -198,9 +201,18 @@ public static class EntitiesApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var datasetId = request.Query["datasetId"].ToString();
         var deleteAll = QueryParameters.Flag(request.Query, "deleteAll");
-        await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, access, ct);
+        if (attrId == EntityRules.ScopeMember)
+        {
+            await broker.DeleteScopeAsync(tenant, entityId, access, ct, TypeGate(request, terms));
+            return TypedResults.NoContent();
+        }
+        await broker.DeleteAttributeAsync(tenant, entityId, terms.ExpandTerm(attrId), datasetId.Length == 0 ? null : datasetId, deleteAll, access, ct, TypeGate(request, terms));
         return TypedResults.NoContent();
     }
+
+    /// <summary>The type parameter of an operation on one entity (4.17): the entity must match it, or it is not found. Null when not given.</summary>
+    private static Query.TypeSelector? TypeGate(HttpRequest request, ITermMapper terms) =>
+        QueryParameters.Text(request.Query, "type") is { } type ? Query.TypeSelector.Parse(type).Expand(terms.ExpandTerm) : null;
 
     private static IResult UpdateResult(UpdateOutcome outcome, LdContext terms)
     {

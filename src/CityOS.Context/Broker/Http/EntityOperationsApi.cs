@@ -74,7 +74,7 @@ public static class EntityOperationsApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         if (body.ContainsKey("temporalQ")) throw NgsiLdException.BadRequest("temporalQ belongs to the temporal query (POST /temporal/entityOperations/query), not to Query Entities.");
         var query = QueryPayload.Parse(body, request.Query, settings.Value);
-        var options = QueryPayload.WithJoin(body, EntityRenderer.ParseOptions(request.Query, terms));
+        var options = QueryPayload.WithJoin(body, EntityRenderer.ParseOptions(QueryPayload.WithProjection(body, request.Query), terms));
         return await QueryResponse.CreateAsync(request, tenant, query, options, terms, mediaType, broker, access, ct);
     }
 }
@@ -122,6 +122,27 @@ internal static class QueryPayload
         QueryParameters.CheckAttributeNames(request.Attrs);
         QueryParameters.CheckLimit(request);
         return request;
+    }
+
+    /// <summary>
+    /// The query string with the pick and omit members of the Query (5.2.23: arrays of member names, or a projection string)
+    /// in place of its own pick and omit parameters, so that both are read by the same rules (4.21).
+    /// </summary>
+    public static IQueryCollection WithProjection(JsonObject body, IQueryCollection query)
+    {
+        if (!body.ContainsKey("pick") && !body.ContainsKey("omit")) return query;
+        var parameters = query.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        foreach (var member in (string[])["pick", "omit"])
+        {
+            if (!body.ContainsKey(member)) continue;
+            parameters[member] = body[member] switch
+            {
+                JsonValue v when v.TryGetValue<string>(out var text) => text,
+                JsonArray { Count: > 0 } names when names.All(n => n is JsonValue nv && nv.TryGetValue<string>(out _)) => string.Join(',', names.Select(n => n!.GetValue<string>())),
+                _ => throw NgsiLdException.BadRequest($"{member} must be a non-empty array of entity member names."),
+            };
+        }
+        return new QueryCollection(parameters);
     }
 
     /// <summary>The join and joinLevel members of the Query (linked entity retrieval, 4.5.23) over those of the query string.</summary>

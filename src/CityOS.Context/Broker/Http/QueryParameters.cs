@@ -107,6 +107,30 @@ public static class QueryParameters
             : throw NgsiLdException.BadRequest($"offset '{text}' is not a non-negative integer.");
     }
 
+    /// <summary>The parameters of Query Entities, GET /entities (Table 6.4.3.2-1 of V1.8.1 and the V1.9.1 additions).</summary>
+    public static readonly string[] QueryEntitiesParameters =
+    [
+        "id", "type", "idPattern", "attrs", "pick", "omit", "q", "csf", "georel", "geometry", "coordinates", "geoproperty",
+        "geometryProperty", "lang", "scopeQ", "options", "format", "limit", "offset", "count", "local", "via", "datasetId",
+        "join", "joinLevel", "containedBy", "expandValues", "orderBy", "collation", "entityMap", "entityMapLifetime", "splitEntities",
+    ];
+
+    /// <summary>The parameters of Query Temporal Evolution of Entities, GET /temporal/entities (Table 6.18.3.2-1, V1.8.1 and V1.9.1).</summary>
+    public static readonly string[] QueryTemporalParameters =
+    [
+        "id", "type", "idPattern", "attrs", "pick", "omit", "q", "csf", "georel", "geometry", "coordinates", "geoproperty",
+        "timeproperty", "timerel", "timeAt", "endTimeAt", "endTime", "lastN", "aggrMethods", "aggrPeriodDuration", "lang", "scopeQ",
+        "options", "format", "limit", "offset", "count", "local", "via", "datasetId", "expandValues", "orderBy", "collation",
+        "entityMap", "entityMapLifetime", "splitEntities",
+    ];
+
+    /// <summary>The parameters of Purge Entities, DELETE /entities (Table 6.4.3.3-1, V1.9.1).</summary>
+    public static readonly string[] PurgeEntitiesParameters =
+    [
+        "id", "type", "idPattern", "attrs", "q", "csf", "georel", "geometry", "coordinates", "geoproperty", "scopeQ", "local", "via",
+        "keep", "drop",
+    ];
+
     /// <summary>A query parameter the operation does not define is InvalidRequest (6.3.20).</summary>
     public static void AllowOnly(IQueryCollection query, params string[] names)
     {

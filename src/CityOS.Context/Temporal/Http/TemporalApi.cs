@@ -78,6 +78,7 @@ public static class TemporalApi
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request, geoJsonAllowed: false);
+        QueryParameters.AllowOnly(request.Query, QueryParameters.QueryTemporalParameters);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var selection = QueryParameters.FromQueryString(request.Query, settings.Value);
         var query = ParseTemporal(request.Query, terms);
