@@ -30,6 +30,7 @@ public sealed class PortalBlockModule : ICityOsBlock
         services.AddPortalAuthentication();
         services.AddHttpClient(SelfApi.ClientName);
         services.AddSingleton<SelfApi>();
+        services.AddSingleton<ApiCatalog>();
         services.AddSingleton<IOwnedApplications, SqliteOwnedApplications>();
         services.AddSingleton<TemporalHistory>();
         services.AddSingleton<LiveChanges>();

@@ -62,7 +62,15 @@ public sealed class ContextApi(
 
     public Task<IReadOnlyList<string>> ListTypesAsync(ContextCall call, CancellationToken ct) =>
         Run(call, [AccessAction.Read], async (tenant, terms, access) =>
-            (IReadOnlyList<string>)(await VisibleCatalog.TypesAsync(store, tenant, access, ct)).Select(t => terms.CompactIri(t.Type)).ToList(), ct);
+            (IReadOnlyList<string>)(await VisibleTypeCounts.CountAsync(store, tenant, null, 0, access, ct)).Select(t => terms.CompactIri(t.Type)).ToList(), ct);
+
+    public Task<IReadOnlyList<ContextTypeCount>> CountTypesAsync(ContextCall call, string? type, int countUpTo, CancellationToken ct) =>
+        Run(call, [AccessAction.Read], async (tenant, terms, access) =>
+        {
+            if (countUpTo < 0) throw NgsiLdException.BadRequest($"countUpTo {countUpTo} is not a non-negative integer.");
+            var counts = await VisibleTypeCounts.CountAsync(store, tenant, type is null ? null : terms.ExpandTerm(type), countUpTo, access, ct);
+            return (IReadOnlyList<ContextTypeCount>)counts.Select(c => c with { Type = terms.CompactIri(c.Type) }).ToList();
+        }, ct);
 
     public Task CreateAsync(ContextCall call, JsonObject entity, CancellationToken ct) =>
         Run(call, [AccessAction.Create], async (tenant, terms, access) =>

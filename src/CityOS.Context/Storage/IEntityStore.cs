@@ -81,6 +81,13 @@ public interface IEntityStore
 
     ValueTask<IReadOnlyList<AttributeSummary>> ListAttributesAsync(string? tenant, CancellationToken ct);
 
+    /// <summary>
+    /// The entity types in use (expanded IRIs, in ordinal order; only <paramref name="type"/> when given), each with its
+    /// number of entities counted up to <paramref name="countUpTo"/>: it costs the number of types and the entries
+    /// counted, never a whole type (<see cref="ListTypesAsync"/> reads every entity's types and attributes).
+    /// </summary>
+    ValueTask<IReadOnlyList<CityOS.Core.Context.ContextTypeCount>> CountTypesAsync(string? tenant, string? type, int countUpTo, CancellationToken ct);
+
     /// <summary>Whether the storage engine answers; for the readiness probe.</summary>
     ValueTask<bool> PingAsync(CancellationToken ct);
 }

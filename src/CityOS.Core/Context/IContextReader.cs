@@ -19,7 +19,19 @@ public interface IContextReader
 
     /// <summary>The entity types of the tenant's entities the caller may read, compacted under the call's @context.</summary>
     Task<IReadOnlyList<string>> ListTypesAsync(ContextCall call, CancellationToken ct);
+
+    /// <summary>
+    /// The entity types of the tenant's entities the caller may read (compacted under the call's @context), each with how
+    /// many of those entities it has, counted up to <paramref name="countUpTo"/>: an answer whose cost does not grow with
+    /// the size of a type, for a page that shows counts (a type with more is <see cref="ContextTypeCount.More"/>).
+    /// </summary>
+    /// <param name="type">Only this type (a short name or IRI); null for every type. A type without entities is not listed.</param>
+    /// <param name="countUpTo">The highest count given (0 or more); more entities than that are only said to be more.</param>
+    Task<IReadOnlyList<ContextTypeCount>> CountTypesAsync(ContextCall call, string? type, int countUpTo, CancellationToken ct);
 }
+
+/// <summary>An entity type and how many entities of it the caller may read: <see cref="Count"/>, or more than that when <see cref="More"/>.</summary>
+public sealed record ContextTypeCount(string Type, long Count, bool More);
 
 /// <summary>
 /// A query of entities: every condition given must hold (the NGSI-LD query of 4.9 and 5.7.2). Names are short names

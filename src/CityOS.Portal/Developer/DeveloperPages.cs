@@ -16,7 +16,7 @@ using static CityOS.Portal.Pages.Html;
 namespace CityOS.Portal.Developer;
 
 /// <summary>
-/// The developer portal: the API list (from /openapi/v1.json) with a search, a console that calls an API as the signed-in
+/// The developer portal: the API list (from /openapi/v1.json, <see cref="ApiCatalog"/>) with a search, a console that calls an API as the signed-in
 /// user (the server sends the request with the user's token: the token never reaches the page's script), and the
 /// registration of an application's OAuth client (<see cref="IApplicationClients"/>).
 /// </summary>
@@ -37,13 +37,11 @@ public static class DeveloperPages
         return routes;
     }
 
-    private static async Task<IResult> ShowApis(HttpContext http, SelfApi api, string? q, CancellationToken ct)
+    private static async Task<IResult> ShowApis(HttpContext http, ApiCatalog catalog, string? q, CancellationToken ct)
     {
         var page = await PortalPage.ForAsync(http);
         var t = page.T;
-        var answer = await api.SendAsync(null, HttpMethod.Get, "/openapi/v1.json", null, null, ct);
-        var operations = answer.Ok && answer.Json() is JsonObject document ? ApiOperations.Of(document) : [];
-        var found = ApiOperations.Matching(operations, q).ToList();
+        var found = ApiOperations.Matching(await catalog.OperationsAsync(ct), q).ToList();
         var body = new StringBuilder($"""
             <p>{E(t.ApisIntro)}</p>
             <p><a href="{ApiReference.Path}">{E(t.OpenReference)}</a> · <a href="/openapi/v1.json">{E(t.OpenApiDocument)}</a></p>

@@ -23,6 +23,12 @@ public static class ExplorerPages
     public const int PageSize = 20;
     public const int Neighbours = 200;
 
+    /// <summary>The highest entity count a page shows; a type with more is shown as having more than this.</summary>
+    public const int CountUpTo = 10_000;
+
+    /// <summary>The earlier pages whose cursors a page link carries (for "previous"); past them there is the first page.</summary>
+    public const int Trail = 10;
+
     public static IEndpointRouteBuilder MapExplorerPages(this IEndpointRouteBuilder routes)
     {
         var pages = routes.MapPortalGroup();
@@ -55,10 +61,10 @@ public static class ExplorerPages
             </form>
             <h2>{E(t.EntityTypes)}</h2>
             """);
-        IReadOnlyList<string> types;
+        IReadOnlyList<ContextTypeCount> types;
         try
         {
-            types = await Reader(http).ListTypesAsync(CallOf(page, tenant), ct);
+            types = await Reader(http).CountTypesAsync(CallOf(page, tenant), null, CountUpTo, ct);
         }
         catch (ContextException e) when (e.Kind == ContextErrorKind.TenantNotFound)
         {
@@ -70,20 +76,34 @@ public static class ExplorerPages
         }
         body.Append(types.Count == 0
             ? $"<p id=\"no-types\">{E(t.NoTypes)}</p>"
-            : $"<ul id=\"types\">{string.Concat(types.Select(type => $"<li><a href=\"{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(type)}\">{E(type)}</a></li>"))}</ul>");
+            : $"<ul id=\"types\">{string.Concat(types.Select(type => $"<li><a href=\"{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(type.Type)}\">{E(type.Type)}</a> <span class=\"count\">{CountText(t, type)}</span></li>"))}</ul>");
         return page.Render(t.ExplorerTitle, body.ToString());
     }
 
-    private static async Task<IResult> ShowEntities(HttpContext http, string? tenant, string? type, string? q, int? offset, CancellationToken ct)
+    private static string CountText(PortalText t, ContextTypeCount count) => count.More ? F(t.EntityCountMore, count.Count) : F(t.EntityCount, count.Count);
+
+    /// <summary>
+    /// One page of a type's entities. Pages follow the broker's keyset cursor (<c>after</c>), so a far page costs what the
+    /// first does; <c>position</c> (entities before the page) only numbers its rows, and <c>back</c> carries the cursors of
+    /// up to <see cref="Trail"/> earlier pages for the previous link. Without q the type's count comes from its index, up
+    /// to <see cref="CountUpTo"/>; with q it is not counted (that would read every match).
+    /// </summary>
+    private static async Task<IResult> ShowEntities(HttpContext http, string? tenant, string? type, string? q, string? after, int? position, string[]? back, CancellationToken ct)
     {
         var page = await PortalPage.ForAsync(http);
         var t = page.T;
         if (type is not { Length: > 0 }) return Results.Redirect(PortalRoutes.Explorer + (tenant is { Length: > 0 } ? "?tenant=" + Q(tenant) : ""));
-        var from = Math.Max(offset ?? 0, 0);
+        var cursor = after is { Length: > 0 } ? after : null;
+        var filter = q is { Length: > 0 } ? q : null;
+        var from = cursor is null ? 0 : Math.Max(position ?? 0, 0);
+        var call = CallOf(page, tenant);
+        var reader = Reader(http);
         ContextPage result;
+        ContextTypeCount? total = null;
         try
         {
-            result = await Reader(http).QueryAsync(CallOf(page, tenant), new ContextQuery { Type = type, Q = q is { Length: > 0 } ? q : null, Limit = PageSize, Offset = from, Count = true }, ct);
+            result = await reader.QueryAsync(call, new ContextQuery { Type = type, Q = filter, Limit = PageSize, After = cursor }, ct);
+            if (filter is null && IsOneType(type)) total = (await reader.CountTypesAsync(call, type, CountUpTo, ct)).FirstOrDefault();
         }
         catch (ContextException e) when (e.Kind == ContextErrorKind.TenantNotFound)
         {
@@ -104,28 +124,52 @@ public static class ExplorerPages
             <button type="submit">{E(t.Filter)}</button>
             </form>
             """);
-        if (result.Entities.Count == 0)
+        var count = result.Entities.Count;
+        if (count == 0)
         {
             body.Append($"<p id=\"no-entities\">{E(t.NoEntities)}</p>");
-            return page.Render(title, body.ToString());
         }
-        var total = result.TotalCount ?? result.Entities.Count;
-        body.Append($"<p>{F(t.PageRange, from + 1, from + result.Entities.Count, total)}</p>");
-        body.Append($"<div class=\"table-wrap\"><table id=\"entities\"><thead><tr><th scope=\"col\">{E(t.EntityId)}</th><th scope=\"col\">{E(t.EntityType)}</th><th scope=\"col\">{E(t.Attributes)}</th></tr></thead><tbody>");
-        foreach (var entity in result.Entities)
+        else
         {
-            var id = entity["id"]?.ToString() ?? "";
-            var attributes = EntityView.Attributes(entity).Take(4).Select(a => $"{E(a.Name)}: {E(a.Value)}");
-            body.Append($"<tr><td><a href=\"{EntityLink(tenant, id)}\">{E(id)}</a></td><td>{E(EntityView.Types(entity))}</td><td>{string.Join("<br>", attributes)}</td></tr>");
+            body.Append("<p id=\"range\">").Append(total switch
+            {
+                { More: false } exact => F(t.PageRange, from + 1, from + count, exact.Count),
+                { } counted => F(t.PageRangeMore, from + 1, from + count, counted.Count),
+                null => F(t.PageRangeOpen, from + 1, from + count),
+            }).Append("</p>");
+            body.Append($"<div class=\"table-wrap\"><table id=\"entities\"><thead><tr><th scope=\"col\">{E(t.EntityId)}</th><th scope=\"col\">{E(t.EntityType)}</th><th scope=\"col\">{E(t.Attributes)}</th></tr></thead><tbody>");
+            foreach (var entity in result.Entities)
+            {
+                var id = entity["id"]?.ToString() ?? "";
+                var attributes = EntityView.Attributes(entity).Take(4).Select(a => $"{E(a.Name)}: {E(a.Value)}");
+                body.Append($"<tr><td><a href=\"{EntityLink(tenant, id)}\">{E(id)}</a></td><td>{E(EntityView.Types(entity))}</td><td>{string.Join("<br>", attributes)}</td></tr>");
+            }
+            body.Append("</tbody></table></div>");
         }
-        body.Append("</tbody></table></div>");
-        var pageLink = $"{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(type)}&q={Q(q)}&offset=";
+        var first = $"{PortalRoutes.Entities}?{TenantQuery(tenant)}type={Q(type)}{(filter is null ? "" : "&q=" + Q(filter))}";
+        var trail = (back ?? []).Where(b => b is { Length: > 0 }).TakeLast(Trail).ToList();
         var links = new List<string>();
-        if (from > 0) links.Add($"<li><a rel=\"prev\" href=\"{pageLink}{Math.Max(from - PageSize, 0)}\">{E(t.Previous)}</a></li>");
-        if (from + result.Entities.Count < total) links.Add($"<li><a rel=\"next\" href=\"{pageLink}{from + PageSize}\">{E(t.Next)}</a></li>");
+        if (from > PageSize) links.Add($"<li><a rel=\"first\" href=\"{first}\">{E(t.FirstPage)}</a></li>");
+        if (from > 0 && (from <= PageSize || trail.Count > 0))
+        {
+            var previous = from <= PageSize ? first : PageLink(first, trail[^1], from - PageSize, trail.Take(trail.Count - 1));
+            links.Add($"<li><a rel=\"prev\" href=\"{previous}\">{E(t.Previous)}</a></li>");
+        }
+        var more = total is null || total.More || from + count < total.Count;
+        if (result.Next is { } next && more)
+        {
+            links.Add($"<li><a rel=\"next\" href=\"{PageLink(first, next, from + count, cursor is null ? trail : [.. trail, cursor])}\">{E(t.Next)}</a></li>");
+        }
         if (links.Count > 0) body.Append($"<nav class=\"pages\" aria-label=\"{E(t.Pagination)}\"><ul>{string.Concat(links)}</ul></nav>");
         return page.Render(title, body.ToString());
     }
+
+    /// <summary>The link to the page after <paramref name="cursor"/>, numbered from <paramref name="position"/>, with the cursors of the pages before it.</summary>
+    private static string PageLink(string first, string cursor, int position, IEnumerable<string> trail) =>
+        $"{first}&after={Q(cursor)}&position={position}{string.Concat(trail.TakeLast(Trail).Select(b => "&back=" + Q(b)))}";
+
+    /// <summary>Whether a type selection names one type (not a list or an expression of several).</summary>
+    private static bool IsOneType(string type) => type.IndexOfAny([',', ';', '|', '(', ')']) < 0;
 
     private static async Task<IResult> ShowEntity(HttpContext http, TemporalHistory history, string? tenant, string? id, CancellationToken ct)
     {

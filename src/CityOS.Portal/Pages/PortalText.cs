@@ -73,6 +73,11 @@ public sealed record PortalText
     public required string QueryFilterHint { get; init; }
     public required string Filter { get; init; }
     public required string PageRange { get; init; }
+    public required string PageRangeMore { get; init; }
+    public required string PageRangeOpen { get; init; }
+    public required string EntityCount { get; init; }
+    public required string EntityCountMore { get; init; }
+    public required string FirstPage { get; init; }
     public required string Previous { get; init; }
     public required string Next { get; init; }
     public required string Pagination { get; init; }
@@ -203,7 +208,12 @@ public sealed record PortalText
         QueryFilter = "条件 (NGSI-LD q)",
         QueryFilterHint = "例: temperature>20",
         Filter = "絞り込む",
-        PageRange = "{2} 件中 {0}–{1} 件",
+        PageRange = "{2:N0} 件中 {0:N0}–{1:N0} 件",
+        PageRangeMore = "{0:N0}–{1:N0} 件目（全 {2:N0} 件超、件数は {2:N0} 件まで数えています）",
+        PageRangeOpen = "{0:N0}–{1:N0} 件目",
+        EntityCount = "{0:N0} 件",
+        EntityCountMore = "{0:N0} 件超（件数は {0:N0} 件まで数えています）",
+        FirstPage = "最初のページ",
         Previous = "前へ",
         Next = "次へ",
         Pagination = "ページ送り",
@@ -332,7 +342,12 @@ public sealed record PortalText
         QueryFilter = "Condition (NGSI-LD q)",
         QueryFilterHint = "e.g. temperature>20",
         Filter = "Filter",
-        PageRange = "{0}–{1} of {2}",
+        PageRange = "{0:N0}–{1:N0} of {2:N0}",
+        PageRangeMore = "{0:N0}–{1:N0} of more than {2:N0} (counted up to {2:N0})",
+        PageRangeOpen = "{0:N0}–{1:N0}",
+        EntityCount = "{0:N0} entities",
+        EntityCountMore = "more than {0:N0} entities (counted up to {0:N0})",
+        FirstPage = "First page",
         Previous = "Previous",
         Next = "Next",
         Pagination = "Pages",

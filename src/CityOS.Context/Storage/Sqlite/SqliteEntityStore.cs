@@ -175,6 +175,9 @@ public sealed class SqliteEntityStore : IEntityStore, IChangeFeed, IDeadLetterSt
     public ValueTask<IReadOnlyList<AttributeSummary>> ListAttributesAsync(string? tenant, CancellationToken ct) =>
         ReadEntities(tenant, session => SqliteQuery.Attributes(session.Connection));
 
+    public ValueTask<IReadOnlyList<CityOS.Core.Context.ContextTypeCount>> CountTypesAsync(string? tenant, string? type, int countUpTo, CancellationToken ct) =>
+        ReadEntities(tenant, session => SqliteTypeCounts.Count(session, type, countUpTo));
+
     public ValueTask<bool> PingAsync(CancellationToken ct)
     {
         try
