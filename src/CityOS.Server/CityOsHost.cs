@@ -65,6 +65,8 @@ public static class CityOsHost
             foreach (var proxy in proxies) forwarded.KnownProxies.Add(proxy);
         });
         builder.Services.AddCityOsDataDirectory(builder.Configuration);
+        builder.Services.AddValidatedOptions<MemoryTrimOptions, MemoryTrimOptionsValidator>(builder.Configuration.GetSection(MemoryTrimOptions.Section));
+        builder.Services.AddHostedService<IdleMemoryTrim>();
         builder.Services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
         var blocks = CityOsBlocks.Enabled([.. StandardBlocks(), .. extraBlocks ?? []], builder.Configuration);
         // One OpenAPI 3.1 description of every endpoint of every enabled block, at /openapi/v1.json.
