@@ -66,7 +66,9 @@ echo "measuring pages, ${duration}s each after a 3 s warm-up, $connections conne
   page "entity list of a type" "/portal/explore/entities?type=Sensor"
   page "entity list with q" "/portal/explore/entities?type=Sensor&q=temperature%3E30"
   page "entity list with a selective q" "/portal/explore/entities?type=Sensor&q=reading%3D%3D{n}"
-  page "entity list, far page" "/portal/explore/entities?type=Sensor&offset=99000"
+  # A far page as the pages' own next links reach it: by the keyset cursor. The embedded engine's cursor is the rowid of
+  # the last entity of the previous page, and the seed's entities hold rowids 1..N, so "99000" is the page after 99,000.
+  page "entity list, far page" "/portal/explore/entities?type=Sensor&after=99000&position=99000"
   page "entity page (attributes, history, map)" "/portal/explore/entity?id=urn:ngsi-ld:Sensor:{n}"
   page "my applications (signed in)" "/portal/apps" signed-in
   page "admin console (signed in)" "/portal/admin" signed-in
