@@ -24,6 +24,7 @@ public class ExplorerTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
         await tab.SignInAsync(account);
         await tab.GoAsync($"/portal/explore?tenant={Tenant}");
         await Expect(tab.Page.Locator("#types a")).ToHaveTextAsync("WeatherObserved");
+        await Expect(tab.Page.Locator("#types li")).ToContainTextAsync("2 entities");
         await tab.CheckAsync("explorer");
 
         await tab.Page.Locator("#types a", new() { HasText = "WeatherObserved" }).ClickAsync();
@@ -57,7 +58,7 @@ public class ExplorerTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
     public async Task An_operator_pages_through_more_entities_than_fit_on_one_page()
     {
         const string tenant = "paging-town";
-        var total = ExplorerPages.PageSize + 1;
+        var total = 2 * ExplorerPages.PageSize + 1;
         for (var i = 1; i <= total; i++)
         {
             await CreateAsync($$$"""{"id": "urn:ngsi-ld:ParkingSpot:{{{i:00}}}", "type": "ParkingSpot", "status": {"type": "Property", "value": "free"}}""", tenant);
@@ -67,19 +68,30 @@ public class ExplorerTests(PortalBrowser browser) : IClassFixture<PortalBrowser>
         await tab.SignInAsync(account);
         await tab.GoAsync($"/portal/explore/entities?tenant={tenant}&type=ParkingSpot");
         var rows = tab.Page.Locator("#entities tbody tr");
+        var ids = tab.Page.Locator("#entities tbody td:first-child a");
         await Expect(rows).ToHaveCountAsync(ExplorerPages.PageSize);
-        await Expect(tab.Page.Locator("main")).ToContainTextAsync($"1–{ExplorerPages.PageSize} of {total}");
+        await Expect(tab.Page.Locator("#range")).ToHaveTextAsync($"1–{ExplorerPages.PageSize} of {total}");
         await Expect(tab.Page.Locator("a[rel=prev]")).ToHaveCountAsync(0);
-        var firstPage = await tab.Page.Locator("#entities tbody td:first-child a").AllTextContentsAsync();
+        var firstPage = await ids.AllTextContentsAsync();
+
+        await tab.Page.Locator("a[rel=next]").ClickAsync();
+        await Expect(tab.Page.Locator("#range")).ToHaveTextAsync($"{ExplorerPages.PageSize + 1}–{2 * ExplorerPages.PageSize} of {total}");
+        var secondPage = await ids.AllTextContentsAsync();
+        Assert.Empty(secondPage.Intersect(firstPage));
 
         await tab.Page.Locator("a[rel=next]").ClickAsync();
         await Expect(rows).ToHaveCountAsync(1);
-        await Expect(tab.Page.Locator("main")).ToContainTextAsync($"{total}–{total} of {total}");
+        await Expect(tab.Page.Locator("#range")).ToHaveTextAsync($"{total}–{total} of {total}");
         await Expect(tab.Page.Locator("a[rel=next]")).ToHaveCountAsync(0);
-        Assert.DoesNotContain(await tab.Page.Locator("#entities tbody td:first-child a").TextContentAsync(), firstPage);
+        Assert.DoesNotContain(await ids.TextContentAsync(), firstPage.Concat(secondPage));
 
+        // Back through the same pages, then to the first.
         await tab.Page.Locator("a[rel=prev]").ClickAsync();
-        await Expect(rows).ToHaveCountAsync(ExplorerPages.PageSize);
+        await Expect(tab.Page.Locator("#range")).ToHaveTextAsync($"{ExplorerPages.PageSize + 1}–{2 * ExplorerPages.PageSize} of {total}");
+        Assert.Equal(secondPage, await ids.AllTextContentsAsync());
+        await tab.Page.Locator("a[rel=prev]").ClickAsync();
+        await Expect(tab.Page.Locator("#range")).ToHaveTextAsync($"1–{ExplorerPages.PageSize} of {total}");
+        Assert.Equal(firstPage, await ids.AllTextContentsAsync());
         tab.AssertNoErrors();
     }
 
