@@ -5,7 +5,8 @@
 # background work included) and the load average; the bare Kestrel endpoint (bench/CityOS.Bench) of the same run.
 # Usage: bash bench/devices/run.sh [seconds=10] [connections=32]
 #   BENCH_ONLY="mqtt http csv" (any of them), BENCH_WARMUP=5, BENCH_DEVICES=1000, BENCH_INFLIGHT=1 (QoS 1 publishes in
-#   flight per device), BENCH_CSV_ROWS=1000000, BENCH_PERF=1 (perf record on cityos in each measured window, top symbols).
+#   flight per device), BENCH_CSV_ROWS=1000000, BENCH_PERF=1 (perf record on cityos in each measured window: CPU by assembly/library, top symbols;
+#   bench/devices/perf-parts.py). Where the CPU of a measure goes inside cityos, part by part: bench/devices/parts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
@@ -27,7 +28,7 @@ for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release 
 data=$(mktemp -d)
 bare_port=$(free_port); port=$(free_port); mqtt_port=$(free_port)
 dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll "$bare_port" >/dev/null 2>&1 & bare_pid=$!
-DOTNET_PerfMapEnabled=${BENCH_PERF:-0} dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port "$port" --data "$data" \
+DOTNET_PerfMapEnabled=${BENCH_PERF:-0} DOTNET_EnableWriteXorExecute=$((1 - ${BENCH_PERF:-0})) dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port "$port" --data "$data" \
   --CityOS:Mqtt:Broker:Port "$mqtt_port" --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & pid=$!
 trap 'kill $bare_pid $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
@@ -46,9 +47,8 @@ perf_start() { [ "${BENCH_PERF:-0}" = 1 ] || return 0; perf record -F 499 -g -p 
 perf_report() {
   [ "${BENCH_PERF:-0}" = 1 ] || return 0
   wait "$perf_pid" || true
-  echo "== perf, $1: shared objects, then symbols (self time)" >&2
-  perf report -i "$data/$1.perf" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -6 >&2 || true
-  perf report -i "$data/$1.perf" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30 >&2 || true
+  echo "== perf, $1: self CPU of cityos by part" >&2
+  python3 bench/devices/perf-parts.py "$data/$1.perf" >&2 || true
 }
 history_db="$data/temporal/tenants/$tenant.db"
 history_count() {
@@ -147,17 +147,19 @@ PY
   wait_idle
   rss_before=$(rss); before=$(ticks); load_at=$(load); peak_file=$(mktemp)
   ( peak=0; while kill -0 $pid 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r && echo $peak >"$peak_file"; sleep 0.5; done ) & sampler=$!
-  started=$(date +%s.%N)
+  started=$(date +%s.%N); perf_start csv
   set +e
   report=$(dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll import "$csv" --type RiverGauge --tenant csv --url "$base" \
     --id code --attr name --attr temp:temperature:Number:CEL --lat lat --lon lon 2>"$data/import.err")
   status=$?
   set -e
   seconds=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
-  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"
+  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"; perf_report csv
   echo "$report" | head -3 >&2
   [ $status -eq 0 ] || { echo "cityos import exited $status:" >&2; tail -5 "$data/import.err" >&2; }
-  row "| CSV import, $rows rows (\`cityos import\`, 5 columns, id + 2 attributes + point) | $(python3 -c "print(round($rows / $seconds))") rows/s ($seconds s, exit $status) | $(us_per "$rows" "$after - $before") µs per row | $rss_before / $rss_after MB (peak $peak MB) | $load_at | ≥ 50,000 rows/s, flat memory |"
+  wait_idle
+  after_idle=$(ticks); rss_idle=$(rss)
+  row "| CSV import, $rows rows (\`cityos import\`, 5 columns, id + 2 attributes + point), history on | $(python3 -c "print(round($rows / $seconds))") rows/s ($seconds s, exit $status) | $(us_per "$rows" "$after - $before") µs per row (import), $(us_per "$rows" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB (peak $peak MB, $rss_idle MB once idle) | $load_at | ≥ 50,000 rows/s, flat memory |"
 fi
 
 {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using CityOS.Core.Context;
 
 namespace CityOS.Devices.Import;
@@ -77,17 +78,40 @@ public sealed class ImportProgress
 
 /// <summary>
 /// Writes mapped records into the broker through <see cref="IContextWriter"/> in chunks (one batch upsert each, so memory
-/// stays that of one chunk whatever the size of the file); a dry run asks <see cref="IContextReader"/> which ids exist
-/// instead and writes nothing.
+/// stays that of a few chunks whatever the size of the file); a dry run asks <see cref="IContextReader"/> which ids exist
+/// instead and writes nothing. Reading and mapping the next chunk goes on while the broker writes the last one.
 /// </summary>
 public sealed class EntityImporter(IContextWriter writer, IContextReader reader)
 {
-    public const int ChunkSize = 500;
+    /// <summary>The records of one broker write: what the broker spends per write (access, @context, commit) is shared by as many.</summary>
+    public const int ChunkSize = 2000;
+
     private const int SampleSize = 5;
 
     public async Task ImportAsync(ContextCall call, IAsyncEnumerable<ImportRecord> records, ImportMapping mapping, ImportProgress progress, CancellationToken ct)
     {
-        var mapper = new RecordMapper(mapping);
+        // One chunk waits while one is written and the next is read: at most three in memory.
+        var chunks = Channel.CreateBounded<List<MappedRecord>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writing = Task.Run(() => WriteAllAsync(call, chunks.Reader, mapping, progress, stop, ct), CancellationToken.None);
+        try
+        {
+            await ReadAllAsync(records, new RecordMapper(mapping), chunks.Writer, progress, stop.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The writer stopped (the broker refused the import): its error is the import's, below.
+        }
+        finally
+        {
+            chunks.Writer.TryComplete();
+        }
+        await writing;
+    }
+
+    private static async Task ReadAllAsync(IAsyncEnumerable<ImportRecord> records, RecordMapper mapper, ChannelWriter<List<MappedRecord>> chunks,
+        ImportProgress progress, CancellationToken ct)
+    {
         var chunk = new List<MappedRecord>(ChunkSize);
         var ids = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -104,24 +128,37 @@ public sealed class EntityImporter(IContextWriter writer, IContextReader reader)
                 // Two records of one id in a batch would be one write: the later one goes in the next batch, after the earlier.
                 if (chunk.Count == ChunkSize || !ids.Add(mapped.Id))
                 {
-                    await FlushAsync(call, chunk, mapping, progress, ct);
+                    await chunks.WriteAsync(chunk, ct);
+                    chunk = new List<MappedRecord>(ChunkSize);
                     ids.Clear();
                     ids.Add(mapped.Id);
                 }
                 chunk.Add(mapped);
             }
-            await FlushAsync(call, chunk, mapping, progress, ct);
         }
         catch (ImportFileException error)
         {
-            await FlushAsync(call, chunk, mapping, progress, ct);
             progress.Failure = error.Message;
+        }
+        if (chunk.Count > 0) await chunks.WriteAsync(chunk, ct);
+    }
+
+    private async Task WriteAllAsync(ContextCall call, ChannelReader<List<MappedRecord>> chunks, ImportMapping mapping, ImportProgress progress,
+        CancellationTokenSource stop, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var chunk in chunks.ReadAllAsync(ct)) await FlushAsync(call, chunk, mapping, progress, ct);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
         }
     }
 
     private async Task FlushAsync(ContextCall call, List<MappedRecord> chunk, ImportMapping mapping, ImportProgress progress, CancellationToken ct)
     {
-        if (chunk.Count == 0) return;
         if (progress.DryRun)
         {
             var existing = await ExistingAsync(call, chunk, mapping, ct);
@@ -142,7 +179,6 @@ public sealed class EntityImporter(IContextWriter writer, IContextReader reader)
                 }
             }
         }
-        chunk.Clear();
     }
 
     private async Task<HashSet<string>> ExistingAsync(ContextCall call, List<MappedRecord> chunk, ImportMapping mapping, CancellationToken ct)

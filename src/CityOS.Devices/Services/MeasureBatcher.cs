@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using CityOS.Core.Context;
 
@@ -11,13 +13,30 @@ namespace CityOS.Devices.Services;
 /// written at once. Each caller's task completes only after the commit that holds its measure, with that entity's error
 /// (or null); a batch that fails as a whole fails every measure in it. One batch holds an entity at most once (a second
 /// measure of the same device waits for the next batch), so measures of one device are committed in the order they came.
+/// The meter "CityOS" shows the batches (<see cref="BatchSizeInstrument"/>) and the time the broker takes for each
+/// (<see cref="WriteTimeInstrument"/>).
 /// </summary>
-public sealed class MeasureBatcher(IContextWriter writer)
+public sealed class MeasureBatcher
 {
     /// <summary>The most measures one broker write takes.</summary>
     public const int MaxBatch = 500;
 
+    public const string MeterName = "CityOS";
+    public const string BatchSizeInstrument = "cityos.devices.measure_batch.size";
+    public const string WriteTimeInstrument = "cityos.devices.measure_batch.duration";
+
+    private readonly IContextWriter _writer;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _writeTime;
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    public MeasureBatcher(IContextWriter writer, IMeterFactory meters)
+    {
+        _writer = writer;
+        var meter = meters.Create(MeterName);
+        _batchSize = meter.CreateHistogram<int>(BatchSizeInstrument, "{measure}", "Measures committed together in one broker write");
+        _writeTime = meter.CreateHistogram<double>(WriteTimeInstrument, "s", "How long the broker took for one write of measures");
+    }
 
     /// <summary>Writes the device entity fragment (an update-or-create) and returns the broker's error for it, or null once it is committed.</summary>
     public Task<ContextError?> WriteAsync(string? tenant, JsonObject entity, CancellationToken ct)
@@ -69,7 +88,10 @@ public sealed class MeasureBatcher(IContextWriter writer)
 
     private async Task WriteAsync(string? tenant, List<Pending> batch)
     {
-        var result = await writer.UpsertBatchAsync(MeasureIngest.AgentCall(tenant), batch.ConvertAll(p => p.Entity), update: true, CancellationToken.None);
+        var started = Stopwatch.GetTimestamp();
+        var result = await _writer.UpsertBatchAsync(MeasureIngest.AgentCall(tenant), batch.ConvertAll(p => p.Entity), update: true, CancellationToken.None);
+        _writeTime.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _batchSize.Record(batch.Count);
         var errors = result.Errors.Count == 0 ? null : result.Errors.ToDictionary(e => e.EntityId, e => e.Error, StringComparer.Ordinal);
         foreach (var pending in batch)
         {
