@@ -137,6 +137,7 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         {
             writer.Release();
         }
+        await IndexAsync(tenant, CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<string>> ListPackageNamesAsync(string? tenant, int? limit, int offset, CancellationToken ct)
@@ -157,7 +158,10 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
             page.OrganizationJson.ToDictionary(o => o.Key, o => JsonNode.Parse(o.Value)!.AsObject(), StringComparer.Ordinal), page.Facets);
     }
 
-    /// <summary>The tenant's search index, with every write committed to the file before this call.</summary>
+    /// <summary>
+    /// The tenant's search index, with every write committed to the file before this call. Each write brings it up to date
+    /// at once (whatever the writer's cancellation: the write is committed), so that searches rarely have rows to read.
+    /// </summary>
     private async Task<CatalogIndex> IndexAsync(string? tenant, CancellationToken ct)
     {
         var index = _indexes.GetOrAdd(TenantKey(tenant), _ => new CatalogIndex());
@@ -264,6 +268,7 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$json", organization.ToJsonString());
         await command.ExecuteNonQueryAsync(ct);
+        await IndexAsync(tenant, CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<JsonObject>> ListOrganizationsAsync(string? tenant, CancellationToken ct)
