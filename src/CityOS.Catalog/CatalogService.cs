@@ -73,7 +73,7 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         return new JsonArray([.. (await store.ListPackageNamesAsync(tenant, limit, offset, ct)).Select(n => JsonValue.Create(n))]);
     }
 
-    public async Task<JsonObject> PackageSearchAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
+    public async Task<PackageSearchResult> PackageSearchAsync(string? tenant, CallerIdentity caller, JsonObject input, CancellationToken ct)
     {
         var rows = OptionalInt(input, "rows", 0, int.MaxValue) ?? 10;
         var start = OptionalInt(input, "start", 0, int.MaxValue) ?? 0;
@@ -106,9 +106,13 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
         {
             throw CkanException.SearchError(error.Message);
         }
-        var results = new JsonArray();
-        var organizations = new Dictionary<string, JsonObject?>(StringComparer.Ordinal);
-        foreach (var package in page.Results) results.Add(await ShowAsync(tenant, package, ct, organizations));
+        var shown = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var results = page.Results.Select(package =>
+        {
+            var org = package.OwnerOrg ?? "";
+            if (!shown.TryGetValue(org, out var members)) shown[org] = members = ShownMembersJson(page.Organizations.GetValueOrDefault(org));
+            return new FoundPackage(package, members);
+        }).ToArray();
         var facets = new JsonObject();
         var searchFacets = new JsonObject();
         foreach (var (field, counts) in page.Facets)
@@ -120,14 +124,7 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
                 ["title"] = field,
             };
         }
-        return new JsonObject
-        {
-            ["count"] = page.Count,
-            ["facets"] = facets,
-            ["results"] = results,
-            ["sort"] = string.Join(", ", sort.Select(k => k.Field + (k.Descending ? " desc" : " asc"))),
-            ["search_facets"] = searchFacets,
-        };
+        return new PackageSearchResult(page.Count, facets, results, string.Join(", ", sort.Select(k => k.Field + (k.Descending ? " desc" : " asc"))), searchFacets);
     }
 
     public async Task<JsonObject> ResourceCreateAsync(string? tenant, CallerIdentity caller, JsonObject input, StagedFile? upload, CancellationToken ct)
@@ -476,35 +473,44 @@ public sealed partial class CatalogService(ICatalogStore store, CatalogAccess ac
     }
 
     /// <summary>The dictionary package_show returns: the stored one with its organization, groups and relationships.</summary>
-    /// <param name="organizations">Organizations already read for the same answer (a search page's datasets mostly share a few).</param>
-    private async Task<JsonObject> ShowAsync(string? tenant, JsonObject stored, CancellationToken ct, Dictionary<string, JsonObject?>? organizations = null)
+    private async Task<JsonObject> ShowAsync(string? tenant, JsonObject stored, CancellationToken ct)
     {
         var package = stored.DeepClone().AsObject();
-        JsonObject? organization = null;
-        if (package["owner_org"]?.GetValue<string>() is { } org && (organizations is null || !organizations.TryGetValue(org, out organization)))
-        {
-            organization = await store.FindOrganizationAsync(tenant, org, ct);
-            organizations?.Add(org, organization);
-        }
-        package["organization"] = organization is not null
-            ? new JsonObject
-            {
-                ["id"] = organization["id"]?.DeepClone(),
-                ["name"] = organization["name"]?.DeepClone(),
-                ["title"] = organization["title"]?.DeepClone(),
-                ["type"] = "organization",
-                ["description"] = organization["description"]?.DeepClone(),
-                ["image_url"] = organization["image_url"]?.DeepClone(),
-                ["created"] = organization["created"]?.DeepClone(),
-                ["is_organization"] = true,
-                ["approval_status"] = "approved",
-                ["state"] = "active",
-            }
-            : null;
-        package["groups"] = new JsonArray();
-        package["relationships_as_object"] = new JsonArray();
-        package["relationships_as_subject"] = new JsonArray();
+        var organization = package["owner_org"]?.GetValue<string>() is { } org ? await store.FindOrganizationAsync(tenant, org, ct) : null;
+        foreach (var (key, value) in ShownMembers(organization)) package[key] = value;
         return package;
+    }
+
+    /// <summary>What package_show adds to the stored dictionary: a summary of its organization, its groups and relationships.</summary>
+    private static KeyValuePair<string, JsonNode?>[] ShownMembers(JsonObject? organization) =>
+    [
+        new("organization", organization is null ? null : new JsonObject
+        {
+            ["id"] = organization["id"]?.DeepClone(),
+            ["name"] = organization["name"]?.DeepClone(),
+            ["title"] = organization["title"]?.DeepClone(),
+            ["type"] = "organization",
+            ["description"] = organization["description"]?.DeepClone(),
+            ["image_url"] = organization["image_url"]?.DeepClone(),
+            ["created"] = organization["created"]?.DeepClone(),
+            ["is_organization"] = true,
+            ["approval_status"] = "approved",
+            ["state"] = "active",
+        }),
+        new("groups", new JsonArray()),
+        new("relationships_as_object", new JsonArray()),
+        new("relationships_as_subject", new JsonArray()),
+    ];
+
+    /// <summary><see cref="ShownMembers"/> as UTF-8 JSON object members without the braces, for a search answer.</summary>
+    private static byte[] ShownMembersJson(JsonObject? organization)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, PackageJson.WriterOptions))
+        {
+            new JsonObject(ShownMembers(organization)).WriteTo(writer);
+        }
+        return buffer.WrittenSpan[1..^1].ToArray();
     }
 
     private async Task<JsonObject> OrganizationWithCountAsync(string? tenant, JsonObject organization, CancellationToken ct)

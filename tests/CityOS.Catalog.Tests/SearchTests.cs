@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using CityOS.Catalog.Storage;
 using CityOS.Core.Security;
 using CityOS.Identity.Model;
 
@@ -116,6 +117,94 @@ public sealed class SearchTests(CatalogHost host) : IClassFixture<CatalogHost>
         Assert.Equal(3, items[0]!["count"]!.GetValue<int>());
         var limited = await SearchAsync(new() { ["facet.field"] = "[\"tags\"]", ["facet.limit"] = 1 });
         Assert.Single(limited["facets"]!["tags"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task A_search_answers_each_dataset_as_package_show_does_with_the_download_URLs_of_served_resources()
+    {
+        await SeedAsync();
+        await Ckan.ResultAsync(host.Client, "resource_create", new { package_id = "river-levels", name = "現在の水位", url_type = "live", ngsi_type = "WaterLevelObserved" }, _tenant);
+        var file = new ByteArrayContent("観測所,水位\n新町,1.25\n"u8.ToArray());
+        var upload = await FileResourceTests.UploadAsync(host.Client, "resource_create", new() { ["package_id"] = "river-levels" }, file, "水位 (10分).csv", _tenant);
+        Assert.True(upload["status"]!.GetValue<int>() == 200, upload.ToJsonString());
+
+        var found = (await SearchAsync(new() { ["q"] = "name:river-levels" }))["results"]!.AsArray().Single()!;
+        var shown = await Ckan.ResultAsync(host.Client, "package_show", new { id = "river-levels" }, _tenant);
+        Assert.True(JsonNode.DeepEquals(shown, found), found.ToJsonString());
+        Assert.Equal("神戸市", found["organization"]!["title"]!.GetValue<string>());
+        var urls = found["resources"]!.AsArray().Select(r => r!["url"]!.GetValue<string>()).ToArray();
+        Assert.Equal("https://example.org/river-levels", urls[0]);
+        Assert.EndsWith("/download/WaterLevelObserved.csv", urls[1]);
+        Assert.EndsWith("/download/" + Uri.EscapeDataString("水位 (10分).csv"), urls[2]);
+        Assert.All(urls[1..], url => Assert.StartsWith(host.BaseAddress.ToString().TrimEnd('/') + "/dataset/", url));
+    }
+
+    [Fact]
+    public async Task Changed_datasets_are_found_by_their_new_words_only_and_single_characters_are_found()
+    {
+        await SeedAsync();
+        await Ckan.ResultAsync(host.Client, "package_patch", new { id = "population", title = "人口（町丁別）", tags = new[] { new { name = "統計" } } }, _tenant);
+        Assert.Empty(await NamesAsync("district"));
+        Assert.Equal(["population"], await NamesAsync("町丁"));
+        Assert.Equal(["population"], await NamesAsync("tags:統計"));
+        Assert.Empty(await NamesAsync("tags:statistics"));
+        Assert.Equal(["evacuation-sites", "population", "rain-gauges", "river-levels"], await NamesAsync("の OR 人", "name asc"));
+        Assert.Equal(["river-levels"], await NamesAsync("水 -雨", "name asc"));
+    }
+}
+
+/// <summary>The search index follows the SQLite file: what another process (another store over the same file) writes is found.</summary>
+public sealed class SearchIndexTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("catalog-index-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static IndexedPackage Package(string id, string name, string title, string modified) =>
+        new(id, name, null, false, "active", modified, null, title, "", ["防災"], ["CSV"], [],
+            new JsonObject { ["id"] = id, ["name"] = name, ["title"] = title, ["metadata_modified"] = modified, ["resources"] = new JsonArray() });
+
+    private static async Task<string[]> NamesAsync(ICatalogStore store, string q)
+    {
+        var search = new CatalogSearch(CityOS.Catalog.Search.CkanQuery.Parse(q), [], false, null, [new SortKey("score", true), new SortKey("metadata_modified", true)], 10, 0, [], 0);
+        var page = await store.SearchAsync(null, search, default);
+        return [.. page.Results.Select(p =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) p.WriteTo(writer, "http://localhost", []);
+            return JsonNode.Parse(buffer.WrittenSpan)!["name"]!.GetValue<string>();
+        })];
+    }
+
+    [Fact]
+    public async Task A_store_finds_what_another_store_wrote_to_the_same_file()
+    {
+        var data = new CityOS.Core.Hosting.DataDirectory(_folder);
+        var (one, two) = (new SqliteCatalogStore(data), new SqliteCatalogStore(data));
+        await one.SavePackageAsync(null, Package("a", "river", "河川水位", "2026-01-01T00:00:00.000000"), default);
+        Assert.Equal(["river"], await NamesAsync(two, "河川"));
+        await one.SavePackageAsync(null, Package("b", "river-2", "河川の水位", "2026-01-02T00:00:00.000000"), default);
+        await one.SavePackageAsync(null, Package("a", "river", "雨量", "2026-01-03T00:00:00.000000"), default);
+        Assert.Equal(["river-2"], await NamesAsync(two, "河川"));
+        Assert.Equal(["river"], await NamesAsync(two, "雨量"));
+        Assert.Equal(["river", "river-2"], await NamesAsync(two, "*:*"));
+    }
+
+    [Fact]
+    public async Task Many_changes_of_one_dataset_leave_it_found_once_by_its_last_words()
+    {
+        var store = new SqliteCatalogStore(new CityOS.Core.Hosting.DataDirectory(_folder));
+        await store.SavePackageAsync(null, Package("b", "shelters", "避難所", "2026-01-01T00:00:00.000000"), default);
+        Assert.Equal(["shelters"], await NamesAsync(store, "*:*"));
+        // More changes than the index keeps unused slots for: it compacts them while it reads them.
+        for (var i = 0; i < 1200; i++) await store.SavePackageAsync(null, Package("a", "gauges", i % 2 == 1 ? "雨量計" : "水位計", $"2026-02-01T00:00:{i / 60 % 60:00}.{i:000000}"), default);
+        Assert.Equal(["gauges"], await NamesAsync(store, "雨量"));
+        Assert.Equal(["gauges", "shelters"], await NamesAsync(store, "*:*"));
+        Assert.Empty(await NamesAsync(store, "水位"));
     }
 }
 

@@ -58,7 +58,7 @@ public static class CkanActionApi
         RunAsync(http, "package_show", async (tenant, caller, input, ct) => await catalog.PackageShowAsync(tenant, caller, input, ct));
 
     private static Task PackageSearch(HttpContext http, CatalogService catalog) =>
-        RunAsync(http, "package_search", async (tenant, caller, input, ct) => await catalog.PackageSearchAsync(tenant, caller, input, ct));
+        RunResultAsync(http, "package_search", null, async (tenant, caller, input, _, ct) => await catalog.PackageSearchAsync(tenant, caller, input, ct));
 
     private static Task PackageCreate(HttpContext http, CatalogService catalog) =>
         RunAsync(http, "package_create", async (tenant, caller, input, ct) => await catalog.PackageCreateAsync(tenant, caller, input, ct));
@@ -126,14 +126,31 @@ public static class CkanActionApi
     /// <summary>How an action takes a file: a multipart <c>upload</c> field, or (<paramref name="Raw"/>) the whole request body.</summary>
     internal sealed record UploadBody(CatalogService Catalog, ResourceFiles Files, bool Raw);
 
+    private delegate Task<ICkanResult> ResultAction(string? tenant, CallerIdentity caller, JsonObject input, StagedFile? upload, CancellationToken ct);
+
+    /// <summary>A JSON result: the served resources in it get their download URLs.</summary>
+    private sealed record NodeResult(JsonNode? Node) : ICkanResult
+    {
+        public void WriteTo(Utf8JsonWriter writer, string siteUrl)
+        {
+            ResourceUrls.Absolutize(Node, siteUrl);
+            if (Node is null) writer.WriteNullValue();
+            else Node.WriteTo(writer);
+        }
+    }
+
     private static Task RunAsync(HttpContext http, string name, Action action) =>
-        RunAsync(http, name, null, (tenant, caller, input, _, ct) => action(tenant, caller, input, ct));
+        RunResultAsync(http, name, null, async (tenant, caller, input, _, ct) => new NodeResult(await action(tenant, caller, input, ct)));
 
     /// <summary>Runs an action and answers in CKAN's envelope; with <paramref name="uploads"/> the action may receive a file, streamed to a staging file.</summary>
-    internal static async Task RunAsync(HttpContext http, string name, UploadBody? uploads, UploadAction action)
+    internal static Task RunAsync(HttpContext http, string name, UploadBody? uploads, UploadAction action) =>
+        RunResultAsync(http, name, uploads, async (tenant, caller, input, upload, ct) => new NodeResult(await action(tenant, caller, input, upload, ct)));
+
+    private static async Task RunResultAsync(HttpContext http, string name, UploadBody? uploads, ResultAction action)
     {
         var help = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{Prefix}/help_show?name={Uri.EscapeDataString(name)}";
-        JsonObject envelope;
+        ICkanResult? result = null;
+        JsonObject? envelope = null;
         int status;
         try
         {
@@ -141,9 +158,7 @@ public static class CkanActionApi
             var (input, upload) = await ReadInputAsync(http, tenant, uploads, http.RequestAborted);
             using (upload)
             {
-                var result = await action(tenant, http.Caller(), input, upload, http.RequestAborted);
-                ResourceUrls.Absolutize(result, ResourceUrls.SiteUrl(http));
-                envelope = new JsonObject { ["help"] = help, ["success"] = true, ["result"] = result };
+                result = await action(tenant, http.Caller(), input, upload, http.RequestAborted);
             }
             status = StatusCodes.Status200OK;
         }
@@ -169,8 +184,17 @@ public static class CkanActionApi
         }
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json;charset=utf-8";
-        await using var writer = new Utf8JsonWriter(http.Response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        envelope.WriteTo(writer);
+        await using var writer = new Utf8JsonWriter(http.Response.BodyWriter, PackageJson.WriterOptions);
+        if (envelope is not null) envelope.WriteTo(writer);
+        else
+        {
+            writer.WriteStartObject();
+            writer.WriteString("help", help);
+            writer.WriteBoolean("success", true);
+            writer.WritePropertyName("result");
+            result!.WriteTo(writer, ResourceUrls.SiteUrl(http));
+            writer.WriteEndObject();
+        }
         await writer.FlushAsync(http.RequestAborted);
     }
 

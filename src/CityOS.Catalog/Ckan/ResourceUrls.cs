@@ -36,13 +36,14 @@ public static class ResourceUrls
             case JsonObject obj:
                 if (obj["resources"] is JsonArray resources) Absolutize(resources, siteUrl);
                 else if (obj["results"] is JsonArray results) Absolutize(results, siteUrl);
-                else if (IsServed(obj) && obj["url"]?.ToString() is { } url && !url.Contains("://", StringComparison.Ordinal))
-                {
-                    obj["url"] = Download(siteUrl, obj["package_id"]!.ToString(), obj["id"]!.ToString(), url);
-                }
+                else if (ServedFileName(obj) is { } fileName) obj["url"] = Download(siteUrl, obj["package_id"]!.ToString(), obj["id"]!.ToString(), fileName);
                 break;
         }
     }
+
+    /// <summary>The file name a served resource keeps in its url, which is shown as its download URL; null for any other resource.</summary>
+    public static string? ServedFileName(JsonObject resource) =>
+        IsServed(resource) && resource["url"]?.ToString() is { } url && !url.Contains("://", StringComparison.Ordinal) ? url : null;
 
     /// <summary>The boundary of a multipart/form-data request; null for any other body.</summary>
     public static string? GetMultipartBoundary(this HttpRequest request) =>

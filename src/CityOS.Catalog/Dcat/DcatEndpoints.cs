@@ -70,9 +70,8 @@ public static class DcatEndpoints
             ["start"] = (long)(page - 1) * perPage > int.MaxValue ? int.MaxValue : (page - 1) * perPage,
             ["sort"] = "metadata_modified desc",
         };
-        var result = await ResourceFileEndpoints.AsProblem(http, catalog.PackageSearchAsync(Tenancy.FromRequest(http.Request), http.Caller(), input, ct));
         var site = ResourceUrls.SiteUrl(http);
-        ResourceUrls.Absolutize(result, site);
+        var result = (await ResourceFileEndpoints.AsProblem(http, catalog.PackageSearchAsync(Tenancy.FromRequest(http.Request), http.Caller(), input, ct))).ToJson(site);
         var others = query.Where(p => p.Key != "page").SelectMany(p => p.Value.Select(v => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(v ?? ""))).ToArray();
         string Url(int n) => $"{site}{path}?{string.Join("&", [.. others, "page=" + n.ToString(CultureInfo.InvariantCulture)])}";
         var graph = new RdfGraph();

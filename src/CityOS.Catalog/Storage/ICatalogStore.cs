@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CityOS.Catalog.Ckan;
 using CityOS.Catalog.Search;
 
 namespace CityOS.Catalog.Storage;
@@ -72,5 +73,12 @@ public sealed record CatalogSearch(
 /// <summary>A sort key: score, name, title, metadata_modified, metadata_created.</summary>
 public sealed record SortKey(string Field, bool Descending);
 
-/// <summary>One page of search results with the total count and the facet counts (field → value → count).</summary>
-public sealed record SearchPage(long Count, IReadOnlyList<JsonObject> Results, IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, long>>> Facets);
+/// <summary>
+/// One page of search results (their dictionaries as stored, ready to write) with the organizations they belong to (by id),
+/// the total count and the facet counts (field → value → count).
+/// </summary>
+public sealed record SearchPage(
+    long Count,
+    IReadOnlyList<PackageJson> Results,
+    IReadOnlyDictionary<string, JsonObject> Organizations,
+    IReadOnlyDictionary<string, IReadOnlyList<KeyValuePair<string, long>>> Facets);

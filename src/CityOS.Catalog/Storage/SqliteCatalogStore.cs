@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using CityOS.Catalog.Ckan;
 using CityOS.Catalog.Search;
 using CityOS.Core.Hosting;
 using CityOS.Storage.Sqlite;
@@ -9,9 +10,11 @@ using Microsoft.Data.Sqlite;
 namespace CityOS.Catalog.Storage;
 
 /// <summary>
-/// The catalog in one SQLite file per tenant (catalog/&lt;tenant&gt;.db in the data directory). Title, description and
-/// tags are indexed by an FTS5 table with the trigram tokenizer, so a search finds any run of characters, Japanese
-/// (which has no spaces between words) as well as English.
+/// The catalog in one SQLite file per tenant (catalog/&lt;tenant&gt;.db in the data directory), the store of record. Searches
+/// are answered by a <see cref="CatalogIndex"/> per tenant derived from it: each write gives the package's (or the
+/// organization's) row the next revision, and before a search the index reads the rows of revisions it has not seen, so it
+/// follows every write to the file. Title, description and tags are kept in an FTS5 table with the trigram tokenizer, so
+/// the file itself can be searched for any run of characters, Japanese (which has no spaces between words) as well as English.
 /// </summary>
 public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
 {
@@ -39,10 +42,19 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         CREATE VIRTUAL TABLE package_text USING fts5(title, notes, tags, tokenize = 'trigram');
         CREATE TABLE organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, json TEXT NOT NULL) WITHOUT ROWID;
         """,
+        """
+        ALTER TABLE packages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+        UPDATE packages SET rev = seq;
+        CREATE INDEX packages_rev ON packages(rev);
+        ALTER TABLE organizations ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+        UPDATE organizations SET rev = 1;
+        CREATE INDEX organizations_rev ON organizations(rev);
+        """,
     ];
 
     private readonly ConcurrentDictionary<string, Lazy<string>> _databases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _writers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CatalogIndex> _indexes = new(StringComparer.Ordinal);
 
     public async ValueTask<bool> PingAsync(CancellationToken ct)
     {
@@ -79,10 +91,10 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
             await using (var upsert = connection.CreateCommand())
             {
                 upsert.CommandText = """
-                    INSERT INTO packages (id, name, owner_org, private, state, metadata_modified, metadata_created, license_id, title, json)
-                    VALUES ($id, $name, $org, $private, $state, $modified, $created, $license, $title, $json)
+                    INSERT INTO packages (id, name, owner_org, private, state, metadata_modified, metadata_created, license_id, title, json, rev)
+                    VALUES ($id, $name, $org, $private, $state, $modified, $created, $license, $title, $json, (SELECT coalesce(max(rev), 0) + 1 FROM packages))
                     ON CONFLICT (id) DO UPDATE SET name = $name, owner_org = $org, private = $private, state = $state,
-                        metadata_modified = $modified, license_id = $license, title = $title, json = $json
+                        metadata_modified = $modified, license_id = $license, title = $title, json = $json, rev = excluded.rev
                     RETURNING seq
                     """;
                 upsert.Parameters.AddWithValue("$id", package.Id);
@@ -125,6 +137,7 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         {
             writer.Release();
         }
+        await IndexAsync(tenant, CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<string>> ListPackageNamesAsync(string? tenant, int? limit, int offset, CancellationToken ct)
@@ -139,73 +152,93 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
 
     public async Task<SearchPage> SearchAsync(string? tenant, CatalogSearch search, CancellationToken ct)
     {
+        var index = await IndexAsync(tenant, ct);
+        var page = index.Search(search);
+        return new SearchPage(page.Count, page.Results,
+            page.OrganizationJson.ToDictionary(o => o.Key, o => JsonNode.Parse(o.Value)!.AsObject(), StringComparer.Ordinal), page.Facets);
+    }
+
+    /// <summary>
+    /// The tenant's search index, with every write committed to the file before this call. Each write brings it up to date
+    /// at once (whatever the writer's cancellation: the write is committed), so that searches rarely have rows to read.
+    /// </summary>
+    private async Task<CatalogIndex> IndexAsync(string? tenant, CancellationToken ct)
+    {
+        var index = _indexes.GetOrAdd(TenantKey(tenant), _ => new CatalogIndex());
         await using var connection = await OpenAsync(tenant, ct);
-        var sql = new SqlBuilder();
-        var where = new StringBuilder("p.state = 'active'");
-        if (!search.IncludePrivate) where.Append(" AND p.private = 0");
-        else if (search.PrivateOrgs is { } orgs)
+        var (packages, organizations) = await RevisionsAsync(connection, ct);
+        if (packages <= index.PackageRevision && organizations <= index.OrganizationRevision) return index;
+        await index.Refreshing.WaitAsync(ct);
+        try
         {
-            where.Append(" AND (p.private = 0 OR p.owner_org IN (SELECT value FROM json_each(").Append(sql.Add(new JsonArray([.. orgs.Select(o => JsonValue.Create(o))]).ToJsonString())).Append(")))");
-        }
-        where.Append(" AND ").Append(sql.Condition(search.Query));
-        foreach (var filter in search.Filters) where.Append(" AND ").Append(sql.Condition(filter));
-
-        var score = sql.Score(search.Query);
-        // Without words to score every dataset scores the same: the other keys decide (a constant would be read as a column number).
-        var order = string.Join("", search.Sort.Where(key => key.Field != "score" || score != "0")
-            .Select(key => (key.Field == "score" ? score : "p." + key.Field) + (key.Descending ? " DESC, " : " ASC, ")));
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT count(*) FROM packages p WHERE {where}";
-        sql.Bind(count);
-        var total = Convert.ToInt64(await count.ExecuteScalarAsync(ct));
-
-        var results = new List<JsonObject>();
-        if (search.Rows > 0 && total > search.Start)
-        {
-            // The page's rows are chosen and ordered first, then only their dictionaries are read: sorting with the
-            // dictionaries (kilobytes each) would make SQLite sort every matching document.
-            var seqs = new List<long>();
-            await using (var page = connection.CreateCommand())
+            if (packages > index.PackageRevision || organizations > index.OrganizationRevision)
             {
-                page.CommandText = $"SELECT p.seq FROM packages p WHERE {where} ORDER BY {order}p.seq LIMIT $rows OFFSET $start";
-                sql.Bind(page);
-                page.Parameters.AddWithValue("$rows", search.Rows);
-                page.Parameters.AddWithValue("$start", search.Start);
-                await using var reader = await page.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct)) seqs.Add(reader.GetInt64(0));
+                index.Apply(await ReadOrganizationsAsync(connection, index.OrganizationRevision, ct), await ReadPackagesAsync(connection, index.PackageRevision, ct));
             }
-            var documents = new Dictionary<long, JsonObject>(seqs.Count);
-            await using (var read = connection.CreateCommand())
-            {
-                read.CommandText = "SELECT seq, json FROM packages WHERE seq IN (SELECT value FROM json_each($seqs))";
-                read.Parameters.AddWithValue("$seqs", "[" + string.Join(",", seqs) + "]");
-                await using var reader = await read.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct)) documents[reader.GetInt64(0)] = JsonNode.Parse(reader.GetString(1))!.AsObject();
-            }
-            results.AddRange(seqs.Select(seq => documents[seq]));
         }
-
-        var facets = new Dictionary<string, IReadOnlyList<KeyValuePair<string, long>>>(StringComparer.Ordinal);
-        foreach (var field in search.FacetFields.Distinct(StringComparer.Ordinal))
+        finally
         {
-            var select = field switch
-            {
-                "tags" => "SELECT t.tag, count(*) FROM package_tags t JOIN packages p ON p.seq = t.package_seq",
-                "res_format" => "SELECT f.format, count(*) FROM package_formats f JOIN packages p ON p.seq = f.package_seq",
-                "organization" => "SELECT o.name, count(*) FROM packages p JOIN organizations o ON o.id = p.owner_org",
-                "license_id" => "SELECT p.license_id, count(*) FROM packages p",
-                _ => throw new FormatException($"Facets are not available for the field '{field}'."),
-            };
-            await using var facet = connection.CreateCommand();
-            facet.CommandText = $"{select} WHERE {where} AND {(field == "license_id" ? "p.license_id IS NOT NULL" : "1")} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $facetLimit";
-            sql.Bind(facet);
-            facet.Parameters.AddWithValue("$facetLimit", search.FacetLimit);
-            var counts = new List<KeyValuePair<string, long>>();
-            await using var reader = await facet.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) counts.Add(new(reader.GetString(0), reader.GetInt64(1)));
-            facets[field] = counts;
+            index.Refreshing.Release();
         }
-        return new SearchPage(total, results, facets);
+        return index;
+    }
+
+    private static async Task<(long Packages, long Organizations)> RevisionsAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT coalesce(max(rev), 0) FROM packages), (SELECT coalesce(max(rev), 0) FROM organizations)";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static async Task<IReadOnlyList<IndexedOrganization>> ReadOrganizationsAsync(SqliteConnection connection, long after, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT rev, id, name, json FROM organizations WHERE rev > $rev ORDER BY rev";
+        command.Parameters.AddWithValue("$rev", after);
+        var organizations = new List<IndexedOrganization>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) organizations.Add(new IndexedOrganization(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        return organizations;
+    }
+
+    /// <summary>The packages written after revision <paramref name="after"/>, with what their other tables index of them.</summary>
+    private static async Task<IReadOnlyList<IndexedEntry>> ReadPackagesAsync(SqliteConnection connection, long after, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT p.rev, p.seq, p.id, p.name, p.owner_org, p.private, p.state, p.metadata_modified, p.metadata_created, p.license_id, p.title, p.json,
+                t.notes, t.tags,
+                (SELECT json_group_array(tag) FROM package_tags WHERE package_seq = p.seq),
+                (SELECT json_group_array(format) FROM package_formats WHERE package_seq = p.seq)
+            FROM packages p LEFT JOIN package_text t ON t.rowid = p.seq
+            WHERE p.rev > $rev ORDER BY p.rev
+            """;
+        command.Parameters.AddWithValue("$rev", after);
+        var packages = new List<IndexedEntry>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            packages.Add(new IndexedEntry(
+                Revision: reader.GetInt64(0),
+                Seq: reader.GetInt64(1),
+                Id: reader.GetString(2),
+                Name: reader.GetString(3),
+                OwnerOrg: reader.IsDBNull(4) ? null : reader.GetString(4),
+                Private: reader.GetInt64(5) != 0,
+                State: reader.GetString(6),
+                MetadataModified: reader.GetString(7),
+                MetadataCreated: reader.GetString(8),
+                LicenseId: reader.IsDBNull(9) ? null : reader.GetString(9),
+                Title: reader.GetString(10),
+                Notes: reader.IsDBNull(12) ? "" : reader.GetString(12),
+                TagText: reader.IsDBNull(13) ? "" : reader.GetString(13),
+                Tags: JsonSerializer.Deserialize<string[]>(reader.GetString(14)) ?? [],
+                Formats: JsonSerializer.Deserialize<string[]>(reader.GetString(15)) ?? [],
+                Json: PackageJson.Of(JsonNode.Parse(reader.GetString(11))!.AsObject())));
+        }
+        return packages;
     }
 
     public async Task<string?> PackageIdOfResourceAsync(string? tenant, string resourceId, CancellationToken ct)
@@ -227,11 +260,15 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
     {
         await using var connection = await OpenAsync(tenant, ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO organizations (id, name, json) VALUES ($id, $name, $json) ON CONFLICT (id) DO UPDATE SET name = $name, json = $json";
+        command.CommandText = """
+            INSERT INTO organizations (id, name, json, rev) VALUES ($id, $name, $json, (SELECT coalesce(max(rev), 0) + 1 FROM organizations))
+            ON CONFLICT (id) DO UPDATE SET name = $name, json = $json, rev = excluded.rev
+            """;
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$name", name);
         command.Parameters.AddWithValue("$json", organization.ToJsonString());
         await command.ExecuteNonQueryAsync(ct);
+        await IndexAsync(tenant, CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<JsonObject>> ListOrganizationsAsync(string? tenant, CancellationToken ct)
@@ -308,95 +345,5 @@ public sealed class SqliteCatalogStore(DataDirectory data) : ICatalogStore
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) values.Add(reader.GetString(0));
         return values;
-    }
-
-    /// <summary>Translates a parsed query into a SQL condition on <c>packages p</c>, with its parameters.</summary>
-    private sealed class SqlBuilder
-    {
-        private readonly List<object> _values = [];
-
-        public string Add(object value)
-        {
-            _values.Add(value);
-            return "$q" + (_values.Count - 1);
-        }
-
-        public void Bind(SqliteCommand command)
-        {
-            for (var i = 0; i < _values.Count; i++) command.Parameters.AddWithValue("$q" + i, _values[i]);
-        }
-
-        public string Condition(QueryNode node) => node switch
-        {
-            AllNode => "1",
-            TextNode text => Text(text.Text, null),
-            FieldNode field => Field(field),
-            RangeNode range => Range(range),
-            AndNode and => "(" + string.Join(" AND ", and.Parts.Select(Condition)) + ")",
-            OrNode or => "(" + string.Join(" OR ", or.Parts.Select(Condition)) + ")",
-            NotNode not => "NOT " + Condition(not.Part),
-            _ => throw new ArgumentOutOfRangeException(nameof(node)),
-        };
-
-        /// <summary>A relevance score: a term found in the title counts most, then in the tags, then in the description.</summary>
-        public string Score(QueryNode node)
-        {
-            var terms = new List<string>();
-            Collect(node, terms);
-            if (terms.Count == 0) return "0";
-            var parts = terms.Select(term =>
-            {
-                var like = Add(Like(term));
-                return $"(CASE WHEN t.title LIKE {like} ESCAPE '\\' THEN 4 ELSE 0 END + CASE WHEN t.tags LIKE {like} ESCAPE '\\' THEN 2 ELSE 0 END + CASE WHEN t.notes LIKE {like} ESCAPE '\\' THEN 1 ELSE 0 END)";
-            });
-            return $"(SELECT {string.Join(" + ", parts)} FROM package_text t WHERE t.rowid = p.seq)";
-        }
-
-        private static void Collect(QueryNode node, List<string> terms)
-        {
-            switch (node)
-            {
-                case TextNode text: terms.Add(text.Text); break;
-                case AndNode and: foreach (var part in and.Parts) Collect(part, terms); break;
-                case OrNode or: foreach (var part in or.Parts) Collect(part, terms); break;
-            }
-        }
-
-        private string Text(string text, string? column)
-        {
-            // The trigram index answers LIKE and MATCH for three characters or more; a shorter term (河川) is a scan of the text table.
-            var columns = column is null ? ["title", "notes", "tags"] : new[] { column };
-            var like = Add(Like(text));
-            var likes = string.Join(" OR ", columns.Select(c => $"{c} LIKE {like} ESCAPE '\\'"));
-            if (text.Length < 3) return $"p.seq IN (SELECT rowid FROM package_text WHERE {likes})";
-            var match = Add((column is null ? "" : column + " : ") + "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
-            return $"p.seq IN (SELECT rowid FROM package_text WHERE package_text MATCH {match})";
-        }
-
-        private static string Like(string text) =>
-            "%" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-
-        private string Range(RangeNode range)
-        {
-            var column = range.Field == "metadata_created" ? "p.metadata_created" : "p.metadata_modified";
-            var from = range.From is null ? "1" : $"{column} {(range.FromInclusive ? ">=" : ">")} {Add(range.From)}";
-            var to = range.To is null ? "1" : $"{column} {(range.ToInclusive ? "<=" : "<")} {Add(range.To)}";
-            return $"({from} AND {to})";
-        }
-
-        private string Field(FieldNode field) => field.Field switch
-        {
-            "id" => $"p.id = {Add(field.Value)}",
-            "name" => $"p.name = {Add(field.Value)}",
-            "title" or "notes" => Text(field.Value, field.Field),
-            "tags" => $"EXISTS (SELECT 1 FROM package_tags t WHERE t.package_seq = p.seq AND t.tag = {Add(field.Value)})",
-            "organization" => $"p.owner_org IN (SELECT id FROM organizations WHERE name = {Add(field.Value)})",
-            "owner_org" => $"p.owner_org = {Add(field.Value)}",
-            "license_id" => $"p.license_id = {Add(field.Value)}",
-            "res_format" => $"EXISTS (SELECT 1 FROM package_formats f WHERE f.package_seq = p.seq AND f.format = {Add(field.Value)})",
-            "state" => $"p.state = {Add(field.Value)}",
-            "groups" => "0",
-            _ => throw new FormatException($"Unknown field '{field.Field}' in the query."),
-        };
     }
 }
