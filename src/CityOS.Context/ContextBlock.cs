@@ -57,6 +57,8 @@ public static class ContextBlock
         services.AddSingleton<IEntityMapStore, InMemoryEntityMapStore>();
         services.AddSingleton<EntityMapRules>();
         services.AddSingleton<EntityMapQueries>();
+        services.AddSingleton<Snapshots.ISnapshotStore, Snapshots.InMemorySnapshotStore>();
+        services.AddSingleton<Snapshots.SnapshotService>();
         services.AddSingleton<IContextReader>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextWriter>(sp => sp.GetRequiredService<ContextApi>());
         services.AddSingleton<IContextChanges, ContextChanges>();
@@ -77,6 +79,7 @@ public static class ContextBlock
         api.MapTemporalApi();
         api.MapInfoApi();
         api.MapEntityMapsApi();
+        Snapshots.SnapshotsApi.MapSnapshotsApi(api);
         app.MapJsonLdContextsApi();
         app.MapDeadLettersApi();
         return app;

@@ -82,7 +82,7 @@ public static class BatchRequest
         EntityIds.Validate(id);
         var types = EntityIds.FragmentTypes(element, id, terms);
         var fragment = EntityParser.ParseAttributes(element, terms, now, AttributeParseMode.Patch);
-        return new EntityMutation(id, EntityRules.Merge(id, types, fragment, now, EntityParser.ParseExpiresAt(element)));
+        return new EntityMutation(id, EntityRules.Merge(id, types, fragment, now, EntityParser.ParseExpiryChange(element)));
     }
 
     private static string ElementId(JsonNode? element) =>

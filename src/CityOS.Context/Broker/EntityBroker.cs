@@ -173,8 +173,8 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
         RunAsync(tenant, access, id, EntityRules.OfType(id, type, EntityRules.DeleteScope(id, Now)), ct);
 
     public Task MergeAsync(string? tenant, string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, EntityAccess access, CancellationToken ct,
-        DateTimeOffset? expiresAt = null) =>
-        RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now, expiresAt), ct);
+        ExpiryChange? expiry = null) =>
+        RunAsync(tenant, access, id, EntityRules.Merge(id, types, fragment, Now, expiry), ct);
 
     /// <summary>
     /// Purge Entities (5.6.21): every entity the query selects (as the caller may see and write it) is deleted, or loses
@@ -237,6 +237,14 @@ public sealed class EntityBroker(IEntityStore store, EntityQueryBuilder queries,
     {
         var results = await MutateAsync(tenant, [Prepare(new EntityMutation(id, mutator), access)], ct);
         if (results[0].Error is { } error) throw error;
+    }
+
+    /// <summary>Writes exact copies of the entities into a tenant, their timestamps as they are (a snapshot's frozen copy, 5.16).</summary>
+    public async Task CopyAsync(string tenant, IReadOnlyList<Entity> entities, CancellationToken ct)
+    {
+        if (entities.Count == 0) return;
+        var results = await MutateAsync(tenant, entities.Select(e => new EntityMutation(e.Id, _ => new MutationOutcome.Save(e.Clone()))).ToList(), ct);
+        if (results.FirstOrDefault(r => r.Error is not null)?.Error is { } error) throw error;
     }
 
     /// <summary>Reaps one entity whose expiry is due (4.22): deleted once it expired, else its expired attribute instances removed.</summary>

@@ -207,14 +207,14 @@ public static class EntityRules
     /// <summary>
     /// Merge Entity (5.6.17) and batch merge: new attributes are added, existing instances merged
     /// member by member, and an attribute whose value is "urn:ngsi-ld:null" is deleted. Types given are added, and an
-    /// expiresAt given makes the entity transient until then (4.22).
+    /// expiresAt given makes the entity transient until then, or durable again when it is the NGSI-LD Null (4.22).
     /// </summary>
     public static EntityMutator Merge(string id, IReadOnlyList<string>? types, Dictionary<string, List<NgsiAttribute>> fragment, DateTimeOffset now,
-        DateTimeOffset? expiresAt = null) => current =>
+        ExpiryChange? expiry = null) => current =>
     {
         if (current is null) return NotFound(id);
         AddTypes(current, types);
-        if (expiresAt is not null) current.ExpiresAt = expiresAt;
+        if (expiry is not null) current.ExpiresAt = expiry.ExpiresAt;
         foreach (var (name, instances) in fragment)
         {
             foreach (var instance in instances)

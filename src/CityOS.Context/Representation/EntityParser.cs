@@ -118,7 +118,7 @@ public static class EntityParser
                     }
                     continue;
                 case "expiresAt":
-                    ExpiresAt("The entity", node);
+                    if (!(mode == AttributeParseMode.Patch && IsNgsiNull(node))) ExpiresAt("The entity", node);
                     continue;
             }
             if (NgsiLdSyntax.EntityMembers.Contains(name))
@@ -202,6 +202,15 @@ public static class EntityParser
     /// <summary>The entity's expiresAt (4.22, transient entities): a DateTime in UTC; null when the payload has none.</summary>
     public static DateTimeOffset? ParseExpiresAt(JsonObject payload) =>
         payload.TryGetPropertyValue("expiresAt", out var node) ? ExpiresAt("The entity", node) : null;
+
+    /// <summary>
+    /// What a merge fragment does to the entity's expiresAt (4.22): null when it has none; a change to the new instant, or
+    /// to none (the entity becomes durable) when it is the NGSI-LD Null (5.5.4).
+    /// </summary>
+    public static ExpiryChange? ParseExpiryChange(JsonObject fragment) =>
+        !fragment.TryGetPropertyValue("expiresAt", out var node) ? null
+        : IsNgsiNull(node) ? new ExpiryChange(null)
+        : new ExpiryChange(ExpiresAt("The entity", node));
 
     private static DateTimeOffset ExpiresAt(string what, JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String && NgsiLdSyntax.TryParseUtcDateTime(v.GetValue<string>(), out var at)
@@ -795,3 +804,6 @@ public static class EntityParser
             NgsiLdException.BadRequest($"Attribute '{path}': {problem}");
     }
 }
+
+/// <summary>A change of an entity's expiresAt (4.22): the new instant, or null when the entity becomes durable.</summary>
+public sealed record ExpiryChange(DateTimeOffset? ExpiresAt);

@@ -101,7 +101,9 @@ public static class SubscriptionParser
                     triggers = ParseTriggers(value);
                     break;
                 case "q":
-                    var text = RequireString(value, name);
+                    // A q copied from a query string keeps its percent-encoding ("Eiffel%20Tower"): it is decoded as there
+                    // (4.9); a '%' that starts no escape stays as it is.
+                    var text = Uri.UnescapeDataString(RequireString(value, name));
                     q = QExpression.Parse(text).Expand(terms.ExpandTerm, terms.ExpandVocabValue);
                     break;
                 case "geoQ":

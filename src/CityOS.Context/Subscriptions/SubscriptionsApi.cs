@@ -175,6 +175,8 @@ public static class SubscriptionRenderer
         // ImplicitlyCreated copy when that was inline or a list).
         body["jsonldContext"] ??= subscription.Terms.ContextUrl;
         // isActive is shown as the client gave it (it is in the document); its default (true) is not added: status says it.
+        // notificationTrigger is shown with its default (5.2.12) when the client gave none.
+        body["notificationTrigger"] ??= new JsonArray("attributeCreated", "attributeUpdated");
         body["status"] = subscription.Status(now);
         var notification = body["notification"] as JsonObject ?? new JsonObject();
         body["notification"] = notification;

@@ -81,6 +81,22 @@ public sealed class TransientEntityTests(BrokerHost host) : IClassFixture<Broker
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/ngsi-ld/v1/entities/{id}")).StatusCode);
     }
 
+    [Fact]
+    public async Task Merging_the_ngsi_ld_null_as_expiresAt_makes_the_entity_durable()
+    {
+        var id = await VehicleAsync($$"""
+            "expiresAt": "{{Future}}", "speed": {"type": "Property", "value": 1}
+            """);
+
+        var merged = await _client.PatchAsync($"/ngsi-ld/v1/entities/{id}", Json("""{"expiresAt": "urn:ngsi-ld:null"}"""));
+
+        Assert.Equal(HttpStatusCode.NoContent, merged.StatusCode);
+        var system = await _client.GetAsync($"/ngsi-ld/v1/entities/{id}?options=sysAttrs");
+        var text = await system.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("expiresAt", text);
+        Assert.DoesNotContain("urn:ngsi-ld:null", text);
+    }
+
     [Theory]
     [InlineData("""{"id": "{id}", "type": "Vehicle", "expiresAt": "not-a-date"}""")]
     [InlineData("""{"id": "{id}", "type": "Vehicle", "expiresAt": "2026-13-45T00:00:00Z"}""")]

@@ -159,6 +159,18 @@ public sealed class NotificationTests(SubscriptionHost host) : IClassFixture<Sub
     }
 
     [Fact]
+    public async Task A_percent_encoded_q_is_decoded_as_in_a_query_string()
+    {
+        var (type, path, _) = await SubscribeAsync("\"q\": \"name==\\\"Eiffel%20Tower\\\"\"");
+        await CreateEntityAsync(type, """ "name": {"type": "Property", "value": "Eiffel%20Tower"} """);
+        var id = await CreateEntityAsync(type, """ "name": {"type": "Property", "value": "Eiffel Tower"} """);
+
+        var notification = (await host.Receiver.WaitForAsync(path)).Single();
+
+        Assert.Equal(id, notification.Entity["id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task GeoQ_selects_the_entities_that_notify()
     {
         var (type, path, _) = await SubscribeAsync("""

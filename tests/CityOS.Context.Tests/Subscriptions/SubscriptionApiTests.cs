@@ -32,6 +32,7 @@ public sealed class SubscriptionApiTests(SubscriptionHost host) : IClassFixture<
         Assert.StartsWith("urn:ngsi-ld:Subscription:", body["id"]!.GetValue<string>());
         Assert.Equal("active", body["status"]!.GetValue<string>());
         Assert.False(body.ContainsKey("isActive"));
+        Assert.Equal(["attributeCreated", "attributeUpdated"], body["notificationTrigger"]!.AsArray().Select(t => t!.GetValue<string>()));
         Assert.Equal("Room", body["entities"]![0]!["type"]!.GetValue<string>());
     }
 

@@ -44,12 +44,19 @@ public static class EntitiesApi
         return TypedResults.Created(NgsiLdResponse.LocationOf("/ngsi-ld/v1/entities", entity.Id));
     }
 
-    private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker, CancellationToken ct)
+    private static async Task<IResult> RetrieveEntity(string entityId, HttpRequest request, BrokerRequestReader reader, EntityBroker broker,
+        Snapshots.SnapshotService snapshots, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         EntityIds.Validate(entityId);
+        // NGSILD-Snapshot (6.3.22): the entity as the snapshot froze it.
+        if (snapshots.Scope(request, tenant) is { } snapshot)
+        {
+            if (snapshot.EntityCount == 0) throw NgsiLdException.NotFound($"Entity {entityId} is not in snapshot {snapshot.Id}.");
+            tenant = snapshot.StoreTenant;
+        }
         var options = EntityRenderer.ParseOptions(request.Query, terms);
         CheckGeometryProperty(options, mediaType);
         var entity = await broker.RetrieveAsync(tenant, entityId, access, ct);
@@ -79,7 +86,7 @@ public static class EntitiesApi
     }
 
     private static async Task<IResult> QueryEntities(HttpRequest request, BrokerRequestReader reader, EntityBroker broker, EntityMaps.EntityMapQueries maps,
-        EntityMaps.EntityMapRules mapRules, IOptions<ContextOptions> settings, CancellationToken ct)
+        EntityMaps.EntityMapRules mapRules, Snapshots.SnapshotService snapshots, IOptions<ContextOptions> settings, CancellationToken ct)
     {
         var access = await reader.AccessAsync(request, ct, AccessAction.Read);
         var mediaType = NgsiLdResponse.Negotiate(request);
@@ -87,6 +94,12 @@ public static class EntitiesApi
         var (tenant, terms) = await reader.ReadContextAsync(request, ct);
         var query = QueryParameters.FromQueryString(request.Query, settings.Value);
         var options = EntityRenderer.ParseOptions(request.Query, terms);
+        // NGSILD-Snapshot (6.3.22): the query runs on the snapshot's frozen copy.
+        if (snapshots.Scope(request, tenant) is { } snapshot)
+        {
+            if (snapshot.EntityCount == 0) return new NgsiLdResponse(new JsonArray(), terms, mediaType);
+            tenant = snapshot.StoreTenant;
+        }
         // 5.14.3 and 5.5.9.3: entityMap=true makes an EntityMap of the query; an NGSILD-EntityMap header fixes the entities considered.
         if (QueryParameters.Flag(request.Query, "entityMap"))
         {
@@ -137,7 +150,7 @@ public static class EntitiesApi
         var (tenant, terms, body) = await reader.ReadObjectAsync(request, ct);
         var types = EntityIds.FragmentTypes(body, entityId, terms);
         var fragment = EntityParser.ParseAttributes(body, terms, broker.Now, AttributeParseMode.Patch);
-        await broker.MergeAsync(tenant, entityId, types, fragment, access, ct, EntityParser.ParseExpiresAt(body));
+        await broker.MergeAsync(tenant, entityId, types, fragment, access, ct, EntityParser.ParseExpiryChange(body));
         return TypedResults.NoContent();
     }
 
