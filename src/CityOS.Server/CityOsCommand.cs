@@ -1,37 +1,63 @@
 namespace CityOS.Server;
 
-/// <summary>The `cityos` command line: runs the City OS (default) or prints help and version.</summary>
+/// <summary>
+/// The `cityos` command line: runs the City OS (no command, or <c>run</c>), or one of the administration commands.
+/// An unknown command or option is an error (exit code 2, the usage on standard error), never a server start.
+/// </summary>
 public static class CityOsCommand
 {
+    /// <summary>Exit code of a command line that names no command or option that exists.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>The server's own switches (each takes a value); any <c>--Section:Name value</c> sets a setting too.</summary>
+    private static readonly HashSet<string> RunOptions = new(StringComparer.OrdinalIgnoreCase) { "port", "host", "data", "urls", "environment" };
+
+    private static readonly string[] Commands = ["run", "account", "client", "import"];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
+        var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "run";
+        var rest = args.FirstOrDefault() == command ? args[1..] : args;
+        if (!Commands.Contains(command, StringComparer.Ordinal))
         {
-            Console.WriteLine(Help);
+            return Usage($"'{command}' is not a cityos command.", Help);
+        }
+        if (rest.Contains("--help") || rest.Contains("-h"))
+        {
+            Console.WriteLine(CommandHelp(command, explicitRun: args.FirstOrDefault() == "run"));
             return 0;
         }
-        if (args.FirstOrDefault() is "account" or "client")
+        switch (command)
         {
-            var data = Array.IndexOf(args, "--data") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile("appsettings.json", optional: true)
-                .AddEnvironmentVariables()
-                .AddInMemoryCollection(data is null ? [] : [new("CityOS:DataDirectory", data)])
-                .Build();
-            return await CityOS.Identity.Cli.AccountCommand.RunAsync(args, configuration, Console.Out, Console.Error);
+            case "account" or "client":
+            {
+                var data = Array.IndexOf(args, "--data") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+                var configuration = new ConfigurationBuilder()
+                    .AddJsonFile("appsettings.json", optional: true)
+                    .AddEnvironmentVariables()
+                    .AddInMemoryCollection(data is null ? [] : [new("CityOS:DataDirectory", data)])
+                    .Build();
+                return await CityOS.Identity.Cli.AccountCommand.RunAsync(args, configuration, Console.Out, Console.Error);
+            }
+            case "import":
+            {
+                using var stop = new CancellationTokenSource();
+                Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+                return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, stop.Token);
+            }
         }
-        if (args.FirstOrDefault() is "import")
-        {
-            using var stop = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-            return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, stop.Token);
-        }
-        if (args.Contains("--version"))
+        if (rest.Contains("--version"))
         {
             Console.WriteLine($"cityos {CityOsHost.Version}");
             return 0;
         }
-        var app = CityOsHost.Build(args.Where(a => a != "run").ToArray());
+        if (CheckRunArguments(rest) is { } problem) return Usage(problem, RunHelp);
+        return await RunServerAsync(rest);
+    }
+
+    private static async Task<int> RunServerAsync(string[] args)
+    {
+        var app = CityOsHost.Build(args);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var data = app.Services.GetRequiredService<CityOS.Core.Hosting.DataDirectory>().Path;
@@ -52,20 +78,71 @@ public static class CityOsCommand
         return 0;
     }
 
-    private const string Help = """
-        cityos - the CityOS City OS (NGSI-LD context broker and platform)
+    /// <summary>Why these arguments of <c>cityos [run]</c> cannot be run, or null when they can.</summary>
+    internal static string? CheckRunArguments(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+            {
+                return $"unexpected argument '{arg}'.";
+            }
+            var name = arg[2..];
+            var equals = name.IndexOf('=');
+            var hasValue = equals > 0;
+            if (hasValue) name = name[..equals];
+            if (!RunOptions.Contains(name) && !(name.Contains(':') && !name.StartsWith(':') && !name.EndsWith(':')))
+            {
+                return $"unknown option '--{name}'.";
+            }
+            if (!hasValue && (++i >= args.Count || args[i].StartsWith("--", StringComparison.Ordinal)))
+            {
+                return $"--{name} needs a value.";
+            }
+        }
+        return null;
+    }
 
-        Usage: cityos [run] [options]
+    private static int Usage(string problem, string help)
+    {
+        Console.Error.WriteLine($"cityos: {problem}");
+        Console.Error.WriteLine();
+        Console.Error.WriteLine(help);
+        return UsageError;
+    }
+
+    private static string CommandHelp(string command, bool explicitRun) => command switch
+    {
+        "run" when explicitRun => RunHelp,
+        "run" => Help,
+        "account" or "client" => CityOS.Identity.Cli.AccountCommand.Help,
+        "import" => CityOS.Devices.Cli.ImportCommand.Help,
+        _ => Help,
+    };
+
+    private const string RunHelp = """
+        cityos [run] [options]: runs the City OS in the foreground until Ctrl+C or SIGTERM.
 
         Options (each also settable in appsettings.json under "CityOS" or as CITYOS__NAME environment variables):
           --port N          port to listen on (CityOS:Port, default 1026)
           --host NAME       interface to listen on (CityOS:Host, default localhost; 0.0.0.0 for all)
-          --data DIR        data directory (CityOS:DataDirectory, default ./cityos-data)
+          --data DIR        data directory (CityOS:DataDirectory, default ./cityos-data of the current directory)
           --urls URLS       full listen URLs, overrides --host/--port (e.g. http://0.0.0.0:1026)
-          --CityOS:MaxEntityBytes N   largest entity payload (default 1048576)
-          --CityOS:LogFormat json     structured JSON logs
+          --Section:Name V  any setting, e.g. --CityOS:MaxEntityBytes 1048576, --CityOS:LogFormat json
           --version         print the version
           --help            this text
+        """;
 
-        """ + CityOS.Identity.Cli.AccountCommand.Help + CityOS.Devices.Cli.ImportCommand.Help;
+    private const string Help = """
+        cityos - the CityOS City OS (NGSI-LD context broker and platform)
+
+        Usage: cityos [COMMAND] [options]     (cityos COMMAND --help tells more of one command)
+
+        Commands:
+          run               run the server (the default when no command is given)
+          account, client   identity administration on the data directory
+          import            import a file into a running cityos
+
+        """ + RunHelp + "\n\n" + CityOS.Identity.Cli.AccountCommand.Help + CityOS.Devices.Cli.ImportCommand.Help;
 }

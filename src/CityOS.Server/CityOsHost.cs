@@ -33,7 +33,9 @@ public static class CityOsHost
     /// <param name="extraBlocks">Blocks composed after the standard ones (another host's, or a test's).</param>
     public static WebApplication Build(string[] args, Action<IServiceCollection>? overrideServices = null, IEnumerable<ICityOsBlock>? extraBlocks = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // The content root is where cityos is installed, so its own appsettings.json is read wherever it is started from;
+        // the data directory stays relative to the current directory (./cityos-data).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         var settings = builder.Configuration.GetSection(ContextOptions.Section);
 

@@ -110,7 +110,7 @@ public sealed class HostTests : IDisposable
     }
 
     [Fact]
-    public async Task Help_lists_the_options()
+    public async Task Help_lists_the_commands_and_options()
     {
         using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "cityos.dll"), "--help"])
         {
@@ -123,5 +123,37 @@ public sealed class HostTests : IDisposable
         Assert.Contains("--port", text);
         Assert.Contains("--data", text);
         Assert.Contains("CITYOS__", text);
+        Assert.Contains("account, client", text);
+        Assert.Contains("import", text);
+    }
+
+    [Theory]
+    [InlineData("backupp", "'backupp' is not a cityos command.")]
+    [InlineData("--prot", "unknown option '--prot'.")]
+    [InlineData("stray", "'stray' is not a cityos command.")]
+    [InlineData("run --port", "--port needs a value.")]
+    [InlineData("run extra", "unexpected argument 'extra'.")]
+    public async Task An_unknown_command_or_option_is_a_usage_error_and_starts_no_server(string arguments, string problem)
+    {
+        var port = CityOsProcess.FreePort();
+        var (exitCode, output, error) = await CityOsProcess.RunCommandForResultAsync([.. arguments.Split(' '), "--data", _data, "--CityOS:Port", port.ToString()]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"cityos: {problem}", error);
+        Assert.Contains("--port N", error);
+        Assert.DoesNotContain("listening on", output);
+        Assert.False(Directory.Exists(_data));
+    }
+
+    [Theory]
+    [InlineData("account", "cityos account create --username NAME")]
+    [InlineData("import", "cityos import FILE --type T")]
+    [InlineData("run", "runs the City OS in the foreground")]
+    public async Task Each_command_has_its_help(string command, string expected)
+    {
+        var (exitCode, output, _) = await CityOsProcess.RunCommandForResultAsync(command, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains(expected, output);
     }
 }
