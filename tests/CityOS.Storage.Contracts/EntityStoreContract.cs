@@ -6,6 +6,7 @@ using CityOS.Context.Model;
 using CityOS.Context.Query;
 using CityOS.Context.Storage;
 using CityOS.Core;
+using ContextTypeCount = CityOS.Core.Context.ContextTypeCount;
 using CityOS.Core.Security;
 
 namespace CityOS.Storage.Contracts;
@@ -323,6 +324,17 @@ public abstract class EntityStoreContract : IAsyncLifetime
         var temperature = Assert.Single(attributes, a => a.Attribute == Ns + "temperature");
         Assert.Equal(2, temperature.EntityCount);
         Assert.Equal([Ns + "Other", Ns + "Sensor"], temperature.Types);
+    }
+
+    [Fact]
+    public async Task Type_counts_list_each_type_and_stop_counting_at_the_limit()
+    {
+        await Save(null, [.. Enumerable.Range(0, 5).Select(i => ContractEntities.Sensor($"urn:t:{i}", i)), ContractEntities.Sensor("urn:t:other", 9, type: "Other")]);
+
+        Assert.Equal([new ContextTypeCount(Ns + "Other", 1, false), new ContextTypeCount(Ns + "Sensor", 3, true)], await Store.CountTypesAsync(null, null, 3, default));
+        Assert.Equal([new ContextTypeCount(Ns + "Sensor", 5, false)], await Store.CountTypesAsync(null, Ns + "Sensor", 5, default));
+        Assert.Empty(await Store.CountTypesAsync(null, Ns + "Missing", 5, default));
+        await Assert.ThrowsAsync<TenantNotFoundException>(() => Store.CountTypesAsync("ghost", null, 5, default).AsTask());
     }
 
     [Fact]
