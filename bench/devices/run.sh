@@ -53,27 +53,30 @@ perf_report() {
 # MeasureBatcher's batches (the CityOS meter) and the GC heap during a window, with dotnet-counters when it is installed.
 counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
 counters_start() {
+  counters_pid=
   [ -x "$counters" ] || return 0
   "$counters" collect -p $pid --counters "CityOS[cityos.devices.measure_batch.size],System.Runtime[dotnet.gc.last_collection.heap.size]" --refresh-interval 1 \
     --format csv -o "$data/$1.counters.csv" --duration "00:00:$(printf %02d "$duration")" >/dev/null 2>&1 & counters_pid=$!
 }
-counters_report() {
-  [ -x "$counters" ] || { echo "(dotnet-counters not installed: no batch sizes)"; return 0; }
-  wait "$counters_pid" 2>/dev/null || true
+counters_report() {   # after `wait $counters_pid` (in this shell: the report runs in a subshell)
+  [ -x "$counters" ] || { echo "(dotnet-counters not installed)"; return 0; }
   python3 - "$data/$1.counters.csv" <<'PY'
-import csv, collections, sys
-values = collections.defaultdict(list)
+import collections, csv, re, sys
+heap, batch = collections.defaultdict(float), collections.defaultdict(list)
 try:
     for row in csv.reader(open(sys.argv[1])):
-        if len(row) >= 5 and row[0] != "Timestamp":
-            try: values[row[2]].append(float(row[4]))
-            except ValueError: pass
+        if len(row) < 5 or row[0] == "Timestamp":
+            continue
+        name, value = row[2], float(row[4] or 0)
+        if name.startswith("dotnet.gc.last_collection.heap.size"):
+            heap[row[0]] += value   # one row per generation
+        elif name.startswith("cityos.devices.measure_batch.size") and (p := re.search(r"Percentile=(\d+)", name)):
+            batch[p.group(1)].append(value)
 except FileNotFoundError:
     pass
-parts = []
-for name, series in sorted(values.items()):
-    label = name.replace("cityos.devices.measure_batch.size", "batch").replace("dotnet.gc.last_collection.heap.size", "GC heap")
-    parts.append(f"{label} {sum(series) / len(series) / (2**20 if 'heap' in name else 1):.0f}{' MB' if 'heap' in name else ''}")
+parts = [f"batch p50 {sum(v) / len(v):.0f}, p95 {sum(batch['95']) / max(1, len(batch['95'])):.0f}" for v in [batch["50"]] if v]
+if heap:
+    parts.append(f"GC heap {sum(heap.values()) / len(heap) / 2**20:.0f} MB")
 print("; ".join(parts) or "(no counters)")
 PY
 }
@@ -127,7 +130,7 @@ if [[ " $only " == *" mqtt "* ]]; then
   sleep "$(python3 -c "import time; print(max(0, ($start_ms / 1000 + $warmup) - time.time()))")"
   before=$(ticks); load_at=$(load); perf_start mqtt; counters_start mqtt
   sleep "$duration"
-  after=$(ticks); perf_report mqtt; batches=$(counters_report mqtt)
+  after=$(ticks); perf_report mqtt; wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report mqtt)
   wait $node_a $node_b
   wait_idle
   after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
@@ -146,7 +149,7 @@ if [[ " $only " == *" http "* ]]; then
     wait_idle
     history_before=$(history_count); rss_before=$(rss); before=$(ticks); load_at=$(load); perf_start "http-$kind"; counters_start "http-$kind"
     read -r requests rps p50 p99 errs <<<"$(wrk_run "$base" bench/devices/measure.lua "$duration" $kind)"
-    after=$(ticks); perf_report "http-$kind"; batches=$(counters_report "http-$kind")
+    after=$(ticks); perf_report "http-$kind"; wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report "http-$kind")
     wait_idle
     after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
     recorded=$((history_after - history_before))
@@ -181,7 +184,7 @@ PY
   status=$?
   set -e
   seconds=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
-  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"; perf_report csv; csv_counters=$(counters_report csv)
+  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"; perf_report csv; wait "$counters_pid" 2>/dev/null || true; csv_counters=$(counters_report csv)
   echo "$report" | head -3 >&2
   [ $status -eq 0 ] || { echo "cityos import exited $status:" >&2; tail -5 "$data/import.err" >&2; }
   wait_idle
