@@ -50,6 +50,36 @@ perf_report() {
   echo "== perf, $1: self CPU of cityos by part" >&2
   python3 bench/devices/perf-parts.py "$data/$1.perf" >&2 || true
 }
+# MeasureBatcher's batches (the CityOS meter) and the GC heap during a window, with dotnet-counters when it is installed.
+counters=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
+counters_start() {
+  counters_pid=
+  [ -x "$counters" ] || return 0
+  "$counters" collect -p $pid --counters "CityOS[cityos.devices.measure_batch.size],System.Runtime[dotnet.gc.last_collection.heap.size]" --refresh-interval 1 \
+    --format csv -o "$data/$1.counters.csv" --duration "00:00:$(printf %02d "$duration")" >/dev/null 2>&1 & counters_pid=$!
+}
+counters_report() {   # after `wait $counters_pid` (in this shell: the report runs in a subshell)
+  [ -x "$counters" ] || { echo "(dotnet-counters not installed)"; return 0; }
+  python3 - "$data/$1.counters.csv" <<'PY'
+import collections, csv, re, sys
+heap, batch = collections.defaultdict(float), collections.defaultdict(list)
+try:
+    for row in csv.reader(open(sys.argv[1])):
+        if len(row) < 5 or row[0] == "Timestamp":
+            continue
+        name, value = row[2], float(row[4] or 0)
+        if name.startswith("dotnet.gc.last_collection.heap.size"):
+            heap[row[0]] += value   # one row per generation
+        elif name.startswith("cityos.devices.measure_batch.size") and (p := re.search(r"Percentile=(\d+)", name)):
+            batch[p.group(1)].append(value)
+except FileNotFoundError:
+    pass
+parts = [f"batch p50 {sum(v) / len(v):.0f}, p95 {sum(batch['95']) / max(1, len(batch['95'])):.0f}" for v in [batch["50"]] if v]
+if heap:
+    parts.append(f"GC heap {sum(heap.values()) / len(heap) / 2**20:.0f} MB")
+print("; ".join(parts) or "(no counters)")
+PY
+}
 history_db="$data/temporal/tenants/$tenant.db"
 history_count() {
   [ -f "$history_db" ] || { echo 0; return; }
@@ -98,9 +128,9 @@ if [[ " $only " == *" mqtt "* ]]; then
   node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$mqtt_port" $apikey $password $half $((devices - half)) $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
   node_b=$!
   sleep "$(python3 -c "import time; print(max(0, ($start_ms / 1000 + $warmup) - time.time()))")"
-  before=$(ticks); load_at=$(load); perf_start mqtt
+  before=$(ticks); load_at=$(load); perf_start mqtt; counters_start mqtt
   sleep "$duration"
-  after=$(ticks); perf_report mqtt
+  after=$(ticks); perf_report mqtt; wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report mqtt)
   wait $node_a $node_b
   wait_idle
   after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
@@ -109,7 +139,7 @@ if [[ " $only " == *" mqtt "* ]]; then
   rm -f "$load_out"
   recorded=$((history_after - history_before))
   [ "$recorded" -ge "$acked" ] || echo "history lost measures: $acked acknowledged, $recorded recorded" >&2
-  row "| MQTT QoS 1, $connected devices ($failed refused), $inflight in flight each, built-in broker, history on | $((measured / duration))/s ($acked PUBACKs, $recorded in history, $errors errors) | $(us_per "$measured" "$after - $before") µs (window), $(us_per "$acked" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 20,000/s |"
+  row "| MQTT QoS 1, $connected devices ($failed refused), $inflight in flight each, built-in broker, history on | $((measured / duration))/s ($acked PUBACKs, $recorded in history, $errors errors) | $(us_per "$measured" "$after - $before") µs (window), $(us_per "$acked" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 20,000/s | $batches |"
 fi
 
 if [[ " $only " == *" http "* ]]; then
@@ -117,20 +147,20 @@ if [[ " $only " == *" http "* ]]; then
     echo "HTTP $kind: warm-up ${warmup}s, then ${duration}s with $connections connections..." >&2
     wrk_run "$base" bench/devices/measure.lua "$warmup" $kind >/dev/null
     wait_idle
-    history_before=$(history_count); rss_before=$(rss); before=$(ticks); load_at=$(load); perf_start "http-$kind"
+    history_before=$(history_count); rss_before=$(rss); before=$(ticks); load_at=$(load); perf_start "http-$kind"; counters_start "http-$kind"
     read -r requests rps p50 p99 errs <<<"$(wrk_run "$base" bench/devices/measure.lua "$duration" $kind)"
-    after=$(ticks); perf_report "http-$kind"
+    after=$(ticks); perf_report "http-$kind"; wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report "http-$kind")
     wait_idle
     after_idle=$(ticks); rss_after=$(rss); history_after=$(history_count)
     recorded=$((history_after - history_before))
     [ "$recorded" -ge "$((requests - errs))" ] || echo "history lost measures: $((requests - errs)) acknowledged, $recorded recorded" >&2
     label=$([ $kind = json ] && echo "POST /iot/json {\"t\":N}" || echo "POST /iot/d t\\|N (UltraLight)")
-    row "| HTTP $label, $devices devices, $connections conn., history on | $rps/s (p50 $p50 ms, p99 $p99 ms, $errs errors, $recorded in history) | $(us_per "$requests" "$after - $before") µs (window), $(us_per "$requests" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 10,000/s |"
+    row "| HTTP $label, $devices devices, $connections conn., history on | $rps/s (p50 $p50 ms, p99 $p99 ms, $errs errors, $recorded in history) | $(us_per "$requests" "$after - $before") µs (window), $(us_per "$requests" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 10,000/s | $batches |"
   done
   wrk_run "http://127.0.0.1:$bare_port" bench/devices/bare.lua "$warmup" >/dev/null
   load_at=$(load)
   read -r _ bare_rps _ bare_p99 _ <<<"$(wrk_run "http://127.0.0.1:$bare_port" bench/devices/bare.lua "$duration")"
-  row "| bare Kestrel, POST of a measure-sized body, same run ($connections conn.) | $bare_rps req/s (p99 $bare_p99 ms) | | | $load_at | |"
+  row "| bare Kestrel, POST of a measure-sized body, same run ($connections conn.) | $bare_rps req/s (p99 $bare_p99 ms) | | | $load_at | | |"
 fi
 
 if [[ " $only " == *" csv "* ]]; then
@@ -147,25 +177,25 @@ PY
   wait_idle
   rss_before=$(rss); before=$(ticks); load_at=$(load); peak_file=$(mktemp)
   ( peak=0; while kill -0 $pid 2>/dev/null; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r && echo $peak >"$peak_file"; sleep 0.5; done ) & sampler=$!
-  started=$(date +%s.%N); perf_start csv
+  started=$(date +%s.%N); perf_start csv; counters_start csv
   set +e
   report=$(dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll import "$csv" --type RiverGauge --tenant csv --url "$base" \
     --id code --attr name --attr temp:temperature:Number:CEL --lat lat --lon lon 2>"$data/import.err")
   status=$?
   set -e
   seconds=$(python3 -c "import time; print(f'{time.time() - $started:.1f}')")
-  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"; perf_report csv
+  after=$(ticks); rss_after=$(rss); kill $sampler 2>/dev/null || true; peak=$(cat "$peak_file"); rm -f "$peak_file"; perf_report csv; wait "$counters_pid" 2>/dev/null || true; csv_counters=$(counters_report csv)
   echo "$report" | head -3 >&2
   [ $status -eq 0 ] || { echo "cityos import exited $status:" >&2; tail -5 "$data/import.err" >&2; }
   wait_idle
   after_idle=$(ticks); rss_idle=$(rss)
-  row "| CSV import, $rows rows (\`cityos import\`, 5 columns, id + 2 attributes + point), history on | $(python3 -c "print(round($rows / $seconds))") rows/s ($seconds s, exit $status) | $(us_per "$rows" "$after - $before") µs per row (import), $(us_per "$rows" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB (peak $peak MB, $rss_idle MB once idle) | $load_at | ≥ 50,000 rows/s, flat memory |"
+  row "| CSV import, $rows rows (\`cityos import\`, 5 columns, id + 2 attributes + point), history on | $(python3 -c "print(round($rows / $seconds))") rows/s ($seconds s, exit $status) | $(us_per "$rows" "$after - $before") µs per row (import), $(us_per "$rows" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB (peak $peak MB, $rss_idle MB once idle) | $load_at | ≥ 50,000 rows/s, flat memory | $csv_counters (first ${duration} s) |"
 fi
 
 {
   echo "Measured $(date -u +%Y-%m-%d\ %H:%M) UTC on $(nproc) cores (shared), load generators on the same machine, ${duration}s after a ${warmup}s warm-up."
   echo
-  echo "| scenario | throughput | cityos CPU per measure | RSS before / after | load avg | target |"
-  echo "|---|---|---|---|---|---|"
+  echo "| scenario | throughput | cityos CPU per measure | RSS before / after | load avg | target | MeasureBatcher batch (mean), GC heap |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows_md[@]}"
 } | tee "$out"
