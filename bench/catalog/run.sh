@@ -55,6 +55,10 @@ seed_rate=$(python3 bench/seed.py "$base" "$entities")
 curl -sf -H 'Content-Type: application/json' -d '{"name":"sensors-live"}' "$base/api/3/action/package_create" >/dev/null
 live_url=$(curl -sf -H 'Content-Type: application/json' -d '{"package_id":"sensors-live","url_type":"live","ngsi_type":"Sensor"}' \
   "$base/api/3/action/resource_create" | python3 -c 'import json, sys; print(json.load(sys.stdin)["result"]["url"])')
+# Timed once cityos is idle after seeding (as profile.sh waits), after one download that warms it up.
+wait_idle() { for _ in $(seq 120); do local a; a=$(cpu_ms); sleep 1; [ $(($(cpu_ms) - a)) -lt 50 ] && return; done; }
+wait_idle
+curl -sf -o /dev/null "$live_url"
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$cityos_pid/status)
 load_live=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu_before=$(cpu_ms)
@@ -96,7 +100,7 @@ fi
   echo "| scenario | throughput | p50 | p99 | errors | cityos CPU | target | bare Kestrel, same run |"
   echo "|---|---|---|---|---|---|---|---|"
   echo "| package_search over $datasets datasets, random queries ($connections conn.) | $search_rps/s | $search_p50 ms | $search_p99 ms | $search_errors | $search_cpu ms a search | p99 ≤ 20 ms | $bare_rps req/s, p99 $bare_p99 ms |"
-  echo "| live CSV download of $rows entities | $rows_per_s rows/s ($live_seconds s) | | | | $rows_per_cpu_s rows a CPU second | ≥ 50,000 rows/s | |"
+  echo "| live CSV download of $rows entities (after one warm-up download) | $rows_per_s rows/s ($live_seconds s) | | | | $rows_per_cpu_s rows a CPU second | ≥ 50,000 rows/s | |"
   echo "| resident memory before / after the live download | $((rss_before / 1024)) / $((rss_after / 1024)) MB | | | | | flat | |"
   echo "| upload of a $upload_mb MB file (streamed POST) | $up_rate MB/s | | | | | | |"
   echo "| resident memory before / after the upload | ${up_rss:-} | | | | | flat | |"
