@@ -274,7 +274,10 @@ public static class EntityRenderer
         {
             return null;
         }
-        JsonArray? many = count > 1 ? new JsonArray() : null;
+        // 4.5.4: the simplified representation of several instances is a "dataset" map from datasetId ("@none" for the default) to each value.
+        var simplified = options.Format == RepresentationFormat.Simplified;
+        JsonArray? many = count > 1 && !simplified ? new JsonArray() : null;
+        JsonObject? dataset = count > 1 && simplified ? new JsonObject() : null;
         foreach (var instance in instances)
         {
             if (wanted is not null && !wanted.Contains(instance.DatasetId ?? NgsiLdSyntax.NoneKey))
@@ -289,13 +292,18 @@ public static class EntityRenderer
             {
                 relationship[instance.Kind == AttributeKind.ListRelationship ? "entityList" : "entity"] = linked;
             }
+            if (dataset is not null)
+            {
+                dataset[instance.DatasetId ?? NgsiLdSyntax.NoneKey] = rendered;
+                continue;
+            }
             if (many is null)
             {
                 return rendered;
             }
             many.Add(rendered);
         }
-        return many;
+        return dataset is not null ? new JsonObject { ["dataset"] = dataset } : many;
     }
 
     private static JsonNode? RenderInstance(NgsiAttribute attribute, RenderOptions options, ITermMapper terms, bool bareValueAllowed)
@@ -406,6 +414,10 @@ public static class EntityRenderer
         {
             case AttributeKind.LanguageProperty when options.Languages is { } languages && attribute.Value is JsonObject map:
                 return SelectLanguage(map, languages, out _);
+            // 4.5.4: a LanguageProperty, JsonProperty or VocabProperty keeps its value member's name ({"languageMap": …}),
+            // so that its value cannot be read as a Property's.
+            case AttributeKind.LanguageProperty or AttributeKind.JsonProperty or AttributeKind.VocabProperty:
+                return new JsonObject { [NgsiLdSyntax.ValueMember(attribute.Kind)] = RenderValue(attribute, terms) };
             case AttributeKind.ListRelationship when attribute.Value is JsonArray list:
                 var objects = new JsonArray();
                 foreach (var element in list)

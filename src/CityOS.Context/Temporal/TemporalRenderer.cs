@@ -80,6 +80,22 @@ public static class TemporalRenderer
         return o;
     }
 
+    /// <summary>
+    /// The value of a temporalValues pair (4.5.9), in the simplified form of its kind (4.5.4): a LanguageProperty's, JsonProperty's
+    /// or VocabProperty's wrapped in its value member ({"languageMap": …}), a ListRelationship's as the bare list of entity ids.
+    /// </summary>
+    private static JsonNode? PairValue(NgsiAttribute data, ITermMapper terms)
+    {
+        var value = Value(data, terms);
+        return data.Kind switch
+        {
+            AttributeKind.LanguageProperty or AttributeKind.JsonProperty or AttributeKind.VocabProperty => new JsonObject { [NgsiLdSyntax.ValueMember(data.Kind)] = value },
+            AttributeKind.ListRelationship when value is JsonArray list =>
+                new JsonArray(list.Select(e => e is JsonObject o && o.TryGetPropertyValue("object", out var target) ? target?.DeepClone() : e?.DeepClone()).ToArray()),
+            _ => value,
+        };
+    }
+
     private static JsonNode? Value(NgsiAttribute data, ITermMapper terms)
     {
         if (NgsiLdSyntax.IsNgsiNullString(data.Value)) return NgsiLdSyntax.NullValue(data.Kind);
@@ -122,7 +138,7 @@ public static class TemporalRenderer
                 groups.Add((instance.Data.DatasetId, instance.Data.Kind, new JsonArray()));
                 index = groups.Count - 1;
             }
-            groups[index].Pairs.Add(new JsonArray(Value(instance.Data, terms), PairTime(instance, timeProperty)));
+            groups[index].Pairs.Add(new JsonArray(PairValue(instance.Data, terms), PairTime(instance, timeProperty)));
         }
         return Grouped(groups.Select(g =>
         {

@@ -49,7 +49,7 @@ public class EntityRendererTests
         Json.Equal("""
             {"id":"urn:ngsi-ld:Vehicle:A4567","type":"Vehicle","scope":"/Madrid/Gardens",
              "brandName":"Mercedes",
-             "street":{"fr":"Grand Place","nl":"Grote Markt","en":"Big Square"},
+             "street":{"languageMap":{"fr":"Grand Place","nl":"Grote Markt","en":"Big Square"}},
              "isParked":"urn:ngsi-ld:OffStreetParking:Downtown1",
              "speed":80,
              "location":{"type":"Point","coordinates":[-8.5,41.2]}}
@@ -177,13 +177,14 @@ public class EntityRendererTests
         """;
 
     [Fact]
-    public void Multi_attributes_render_as_arrays_of_instances()
+    public void Multi_attributes_render_as_arrays_of_instances_and_simplified_as_a_dataset_map()
     {
         Assert.Equal(Compact(MultiSpeed), Render(MultiSpeed, RenderOptions.Default).ToJsonString());
         Json.Equal("""
             [{"value":55},{"value":54.5,"datasetId":"urn:ngsi-ld:Property:gps"},{"value":53,"datasetId":"urn:ngsi-ld:Property:radar"}]
             """, Render(MultiSpeed, new RenderOptions { Format = RepresentationFormat.Concise })["speed"]);
-        Json.Equal("[55,54.5,53]", Render(MultiSpeed, new RenderOptions { Format = RepresentationFormat.Simplified })["speed"]);
+        Json.Equal("""{"dataset":{"@none":55,"urn:ngsi-ld:Property:gps":54.5,"urn:ngsi-ld:Property:radar":53}}""",
+            Render(MultiSpeed, new RenderOptions { Format = RepresentationFormat.Simplified })["speed"]);
     }
 
     [Fact]
@@ -192,7 +193,7 @@ public class EntityRendererTests
         var one = Render(MultiSpeed, new RenderOptions { DatasetIds = new HashSet<string> { "urn:ngsi-ld:Property:radar" } });
         Json.Equal("""{"type":"Property","value":53,"datasetId":"urn:ngsi-ld:Property:radar"}""", one["speed"]);
         var two = Render(MultiSpeed, new RenderOptions { DatasetIds = new HashSet<string> { "@none", "urn:ngsi-ld:Property:gps" }, Format = RepresentationFormat.Simplified });
-        Json.Equal("[55,54.5]", two["speed"]);
+        Json.Equal("""{"dataset":{"@none":55,"urn:ngsi-ld:Property:gps":54.5}}""", two["speed"]);
         var none = Render(MultiSpeed, new RenderOptions { DatasetIds = new HashSet<string> { "urn:ngsi-ld:Property:other" } });
         Assert.False(none.ContainsKey("speed"));
     }

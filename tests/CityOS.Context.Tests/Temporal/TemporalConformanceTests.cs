@@ -130,4 +130,25 @@ public sealed class TemporalConformanceTests(TemporalHost host) : IClassFixture<
             Assert.Contains(member, await refused.Content.ReadAsStringAsync());
         }
     }
+
+    [Fact]
+    public async Task TemporalValues_pairs_keep_the_value_member_of_language_vocab_and_json_properties_and_bare_ids_of_list_relationships()
+    {
+        var id = Ngsi.Unique("Car");
+        await _client.CreateAsync($$$$"""
+            {"id": "{{{{id}}}}", "type": "Car",
+             "name": {"type": "LanguageProperty", "languageMap": {"fr": "Ma voiture"}, "observedAt": "2020-08-01T12:03:00Z"},
+             "state": {"type": "VocabProperty", "vocab": "parked", "observedAt": "2020-08-01T12:03:00Z"},
+             "config": {"type": "JsonProperty", "json": {"a": 1}, "observedAt": "2020-08-01T12:03:00Z"},
+             "route": {"type": "ListRelationship", "objectList": [{"object": "urn:ngsi-ld:Road:1"}], "observedAt": "2020-08-01T12:03:00Z"}}
+            """);
+        await _client.WaitForHistoryAsync(id, "route", 1);
+
+        var entity = await _client.GetTemporalAsync(id, "?options=temporalValues");
+
+        Assert.Equal("""{"languageMap":{"fr":"Ma voiture"}}""", entity["name"]!["languageMaps"]![0]![0]!.ToJsonString());
+        Assert.Equal("""{"vocab":"parked"}""", entity["state"]!["vocabs"]![0]![0]!.ToJsonString());
+        Assert.Equal("""{"json":{"a":1}}""", entity["config"]!["jsons"]![0]![0]!.ToJsonString());
+        Assert.Equal("""["urn:ngsi-ld:Road:1"]""", entity["route"]!["objectLists"]![0]![0]!.ToJsonString());
+    }
 }
