@@ -12,7 +12,7 @@ public static class CityOsCommand
     /// <summary>The server's own switches (each takes a value); any <c>--Section:Name value</c> sets a setting too.</summary>
     private static readonly HashSet<string> RunOptions = new(StringComparer.OrdinalIgnoreCase) { "port", "host", "data", "urls", "environment" };
 
-    private static readonly string[] Commands = ["run", "account", "client", "import"];
+    private static readonly string[] Commands = ["run", "account", "client", "import", "backup", "restore", "verify"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -44,6 +44,12 @@ public static class CityOsCommand
                 using var stop = new CancellationTokenSource();
                 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
                 return await CityOS.Devices.Cli.ImportCommand.RunAsync(args, Console.Out, Console.Error, stop.Token);
+            }
+            case "backup" or "restore" or "verify":
+            {
+                using var stop = new CancellationTokenSource();
+                Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+                return await Operations.BackupCommand.RunAsync(command, rest, Console.Out, Console.Error, stop.Token);
             }
         }
         if (rest.Contains("--version"))
@@ -118,6 +124,7 @@ public static class CityOsCommand
         "run" => Help,
         "account" or "client" => CityOS.Identity.Cli.AccountCommand.Help,
         "import" => CityOS.Devices.Cli.ImportCommand.Help,
+        "backup" or "restore" or "verify" => Operations.BackupCommand.Help,
         _ => Help,
     };
 
@@ -143,6 +150,7 @@ public static class CityOsCommand
           run               run the server (the default when no command is given)
           account, client   identity administration on the data directory
           import            import a file into a running cityos
+          backup, restore, verify   back up the data directory (while the server runs), restore it, check a backup
 
-        """ + RunHelp + "\n\n" + CityOS.Identity.Cli.AccountCommand.Help + CityOS.Devices.Cli.ImportCommand.Help;
+        """ + RunHelp + "\n\n" + CityOS.Identity.Cli.AccountCommand.Help + CityOS.Devices.Cli.ImportCommand.Help + Operations.BackupCommand.Help;
 }

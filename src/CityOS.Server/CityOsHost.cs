@@ -7,6 +7,7 @@ using CityOS.Core.Http;
 using CityOS.Core.Security;
 using Microsoft.Extensions.Options;
 using CityOS.Identity;
+using CityOS.Server.Operations;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -69,6 +70,7 @@ public static class CityOsHost
         builder.Services.AddCityOsDataDirectory(builder.Configuration);
         builder.Services.AddValidatedOptions<MemoryTrimOptions, MemoryTrimOptionsValidator>(builder.Configuration.GetSection(MemoryTrimOptions.Section));
         builder.Services.AddHostedService<IdleMemoryTrim>();
+        builder.AddCityOsMetrics();
         builder.Services.Configure<SecurityOptions>(builder.Configuration.GetSection(SecurityOptions.Section));
         var blocks = CityOsBlocks.Enabled([.. StandardBlocks(), .. extraBlocks ?? []], builder.Configuration);
         // One OpenAPI 3.1 description of every endpoint of every enabled block, at /openapi/v1.json.
@@ -93,6 +95,7 @@ public static class CityOsHost
         });
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseMiddleware<ErrorResponseMiddleware>();
+        app.UseCityOsMetrics();
         app.UseStatusCodePages(ProblemResponses.WriteUnroutedAsync);
         app.UseRateLimiter();
         app.UseAuthentication();

@@ -121,6 +121,7 @@ public sealed partial class DeliveryDispatcher : IAsyncDisposable
         {
             var success = await SendAsync(queue, delivery, ct);
             delivery.Attempts++;
+            ContextMetrics.Notified(success);
             var now = _time.GetUtcNow();
             if (_registry.TryGetState(delivery.Tenant, delivery.SubscriptionId, out var state)) state.Sent(success, now);
             Attempted?.Invoke(delivery, success);

@@ -35,11 +35,13 @@ public sealed class MeasureIngest(IDeviceRegistry registry, MeasureBatcher batch
         catch (IotAgentException)
         {
             activity.Refused(device);
+            DevicesMetrics.Measured(stored: false);
             throw;
         }
         if (await batcher.WriteAsync(device.Scope.Tenant, entity, ct) is { } error)
         {
             if (error.Kind == ContextErrorKind.BadRequest) activity.Refused(device);
+            DevicesMetrics.Measured(stored: false);
             throw error.Kind switch
             {
                 ContextErrorKind.BadRequest => IotAgentException.BadMeasure("The broker refused the measure: " + error.Detail),
@@ -48,6 +50,7 @@ public sealed class MeasureIngest(IDeviceRegistry registry, MeasureBatcher batch
             };
         }
         activity.Measured(device, arrival);
+        DevicesMetrics.Measured(stored: true);
         return device;
     }
 

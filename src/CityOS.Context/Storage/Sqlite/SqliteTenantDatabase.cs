@@ -476,6 +476,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                     batch.Add(request);
                     count += request.Mutations.Count;
                 }
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     using (var transaction = _writeConnection.BeginTransaction(deferred: false))
@@ -487,6 +488,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                         }
                         transaction.Commit();
                     }
+                    ContextMetrics.Committed(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: true);
                     Volatile.Write(ref Dirty, 1);
                     if (writer.Journaled.Count > 0)
                     {
@@ -499,6 +501,7 @@ internal sealed partial class SqliteTenantDatabase : IAsyncDisposable
                 catch (Exception exception)
                 {
                     writer.Journaled.Clear();
+                    ContextMetrics.Committed(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed: false);
                     LogCommitFailed(_database._logger, exception, _database.Path);
                     foreach (var request in batch) Done(request, exception);
                 }
