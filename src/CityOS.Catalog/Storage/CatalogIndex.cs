@@ -73,6 +73,9 @@ internal sealed class CatalogIndex
     /// <summary>Most orders of every package kept at a time (one per sort a search asks for).</summary>
     private const int MaxOrders = 16;
 
+    /// <summary>Most words whose hits are kept at a time.</summary>
+    private const int MaxWords = 1024;
+
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly List<IndexedEntry?> _slots = [];
     private readonly Dictionary<string, int> _slotOfId = new(StringComparer.Ordinal);
@@ -89,6 +92,12 @@ internal sealed class CatalogIndex
 
     /// <summary>Every package's slot in the order of some sort keys, by the keys; built when a search first needs it, dropped by any change.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _orders = new(StringComparer.Ordinal);
+
+    /// <summary>Where words (in lower case) were found, as searches asked for them; dropped by any change.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, WordHits> _wordHits = new(StringComparer.Ordinal);
+
+    /// <summary>The slots whose title, description or tags hold a word (a bit per slot each), and those whose title, tags, description do.</summary>
+    private sealed record WordHits(ulong[] Any, ulong[] Title, ulong[] Tags, ulong[] Notes);
 
     /// <summary>Taken while the index reads the rows written since its revisions (one reader at a time).</summary>
     public SemaphoreSlim Refreshing { get; } = new(1, 1);
@@ -124,6 +133,7 @@ internal sealed class CatalogIndex
             }
             if (_unused > 1000 && _unused > _slotOfId.Count) Compact();
             _orders.Clear();
+            _wordHits.Clear();
         }
         finally
         {
@@ -221,7 +231,6 @@ internal sealed class CatalogIndex
     private sealed class Evaluation(CatalogIndex index, CatalogSearch search)
     {
         private readonly int _words = (index._slots.Count + 63) >> 6;
-        private readonly Dictionary<string, ulong[]> _hits = new(StringComparer.Ordinal);
 
         public IndexPage Run()
         {
@@ -275,7 +284,7 @@ internal sealed class CatalogIndex
                 case AllNode:
                     return All();
                 case TextNode text:
-                    return Hits(text.Text);
+                    return Hits(text.Text).Any;
                 case FieldNode field:
                     return Field(field);
                 case RangeNode range:
@@ -310,8 +319,8 @@ internal sealed class CatalogIndex
         {
             "id" => index._slotOfId.TryGetValue(field.Value, out var slot) ? Of([slot]) : new ulong[_words],
             "name" => Where(package => package.Name == field.Value),
-            "title" => HitsIn(field.Value, package => package.TitleText),
-            "notes" => HitsIn(field.Value, package => package.NotesText),
+            "title" => Hits(field.Value).Title,
+            "notes" => Hits(field.Value).Notes,
             "tags" => Of(index._tags.GetValueOrDefault(field.Value)),
             "organization" => Of(index._organizationIdOfName.TryGetValue(field.Value, out var org) ? index._owners.GetValueOrDefault(org) : null),
             "owner_org" => Of(index._owners.GetValueOrDefault(field.Value)),
@@ -323,31 +332,25 @@ internal sealed class CatalogIndex
         };
 
         /// <summary>
-        /// The slots whose title, description or tags hold the word: the slots in the postings of all its three-character runs
-        /// (or of the word itself when shorter), each confirmed in its texts.
+        /// Where the word is found: the slots in the postings of all its three-character runs (or of the word itself when
+        /// shorter), each confirmed in its texts. Kept for the next searches until the index changes.
         /// </summary>
-        private ulong[] Hits(string word)
+        private WordHits Hits(string word)
         {
             var lower = word.ToLowerInvariant();
-            if (_hits.TryGetValue(lower, out var known)) return known;
-            var hits = Candidates(lower);
-            foreach (var slot in Slots(hits))
+            if (index._wordHits.TryGetValue(lower, out var known)) return known;
+            var hits = new WordHits(Candidates(lower), new ulong[_words], new ulong[_words], new ulong[_words]);
+            foreach (var slot in Slots(hits.Any))
             {
-                if (index._slots[slot] is not { } package || !(Holds(package.TitleText, lower) || Holds(package.NotesText, lower) || Holds(package.TagsText, lower))) Clear(hits, slot);
+                var package = index._slots[slot];
+                var (title, tags, notes) = package is null ? (false, false, false) : (Holds(package.TitleText, lower), Holds(package.TagsText, lower), Holds(package.NotesText, lower));
+                if (title) Set(hits.Title, slot);
+                if (tags) Set(hits.Tags, slot);
+                if (notes) Set(hits.Notes, slot);
+                if (!(title || tags || notes)) Clear(hits.Any, slot);
             }
-            return _hits[lower] = hits;
-        }
-
-        /// <summary>The slots whose one text holds the word (title:x, notes:x).</summary>
-        private ulong[] HitsIn(string word, Func<IndexedEntry, string> text)
-        {
-            var lower = word.ToLowerInvariant();
-            var hits = Candidates(lower);
-            foreach (var slot in Slots(hits))
-            {
-                if (index._slots[slot] is not { } package || !Holds(text(package), lower)) Clear(hits, slot);
-            }
-            return hits;
+            if (index._wordHits.Count >= MaxWords) index._wordHits.Clear();
+            return index._wordHits.GetOrAdd(lower, hits);
         }
 
         private static bool Holds(string text, string word) => text.Contains(word, StringComparison.Ordinal);
@@ -374,16 +377,15 @@ internal sealed class CatalogIndex
             return candidates;
         }
 
-        /// <summary>The relevance of each matching slot: a word found in the title counts 4, in the tags 2, in the description 1.</summary>
-        private Dictionary<int, int> Scores(List<int> slots, List<string> words)
+        /// <summary>The relevance of each matching slot (by slot): a word found in the title counts 4, in the tags 2, in the description 1.</summary>
+        private int[] Scores(List<int> slots, List<string> words)
         {
-            var lower = words.Select(w => w.ToLowerInvariant()).ToArray();
-            var scores = new Dictionary<int, int>(slots.Count);
+            var hits = words.Select(Hits).ToArray();
+            var scores = new int[index._slots.Count];
             foreach (var slot in slots)
             {
-                var package = index._slots[slot]!;
                 var score = 0;
-                foreach (var word in lower) score += (Holds(package.TitleText, word) ? 4 : 0) + (Holds(package.TagsText, word) ? 2 : 0) + (Holds(package.NotesText, word) ? 1 : 0);
+                foreach (var hit in hits) score += (IsSet(hit.Title, slot) ? 4 : 0) + (IsSet(hit.Tags, slot) ? 2 : 0) + (IsSet(hit.Notes, slot) ? 1 : 0);
                 scores[slot] = score;
             }
             return scores;
@@ -507,22 +509,33 @@ internal sealed class CatalogIndex
     }
 
     /// <summary>The order of sort keys on the slots' packages (a score with <paramref name="scores"/> only), then their creation order (seq).</summary>
-    private sealed class SlotOrder(CatalogIndex index, SortKey[] keys, Dictionary<int, int>? scores) : IComparer<int>
+    private sealed class SlotOrder(CatalogIndex index, SortKey[] keys, int[]? scores) : IComparer<int>
     {
+        private enum Key { Score, Name, Title, Created, Modified }
+
+        private readonly (Key Key, bool Descending)[] _keys = [.. keys.Select(key => (key.Field switch
+        {
+            "score" => Key.Score,
+            "name" => Key.Name,
+            "title" => Key.Title,
+            "metadata_created" => Key.Created,
+            _ => Key.Modified,
+        }, key.Descending))];
+
         public int Compare(int a, int b)
         {
             var (x, y) = (index._slots[a]!, index._slots[b]!);
-            foreach (var key in keys)
+            foreach (var (key, descending) in _keys)
             {
-                var order = key.Field switch
+                var order = key switch
                 {
-                    "score" => scores![a].CompareTo(scores[b]),
-                    "name" => string.CompareOrdinal(x.Name, y.Name),
-                    "title" => string.CompareOrdinal(x.Title, y.Title),
-                    "metadata_created" => x.CreatedTicks.CompareTo(y.CreatedTicks),
+                    Key.Score => scores![a].CompareTo(scores[b]),
+                    Key.Name => string.CompareOrdinal(x.Name, y.Name),
+                    Key.Title => string.CompareOrdinal(x.Title, y.Title),
+                    Key.Created => x.CreatedTicks.CompareTo(y.CreatedTicks),
                     _ => x.ModifiedTicks.CompareTo(y.ModifiedTicks),
                 };
-                if (order != 0) return key.Descending ? -order : order;
+                if (order != 0) return descending ? -order : order;
             }
             return x.Seq.CompareTo(y.Seq);
         }
