@@ -4,7 +4,7 @@
 # (`cityos import`), each with cityos's resident memory before/after, its CPU time per measure (user + system from /proc,
 # background work included) and the load average; the bare Kestrel endpoint (bench/CityOS.Bench) of the same run.
 # Usage: bash bench/devices/run.sh [seconds=10] [connections=32]
-#   BENCH_ONLY="mqtt http csv" (any of them), BENCH_WARMUP=5, BENCH_DEVICES=1000, BENCH_INFLIGHT=1 (QoS 1 publishes in
+#   BENCH_ONLY="mqtt http csv" (any of them; "external" adds MQTT on a mosquitto the agent subscribes to), BENCH_WARMUP=5, BENCH_DEVICES=1000, BENCH_INFLIGHT=1 (QoS 1 publishes in
 #   flight per device), BENCH_CSV_ROWS=1000000, BENCH_PERF=1 (perf record on cityos in each measured window: CPU by assembly/library, top symbols;
 #   bench/devices/perf-parts.py). Where the CPU of a measure goes inside cityos, part by part: bench/devices/parts.
 set -euo pipefail
@@ -28,9 +28,18 @@ for project in src/CityOS.Server bench/CityOS.Bench; do dotnet build -c Release 
 data=$(mktemp -d)
 bare_port=$(free_port); port=$(free_port); mqtt_port=$(free_port)
 dotnet bench/CityOS.Bench/bin/Release/net10.0/CityOS.Bench.dll "$bare_port" >/dev/null 2>&1 & bare_pid=$!
+# "external": a mosquitto of its own that cityos's agent subscribes to (CityOS:Devices:ExternalMqtt), devices publish there.
+external=()
+mosquitto_pid=
+if [[ " $only " == *" external "* ]]; then
+  mosquitto_port=$(free_port)
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\nmax_queued_messages 0\n' "$mosquitto_port" >"$data/mosquitto.conf"
+  /usr/sbin/mosquitto -c "$data/mosquitto.conf" >"$data/mosquitto.log" 2>&1 & mosquitto_pid=$!
+  external=(--CityOS:Devices:ExternalMqtt:Host 127.0.0.1 --CityOS:Devices:ExternalMqtt:Port "$mosquitto_port")
+fi
 DOTNET_PerfMapEnabled=${BENCH_PERF:-0} DOTNET_EnableWriteXorExecute=$((1 - ${BENCH_PERF:-0})) dotnet src/CityOS.Server/bin/Release/net10.0/cityos.dll --host 127.0.0.1 --port "$port" --data "$data" \
-  --CityOS:Mqtt:Broker:Port "$mqtt_port" --Logging:LogLevel:Default Warning >"$data/cityos.log" 2>&1 & pid=$!
-trap 'kill $bare_pid $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+  --CityOS:Mqtt:Broker:Port "$mqtt_port" --Logging:LogLevel:Default Warning "${external[@]}" >"$data/cityos.log" 2>&1 & pid=$!
+trap 'kill $bare_pid $pid $mosquitto_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 base="http://127.0.0.1:$port"
 for url in "http://127.0.0.1:$bare_port/entity/x" "$base/health"; do
   for _ in $(seq 150); do curl -sf "$url" >/dev/null && break; sleep 0.2; done
@@ -117,17 +126,22 @@ wrk_run() {
     printf "%d %.0f %.2f %.2f %d\n", v["requests"], v["requests"] / (v["duration_us"] / 1e6), v["p50"] / 1000, v["p99"] / 1000, v["errors"] + v["non2xx"] }'
 }
 
+# mqtt_load PORT: the devices publish to the MQTT broker on PORT from two load processes (node is single-threaded) with the
+# same start time (15 s to connect first); returns when the measured window begins; node_a, node_b, load_out are theirs.
+mqtt_load() {
+  start_ms=$(( $(date +%s%3N) + 15000 )); half=$((devices / 2)); load_out=$(mktemp)
+  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$1" $apikey $password 0 $half $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
+  node_a=$!
+  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$1" $apikey $password $half $((devices - half)) $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
+  node_b=$!
+  sleep "$(python3 -c "import time; print(max(0, ($start_ms / 1000 + $warmup) - time.time()))")"
+}
+
 if [[ " $only " == *" mqtt "* ]]; then
   echo "MQTT: $devices devices, QoS 1, $inflight in flight each, ${warmup}s warm-up + ${duration}s..." >&2
   wait_idle
   history_before=$(history_count); rss_before=$(rss)
-  # Two load processes (node is single-threaded), the same start time; 15 s to connect first.
-  start_ms=$(( $(date +%s%3N) + 15000 )); half=$((devices / 2)); load_out=$(mktemp)
-  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$mqtt_port" $apikey $password 0 $half $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
-  node_a=$!
-  node bench/devices/mqtt-load.js "mqtt://127.0.0.1:$mqtt_port" $apikey $password $half $((devices - half)) $start_ms "$warmup" "$duration" "$inflight" >>"$load_out" &
-  node_b=$!
-  sleep "$(python3 -c "import time; print(max(0, ($start_ms / 1000 + $warmup) - time.time()))")"
+  mqtt_load "$mqtt_port"
   before=$(ticks); load_at=$(load); perf_start mqtt; counters_start mqtt
   sleep "$duration"
   after=$(ticks); perf_report mqtt; wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report mqtt)
@@ -140,6 +154,24 @@ if [[ " $only " == *" mqtt "* ]]; then
   recorded=$((history_after - history_before))
   [ "$recorded" -ge "$acked" ] || echo "history lost measures: $acked acknowledged, $recorded recorded" >&2
   row "| MQTT QoS 1, $connected devices ($failed refused), $inflight in flight each, built-in broker, history on | $((measured / duration))/s ($acked PUBACKs, $recorded in history, $errors errors) | $(us_per "$measured" "$after - $before") µs (window), $(us_per "$acked" "$after_idle - $before") µs (with history catch-up) | $rss_before / $rss_after MB | $load_at | ≥ 20,000/s | $batches |"
+fi
+
+if [[ " $only " == *" external "* ]]; then
+  # mosquitto acknowledges at once: the throughput is what cityos committed (history instances) in the window.
+  echo "MQTT on mosquitto: $devices devices, QoS 1, $inflight in flight each, ${warmup}s warm-up + ${duration}s..." >&2
+  wait_idle
+  rss_before=$(rss)
+  mqtt_load "$mosquitto_port"
+  history_before=$(history_count); before=$(ticks); load_at=$(load); counters_start external
+  sleep "$duration"
+  after=$(ticks); history_window=$(history_count); wait "$counters_pid" 2>/dev/null || true; batches=$(counters_report external)
+  wait $node_a $node_b
+  wait_idle
+  rss_after=$(rss)
+  read -r acked measured <<<"$(awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } } END { print v["acked"] + 0, v["measured"] + 0 }' "$load_out")"
+  rm -f "$load_out"
+  committed=$((history_window - history_before))
+  row "| MQTT QoS 1 on mosquitto (cityos subscribed as a client), $devices devices, $inflight in flight each, history on | $((committed / duration))/s committed ($((measured / duration))/s acknowledged by mosquitto, $acked PUBACKs) | $(us_per "$committed" "$after - $before") µs (window) | $rss_before / $rss_after MB | $load_at | | $batches |"
 fi
 
 if [[ " $only " == *" http "* ]]; then
