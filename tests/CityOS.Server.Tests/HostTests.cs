@@ -145,6 +145,16 @@ public sealed class HostTests : IDisposable
         Assert.False(Directory.Exists(_data));
     }
 
+    [Fact]
+    public async Task An_unknown_option_of_account_is_a_usage_error_and_creates_nothing()
+    {
+        var (exitCode, _, error) = await CityOsProcess.RunCommandForResultAsync("account", "create", "--usernme", "admin", "--password", "change-me-now!", "--data", _data);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("unknown option --usernme", error);
+        Assert.DoesNotContain("admin", (await CityOsProcess.RunCommandForResultAsync("account", "list", "--data", _data)).Output);
+    }
+
     [Theory]
     [InlineData("account", "cityos account create --username NAME")]
     [InlineData("import", "cityos import FILE --type T")]

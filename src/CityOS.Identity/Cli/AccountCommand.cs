@@ -18,9 +18,9 @@ public static class AccountCommand
     {
         var services = new ServiceCollection().AddCityOsIdentity(configuration).BuildServiceProvider();
         await using var _ = services;
-        var (positional, options) = Parse(args);
         try
         {
+            var (positional, options) = Parse(args);
             return (positional.ElementAtOrDefault(0), positional.ElementAtOrDefault(1)) switch
             {
                 ("account", "create") => await CreateAsync(services, options, output, ct),
@@ -170,6 +170,13 @@ public static class AccountCommand
     private static string? One(Dictionary<string, List<string>> o, string name) => o.TryGetValue(name, out var v) ? v.LastOrDefault() : null;
 
     /// <summary>Words, and --name value options (repeatable); --public is a flag. Host options (--data) are read by the configuration.</summary>
+    /// <summary>The options of every account and client command (any other is a usage error, never silently ignored).</summary>
+    private static readonly HashSet<string> Options = new(StringComparer.Ordinal)
+    {
+        "username", "password", "display-name", "organisation", "email", "locale", "tenant", "role", "data",
+        "client-id", "name", "public", "redirect-uri", "post-logout-redirect-uri", "grant", "scope", "signing-algorithm",
+    };
+
     private static (List<string> Positional, Dictionary<string, List<string>> Options) Parse(string[] args)
     {
         var positional = new List<string>();
@@ -182,6 +189,7 @@ public static class AccountCommand
                 continue;
             }
             var name = args[i][2..];
+            if (!Options.Contains(name)) throw new ArgumentException($"unknown option --{name} (cityos account --help lists them).");
             var value = name == "public" || i + 1 >= args.Length ? "" : args[++i];
             if (!options.TryGetValue(name, out var list)) options[name] = list = [];
             list.Add(value);
