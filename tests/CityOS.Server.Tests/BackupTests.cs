@@ -26,14 +26,20 @@ public sealed class BackupTests : IDisposable
     }
 
     [Fact]
-    public async Task A_backup_taken_while_a_client_writes_restores_every_entity_acknowledged_before_it_and_a_damaged_one_fails_verify()
+    public async Task A_backup_taken_while_a_client_writes_restores_every_entity_acknowledged_before_it_and_its_subscriptions_notify_and_a_damaged_one_fails_verify()
     {
         Directory.CreateDirectory(_root);
         var acknowledged = new ConcurrentQueue<(string Tenant, string Id)>();
         (string Tenant, string Id)[] beforeBackup;
+        await using var receiver = await NotificationReceiver.StartNewAsync();
+        var notifications = receiver.NewPath();
         await using (var server = await CityOsProcess.StartAsync(Data))
         {
             using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsync("/ngsi-ld/v1/subscriptions", new StringContent($$$$"""
+                {"id": "urn:ngsi-ld:Subscription:gauges", "type": "Subscription", "entities": [{"type": "Gauge"}],
+                 "notification": {"endpoint": {"uri": "{{{{receiver.Url(notifications)}}}}", "accept": "application/json"}}}
+                """, Encoding.UTF8, "application/json"))).StatusCode);
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
             {
@@ -92,6 +98,11 @@ public sealed class BackupTests : IDisposable
             }
             Assert.True(missing.Count == 0, $"{missing.Count} of {beforeBackup.Length} entities acknowledged before the backup are not in the restored data, e.g. {string.Join(", ", missing.Take(5))}");
             Assert.Contains(beforeBackup, e => e.Tenant == "city-a");
+
+            Assert.Equal(HttpStatusCode.Created, (await reader.PostAsync("/ngsi-ld/v1/entities", new StringContent(
+                """{"id": "urn:ngsi-ld:Gauge:after-restore", "type": "Gauge", "level": {"type": "Property", "value": 3}}""", Encoding.UTF8, "application/json"))).StatusCode);
+            Assert.True(await Eventually.TrueAsync(() => receiver.Received(notifications).Any(n => n.Data.Any(e => e!["id"]!.GetValue<string>() == "urn:ngsi-ld:Gauge:after-restore")), 90_000),
+                "the restored subscription did not notify:\n" + await reader.GetStringAsync("/ngsi-ld/v1/subscriptions") + "\n" + restored.Output);
         }
 
         var damaged = Path.Combine(_root, "damaged.tar.gz");

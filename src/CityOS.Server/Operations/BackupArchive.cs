@@ -53,10 +53,16 @@ public static class BackupArchive
         {
             Directory.CreateDirectory(staging);
             var files = new List<BackupFile>();
-            foreach (var source in Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            // The entity databases (which hold the change journal and its consumers' acknowledged positions) are copied before
+            // what the consumers write (subscriptions.db with its outbox, temporal/): a restore may then redo a little of
+            // the consumers' work, but never skips a notification or a history entry.
+            var sources = Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories)
+                .Select(path => (Path: path, Relative: Path.GetRelativePath(dataDirectory, path).Replace(Path.DirectorySeparatorChar, '/')))
+                .OrderBy(f => f.Relative == "default.db" || f.Relative.StartsWith("tenants/", StringComparison.Ordinal) ? 0 : 1)
+                .ThenBy(f => f.Relative, StringComparer.Ordinal);
+            foreach (var (source, relative) in sources)
             {
                 ct.ThrowIfCancellationRequested();
-                var relative = Path.GetRelativePath(dataDirectory, source).Replace(Path.DirectorySeparatorChar, '/');
                 if (IsOwnFile(source, archive) || SqliteSideFiles.Any(s => relative.EndsWith(s, StringComparison.Ordinal) && File.Exists(source[..^s.Length])))
                 {
                     continue;
