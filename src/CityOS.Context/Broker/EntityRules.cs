@@ -254,18 +254,9 @@ public static class EntityRules
         return new MutationOutcome.Save(current);
     };
 
-    /// <summary>Batch update (5.6.9): append to an existing entity, optionally without overwriting.</summary>
-    public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now)
-    {
-        var outcome = new UpdateOutcome();
-        var append = AppendAttributes(entity.Id, EntityFragment.Of(entity.Attributes), noOverwrite, now, outcome);
-        return current =>
-        {
-            var result = append(current);
-            if (result is MutationOutcome.Save save) AddTypes(save.Entity, entity.Types);
-            return result;
-        };
-    }
+    /// <summary>Batch update (5.6.9): append to an existing entity, optionally without overwriting; its types are added (4.16).</summary>
+    public static EntityMutator BatchUpdate(Entity entity, bool noOverwrite, DateTimeOffset now) =>
+        AppendAttributes(entity.Id, new EntityFragment(entity.Types, null, entity.Attributes), noOverwrite, now, new UpdateOutcome());
 
     /// <summary>Batch upsert (5.6.8): create when absent; when present replace (default) or update (options=update).</summary>
     public static EntityMutator Upsert(Entity entity, bool updateMode, DateTimeOffset now)

@@ -131,4 +131,18 @@ public sealed class BatchApiTests(BrokerHost host) : IClassFixture<BrokerHost>
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(7, (await _client.GetEntityAsync(id))["speed"]!["value"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Batch_update_adds_the_types_of_an_element_even_when_no_attribute_changes()
+    {
+        var id = Unique("Car");
+        await _client.CreateAsync(Car(id, 5));
+
+        var response = await Batch("update", $$$"""[{"id": "{{{id}}}", "type": "Vehicle", "speed": {"type": "Property", "value": 5}}]""", "?options=noOverwrite");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var types = (await _client.GetEntityAsync(id))["type"]!.AsArray().Select(t => t!.GetValue<string>()).Order().ToArray();
+        Assert.Equal(["Car", "Vehicle"], types);
+        Assert.Equal(5, (await _client.GetEntityAsync(id))["speed"]!["value"]!.GetValue<int>());
+    }
 }
