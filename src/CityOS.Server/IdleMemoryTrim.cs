@@ -1,4 +1,3 @@
-using System.Runtime;
 using CityOS.Core.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -83,11 +82,10 @@ public sealed class IdleMemoryTrim(IOptions<MemoryTrimOptions> options, ILogger<
         }
     }
 
-    /// <summary>One aggressive full, compacting collection (it decommits the free memory); the committed bytes before and after.</summary>
+    /// <summary>One aggressive full collection (it compacts every generation, the large-object heap too, and decommits the free memory); the committed bytes before and after.</summary>
     public static (long Before, long After) Trim()
     {
         var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         return (before, GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes);
     }
